@@ -1,0 +1,170 @@
+"""Fixtures shared by every app's tests: users per role, API clients, and a
+real Celery worker on the configured broker."""
+
+import time
+
+import pytest
+from rest_framework.test import APIClient
+
+from cxcrm.choices import Role
+from cxcrm.tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def rep_user(db):
+    return UserFactory(username="rep", role=Role.SUPPORT_REP)
+
+
+@pytest.fixture
+def marketer_user(db):
+    return UserFactory(username="marketer", role=Role.MARKETER)
+
+
+@pytest.fixture
+def manager_user(db):
+    return UserFactory(username="manager", role=Role.MANAGER)
+
+
+@pytest.fixture
+def integration_user(db):
+    return UserFactory(username="integration", role=Role.INTEGRATION, is_staff=False)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) -> an APIClient authenticated with the user's token."""
+    from rest_framework.authtoken.models import Token
+
+    def make(user):
+        client = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+def wait_until(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def celery_live_worker(transactional_db, settings):
+    """A real worker thread consuming from the configured broker (filesystem or Redis).
+
+    Needs transactional_db so that on-commit enqueues fire and the worker thread
+    sees committed rows.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from cxcrm.celery import app
+
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as conn:
+        # Drop messages a previous, interrupted run may have left behind.
+        for queue in ("celery",):
+            try:
+                conn.default_channel.queue_purge(queue)
+            except Exception:  # the queue may not exist yet
+                pass
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    def close_thread_connections(**kwargs):
+        # The worker thread's own connections, so the test database can be dropped at the end.
+        connections.close_all()
+
+    task_postrun.connect(close_thread_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_thread_connections)
+
+
+@pytest.fixture
+def wait():
+    return wait_until
+
+
+# --------------------------------------------------------------------------- browser tests
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's headless chromium, with `page.base_url` = the live server.
+
+    Skipped where chromium or Playwright is not installed (.ci/run installs both).
+    """
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop; Django's async-safety check would
+    # refuse ORM calls made by the test while it is open.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base_url = live_server.url
+        yield page
+        context.close()
+        browser.close()
+        # ORM calls made while Playwright runs use their own connection (its greenlet has its own
+        # context); close it, or PostgreSQL cannot drop the test database at the end.
+        from django.db import connections
+
+        connections.close_all()
+
+
+@pytest.fixture
+def browser_login(browser_page):
+    """browser_login(username, password) signs in through the login form."""
+
+    def login(username: str, password: str = "pass-word-1"):
+        browser_page.goto(f"{browser_page.base_url}/accounts/login/")
+        browser_page.fill("#id_username", username)
+        browser_page.fill("#id_password", password)
+        browser_page.click("button[type=submit]")
+        browser_page.wait_for_load_state()
+        return browser_page
+
+    return login

@@ -1,0 +1,296 @@
+"""Admin of the customers app: every model, searchable (customers by any identity),
+filterable, with autocomplete on the big relations; merge records are read-only
+(with an undo action), the SLA policies editable in the list.
+
+Writes that carry business rules go through the services: identities are
+normalised as on ingestion, a lifecycle stage change is recorded, a new case gets
+its SLA due times, merges are undone with merge_undo.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+
+from cxcrm.admin import ReadOnlyAdminMixin
+
+from . import services
+from .identities import normalise_identity
+from .models import (
+    Case,
+    Customer,
+    Identity,
+    Interaction,
+    LifecycleChange,
+    MergeRecord,
+    MergeSuggestion,
+    Note,
+    SlaPolicy,
+    Tag,
+    WorkspaceVisit,
+)
+
+# --------------------------------------------------------------------------- identities
+
+
+class IdentityAdminForm(forms.ModelForm):
+    """Normalises the value as on ingestion; the error is shown on the value."""
+
+    class Meta:
+        model = Identity
+        fields = ["customer", "kind", "network", "value"]
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("kind"), data.get("value")
+        if kind and value:
+            try:
+                key = normalise_identity(kind, value, data.get("network") or "")
+            except ValidationError as error:
+                self.add_error("value", error.messages)
+                return data
+            data["network"], data["value"] = key.network, key.value
+            self.instance.raw_value = self.instance.raw_value or value
+        return data
+
+
+class IdentityInline(admin.TabularInline):
+    model = Identity
+    form = IdentityAdminForm
+    fields = ["kind", "network", "value", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    fields = ["body", "author", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["author"]
+    extra = 0
+    formfield_overrides = {Note._meta.get_field("body").__class__: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+
+@admin.register(Identity)
+class IdentityAdmin(admin.ModelAdmin):
+    form = IdentityAdminForm
+    list_display = ["value", "kind", "network", "customer", "created_at"]
+    list_filter = ["kind", "network"]
+    search_fields = ["value", "raw_value", "customer__first_name", "customer__last_name"]
+    autocomplete_fields = ["customer"]
+    list_select_related = ["customer"]
+    readonly_fields = ["raw_value", "created_at"]
+
+
+# --------------------------------------------------------------------------- customers
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "lifecycle_stage", "persona", "owner", "language", "last_contact_at", "merged_into"]
+    list_filter = [
+        "lifecycle_stage",
+        "persona",
+        "language",
+        "marketing_consent",
+        "survey_opt_out",
+        "preferred_channel",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("merged_into", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["first_name", "last_name", "identities__value"]
+    autocomplete_fields = ["persona", "owner", "tags"]
+    list_select_related = ["persona", "owner", "merged_into"]
+    readonly_fields = ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at", "page_link"]
+    inlines = [IdentityInline, NoteInline]
+    date_hierarchy = "last_contact_at"
+    fieldsets = [
+        (None, {"fields": ["first_name", "last_name", "lifecycle_stage", "persona", "owner", "tags", "page_link"]}),
+        ("Preferences", {"fields": ["language", "timezone", "country", "preferred_channel"]}),
+        ("Consent", {"fields": ["marketing_consent", "survey_opt_out"]}),
+        ("History", {"fields": ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, True if search_term else may_have_duplicates
+
+    @admin.display(description="Customer page")
+    def page_link(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">Open the customer page</a>', reverse("customers:customer_detail", args=[obj.pk])
+        )
+
+    def save_model(self, request, obj, form, change):
+        """A stage change goes through lifecycle_stage_set, so it is recorded as a LifecycleChange."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            LifecycleChange.objects.create(
+                customer=obj,
+                from_stage="",
+                to_stage=obj.lifecycle_stage,
+                changed_at=obj.created_at,
+                changed_by=request.user,
+            )
+            return
+        new_stage = obj.lifecycle_stage
+        if "lifecycle_stage" in form.changed_data:
+            obj.lifecycle_stage = form.initial.get("lifecycle_stage", new_stage)
+        super().save_model(request, obj, form, change)
+        if new_stage != obj.lifecycle_stage:
+            services.lifecycle_stage_set(customer=obj, stage=new_stage, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            if isinstance(inline_form.instance, Note) and not inline_form.instance.author_id:
+                inline_form.instance.author = request.user
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(LifecycleChange)
+class LifecycleChangeAdmin(admin.ModelAdmin):
+    list_display = ["customer", "from_stage", "to_stage", "changed_at", "changed_by"]
+    list_filter = ["to_stage", "from_stage"]
+    search_fields = ["customer__first_name", "customer__last_name", "customer__identities__value"]
+    autocomplete_fields = ["customer", "changed_by"]
+    list_select_related = ["customer", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, bool(search_term)
+
+
+# --------------------------------------------------------------------------- cases and SLA
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["priority", "first_response_minutes", "resolution_minutes"]
+    list_editable = ["first_response_minutes", "resolution_minutes"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "customer", "status", "priority", "origin", "topic", "assignee", "opened_at"]
+    list_filter = ["status", "priority", "origin", "topic", ("assignee", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["subject", "topic", "external_id", "customer__first_name", "customer__last_name"]
+    autocomplete_fields = ["customer", "assignee"]
+    list_select_related = ["customer", "assignee"]
+    date_hierarchy = "opened_at"
+    readonly_fields = [
+        "assigned_at",
+        "first_response_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "resolved_at",
+        "closed_at",
+        "reopen_count",
+        "pending_since",
+        "pending_seconds",
+        "created_at",
+        "updated_at",
+    ]
+
+    def save_model(self, request, obj, form, change):
+        """A case created here gets its SLA due times from its priority's policy, like any other."""
+        if not change:
+            obj.first_response_due_at, obj.resolution_due_at = services.sla_due_times(
+                priority=obj.priority, opened_at=obj.opened_at
+            )
+        super().save_model(request, obj, form, change)
+
+
+# --------------------------------------------------------------------------- interactions and notes
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["summary", "customer", "channel", "direction", "type", "occurred_at", "agent", "case", "live"]
+    list_filter = ["channel", "type", "direction", "live", "source"]
+    search_fields = ["summary", "external_id", "campaign", "touchpoint_key", "customer__identities__value"]
+    autocomplete_fields = ["customer", "agent", "case"]
+    raw_id_fields = ["touchpoint"]
+    list_select_related = ["customer", "agent", "case"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = ["created_at"]
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, bool(search_term)
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "customer", "author", "created_at"]
+    search_fields = ["body", "customer__first_name", "customer__last_name"]
+    autocomplete_fields = ["customer", "author"]
+    list_select_related = ["customer", "author"]
+    list_filter = [("author", admin.RelatedOnlyFieldListFilter)]
+
+
+# --------------------------------------------------------------------------- merges
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only audit; the only write is the undo action (merge_undo)."""
+
+    list_display = ["__str__", "survivor", "merged", "merged_by", "merged_at", "undone_at"]
+    list_filter = [("undone_at", admin.EmptyFieldListFilter)]
+    search_fields = ["survivor__first_name", "survivor__last_name", "merged__first_name", "merged__last_name"]
+    list_select_related = ["survivor", "merged", "merged_by"]
+    actions = ["undo_merges"]
+
+    def has_undo_permission(self, request):
+        return request.user.has_perm("customers.merge_customer")
+
+    @admin.action(description="Undo the selected merges", permissions=["undo"])
+    def undo_merges(self, request, queryset):
+        done = 0
+        for record in queryset.order_by("-merged_at", "-id"):
+            try:
+                services.merge_undo(merge=record, user=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{record}: {' '.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Undid {done} merge(s).", messages.SUCCESS)
+
+
+@admin.register(MergeSuggestion)
+class MergeSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "customer", "other", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    search_fields = ["reason", "customer__first_name", "customer__last_name", "other__first_name", "other__last_name"]
+    autocomplete_fields = ["customer", "other"]
+    list_select_related = ["customer", "other", "decided_by"]
+    readonly_fields = ["interaction", "created_at", "decided_at", "decided_by"]
+    actions = ["dismiss"]
+
+    @admin.action(description="Dismiss (different people)")
+    def dismiss(self, request, queryset):
+        done = 0
+        for suggestion in queryset:
+            try:
+                services.merge_suggestion_dismiss(suggestion=suggestion, user=request.user)
+                done += 1
+            except ValidationError:
+                pass
+        self.message_user(request, f"Dismissed {done} suggestion(s).", messages.SUCCESS)
+
+
+@admin.register(WorkspaceVisit)
+class WorkspaceVisitAdmin(admin.ModelAdmin):
+    list_display = ["user", "seen_at"]
+    list_select_related = ["user"]

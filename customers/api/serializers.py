@@ -1,0 +1,344 @@
+"""API representations of the customers app. Writes go through services; the
+acting user comes from the request context, never from the body."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from cxcrm.choices import Channel, Language
+from journeys.models import Persona
+
+from ..choices import CaseOrigin, CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
+from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from ..services.customers import identities_normalise
+
+MAX_BULK_ITEMS = 1000
+
+
+def _staff_users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+# --------------------------------------------------------------------------- identities and customers
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["id", "kind", "network", "value", "created_at"]
+        read_only_fields = fields
+
+
+class IdentityInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    value = serializers.CharField(max_length=254, trim_whitespace=False)
+    network = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class IdentityListInputField(serializers.ListField):
+    """A list of {kind, value, network?}, normalised as stored (messages name each bad value)."""
+
+    child = IdentityInputSerializer()
+
+    def to_internal_value(self, data):
+        items = super().to_internal_value(data)
+        try:
+            identities_normalise(items)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["identities"]) from None
+        return items
+
+
+class TagListField(serializers.ListField):
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
+    preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False, allow_null=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), required=False, allow_null=True)
+    tags = TagListField(required=False)
+    identities = IdentitySerializer(many=True, read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    interaction_count = serializers.IntegerField(read_only=True)
+    open_case_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "full_name",
+            "language",
+            "timezone",
+            "country",
+            "lifecycle_stage",
+            "persona",
+            "owner",
+            "tags",
+            "marketing_consent",
+            "survey_opt_out",
+            "preferred_channel",
+            "identities",
+            "interaction_count",
+            "open_case_count",
+            "first_contact_at",
+            "last_contact_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "full_name",
+            "identities",
+            "interaction_count",
+            "open_case_count",
+            "first_contact_at",
+            "last_contact_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CustomerCreateSerializer(CustomerSerializer):
+    identities = IdentityListInputField(required=False)
+
+    class Meta(CustomerSerializer.Meta):
+        read_only_fields = [f for f in CustomerSerializer.Meta.read_only_fields if f != "identities"]
+
+
+class CustomerDetailsSerializer(serializers.Serializer):
+    """Fields that fill a customer created by an ingested interaction."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+
+class CustomerRefSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "full_name"]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Interaction
+        fields = [
+            "id",
+            "customer",
+            "channel",
+            "direction",
+            "type",
+            "occurred_at",
+            "summary",
+            "body",
+            "agent",
+            "case",
+            "touchpoint",
+            "touchpoint_key",
+            "campaign",
+            "source",
+            "external_id",
+            "metadata",
+            "live",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class InteractionIngestSerializer(serializers.Serializer):
+    """One interaction to ingest. At least one identity or customer_id."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    occurred_at = serializers.DateTimeField()
+    summary = serializers.CharField(max_length=300)
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INBOUND)
+    type = serializers.ChoiceField(choices=InteractionType.choices, default=InteractionType.MESSAGE)
+    identities = IdentityListInputField(required=False, default=list)
+    customer_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    customer = CustomerDetailsSerializer(required=False)
+    source = serializers.CharField(max_length=50, required=False, default="api")
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    touchpoint = serializers.CharField(
+        max_length=80, required=False, allow_blank=True, default="", help_text="Touchpoint key (published map)"
+    )
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    campaign = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    metadata = serializers.DictField(required=False, default=dict)
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=_staff_users().filter(is_staff=True), required=False, allow_null=True
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("identities") and not attrs.get("customer_id"):
+            raise serializers.ValidationError({"identities": ["Give at least one identity or a customer_id."]})
+        return attrs
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        data["customer_details"] = data.pop("customer", None)
+        return data
+
+
+class IngestResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer = serializers.IntegerField()
+    created = serializers.BooleanField()
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["created", "existing", "error"])
+    id = serializers.IntegerField(required=False)
+    customer = serializers.IntegerField(required=False)
+    errors = serializers.DictField(required=False)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkItemResultSerializer(many=True)
+
+
+# --------------------------------------------------------------------------- cases and notes
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    origin = serializers.ChoiceField(choices=CaseOrigin.choices, default=Channel.OTHER)
+    priority = serializers.ChoiceField(choices=CasePriority.choices, default=CasePriority.NORMAL)
+    status = serializers.ChoiceField(choices=CaseStatus.choices, default=CaseStatus.NEW)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=_staff_users().filter(is_staff=True), required=False, allow_null=True
+    )
+    opened_at = serializers.DateTimeField(required=False)
+    source = serializers.CharField(max_length=50, required=False, default="api")
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    breached = serializers.BooleanField(source="is_breached", read_only=True, help_text="SLA missed (derived now)")
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "customer",
+            "subject",
+            "description",
+            "topic",
+            "origin",
+            "priority",
+            "status",
+            "assignee",
+            "assigned_at",
+            "opened_at",
+            "first_response_at",
+            "first_response_due_at",
+            "resolved_at",
+            "resolution_due_at",
+            "closed_at",
+            "reopen_count",
+            "pending_seconds",
+            "resolution_note",
+            "breached",
+            "source",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "assigned_at",
+            "first_response_at",
+            "first_response_due_at",
+            "resolved_at",
+            "resolution_due_at",
+            "closed_at",
+            "reopen_count",
+            "pending_seconds",
+            "breached",
+            "created_at",
+            "updated_at",
+        ]
+        validators = []  # the (source, external_id) key is an idempotency key, handled by the service
+
+
+class CaseUpdateSerializer(CaseSerializer):
+    """PATCH: the customer, opening time and idempotency key of a case do not change."""
+
+    class Meta(CaseSerializer.Meta):
+        read_only_fields = [*CaseSerializer.Meta.read_only_fields, "customer", "opened_at", "source", "external_id"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+
+    class Meta:
+        model = Note
+        fields = ["id", "customer", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class NoteUpdateSerializer(NoteSerializer):
+    class Meta(NoteSerializer.Meta):
+        read_only_fields = [*NoteSerializer.Meta.read_only_fields, "customer"]
+
+
+# --------------------------------------------------------------------------- merges
+
+
+class MergeRequestSerializer(serializers.Serializer):
+    other = serializers.IntegerField(min_value=1, help_text="Id of the customer folded into the one in the URL")
+
+
+class MergeResultSerializer(serializers.Serializer):
+    merge_id = serializers.IntegerField()
+    customer = serializers.IntegerField(help_text="The survivor's id")
+
+
+class MergePreviewSerializer(serializers.Serializer):
+    survivor = CustomerRefSerializer()
+    other = CustomerRefSerializer()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows that would move, by label")
+    identities = IdentitySerializer(many=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    fields = serializers.DictField(help_text="Survivor fields the merge would fill: {name: {old, new}}")
+
+
+class MergeRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MergeRecord
+        fields = ["id", "survivor", "merged", "merged_by", "merged_at", "moved", "undone_at", "undone_by"]
+        read_only_fields = fields
+
+
+class MergeSuggestionSerializer(serializers.ModelSerializer):
+    customer = CustomerRefSerializer(read_only=True)
+    other = CustomerRefSerializer(read_only=True)
+
+    class Meta:
+        model = MergeSuggestion
+        fields = [
+            "id",
+            "customer",
+            "other",
+            "reason",
+            "interaction",
+            "status",
+            "created_at",
+            "decided_at",
+            "decided_by",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,127 @@
+"""FilterSets of the customers app, shared by the API and the pages."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from cxcrm.choices import Channel
+
+from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
+from .models import Case, CaseQuerySet, Customer, Interaction, MergeSuggestion, Note
+from .selectors import customer_search, customers_with_channel
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Name or any identity (email, phone, handle…)")
+    lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
+    persona_id = django_filters.NumberFilter(field_name="persona_id")
+    owner_id = django_filters.NumberFilter(field_name="owner_id")
+    tag = django_filters.CharFilter(field_name="tags__name", label="Tag name")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, method="seen_on", label="Seen on channel")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    last_contact_after = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
+    last_contact_before = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Customer
+        fields = [
+            "q",
+            "lifecycle_stage",
+            "persona_id",
+            "owner_id",
+            "tag",
+            "channel",
+            "created_after",
+            "created_before",
+            "last_contact_after",
+            "last_contact_before",
+            "updated_since",
+        ]
+
+    def search(self, queryset, name, value):
+        return customer_search(value, queryset)
+
+    def seen_on(self, queryset, name, value):
+        return customers_with_channel(queryset, value)
+
+
+class TimelineFilterSet(django_filters.FilterSet):
+    """Validates a timeline's filters; its form's cleaned_data goes to selectors.customer_timeline."""
+
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    type = django_filters.ChoiceFilter(choices=InteractionType.choices)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    case = django_filters.NumberFilter(field_name="case_id")
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
+
+    class Meta:
+        model = Interaction
+        fields = ["channel", "type", "direction", "case", "occurred_after", "occurred_before"]
+
+
+class InteractionFilterSet(TimelineFilterSet):
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    source = django_filters.CharFilter()
+    external_id = django_filters.CharFilter()
+    touchpoint = django_filters.CharFilter(field_name="touchpoint_key", label="Touchpoint key")
+    campaign = django_filters.CharFilter()
+
+    class Meta(TimelineFilterSet.Meta):
+        fields = [*TimelineFilterSet.Meta.fields, "customer_id", "source", "external_id", "touchpoint", "campaign"]
+
+
+class CaseFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices)
+    assignee_id = django_filters.NumberFilter(field_name="assignee_id")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    topic = django_filters.CharFilter()
+    origin = django_filters.ChoiceFilter(choices=CaseOrigin.choices)
+    breached = django_filters.BooleanFilter(method="filter_breached", label="SLA breached now")
+    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Case
+        fields = [
+            "status",
+            "priority",
+            "assignee_id",
+            "unassigned",
+            "customer_id",
+            "topic",
+            "origin",
+            "breached",
+            "opened_after",
+            "opened_before",
+            "updated_since",
+        ]
+
+    def filter_breached(self, queryset, name, value):
+        condition = CaseQuerySet.breached_condition(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class NoteFilterSet(django_filters.FilterSet):
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    author_id = django_filters.NumberFilter(field_name="author_id")
+
+    class Meta:
+        model = Note
+        fields = ["customer_id", "author_id"]
+
+
+class MergeSuggestionFilterSet(django_filters.FilterSet):
+    customer_id = django_filters.NumberFilter(method="involving", label="Involving this customer")
+
+    class Meta:
+        model = MergeSuggestion
+        fields = ["customer_id"]
+
+    def involving(self, queryset, name, value):
+        return queryset.filter(Q(customer_id=value) | Q(other_id=value))

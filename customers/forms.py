@@ -1,0 +1,223 @@
+"""Forms of the customers pages. They only shape the input: normalisation and every
+business rule live in the services, whose ValidationErrors come back onto the fields
+(`add_service_errors`), so a page says exactly what the API would."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+
+from cxcrm.choices import Channel, Language
+from journeys.models import Persona
+from journeys.selectors import touchpoint_list_published
+
+from .choices import (
+    OPEN_CASE_STATUSES,
+    CaseOrigin,
+    CasePriority,
+    CaseStatus,
+    Direction,
+    IdentityKind,
+    InteractionType,
+    LifecycleStage,
+)
+from .models import Case, Customer
+
+BLANK = [("", "—")]
+FUTURE_LEEWAY = timedelta(minutes=5)
+
+
+def staff_users():
+    """Users a customer can be owned by or a case assigned to."""
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("first_name", "username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class ServiceForm(forms.Form):
+    """A form whose data goes to a service; `field_aliases` maps a service's field names to the form's."""
+
+    field_aliases: dict[str, str] = {}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        details = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        for name, messages in details.items():
+            target = self.field_aliases.get(name, name)
+            if target not in self.fields:
+                target = None
+            for message in messages:
+                self.add_error(target, message if target else self._prefixed(name, message))
+
+    @staticmethod
+    def _prefixed(name: str, message: str) -> str:
+        return message if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: {message}"
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+class InteractionLogForm(ServiceForm):
+    """Log a call, a visit, a message… on a customer's timeline (services.interaction_ingest)."""
+
+    prefix = "log"
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.PHONE)
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.OUTBOUND)
+    type = forms.ChoiceField(choices=InteractionType.choices, initial=InteractionType.CALL)
+    occurred_at = forms.DateTimeField(
+        required=False,
+        label="When",
+        help_text="Leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    summary = forms.CharField(max_length=300, strip=False)
+    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), strip=False)
+    case = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=())
+    touchpoint = forms.ChoiceField(required=False, choices=())
+
+    def __init__(self, *args, cases=(), touchpoints=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = BLANK + [(c.pk, f"#{c.pk} {c.subject}") for c in cases]
+        if touchpoints is None:
+            touchpoints = touchpoint_list_published()
+        self.fields["touchpoint"].choices = BLANK + [(t.key, f"{t.name} ({t.key})") for t in touchpoints]
+
+    def clean_occurred_at(self):
+        # A few minutes of leeway for a rep's clock; beyond that it is a typo (a wrong year, a wrong month).
+        value = self.cleaned_data["occurred_at"]
+        if value and value > timezone.now() + FUTURE_LEEWAY:
+            raise ValidationError("That is in the future: when did it happen?")
+        return value
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {name: data[name] for name in ("channel", "direction", "type", "summary", "body", "touchpoint")}
+        kwargs["case"] = data.get("case")
+        if data.get("occurred_at"):
+            kwargs["occurred_at"] = data["occurred_at"]
+        return kwargs
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class CaseOpenForm(ServiceForm):
+    """Open a case on a customer (services.case_create)."""
+
+    prefix = "case"
+    subject = forms.CharField(max_length=200, strip=False)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    topic = forms.CharField(max_length=80, required=False)
+    origin = forms.ChoiceField(choices=CaseOrigin.choices, initial=Channel.PHONE)
+    priority = forms.ChoiceField(choices=CasePriority.choices, initial=CasePriority.NORMAL)
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.OPEN, label="Starts as"
+    )
+    assignee = UserChoiceField(queryset=staff_users(), required=False)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CaseUpdateForm(ServiceForm):
+    """Change a case and move it through its statuses (services.case_update)."""
+
+    prefix = "update"
+    subject = forms.CharField(max_length=200, strip=False)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    topic = forms.CharField(max_length=80, required=False)
+    priority = forms.ChoiceField(choices=CasePriority.choices)
+    assignee = UserChoiceField(queryset=staff_users(), required=False)
+    status = forms.ChoiceField(choices=CaseStatus.choices)
+    resolution_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, case: Case, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "subject": case.subject,
+                "description": case.description,
+                "topic": case.topic,
+                "priority": case.priority,
+                "assignee": case.assignee_id,
+                "status": case.status,
+                "resolution_note": case.resolution_note,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+# --------------------------------------------------------------------------- notes, profile, identities
+
+
+class NoteForm(ServiceForm):
+    """Add an internal note (services.note_create)."""
+
+    prefix = "note"
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note", strip=False)
+
+
+class ProfileForm(ServiceForm):
+    """Edit a customer's profile (services.customer_update); tags are comma-separated names."""
+
+    prefix = "profile"
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices)
+    owner = UserChoiceField(queryset=staff_users(), required=False)
+    persona = forms.ModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
+    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, b2b")
+    language = forms.ChoiceField(choices=Language.choices)
+    timezone = forms.CharField(max_length=64, required=False, help_text="e.g. America/Sao_Paulo")
+    country = forms.CharField(max_length=8, required=False, help_text="Two-letter code, e.g. BR")
+    preferred_channel = forms.ChoiceField(choices=BLANK + list(Channel.choices), required=False)
+    marketing_consent = forms.BooleanField(required=False, label="Agreed to marketing messages")
+    survey_opt_out = forms.BooleanField(required=False, label="Opted out of surveys")
+
+    FIELDS = (
+        "first_name",
+        "last_name",
+        "lifecycle_stage",
+        "owner",
+        "persona",
+        "language",
+        "timezone",
+        "country",
+        "preferred_channel",
+        "marketing_consent",
+        "survey_opt_out",
+    )
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        initial = {name: getattr(customer, name) for name in self.FIELDS}
+        initial["tags"] = ", ".join(tag.name for tag in customer.tags.all())
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {name: data[name] for name in self.FIELDS}
+        kwargs["tags"] = [name.strip() for name in data["tags"].split(",") if name.strip()]
+        return kwargs
+
+
+class IdentityForm(ServiceForm):
+    """Give a customer one more identity (services.identity_add normalises and checks it)."""
+
+    prefix = "identity"
+    field_aliases = {"kind": "kind", "network": "network"}
+    kind = forms.ChoiceField(choices=IdentityKind.choices)
+    value = forms.CharField(max_length=254, strip=False, help_text="Email, phone (any format), handle, id…")
+    network = forms.CharField(
+        max_length=50, required=False, help_text="Social network of a handle, or source system of an external id"
+    )
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("kind", "value", "network")}

@@ -1,0 +1,126 @@
+"""Identity normalisation: the one place that decides how an email, a phone, a
+handle, an external id or a device id is stored and looked up.
+
+Every write and every lookup goes through `normalise_identity`, so
+" Ana@Example.COM " and "ana@example.com", or "(11) 91234-5678" and
+"+55 11 91234-5678", are the same identity.
+"""
+
+from typing import NamedTuple
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .choices import IdentityKind
+
+MAX_VALUE_LENGTH = 254
+MAX_NETWORK_LENGTH = 50
+
+
+class NormalisedIdentity(NamedTuple):
+    kind: str
+    network: str
+    value: str
+
+
+def _phone(value: str) -> str:
+    region = getattr(settings, "PHONE_DEFAULT_REGION", "BR") or None
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError(f"“{value}” is not a phone number: {exc._msg.rstrip('.')}.", code="invalid") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            f"“{value}” is not a valid phone number (region {region or 'unknown'}); "
+            "give it in international format, e.g. +55 11 91234-5678.",
+            code="invalid",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _email(value: str) -> str:
+    email = value.lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        reason = "it has no '@'" if "@" not in email else "it is not a valid address"
+        raise ValidationError(f"“{value}” is not a valid email address: {reason}.", code="invalid") from exc
+    return email
+
+
+def normalise_identity(kind, value, network="") -> NormalisedIdentity:
+    """Return (kind, network, value) as stored.
+
+    - email: trimmed and lower-cased, validated; network "".
+    - phone: parsed with phonenumbers into E.164 (national formats use settings.PHONE_DEFAULT_REGION); network "".
+    - handle: lower-cased, without a leading '@'; network (the social network) required, lower-cased.
+    - external_id: trimmed, case kept; network (the source system) required, lower-cased.
+    - device: trimmed, case kept; network "".
+
+    Raises ValidationError naming the value and the reason (unknown kind, empty, invalid email or phone…).
+    """
+    if not isinstance(kind, str) or kind not in IdentityKind.values:
+        raise ValidationError(
+            f"Unknown identity kind “{kind}”; use one of: {', '.join(IdentityKind.values)}.", code="invalid_kind"
+        )
+    if isinstance(value, int) and not isinstance(value, bool) and kind == IdentityKind.PHONE:
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValidationError(f"The {kind} value “{value}” must be a string.", code="invalid")
+    if network is None:
+        network = ""
+    if not isinstance(network, str):
+        raise ValidationError(f"The network “{network}” of {kind} “{value}” must be a string.", code="invalid")
+    raw = value
+    value = value.strip()
+    network = network.strip().lower()
+    if not value:
+        raise ValidationError(f"The {kind} value is empty.", code="required")
+
+    if kind == IdentityKind.EMAIL:
+        value, network = _email(value), ""
+    elif kind == IdentityKind.PHONE:
+        value, network = _phone(value), ""
+    elif kind == IdentityKind.HANDLE:
+        value = value.lstrip("@").strip().lower()
+        if not value:
+            raise ValidationError(f"The handle “{raw}” is empty.", code="required")
+        if not network:
+            raise ValidationError(f"The handle “{raw}” needs its network (e.g. instagram).", code="required")
+    elif kind == IdentityKind.EXTERNAL_ID:
+        if not network:
+            raise ValidationError(f"The external id “{raw}” needs its source system (e.g. shopify).", code="required")
+    else:  # device
+        network = ""
+
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValidationError(
+            f"The {kind} “{raw[:40]}…” is longer than {MAX_VALUE_LENGTH} characters.", code="max_length"
+        )
+    if len(network) > MAX_NETWORK_LENGTH:
+        raise ValidationError(
+            f"The network “{network[:40]}” of {kind} “{raw}” is longer than {MAX_NETWORK_LENGTH} characters.",
+            code="max_length",
+        )
+    return NormalisedIdentity(kind, network, value)
+
+
+def search_candidates(text: str) -> set[tuple[str, str]]:
+    """(kind, value) pairs a free-text search term could be, normalised as on ingestion."""
+    text = (text or "").strip()
+    candidates: set[tuple[str, str]] = set()
+    if not text:
+        return candidates
+    for kind in (IdentityKind.EMAIL, IdentityKind.PHONE):
+        try:
+            candidates.add((kind, normalise_identity(kind, text).value))
+        except ValidationError:
+            pass
+    handle = text.lstrip("@").strip().lower()
+    if handle:
+        candidates.add((IdentityKind.HANDLE, handle))
+    candidates.add((IdentityKind.EXTERNAL_ID, text))
+    candidates.add((IdentityKind.DEVICE, text))
+    return candidates

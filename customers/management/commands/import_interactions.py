@@ -1,0 +1,62 @@
+"""python manage.py import_interactions FILE — import history from CSV or JSONL (see customers.services.importfile)."""
+
+import sys
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from customers.services import interactions_import
+from customers.services.importfile import rows_count, rows_read
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, redrawn at most every 0.2 s."""
+
+    def __init__(self, total: int, stream=None, width: int = 30):
+        self.total, self.stream, self.width = max(total, 1), stream or sys.stderr, width
+        self.last = 0.0
+
+    def __call__(self, done: int, force: bool = False):
+        now = time.monotonic()
+        if not force and now - self.last < 0.2:
+            return
+        self.last = now
+        fraction = min(done / self.total, 1)
+        filled = int(self.width * fraction)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction:4.0%} {done}/{self.total} rows")
+        self.stream.flush()
+
+    def finish(self, done: int):
+        self(done, force=True)
+        self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Import interactions (history: they start no surveys) from a CSV or JSONL file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="A .csv or .jsonl file")
+        parser.add_argument("--chunk-size", type=int, default=500, help="Rows resolved per transaction")
+        parser.add_argument("--source", default="import", help="Source of rows that name none")
+        parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar")
+
+    def handle(self, *args, file, chunk_size, source, no_progress, **options):
+        try:
+            total = rows_count(file)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
+        progress = None if no_progress else ProgressBar(total, self.stderr._out)
+        try:
+            summary = interactions_import(rows_read(file), chunk_size=chunk_size, source=source, progress=progress)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if progress:
+            progress.finish(summary.processed)
+        self.stdout.write(
+            f"Created {summary.created} interactions, {summary.existing} already present, "
+            f"{summary.customers_created} new customers, {len(summary.errors)} errors."
+        )
+        for line, errors in summary.errors:
+            messages = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in errors.items())
+            self.stdout.write(self.style.ERROR(f"line {line}: {messages}"))

@@ -1,0 +1,405 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cxcrm.choices import Channel, Language
+
+from .choices import (
+    OPEN_CASE_STATUSES,
+    CaseOrigin,
+    CasePriority,
+    CaseStatus,
+    Direction,
+    IdentityKind,
+    InteractionType,
+    LifecycleStage,
+    SuggestionStatus,
+)
+
+# --------------------------------------------------------------------------- customers
+
+
+class Tag(models.Model):
+    """A free label reps put on customers ("vip", "b2b")."""
+
+    name = models.CharField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def active(self):
+        """Customers that were not folded into another by a merge."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Customer(models.Model):
+    """A person or account we serve, known through one or more identities."""
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    timezone = models.CharField(max_length=64, default="UTC")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LEAD)
+    persona = models.ForeignKey(
+        "journeys.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_customers"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
+    marketing_consent = models.BooleanField(default=False)
+    survey_opt_out = models.BooleanField(default=False)
+    preferred_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set when a merge folded this customer into another; lookups follow it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded_customers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_contact_at", "-id"]
+        permissions = [("merge_customer", "Can merge and unmerge customers")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="customers_name_idx"),
+            models.Index(fields=["lifecycle_stage"], name="customers_stage_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name or f"Customer #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class LifecycleChange(models.Model):
+    """One move of a customer between lifecycle stages; churn per period is computed from these."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lifecycle_changes")
+    from_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, blank=True)
+    to_stage = models.CharField(max_length=16, choices=LifecycleStage.choices)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["customer", "changed_at", "id"]
+        indexes = [
+            models.Index(fields=["to_stage", "changed_at"], name="customers_lc_stage_at_idx"),
+            models.Index(fields=["customer", "changed_at"], name="customers_lc_customer_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.from_stage or '∅'} → {self.to_stage} @ {self.changed_at:%Y-%m-%d}"
+
+
+class Identity(models.Model):
+    """One way we know a customer: an email, a phone, a social handle, an external id or a device.
+
+    `value` is normalised (see customers.identities); `network` is the social
+    network of a handle or the source system of an external id, "" otherwise
+    (never NULL, so the unique constraint holds).
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
+    network = models.CharField(max_length=50, blank=True, default="")
+    value = models.CharField(max_length=254)
+    raw_value = models.CharField(max_length=254, blank=True, help_text="As first received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "network", "value"]
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "network", "value"], name="customers_identity_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["value"], name="customers_identity_value_idx"),
+            models.Index(fields=["customer", "kind"], name="customers_identity_cust_idx"),
+        ]
+
+    def __str__(self):
+        network = f"{self.network}:" if self.network else ""
+        return f"{self.kind} {network}{self.value}"
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class ExternalKeyQuerySetMixin:
+    def by_external_key(self, source: str, external_id):
+        """Rows with this idempotency key (one id, or an iterable of ids).
+
+        Repeats the partial unique index's condition so that SQLite uses that index
+        too (PostgreSQL infers it), and drops the default ordering.
+        """
+        if isinstance(external_id, str):
+            keys = Q(external_id=external_id)
+        else:
+            keys = Q(external_id__in=list(external_id))
+        return self.filter(keys, ~Q(external_id=""), source=source).order_by()
+
+
+class SlaPolicy(models.Model):
+    """Per-priority targets for a case's first response and resolution (business-agnostic minutes)."""
+
+    priority = models.CharField(max_length=16, choices=CasePriority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self):
+        return (
+            f"{self.get_priority_display()}: first response {self.first_response_minutes} min, "
+            f"resolution {self.resolution_minutes} min"
+        )
+
+
+class CaseQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_CASE_STATUSES)
+
+    @staticmethod
+    def breached_condition(now) -> Q:
+        """The condition of a breached case (see `breached`), usable in filters and annotations."""
+        first_response_missed = Q(first_response_due_at__isnull=False) & (
+            Q(first_response_at__isnull=True, first_response_due_at__lt=now) & ~Q(status=CaseStatus.PENDING)
+            | Q(first_response_at__isnull=False, first_response_at__gt=models.F("first_response_due_at"))
+        )
+        resolution_missed = Q(resolution_due_at__isnull=False) & (
+            Q(resolved_at__isnull=True, resolution_due_at__lt=now) & ~Q(status=CaseStatus.PENDING)
+            | Q(resolved_at__isnull=False, resolved_at__gt=models.F("resolution_due_at"))
+        )
+        return first_response_missed | resolution_missed
+
+    def breached(self, now):
+        """Cases that missed a due time: first response or resolution, by `now` or by when it happened.
+
+        Pending cases have their due times pushed when they leave pending; while
+        pending, the clock is stopped, so they are not counted as newly breached.
+        """
+        return self.filter(self.breached_condition(now))
+
+    def with_breached(self, now):
+        """Annotate `is_breached` (bool), derived when read."""
+        return self.annotate(
+            is_breached=models.ExpressionWrapper(self.breached_condition(now), output_field=models.BooleanField())
+        )
+
+    def not_breached(self, now):
+        return self.exclude(pk__in=self.breached(now).values("pk"))
+
+
+class Case(models.Model):
+    """A support case (ticket) about one customer, with SLA due times from its priority's policy."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cases")
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    topic = models.CharField(max_length=80, blank=True, db_index=True)
+    origin = models.CharField(max_length=16, choices=CaseOrigin.choices, default=Channel.OTHER)
+    priority = models.CharField(max_length=16, choices=CasePriority.choices, default=CasePriority.NORMAL)
+    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(db_index=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    pending_seconds = models.PositiveBigIntegerField(default=0, help_text="Time spent pending, not counted by the SLA")
+    resolution_note = models.TextField(blank=True)
+    # Idempotency key for integrations: the same (source, external_id) is the same case.
+    source = models.CharField(max_length=50, default="web")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], condition=~Q(external_id=""), name="customers_case_external_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="customers_case_cust_status_idx"),
+            models.Index(fields=["assignee", "status"], name="customers_case_assignee_idx"),
+            models.Index(fields=["status", "resolution_due_at"], name="customers_case_status_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CASE_STATUSES
+
+
+# --------------------------------------------------------------------------- interactions
+
+
+class InteractionQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
+    def for_customer(self, customer):
+        return self.filter(customer=customer)
+
+    def in_channel(self, channel):
+        return self.filter(channel=channel)
+
+
+class Interaction(models.Model):
+    """Anything that happened between us and a customer, on any channel: the timeline's unit."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INBOUND)
+    type = models.CharField(max_length=32, choices=InteractionType.choices, default=InteractionType.MESSAGE)
+    occurred_at = models.DateTimeField()
+    summary = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
+    # The key as given: reports group by it, and it survives a new map version.
+    touchpoint_key = models.CharField(max_length=80, blank=True, db_index=True)
+    campaign = models.CharField(max_length=120, blank=True, db_index=True)
+    source = models.CharField(max_length=50, default="api")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    # False for history (imports, demo data): such interactions start no surveys.
+    live = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="customers_interaction_external_uniq",
+            ),
+        ]
+        indexes = [
+            # The timeline's keyset order: (occurred_at, id) descending per customer.
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="customers_int_timeline_idx"),
+            models.Index(fields=["occurred_at"], name="customers_int_occurred_idx"),
+            models.Index(fields=["channel", "occurred_at"], name="customers_int_channel_idx"),
+            models.Index(fields=["case"], name="customers_int_case_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.get_type_display()}: {self.summary}"
+
+
+# --------------------------------------------------------------------------- notes and merges
+
+
+class Note(models.Model):
+    """A rep's internal note on a customer (never shown to the customer)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"], name="customers_note_cust_idx")]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class MergeRecord(models.Model):
+    """Audit of one merge: who folded which customer into which, and exactly which rows moved.
+
+    `moved` = {"identities": [ids], "interactions": [ids], "cases": [ids], "notes": [ids],
+    "lifecycle_changes": [ids], "tags": [ids], "suggestions": [ids], "fields": {name: old value}}, so
+    that undo restores exactly that.
+    """
+
+    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_survivor")
+    merged = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_merged")
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+    moved = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self):
+        return f"Merge #{self.pk}: {self.merged_id} → {self.survivor_id}"
+
+
+class MergeSuggestion(models.Model):
+    """Two customers that look like one person (identities given together belonged to both)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merge_suggestions")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "other"], condition=Q(status="open"), name="customers_suggestion_open_uniq"
+            ),
+            models.CheckConstraint(condition=~Q(customer=models.F("other")), name="customers_suggestion_distinct"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} ~ {self.other_id}: {self.reason}"
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+class WorkspaceVisit(models.Model):
+    """When a user last opened "My work", so the page can show what was assigned to them since."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.seen_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,48 @@
+"""Panels other apps add to the customer page's key figures, without customers importing them.
+
+settings.CUSTOMER_PAGE_PANELS lists dotted paths to callables `(customer, request) -> result`:
+- a dict {"title": str, "template": str, "context": dict} rendered with that template, or
+  {"title": str, "html": str} (already escaped/safe HTML);
+- a plain string (HTML) shown under no title;
+- None when the panel has nothing for this customer (it is left out).
+A panel that raises is logged and shown as unavailable, so a broken module never breaks the page.
+When no panel shows anything, the page says "No survey answers yet".
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    title: str
+    html: str
+    failed: bool = False
+
+
+def customer_panels(customer, request) -> list[RenderedPanel]:
+    panels = []
+    for dotted in getattr(settings, "CUSTOMER_PAGE_PANELS", ()):
+        try:
+            result = import_string(dotted)(customer, request)
+            if result is None:
+                continue
+            if isinstance(result, str):
+                panels.append(RenderedPanel("", mark_safe(result)))  # noqa: S308 - the callable returns HTML
+            elif "template" in result:
+                html = render_to_string(result["template"], result.get("context") or {}, request=request)
+                panels.append(RenderedPanel(str(result.get("title", "")), mark_safe(html)))  # noqa: S308
+            else:
+                panels.append(RenderedPanel(str(result.get("title", "")), mark_safe(result.get("html", ""))))  # noqa: S308
+        except Exception:  # a broken panel must not break the customer page
+            logger.exception("customer page panel %s failed for customer %s", dotted, customer.pk)
+            panels.append(RenderedPanel(dotted.rsplit(".", 1)[-1], format_html("{}", "Unavailable right now."), True))
+    return panels

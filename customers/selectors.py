@@ -1,0 +1,360 @@
+"""Reads of the customers app: each selector owns its query shape."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus, SuggestionStatus
+from .identities import search_candidates
+from .models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note, WorkspaceVisit
+
+MAX_FOLD_HOPS = 20
+
+# --------------------------------------------------------------------------- customers
+
+
+def customer_resolve(customer: Customer) -> Customer:
+    """The customer itself, or the survivor it was folded into (following chains of merges)."""
+    hops = 0
+    while customer.merged_into_id is not None and hops < MAX_FOLD_HOPS:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+        hops += 1
+    return customer
+
+
+def customer_get(pk, *, queryset: QuerySet | None = None) -> Customer:
+    """The customer with this id, or the survivor it was folded into.
+
+    Raises Customer.DoesNotExist for an unknown (or non-integer) id.
+    """
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Customer.DoesNotExist(f"No customer with id {pk!r}.") from None
+    customer = Customer.objects.only("id", "merged_into_id").get(pk=pk)
+    survivor_id = customer_resolve(customer).pk
+    return (queryset if queryset is not None else Customer.objects.all()).get(pk=survivor_id)
+
+
+def _with_counts(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Annotate interaction_count and open_case_count with correlated subqueries (no row fan-out)."""
+    interactions = (
+        Interaction.objects.filter(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("pk"))
+    )
+    open_cases = (
+        Case.objects.filter(customer=OuterRef("pk"), status__in=OPEN_CASE_STATUSES)
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+    )
+    return queryset.annotate(
+        interaction_count=Coalesce(Subquery(interactions.values("n")[:1]), 0),
+        open_case_count=Coalesce(Subquery(open_cases.values("n")[:1]), 0),
+    )
+
+
+def customer_detail_queryset() -> QuerySet[Customer]:
+    """Customers (folded ones too) with everything their representation needs, in a fixed number of queries."""
+    return _with_counts(
+        Customer.objects.select_related("persona", "owner").prefetch_related(
+            "tags", Prefetch("identities", queryset=Identity.objects.order_by("kind", "network", "value"))
+        )
+    )
+
+
+def customer_list_queryset() -> QuerySet[Customer]:
+    """Active (not folded) customers, as customer_detail_queryset."""
+    return customer_detail_queryset().filter(merged_into__isnull=True)
+
+
+def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Customer]:
+    """Customers whose name contains every word of `q`, or who own an identity matching `q`.
+
+    Identity values are normalised as on ingestion: "(11) 91234-5678" finds +5511912345678,
+    " Ana@Example.com" finds ana@example.com, "@Ana" finds the handle ana. Partial
+    identity values (3+ characters) match too.
+    """
+    queryset = queryset if queryset is not None else customer_list_queryset()
+    q = (q or "").strip()
+    if not q:
+        return queryset
+    identity_match = Q(pk__in=[])
+    for kind, value in search_candidates(q):
+        identity_match |= Q(kind=kind, value=value)
+    if len(q) >= 3:
+        identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
+    name_match = Q()
+    for word in q.split():
+        name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return queryset.filter(name_match | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id")))
+
+
+def customers_with_channel(queryset: QuerySet, channel: str) -> QuerySet:
+    """Customers with at least one interaction on `channel`."""
+    return queryset.filter(Exists(Interaction.objects.filter(customer=OuterRef("pk"), channel=channel)))
+
+
+# --------------------------------------------------------------------------- timeline (keyset pagination)
+
+
+class InvalidCursor(ValidationError):
+    pass
+
+
+@dataclass
+class TimelinePage:
+    results: list[Interaction]
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _encode_cursor(item: Interaction, direction: str) -> str:
+    payload = json.dumps({"t": item.occurred_at.isoformat(), "i": item.pk, "d": direction}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        occurred_at = parse_datetime(data["t"])
+        pk = int(data["i"])
+        direction = data["d"]
+        if occurred_at is None or direction not in ("n", "p"):
+            raise ValueError
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, AttributeError):
+        raise InvalidCursor({"cursor": ["Invalid cursor."]}) from None
+    return occurred_at, pk, direction
+
+
+def timeline_queryset(customer: Customer, filters: dict | None = None) -> QuerySet[Interaction]:
+    """A customer's interactions, filtered by channel, type, case, date range (`occurred_after`/`occurred_before`)."""
+    filters = filters or {}
+    qs = Interaction.objects.filter(customer=customer).select_related("agent", "case", "touchpoint")
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("type"):
+        qs = qs.filter(type=filters["type"])
+    if filters.get("direction"):
+        qs = qs.filter(direction=filters["direction"])
+    if filters.get("case"):
+        qs = qs.filter(case_id=filters["case"])
+    if filters.get("occurred_after"):
+        qs = qs.filter(occurred_at__gte=filters["occurred_after"])
+    if filters.get("occurred_before"):
+        qs = qs.filter(occurred_at__lte=filters["occurred_before"])
+    return qs
+
+
+def customer_timeline(
+    customer: Customer, filters: dict | None = None, cursor: str | None = None, page_size: int = 50
+) -> TimelinePage:
+    """One page of a customer's timeline, newest first, keyset-paginated on (occurred_at, id).
+
+    `cursor` is the opaque string of a previous page's next_cursor/previous_cursor.
+    Ties on occurred_at are broken by id, so no item is lost or repeated across pages.
+    Raises InvalidCursor (a ValidationError) for a cursor that does not decode.
+    """
+    page_size = max(1, min(int(page_size), 500))
+    qs = timeline_queryset(customer, filters)
+    if not cursor:
+        rows = list(qs.order_by("-occurred_at", "-id")[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size]
+        return TimelinePage(rows, _encode_cursor(rows[-1], "n") if has_more else None, None)
+    occurred_at, pk, direction = _decode_cursor(cursor)
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, UTC)
+    if direction == "n":
+        older = Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, id__lt=pk)
+        rows = list(qs.filter(older).order_by("-occurred_at", "-id")[: page_size + 1])
+        has_more = len(rows) > page_size
+        rows = rows[:page_size]
+        next_cursor = _encode_cursor(rows[-1], "n") if has_more else None
+        previous_cursor = _encode_cursor(rows[0], "p") if rows else None
+        return TimelinePage(rows, next_cursor, previous_cursor)
+    newer = Q(occurred_at__gt=occurred_at) | Q(occurred_at=occurred_at, id__gt=pk)
+    rows = list(qs.filter(newer).order_by("occurred_at", "id")[: page_size + 1])
+    has_more = len(rows) > page_size
+    rows = list(reversed(rows[:page_size]))
+    previous_cursor = _encode_cursor(rows[0], "p") if has_more else None
+    next_cursor = _encode_cursor(rows[-1], "n") if rows else None
+    return TimelinePage(rows, next_cursor, previous_cursor)
+
+
+# --------------------------------------------------------------------------- interactions, cases, notes, merges
+
+
+def interaction_list() -> QuerySet[Interaction]:
+    return Interaction.objects.select_related("customer", "agent", "case", "touchpoint")
+
+
+def case_list(now: datetime | None = None) -> QuerySet[Case]:
+    """Cases with customer and assignee loaded and `is_breached` derived at `now`."""
+    return Case.objects.select_related("customer", "assignee").with_breached(now or timezone.now())
+
+
+def note_list() -> QuerySet[Note]:
+    return Note.objects.select_related("author", "customer")
+
+
+def merge_record_list() -> QuerySet[MergeRecord]:
+    return MergeRecord.objects.select_related("survivor", "merged", "merged_by", "undone_by")
+
+
+def merge_suggestion_list(*, status: str | None = SuggestionStatus.OPEN) -> QuerySet[MergeSuggestion]:
+    """Merge suggestions (open ones by default) whose two customers are both still unfolded."""
+    qs = MergeSuggestion.objects.select_related("customer", "other", "interaction", "decided_by")
+    if status:
+        qs = qs.filter(status=status)
+    if status == SuggestionStatus.OPEN:
+        qs = qs.filter(customer__merged_into__isnull=True, other__merged_into__isnull=True)
+    return qs
+
+
+# --------------------------------------------------------------------------- pages: SLA state, customer page, workspace
+
+# A case whose next due time falls within this window is "about to breach".
+DUE_SOON = timedelta(hours=1)
+
+
+def case_list_sla(now: datetime | None = None) -> QuerySet[Case]:
+    """case_list with `next_due_at` (the next SLA due time still to meet) and `sla_state`:
+    breached, met (finished in time), paused (pending), none (no policy), due_soon (within DUE_SOON) or on_track.
+    """
+    now = now or timezone.now()
+    next_due = CaseWhen(
+        When(first_response_at__isnull=True, first_response_due_at__isnull=False, then=F("first_response_due_at")),
+        default=F("resolution_due_at"),
+    )
+    state = CaseWhen(
+        When(is_breached=True, then=Value("breached")),
+        When(status__in=[CaseStatus.RESOLVED, CaseStatus.CLOSED], then=Value("met")),
+        When(status=CaseStatus.PENDING, then=Value("paused")),
+        When(next_due_at__isnull=True, then=Value("none")),
+        When(next_due_at__lte=now + DUE_SOON, then=Value("due_soon")),
+        default=Value("on_track"),
+    )
+    return case_list(now).annotate(next_due_at=next_due).annotate(sla_state=state)
+
+
+def case_work_queue(*, user, now: datetime | None = None) -> QuerySet[Case]:
+    """A user's open cases (any origin, survey follow-ups included), the next SLA due first."""
+    return (
+        case_list_sla(now)
+        .filter(assignee=user, status__in=OPEN_CASE_STATUSES)
+        .order_by(F("next_due_at").asc(nulls_last=True), "opened_at", "id")
+    )
+
+
+def cases_assigned_since(*, user, since: datetime, now: datetime | None = None) -> QuerySet[Case]:
+    """A user's open cases assigned to them after `since`, newest assignment first."""
+    return (
+        case_list_sla(now)
+        .filter(assignee=user, status__in=OPEN_CASE_STATUSES, assigned_at__gt=since)
+        .order_by("-assigned_at", "-id")
+    )
+
+
+def workspace_last_visit(*, user) -> datetime | None:
+    return WorkspaceVisit.objects.filter(user=user).values_list("seen_at", flat=True).first()
+
+
+def customer_channel_counts(*, customer: Customer, since: datetime) -> list[dict]:
+    """[{channel, n}] of a customer's interactions since `since`, most used channel first (one query)."""
+    return list(
+        Interaction.objects.filter(customer=customer, occurred_at__gte=since)
+        .order_by()
+        .values("channel")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "channel")
+    )
+
+
+def customer_cases(*, customer: Customer) -> QuerySet[Case]:
+    """A customer's cases, newest first, with just what choice lists need."""
+    return (
+        Case.objects.filter(customer=customer)
+        .only("id", "subject", "status", "customer_id")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def customer_open_cases(*, customer: Customer, now: datetime | None = None) -> QuerySet[Case]:
+    return (
+        case_list_sla(now)
+        .filter(customer=customer, status__in=OPEN_CASE_STATUSES)
+        .order_by(F("next_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def customer_merge_suggestions(*, customer: Customer) -> QuerySet[MergeSuggestion]:
+    """Open suggestions that involve this customer (either side)."""
+    return merge_suggestion_list().filter(Q(customer=customer) | Q(other=customer))
+
+
+def customer_undoable_merges(*, customer: Customer) -> QuerySet[MergeRecord]:
+    """Merges into this customer that were not undone, newest first."""
+    return merge_record_list().filter(survivor=customer, undone_at__isnull=True)
+
+
+def case_work_summary(*, user, now: datetime | None = None) -> dict:
+    """{total, breached, due_soon} of a user's open cases, counted in SQL."""
+    return case_work_queue(user=user, now=now).aggregate(
+        total=Count("pk"),
+        breached=Count("pk", filter=Q(sla_state="breached")),
+        due_soon=Count("pk", filter=Q(sla_state="due_soon")),
+    )
+
+
+# Sort keys of the cases list: name -> order_by fields, ascending.
+CASE_SORTS = {
+    "opened": ("opened_at", "id"),
+    "due": (F("next_due_at").asc(nulls_last=True), "id"),
+    "priority": ("priority_rank", "id"),
+    "status": ("status_rank", "id"),
+    "subject": ("subject", "id"),
+    "customer": ("customer__last_name", "customer__first_name", "id"),
+    "assignee": ("assignee__username", "id"),
+    "updated": ("updated_at", "id"),
+}
+
+
+def _descending(field):
+    if isinstance(field, str):
+        return f"-{field}"
+    return F(field.expression.name).desc(nulls_last=True)
+
+
+def cases_sorted(queryset: QuerySet[Case], sort: str) -> tuple[QuerySet[Case], str]:
+    """Order a case_list_sla queryset by a CASE_SORTS key ("-key" descending); unknown keys give "-opened".
+
+    Returns (queryset, the sort applied).
+    """
+    name = (sort or "").lstrip("-")
+    if name not in CASE_SORTS:
+        sort, name = "-opened", "opened"
+    fields = CASE_SORTS[name]
+    if sort.startswith("-"):
+        fields = [_descending(f) for f in fields]
+    ranks = {
+        "priority_rank": CaseWhen(
+            *[When(priority=p, then=Value(i)) for i, p in enumerate(CasePriority.values)],
+            default=Value(0),
+        ),
+        "status_rank": CaseWhen(
+            *[When(status=s, then=Value(i)) for i, s in enumerate(CaseStatus.values)],
+            default=Value(0),
+        ),
+    }
+    return queryset.annotate(**ranks).order_by(*fields), sort

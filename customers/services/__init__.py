@@ -1,0 +1,44 @@
+"""Writes of the customers app (see each module); import them from here."""
+
+from .cases import case_create, case_create_or_get, case_status_set, case_update, sla_due_times
+from .customers import (
+    customer_create,
+    customer_update,
+    identity_add,
+    identity_remove,
+    lifecycle_stage_set,
+    note_create,
+    note_delete,
+    note_update,
+)
+from .importfile import rows_read
+from .ingest import ImportSummary, IngestResult, interaction_ingest, interactions_import
+from .merges import MergePreview, customer_merge, merge_preview, merge_suggestion_dismiss, merge_undo
+from .workspace import workspace_visit_record
+
+__all__ = [
+    "ImportSummary",
+    "IngestResult",
+    "MergePreview",
+    "case_create",
+    "case_create_or_get",
+    "case_status_set",
+    "case_update",
+    "customer_create",
+    "customer_merge",
+    "customer_update",
+    "identity_add",
+    "identity_remove",
+    "interaction_ingest",
+    "interactions_import",
+    "lifecycle_stage_set",
+    "merge_preview",
+    "merge_suggestion_dismiss",
+    "merge_undo",
+    "note_create",
+    "note_delete",
+    "note_update",
+    "rows_read",
+    "sla_due_times",
+    "workspace_visit_record",
+]

@@ -1,0 +1,221 @@
+"""Cases (support tickets): creation with SLA due times, updates and status transitions.
+
+SLA rules:
+- due times = opened_at + the priority's SlaPolicy targets (none without a policy);
+- first_response_at = the first outbound interaction by an agent on the case (see
+  interaction_ingest), or the first move to pending or resolved, whichever comes first;
+- time spent pending does not count: leaving pending pushes the due times not yet met
+  forward by the time spent pending (accumulated in pending_seconds);
+- resolved_at = the last resolution; reopening clears it and counts a reopen;
+- `case_resolved` is sent after commit on each move to resolved.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cxcrm.choices import Channel
+
+from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus
+from ..models import Case, Customer, SlaPolicy
+from ..signals import case_resolved
+
+EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
+
+
+def sla_due_times(*, priority: str, opened_at: datetime, paused_seconds: int = 0):
+    """(first_response_due_at, resolution_due_at) for a case of this priority; (None, None) without a policy."""
+    policy = SlaPolicy.objects.filter(priority=priority).first()
+    if policy is None:
+        return None, None
+    shift = timedelta(seconds=paused_seconds)
+    return (
+        opened_at + timedelta(minutes=policy.first_response_minutes) + shift,
+        opened_at + timedelta(minutes=policy.resolution_minutes) + shift,
+    )
+
+
+def _clean(fields: dict) -> dict:
+    errors = {}
+    for name in ("subject", "description", "topic", "resolution_note"):
+        if name in fields:
+            if fields[name] is None:
+                fields[name] = ""
+            if not isinstance(fields[name], str):
+                errors[name] = ["Must be a string."]
+            else:
+                fields[name] = fields[name].strip()
+    if "subject" in fields and not errors.get("subject") and not fields["subject"]:
+        errors["subject"] = ["Give the case a subject."]
+    if "priority" in fields and fields["priority"] not in CasePriority.values:
+        errors["priority"] = [f"“{fields['priority']}” is not a priority; use {', '.join(CasePriority.values)}."]
+    if "origin" in fields and fields["origin"] not in CaseOrigin.values:
+        errors["origin"] = [f"“{fields['origin']}” is not an origin; use {', '.join(CaseOrigin.values)}."]
+    if "status" in fields and fields["status"] not in CaseStatus.values:
+        errors["status"] = [f"“{fields['status']}” is not a status; use {', '.join(CaseStatus.values)}."]
+    probe = Case(**{k: v for k, v in fields.items() if k not in errors and k != "assignee"})
+    exclude = [f.name for f in Case._meta.fields if f.name not in fields or f.name in errors or f.name == "assignee"]
+    try:
+        probe.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
+@transaction.atomic
+def case_create_or_get(
+    *,
+    customer: Customer,
+    subject: str,
+    description: str = "",
+    topic: str = "",
+    origin: str = Channel.OTHER,
+    priority: str = CasePriority.NORMAL,
+    status: str = CaseStatus.NEW,
+    assignee=None,
+    opened_at: datetime | None = None,
+    source: str = "web",
+    external_id: str = "",
+    user=None,
+) -> tuple[Case, bool]:
+    """Open a case with SLA due times from its priority's policy; returns (case, created).
+
+    With an `external_id`, the same (source, external_id) again returns the existing case
+    unchanged and created=False. A folded customer is replaced by its survivor.
+    Raises ValidationError for bad values.
+    """
+    from ..selectors import customer_resolve
+
+    source = (source or "web").strip() if isinstance(source, str) else source
+    external_id = (external_id or "").strip() if isinstance(external_id, str) else external_id
+    fields = _clean(
+        {
+            "subject": subject,
+            "description": description,
+            "topic": topic,
+            "origin": origin,
+            "priority": priority,
+            "status": status,
+            "source": source,
+            "external_id": external_id,
+        }
+    )
+    if fields["status"] not in OPEN_CASE_STATUSES:
+        raise ValidationError({"status": ["A new case starts as new, open or pending."]})
+    if external_id:
+        existing = Case.objects.by_external_key(source, external_id).first()
+        if existing is not None:
+            return existing, False
+    customer = customer_resolve(customer)
+    now = timezone.now()
+    opened_at = opened_at or now
+    first_due, resolution_due = sla_due_times(priority=fields["priority"], opened_at=opened_at)
+    case = Case(
+        customer=customer,
+        assignee=assignee,
+        assigned_at=now if assignee else None,
+        opened_at=opened_at,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+        **fields,
+    )
+    if case.status == CaseStatus.PENDING:
+        case.pending_since = now
+        case.first_response_at = now
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:
+        existing = Case.objects.by_external_key(source, external_id).first() if external_id else None
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def case_create(**kwargs) -> Case:
+    """Open a case (see case_create_or_get); returns the case (the existing one on an idempotent replay)."""
+    return case_create_or_get(**kwargs)[0]
+
+
+@transaction.atomic
+def case_status_set(*, case: Case, status: str, user=None, at: datetime | None = None) -> Case:
+    """Move a case to a status, keeping the SLA bookkeeping (see the module docstring).
+
+    Raises ValidationError for an unknown status.
+    """
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": [f"“{status}” is not a status; use {', '.join(CaseStatus.values)}."]})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status == case.status:
+        return case
+    now = at or timezone.now()
+    previous = case.status
+
+    if previous == CaseStatus.PENDING and case.pending_since:
+        paused = max(now - case.pending_since, timedelta(0))
+        case.pending_seconds += int(paused.total_seconds())
+        if case.first_response_due_at and case.first_response_at is None:
+            case.first_response_due_at += paused
+        if case.resolution_due_at and case.resolved_at is None:
+            case.resolution_due_at += paused
+        case.pending_since = None
+
+    was_finished = previous in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+    if was_finished and status in OPEN_CASE_STATUSES:
+        case.reopen_count += 1
+        case.resolved_at = None
+        case.closed_at = None
+
+    if status in (CaseStatus.PENDING, CaseStatus.RESOLVED) and case.first_response_at is None:
+        case.first_response_at = now
+    if status == CaseStatus.PENDING:
+        case.pending_since = now
+    if status == CaseStatus.RESOLVED:
+        case.resolved_at = now
+        case.closed_at = None
+        transaction.on_commit(lambda: case_resolved.send(sender=Case, case=case))
+    if status == CaseStatus.CLOSED:
+        case.closed_at = now
+        # Closing ends the case: without a resolution before, it counts as resolved now (no survey event).
+        if case.resolved_at is None:
+            case.resolved_at = now
+    case.status = status
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, user=None, status: str | None = None, **fields) -> Case:
+    """Change a case's fields (EDITABLE_FIELDS) and, if given, its status (see case_status_set).
+
+    A priority change recomputes the due times (time already spent pending still does not count);
+    an assignee change sets assigned_at. Raises ValidationError for bad values.
+    """
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+    fields = _clean(dict(fields))
+    if status is not None:
+        _clean({"status": status})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    priority_changed = "priority" in fields and fields["priority"] != case.priority
+    assignee_changed = "assignee" in fields and fields["assignee"] != case.assignee
+    for name, value in fields.items():
+        setattr(case, name, value)
+    if assignee_changed:
+        case.assigned_at = timezone.now() if case.assignee else None
+    if priority_changed:
+        first_due, resolution_due = sla_due_times(
+            priority=case.priority, opened_at=case.opened_at, paused_seconds=case.pending_seconds
+        )
+        case.first_response_due_at, case.resolution_due_at = first_due, resolution_due
+    case.save()
+    if status is not None and status != case.status:
+        case = case_status_set(case=case, status=status, user=user)
+    return case

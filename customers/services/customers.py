@@ -1,0 +1,285 @@
+"""Customers, their identities, lifecycle stage changes, tags and notes."""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..choices import LifecycleStage
+from ..identities import NormalisedIdentity, normalise_identity
+from ..models import Customer, Identity, LifecycleChange, Note, Tag
+
+# Fields a caller may set on a customer (FKs as instances: persona, owner).
+CUSTOMER_FIELDS = (
+    "first_name",
+    "last_name",
+    "language",
+    "timezone",
+    "country",
+    "lifecycle_stage",
+    "persona",
+    "owner",
+    "marketing_consent",
+    "survey_opt_out",
+    "preferred_channel",
+)
+# What `customer` details of an ingested interaction may fill on a new customer.
+DETAIL_FIELDS = ("first_name", "last_name", "language", "country", "timezone")
+
+# --------------------------------------------------------------------------- validation helpers
+
+
+def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_FIELDS) -> dict:
+    """Validate customer field values; return them cleaned (country upper-cased, names trimmed).
+
+    Raises ValidationError with a message per field (unknown field, bad choice, unknown timezone…).
+    """
+    allowed = set(allowed)
+    if not isinstance(fields, Mapping):
+        raise ValidationError({"customer": ["Give an object with the customer's fields."]})
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
+    cleaned = dict(fields)
+    errors: dict[str, list[str]] = {}
+    for name in ("first_name", "last_name", "country", "timezone", "language", "lifecycle_stage", "preferred_channel"):
+        if name in cleaned:
+            value = cleaned[name]
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                errors[name] = ["Must be a string."]
+                continue
+            cleaned[name] = value.strip()
+    if "country" in cleaned and "country" not in errors:
+        country = cleaned["country"].upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            errors["country"] = [f"“{cleaned['country']}” is not a two-letter ISO 3166 country code."]
+        cleaned["country"] = country
+    if "timezone" in cleaned and "timezone" not in errors:
+        try:
+            ZoneInfo(cleaned["timezone"] or "UTC")
+            cleaned["timezone"] = cleaned["timezone"] or "UTC"
+        except (ZoneInfoNotFoundError, ValueError):
+            errors["timezone"] = [f"“{cleaned['timezone']}” is not a known time zone (e.g. America/Sao_Paulo)."]
+    if "language" in cleaned and "language" not in errors:
+        cleaned["language"] = cleaned["language"].lower() or Customer._meta.get_field("language").default
+    for name in ("marketing_consent", "survey_opt_out"):
+        if name in cleaned and not isinstance(cleaned[name], bool):
+            errors[name] = ["Must be true or false."]
+    probe = Customer(**{k: v for k, v in cleaned.items() if k not in errors})
+    exclude = [f.name for f in Customer._meta.fields if f.name not in cleaned or f.name in errors]
+    try:
+        probe.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def identities_normalise(identities, *, field: str = "identities") -> list[NormalisedIdentity]:
+    """Normalise a list of {kind, value, network?} (or (kind, value[, network]) tuples), without duplicates.
+
+    Raises ValidationError {field: [a message naming each bad value]}.
+    """
+    if identities is None:
+        return []
+    if isinstance(identities, (str, bytes, Mapping)) or not isinstance(identities, Iterable):
+        raise ValidationError({field: ["Give a list of identities like {kind, value, network?}."]})
+    result: list[NormalisedIdentity] = []
+    errors: list[str] = []
+    for item in identities:
+        if isinstance(item, Mapping):
+            kind, value, network = item.get("kind"), item.get("value"), item.get("network") or ""
+        elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
+            kind, value, network = (*item, "")[:3]
+        else:
+            errors.append(f"“{item}” is not an identity; give {{kind, value, network?}}.")
+            continue
+        try:
+            normalised = normalise_identity(kind, value, network)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if normalised not in result:
+            result.append(normalised)
+    if errors:
+        raise ValidationError({field: errors})
+    return result
+
+
+def identities_owned(identities: Iterable[NormalisedIdentity]) -> dict[NormalisedIdentity, Identity]:
+    """The stored identities among these (one query), keyed by their normalised triple."""
+    identities = list(identities)
+    if not identities:
+        return {}
+    rows = Identity.objects.filter(value__in={i.value for i in identities}).select_related("customer")
+    wanted = set(identities)
+    found = {}
+    for row in rows:
+        key = NormalisedIdentity(row.kind, row.network, row.value)
+        if key in wanted:
+            found[key] = row
+    return found
+
+
+def _describe(customer: Customer) -> str:
+    return f"customer #{customer.pk}" + (f" ({customer.full_name})" if customer.full_name else "")
+
+
+def _tags_from_names(names) -> list[Tag]:
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise ValidationError({"tags": ["Give a list of tag names."]})
+    tags = []
+    for name in names:
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 50:
+            raise ValidationError({"tags": [f"“{name}” is not a tag name (1–50 characters)."]})
+        tags.append(Tag.objects.get_or_create(name=name.strip().lower())[0])
+    return tags
+
+
+def lifecycle_change_record(*, customer: Customer, from_stage: str, to_stage: str, at: datetime, user=None):
+    return LifecycleChange.objects.create(
+        customer=customer, from_stage=from_stage, to_stage=to_stage, changed_at=at, changed_by=user
+    )
+
+
+# --------------------------------------------------------------------------- customers
+
+
+@transaction.atomic
+def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = None, **fields) -> Customer:
+    """Create a customer with its identities and tags; record its initial lifecycle stage (at `at`, default now).
+
+    `fields` are CUSTOMER_FIELDS. Raises ValidationError for a bad field, a bad identity,
+    or an identity that already belongs to a customer (naming that customer).
+    """
+    cleaned = customer_fields_clean(fields)
+    normalised = identities_normalise(identities)
+    owned = identities_owned(normalised)
+    if owned:
+        raise ValidationError(
+            {
+                "identities": [
+                    f"{key.kind} {key.value} already belongs to {_describe(identity.customer)}."
+                    for key, identity in owned.items()
+                ]
+            }
+        )
+    tag_objs = _tags_from_names(tags) if tags else []
+    customer = Customer.objects.create(**cleaned)
+    try:
+        with transaction.atomic():
+            Identity.objects.bulk_create(
+                [Identity(customer=customer, kind=i.kind, network=i.network, value=i.value) for i in normalised]
+            )
+    except IntegrityError:
+        raise ValidationError({"identities": ["One of these identities was just given to another customer."]}) from None
+    if tag_objs:
+        customer.tags.add(*tag_objs)
+    lifecycle_change_record(
+        customer=customer, from_stage="", to_stage=customer.lifecycle_stage, at=at or timezone.now(), user=user
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Customer:
+    """Change a customer's fields (CUSTOMER_FIELDS) and, if given, replace its tags (a list of names).
+
+    A lifecycle stage change records a LifecycleChange. Raises ValidationError for bad values.
+    """
+    cleaned = customer_fields_clean(fields)
+    new_stage = cleaned.pop("lifecycle_stage", None)
+    for name, value in cleaned.items():
+        setattr(customer, name, value)
+    customer.save()
+    if new_stage and new_stage != customer.lifecycle_stage:
+        lifecycle_stage_set(customer=customer, stage=new_stage, user=user)
+    if tags is not None:
+        customer.tags.set(_tags_from_names(tags))
+    return customer
+
+
+@transaction.atomic
+def lifecycle_stage_set(*, customer: Customer, stage: str, user=None, at: datetime | None = None) -> Customer:
+    """Move a customer to a lifecycle stage, recording the change. No-op if already there.
+
+    Raises ValidationError for an unknown stage.
+    """
+    if stage not in LifecycleStage.values:
+        raise ValidationError({"lifecycle_stage": [f"“{stage}” is not a lifecycle stage."]})
+    if stage == customer.lifecycle_stage:
+        return customer
+    previous = customer.lifecycle_stage
+    customer.lifecycle_stage = stage
+    customer.save(update_fields=["lifecycle_stage", "updated_at"])
+    lifecycle_change_record(customer=customer, from_stage=previous, to_stage=stage, at=at or timezone.now(), user=user)
+    return customer
+
+
+# --------------------------------------------------------------------------- identities
+
+
+@transaction.atomic
+def identity_add(*, customer: Customer, kind: str, value: str, network: str = "", user=None) -> Identity:
+    """Give a customer one more identity (normalised). Returns the existing row if it already has it.
+
+    Raises ValidationError if the value is invalid or belongs to another customer (naming it).
+    """
+    try:
+        key = normalise_identity(kind, value, network)
+    except ValidationError as exc:
+        raise ValidationError({"value": exc.messages}) from None
+    existing = identities_owned([key]).get(key)
+    if existing is not None:
+        if existing.customer_id == customer.pk:
+            return existing
+        raise ValidationError({"value": [f"{key.kind} {key.value} already belongs to {_describe(existing.customer)}."]})
+    try:
+        with transaction.atomic():
+            identity = Identity.objects.create(
+                customer=customer, kind=key.kind, network=key.network, value=key.value, raw_value=str(value)[:254]
+            )
+    except IntegrityError:
+        raise ValidationError({"value": [f"{key.kind} {key.value} was just given to another customer."]}) from None
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    return identity
+
+
+@transaction.atomic
+def identity_remove(*, identity: Identity, user=None) -> None:
+    """Remove one identity from its customer."""
+    customer_id = identity.customer_id
+    identity.delete()
+    Customer.objects.filter(pk=customer_id).update(updated_at=timezone.now())
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def _note_body(body) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": ["Write the note."]})
+    return body.strip()
+
+
+def note_create(*, customer: Customer, body: str, author=None) -> Note:
+    """Add a rep's internal note to a customer. Raises ValidationError for an empty body."""
+    return Note.objects.create(customer=customer, body=_note_body(body), author=author)
+
+
+def note_update(*, note: Note, body: str, user=None) -> Note:
+    """Change a note's text. Raises ValidationError for an empty body."""
+    note.body = _note_body(body)
+    note.save(update_fields=["body"])
+    return note
+
+
+def note_delete(*, note: Note, user=None) -> None:
+    note.delete()

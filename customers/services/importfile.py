@@ -1,0 +1,138 @@
+"""Reading interaction files (CSV or JSONL) into rows for `interactions_import`.
+
+Columns / keys: channel, occurred_at, summary, body, direction, type, source,
+external_id, touchpoint, case, campaign, metadata (JSON), customer_id; customer
+details first_name, last_name, language, country, timezone (or a JSONL
+`customer` object); identities as columns `email`, `phone`, `device`,
+`handle:<network>`, `external_id:<system>` (or a JSONL `identities` list).
+"""
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+INTERACTION_KEYS = {
+    "channel",
+    "occurred_at",
+    "summary",
+    "body",
+    "direction",
+    "type",
+    "source",
+    "external_id",
+    "touchpoint",
+    "case",
+    "campaign",
+    "metadata",
+    "customer_id",
+}
+DETAIL_KEYS = {"first_name", "last_name", "language", "country", "timezone"}
+PLAIN_IDENTITY_KEYS = {"email", "phone", "device"}
+NETWORK_IDENTITY_KINDS = {"handle", "external_id"}
+
+
+def _identity_column(name: str) -> tuple[str, str] | None:
+    """(kind, network) for an identity column name, else None."""
+    if name in PLAIN_IDENTITY_KEYS:
+        return name, ""
+    kind, sep, network = name.partition(":")
+    if sep and kind in NETWORK_IDENTITY_KINDS and network:
+        return kind, network
+    return None
+
+
+def _unknown(keys) -> list[str]:
+    allowed = INTERACTION_KEYS | DETAIL_KEYS | {"identities", "customer"}
+    return sorted(k for k in keys if k not in allowed and _identity_column(k) is None)
+
+
+def row_to_input(row: dict) -> dict:
+    """Map one row (CSV cells or a JSON object) to interaction_ingest's keyword arguments."""
+    data = {k: v for k, v in row.items() if k in INTERACTION_KEYS and v not in (None, "")}
+    metadata = data.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            data["metadata"] = json.loads(metadata)
+        except ValueError:
+            data["metadata"] = metadata  # reported as "Must be a JSON object."
+    details = dict(row.get("customer") or {}) if isinstance(row.get("customer"), dict) else {}
+    details.update({k: v for k, v in row.items() if k in DETAIL_KEYS and v not in (None, "")})
+    if details:
+        data["customer_details"] = details
+    identities = list(row.get("identities") or []) if isinstance(row.get("identities"), list) else []
+    if row.get("identities") and not isinstance(row.get("identities"), list):
+        identities = row["identities"]  # reported by the validation
+    for name, value in row.items():
+        column = _identity_column(name)
+        if column and value not in (None, ""):
+            identities.append({"kind": column[0], "value": value, "network": column[1]})
+    data["identities"] = identities
+    return data
+
+
+def _utf8_check(path: Path) -> None:
+    """Raise ValidationError naming the first line that is not UTF-8 text (before anything is imported)."""
+    with path.open("rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    f"Line {line_no} is not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8. "
+                    "Nothing was imported."
+                ) from exc
+
+
+def rows_read(path: str | Path) -> Iterator[tuple[int, dict]]:
+    """Yield (line number, interaction input) from a .csv or .jsonl/.ndjson file.
+
+    A row that cannot be read yields {"__error__": message}. Raises ValidationError
+    for an unknown file type, a file that is not UTF-8 text (before the first row)
+    or unknown CSV columns.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".jsonl", ".ndjson"):
+        _utf8_check(path)
+    if suffix == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            unknown = _unknown(reader.fieldnames or [])
+            if unknown:
+                raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
+            for row in reader:
+                if None in row:
+                    yield reader.line_num, {"__error__": "More cells than columns."}
+                    continue
+                yield reader.line_num, row_to_input(row)
+    elif suffix in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    yield line_no, {"__error__": f"Invalid JSON: {exc}."}
+                    continue
+                if not isinstance(row, dict):
+                    yield line_no, {"__error__": "Each line must be a JSON object."}
+                    continue
+                unknown = _unknown(row)
+                if unknown:
+                    yield line_no, {"__error__": f"Unknown field(s): {', '.join(unknown)}."}
+                    continue
+                yield line_no, row_to_input(row)
+    else:
+        raise ValidationError(f"“{path.name}” is neither .csv nor .jsonl.")
+
+
+def rows_count(path: str | Path) -> int:
+    """Roughly how many rows a file holds (for a progress bar)."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        lines = sum(1 for line in handle if line.strip())
+    return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)

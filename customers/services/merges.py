@@ -1,0 +1,215 @@
+"""Merging two customers into one, previewing it, undoing it, and dismissing suggestions.
+
+The customer named in the URL (`survivor`) survives; `other` is folded into it:
+its identities, interactions, cases, notes and lifecycle changes move to the
+survivor, its tags are added, the survivor's empty fields are filled from it, and
+`other.merged_into` points at the survivor (lookups by its id land on the survivor).
+The MergeRecord lists exactly the ids that moved, so `merge_undo` moves exactly
+those back. Other apps move their own rows on `customers_merged`/`merge_undone`
+(sent after commit) and report what they would move through `merge_preview`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ..choices import SuggestionStatus
+from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
+from ..signals import customers_merged, merge_undone
+from ..signals import merge_preview as merge_preview_signal
+
+# What moves, by the key used in MergeRecord.moved.
+MOVED_MODELS = {
+    "identities": Identity,
+    "interactions": Interaction,
+    "cases": Case,
+    "notes": Note,
+    "lifecycle_changes": LifecycleChange,
+}
+# Survivor fields filled from the folded customer when empty (attnames).
+FILLED_FIELDS = ("first_name", "last_name", "country", "persona_id", "owner_id", "preferred_channel")
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _field_changes(survivor: Customer, other: Customer) -> dict[str, dict]:
+    """{attname: {"old": survivor's value, "new": value after the merge}} for fields the merge changes."""
+    changes = {}
+    for name in FILLED_FIELDS:
+        old, incoming = getattr(survivor, name), getattr(other, name)
+        if old in (None, "") and incoming not in (None, ""):
+            changes[name] = {"old": old, "new": incoming}
+    if other.survey_opt_out and not survivor.survey_opt_out:
+        changes["survey_opt_out"] = {"old": False, "new": True}
+    if other.first_contact_at and (not survivor.first_contact_at or other.first_contact_at < survivor.first_contact_at):
+        changes["first_contact_at"] = {"old": _json(survivor.first_contact_at), "new": _json(other.first_contact_at)}
+    if other.last_contact_at and (not survivor.last_contact_at or other.last_contact_at > survivor.last_contact_at):
+        changes["last_contact_at"] = {"old": _json(survivor.last_contact_at), "new": _json(other.last_contact_at)}
+    return changes
+
+
+def _check_pair(survivor: Customer, other: Customer) -> None:
+    if survivor.merged_into_id is not None:
+        raise ValidationError({"customer": [f"Customer #{survivor.pk} was merged into #{survivor.merged_into_id}."]})
+    if other.merged_into_id is not None:
+        raise ValidationError(
+            {"other": [f"Customer #{other.pk} was already merged into customer #{other.merged_into_id}."]}
+        )
+    if survivor.pk == other.pk:
+        raise ValidationError({"other": ["A customer cannot be merged into itself."]})
+
+
+# --------------------------------------------------------------------------- preview
+
+
+@dataclass
+class MergePreview:
+    survivor: Customer
+    other: Customer
+    counts: dict[str, int]  # label -> rows that would move (customers' own and other apps')
+    identities: list[Identity]
+    tags: list[str]
+    fields: dict[str, dict] = field(default_factory=dict)
+
+
+def merge_preview(*, survivor: Customer, other: Customer) -> MergePreview:
+    """What merging `other` into `survivor` would move. Raises ValidationError for an impossible merge."""
+    _check_pair(survivor, other)
+    counts = {key: model.objects.filter(customer=other).count() for key, model in MOVED_MODELS.items()}
+    for _receiver, response in merge_preview_signal.send(sender=Customer, survivor=survivor, other=other):
+        if isinstance(response, dict):
+            for label, count in response.items():
+                counts[str(label)] = counts.get(str(label), 0) + int(count or 0)
+    survivor_tags = set(survivor.tags.values_list("pk", flat=True))
+    return MergePreview(
+        survivor=survivor,
+        other=other,
+        counts=counts,
+        identities=list(other.identities.all()),
+        tags=[t.name for t in other.tags.all() if t.pk not in survivor_tags],
+        fields=_field_changes(survivor, other),
+    )
+
+
+# --------------------------------------------------------------------------- merge and undo
+
+
+@transaction.atomic
+def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRecord:
+    """Fold `other` into `survivor` in one transaction; returns the MergeRecord.
+
+    Open suggestions between the two are marked merged. `customers_merged` is sent after commit.
+    Raises ValidationError if either was already folded or they are the same customer.
+    """
+    # Lock both rows (in id order, against deadlocks) and re-read them.
+    locked = {
+        c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, other.pk]).order_by("pk")
+    }
+    survivor, other = locked[survivor.pk], locked[other.pk]
+    _check_pair(survivor, other)
+
+    moved: dict = {}
+    for key, model in MOVED_MODELS.items():
+        ids = list(model.objects.filter(customer=other).order_by("pk").values_list("pk", flat=True))
+        model.objects.filter(pk__in=ids).update(customer=survivor)
+        moved[key] = ids
+    survivor_tags = set(survivor.tags.values_list("pk", flat=True))
+    added_tags = [pk for pk in other.tags.values_list("pk", flat=True) if pk not in survivor_tags]
+    survivor.tags.add(*added_tags)
+    moved["tags"] = added_tags
+    pair = Q(customer=survivor, other=other) | Q(customer=other, other=survivor)
+    suggestion_ids = list(
+        MergeSuggestion.objects.filter(pair, status=SuggestionStatus.OPEN).values_list("pk", flat=True)
+    )
+    MergeSuggestion.objects.filter(pk__in=suggestion_ids).update(
+        status=SuggestionStatus.MERGED, decided_at=timezone.now(), decided_by=user
+    )
+    moved["suggestions"] = suggestion_ids
+
+    changes = _field_changes(survivor, other)
+    for name, change in changes.items():
+        value = change["new"]
+        if name in ("first_contact_at", "last_contact_at"):
+            value = parse_datetime(value)
+        setattr(survivor, name, value)
+    moved["fields"] = {name: {"old": _json(c["old"]), "new": _json(c["new"])} for name, c in changes.items()}
+    survivor.save()
+    other.merged_into = survivor
+    other.save(update_fields=["merged_into", "updated_at"])
+
+    record = MergeRecord.objects.create(survivor=survivor, merged=other, merged_by=user, moved=moved)
+    transaction.on_commit(lambda: customers_merged.send(sender=MergeRecord, merge=record))
+    return record
+
+
+@transaction.atomic
+def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
+    """Undo a merge: move back exactly the rows its record lists (those still on the survivor),
+    remove the tags it added, restore the survivor's fields it filled (unless changed since),
+    unfold the merged customer and reopen the suggestions it closed. `merge_undone` is sent after commit.
+
+    Raises ValidationError if already undone, or if the survivor was itself merged since
+    (undo that later merge first).
+    """
+    merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ValidationError({"merge": [f"Merge #{merge.pk} was already undone."]})
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(pk__in=[merge.survivor_id, merge.merged_id]).order_by("pk")
+    }
+    survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
+    if survivor.merged_into_id is not None:
+        raise ValidationError(
+            {"merge": [f"Customer #{survivor.pk} was merged into #{survivor.merged_into_id} since; undo that first."]}
+        )
+    if merged.merged_into_id != survivor.pk:
+        raise ValidationError({"merge": [f"Customer #{merged.pk} is no longer folded into #{survivor.pk}."]})
+
+    moved = merge.moved or {}
+    for key, model in MOVED_MODELS.items():
+        model.objects.filter(pk__in=moved.get(key, []), customer=survivor).update(customer=merged)
+    if moved.get("tags"):
+        survivor.tags.remove(*moved["tags"])
+    for name, change in (moved.get("fields") or {}).items():
+        if _json(getattr(survivor, name)) == change["new"]:
+            old = change["old"]
+            if name in ("first_contact_at", "last_contact_at") and old:
+                old = parse_datetime(old)
+            setattr(survivor, name, old)
+    survivor.save()
+    merged.merged_into = None
+    merged.save(update_fields=["merged_into", "updated_at"])
+    for suggestion in MergeSuggestion.objects.filter(pk__in=moved.get("suggestions", [])):
+        try:
+            with transaction.atomic():
+                MergeSuggestion.objects.filter(pk=suggestion.pk).update(
+                    status=SuggestionStatus.OPEN, decided_at=None, decided_by=None
+                )
+        except IntegrityError:  # a new open suggestion for the pair exists
+            pass
+
+    merge.undone_at = timezone.now()
+    merge.undone_by = user
+    merge.save(update_fields=["undone_at", "undone_by"])
+    transaction.on_commit(lambda: merge_undone.send(sender=MergeRecord, merge=merge))
+    return merge
+
+
+@transaction.atomic
+def merge_suggestion_dismiss(*, suggestion: MergeSuggestion, user=None) -> MergeSuggestion:
+    """Mark a suggestion as dismissed (the two are different people). Raises ValidationError if not open."""
+    if suggestion.status != SuggestionStatus.OPEN:
+        raise ValidationError({"status": [f"This suggestion is already {suggestion.get_status_display().lower()}."]})
+    suggestion.status = SuggestionStatus.DISMISSED
+    suggestion.decided_at = timezone.now()
+    suggestion.decided_by = user
+    suggestion.save(update_fields=["status", "decided_at", "decided_by"])
+    return suggestion

@@ -1,0 +1,53 @@
+"""Template helpers of the customers pages: channel icons and labels, SLA badges, query strings."""
+
+from django import template
+
+from cxcrm.choices import CHANNEL_ICONS, Channel
+
+register = template.Library()
+
+SLA_BADGES = {
+    "breached": ("danger", "Breached"),
+    "due_soon": ("warning", "Due within the hour"),
+    "on_track": ("success", "On track"),
+    "paused": ("secondary", "Paused (pending)"),
+    "met": ("success", "Met"),
+    "none": ("light", "No SLA"),
+}
+
+
+@register.filter
+def channel_icon(channel: str) -> str:
+    return CHANNEL_ICONS.get(channel, "three-dots")
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    try:
+        return Channel(channel).label
+    except ValueError:
+        return channel
+
+
+@register.filter
+def key_label(key: str) -> str:
+    """A data key as words: "lifecycle_changes" -> "lifecycle changes"."""
+    return str(key).replace("_", " ")
+
+
+@register.inclusion_tag("customers/_sla_badge.html")
+def sla_badge(case):
+    colour, label = SLA_BADGES.get(getattr(case, "sla_state", ""), ("light", ""))
+    return {"colour": colour, "label": label, "case": case}
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (None or "" removes them)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -1,0 +1,121 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from customers.models import Interaction
+from customers.selectors import customer_timeline
+from customers.tests.factories import CaseFactory, CustomerFactory, IdentityFactory, InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+T0 = timezone.now().replace(microsecond=0)
+
+
+def bulk_interactions(customer, count, *, ties=1, **extra):
+    """`count` interactions, `ties` of them sharing each timestamp."""
+    Interaction.objects.bulk_create(
+        [
+            Interaction(
+                customer=customer,
+                channel=extra.get("channel", "email"),
+                occurred_at=T0 - timedelta(minutes=n // ties),
+                summary=f"#{n}",
+            )
+            for n in range(count)
+        ]
+    )
+
+
+def test_paging_forward_and_back_with_tied_timestamps_loses_and_repeats_nothing():
+    customer = CustomerFactory()
+    bulk_interactions(customer, 23, ties=4)
+    expected = list(
+        Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id").values_list("pk", flat=True)
+    )
+    seen, pages, cursor = [], [], None
+    while True:
+        page = customer_timeline(customer, cursor=cursor, page_size=5)
+        pages.append(page)
+        seen.extend(i.pk for i in page.results)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+    assert pages[0].previous_cursor is None
+    # walk back from the last page
+    back = customer_timeline(customer, cursor=pages[-1].previous_cursor, page_size=5)
+    assert [i.pk for i in back.results] == [i.pk for i in pages[-2].results]
+
+
+def test_timeline_filters():
+    customer = CustomerFactory()
+    case = CaseFactory(customer=customer)
+    InteractionFactory(customer=customer, channel="sms", occurred_at=T0 - timedelta(days=3))
+    on_case = InteractionFactory(customer=customer, channel="chat", case=case, occurred_at=T0)
+    assert [i.pk for i in customer_timeline(customer, {"case": case.pk}).results] == [on_case.pk]
+    assert [i.channel for i in customer_timeline(customer, {"channel": "sms"}).results] == ["sms"]
+    recent = customer_timeline(customer, {"occurred_after": T0 - timedelta(days=1)}).results
+    assert [i.pk for i in recent] == [on_case.pk]
+
+
+def test_timeline_api_follows_next_links_and_rejects_bad_cursors(api_as, rep_user):
+    client = api_as(rep_user)
+    customer = CustomerFactory()
+    bulk_interactions(customer, 7, ties=3)
+    url, ids = f"/api/customers/{customer.pk}/timeline/?page_size=3", []
+    while url:
+        body = client.get(url).json()
+        ids.extend(item["id"] for item in body["results"])
+        url = body["next"]
+    assert len(ids) == len(set(ids)) == 7
+    assert client.get(f"/api/customers/{customer.pk}/timeline/", {"cursor": "garbage"}).status_code == 400
+    assert client.get(f"/api/customers/{customer.pk}/timeline/", {"channel": "pigeon"}).status_code == 400
+    assert client.get(f"/api/customers/{customer.pk}/timeline/", {"page_size": "x"}).status_code == 400
+    assert client.get(f"/api/customers/{customer.pk}/timeline/", {"occurred_after": "x"}).status_code == 400
+
+
+def test_customer_and_timeline_endpoints_have_bounded_queries(api_as, rep_user, django_assert_max_num_queries):
+    client = api_as(rep_user)
+    customer = CustomerFactory()
+    for n in range(3):
+        IdentityFactory(customer=customer, value=f"q{n}@example.com")
+        CaseFactory(customer=customer)
+    bulk_interactions(customer, 3000, ties=2)
+    cases = list(customer.cases.all())
+    Interaction.objects.filter(
+        customer=customer, pk__in=Interaction.objects.filter(customer=customer).values("pk")[:500]
+    ).update(case=cases[0], agent=rep_user)
+    others = [CustomerFactory() for _ in range(30)]
+    for other in others:
+        IdentityFactory(customer=other)
+        InteractionFactory(customer=other)
+    client.get(f"/api/customers/{customer.pk}/")  # warm up auth caches
+    with django_assert_max_num_queries(10):
+        detail = client.get(f"/api/customers/{customer.pk}/")
+    assert detail.json()["interaction_count"] == 3000
+    with django_assert_max_num_queries(10):
+        page = client.get(f"/api/customers/{customer.pk}/timeline/", {"page_size": 200})
+    assert len(page.json()["results"]) == 200
+    with django_assert_max_num_queries(10):
+        page2 = client.get(page.json()["next"])
+    first_ids = {item["id"] for item in page.json()["results"]}
+    assert len(page2.json()["results"]) == 200
+    assert not first_ids & {item["id"] for item in page2.json()["results"]}
+    with django_assert_max_num_queries(12):
+        listing = client.get("/api/customers/", {"page_size": 100})
+    assert listing.json()["count"] == 31
+    with django_assert_max_num_queries(10):
+        client.get("/api/cases/", {"page_size": 100})
+    with django_assert_max_num_queries(10):
+        client.get("/api/interactions/", {"customer_id": customer.pk})
+    from customers.models import MergeSuggestion, Note
+
+    Note.objects.bulk_create([Note(customer=other, body="n", author=rep_user) for other in others])
+    MergeSuggestion.objects.bulk_create(
+        [MergeSuggestion(customer=customer, other=other, reason="same") for other in others]
+    )
+    with django_assert_max_num_queries(10):
+        assert len(client.get("/api/notes/").json()["results"]) == 30
+    with django_assert_max_num_queries(10):
+        assert len(client.get("/api/merge-suggestions/").json()["results"]) == 30

@@ -1,0 +1,606 @@
+"""Pages of the customers app: search, the single customer view (profile, key figures,
+cases, notes, merge suggestions, the unified timeline and its forms), the rep's
+"My work", the cases list with its CSV export, a case's page and the merge preview.
+
+Views stay thin: reads through selectors, writes through services; a service's
+ValidationError is shown on the form field it names.
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from cxcrm.choices import Channel
+from cxcrm.views import ClampedPaginationMixin, StaffPermissionMixin
+
+from . import selectors, services
+from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
+from .filtersets import CaseFilterSet, CustomerFilterSet, TimelineFilterSet
+from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm, staff_users
+from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
+from .panels import customer_panels
+from .selectors import InvalidCursor
+
+TIMELINE_PAGE_SIZE = 50
+NOTES_SHOWN = 20
+KEY_FIGURES_DAYS = 90
+WORK_QUEUE_SHOWN = 100
+NEW_WINDOW = timedelta(hours=24)  # "new" on a first visit to My work
+
+
+# --------------------------------------------------------------------------- search
+
+
+class CustomerListView(StaffPermissionMixin, ClampedPaginationMixin, ListView):
+    """Search by name, email, phone in any format, handle or external id; one hit opens the customer."""
+
+    permission_required = "customers.view_customer"
+    template_name = "customers/customer_list.html"
+    context_object_name = "customers"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filterset = CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset())
+        return self.filterset.qs
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("q", "").strip() and not request.GET.get("page"):
+            hits = list(self.get_queryset().values_list("pk", flat=True)[:2])
+            if len(hits) == 1:
+                return redirect("customers:customer_detail", pk=hits[0])
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            q=self.request.GET.get("q", ""),
+            stages=CustomerFilterSet.base_filters["lifecycle_stage"].extra["choices"],
+            current_stages=self.request.GET.getlist("lifecycle_stage"),
+            **kwargs,
+        )
+
+
+# --------------------------------------------------------------------------- the customer page
+
+
+def _timeline(request, customer):
+    """(filter values, TimelinePage) for the request's filters and cursor; bad values are ignored."""
+    filterset = TimelineFilterSet(request.GET or None)
+    form = filterset.form
+    form.is_valid()
+    filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v not in (None, "")}
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.customer_timeline(customer, filters, cursor=cursor, page_size=TIMELINE_PAGE_SIZE)
+    except InvalidCursor:
+        cursor = None
+        page = selectors.customer_timeline(customer, filters, page_size=TIMELINE_PAGE_SIZE)
+    values = {
+        "channel": request.GET.get("channel", ""),
+        "type": request.GET.get("type", ""),
+        "case": request.GET.get("case", ""),
+    }
+    return values, page, cursor
+
+
+def _timeline_context(request, customer) -> dict:
+    values, page, cursor = _timeline(request, customer)
+    return {
+        "timeline": page,
+        "timeline_filters": values,
+        "timeline_cursor": cursor,
+        "timeline_filtered": any(values.values()),
+        "channels": Channel.choices,
+        "interaction_types": InteractionType.choices,
+    }
+
+
+def customer_page_context(request, customer: Customer, *, forms: dict | None = None, open_form: str = "") -> dict:
+    """Everything the customer page shows, in a fixed number of queries whatever the history's size."""
+    user, now = request.user, timezone.now()
+    can = {
+        "view_case": user.has_perm("customers.view_case"),
+        "add_case": user.has_perm("customers.add_case"),
+        "view_note": user.has_perm("customers.view_note"),
+        "add_note": user.has_perm("customers.add_note"),
+        "add_interaction": user.has_perm("customers.add_interaction"),
+        "change_customer": user.has_perm("customers.change_customer"),
+        "merge": user.has_perm("customers.merge_customer"),
+    }
+    cases = list(selectors.customer_cases(customer=customer)) if can["view_case"] else []
+    forms = dict(forms or {})
+    if can["add_interaction"]:
+        forms.setdefault("log", InteractionLogForm(cases=[c for c in cases if c.status in OPEN_CASE_STATUSES]))
+    if can["add_case"]:
+        forms.setdefault("case", CaseOpenForm(initial={"assignee": user.pk}))
+    if can["add_note"]:
+        forms.setdefault("note", NoteForm())
+    if can["change_customer"]:
+        forms.setdefault("profile", ProfileForm(customer=customer))
+        forms.setdefault("identity", IdentityForm())
+    panels = customer_panels(customer, request)
+    return {
+        "customer": customer,
+        "can": can,
+        "forms": forms,
+        "open_form": open_form,
+        "cases": cases,
+        "open_cases": list(selectors.customer_open_cases(customer=customer, now=now)) if can["view_case"] else [],
+        "notes": list(selectors.note_list().filter(customer=customer)[:NOTES_SHOWN]) if can["view_note"] else [],
+        "channel_counts": selectors.customer_channel_counts(
+            customer=customer, since=now - timedelta(days=KEY_FIGURES_DAYS)
+        ),
+        "key_figures_days": KEY_FIGURES_DAYS,
+        "suggestions": list(selectors.customer_merge_suggestions(customer=customer)),
+        "merges": list(selectors.customer_undoable_merges(customer=customer)) if can["merge"] else [],
+        "panels": [p for p in panels if p.html],
+        **_timeline_context(request, customer),
+    }
+
+
+class CustomerMixin(StaffPermissionMixin):
+    permission_required = "customers.view_customer"
+    customer_kwarg = "pk"
+
+    def get_customer(self) -> Customer:
+        """The customer of the URL (a folded one's survivor), loaded for the page; 404 if unknown."""
+        try:
+            return selectors.customer_get(
+                self.kwargs[self.customer_kwarg], queryset=selectors.customer_detail_queryset()
+            )
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
+
+    def render_customer_page(self, customer, **kwargs):
+        context = customer_page_context(self.request, customer, **kwargs)
+        return render(self.request, "customers/customer_detail.html", context)
+
+
+class CustomerDetailView(CustomerMixin, View):
+    def get(self, request, pk):
+        customer = self.get_customer()
+        if customer.pk != pk:  # folded into a survivor
+            return redirect(reverse("customers:customer_detail", args=[customer.pk]) + _query(request))
+        return self.render_customer_page(customer)
+
+
+def _query(request) -> str:
+    return f"?{request.GET.urlencode()}" if request.GET else ""
+
+
+class TimelineView(CustomerMixin, View):
+    """The timeline's items and "load more" button alone (htmx filters and paging)."""
+
+    permission_required = ("customers.view_customer", "customers.view_interaction")
+
+    def get(self, request, pk):
+        customer = self.get_customer()
+        context = {"customer": customer, **_timeline_context(request, customer)}
+        return render(request, "customers/_timeline_page.html", context)
+
+
+class CustomerFormView(CustomerMixin, View):
+    """POST one of the customer page's forms; on an error the page comes back with the form open and filled."""
+
+    form_key = ""
+    form_class = None
+
+    def build_form(self, customer, data):
+        return self.form_class(data=data)
+
+    def perform(self, customer, form) -> str:
+        """Call the service; return the success message."""
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        customer = self.get_customer()
+        form = self.build_form(customer, request.POST)
+        if form.is_valid():
+            try:
+                message = self.perform(customer, form)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, message)
+                return redirect("customers:customer_detail", pk=customer.pk)
+        return self.render_customer_page(customer, forms={self.form_key: form}, open_form=self.form_key)
+
+
+class InteractionLogView(CustomerFormView):
+    permission_required = ("customers.view_customer", "customers.add_interaction")
+    form_key = "log"
+
+    def build_form(self, customer, data):
+        cases = selectors.customer_cases(customer=customer).filter(status__in=OPEN_CASE_STATUSES)
+        return InteractionLogForm(data=data, cases=cases)
+
+    def perform(self, customer, form):
+        kwargs = form.service_kwargs()
+        kwargs.setdefault("occurred_at", timezone.now())
+        result = services.interaction_ingest(customer_id=customer.pk, agent=self.request.user, source="web", **kwargs)
+        item = result.interaction
+        return f"Logged: {item.get_channel_display()} {item.get_type_display().lower()} “{item.summary}”."
+
+
+class CaseOpenView(CustomerFormView):
+    permission_required = ("customers.view_customer", "customers.add_case")
+    form_key = "case"
+    form_class = CaseOpenForm
+
+    def perform(self, customer, form):
+        case = services.case_create(customer=customer, user=self.request.user, source="web", **form.service_kwargs())
+        return f"Opened case #{case.pk} “{case.subject}”."
+
+
+class NoteCreateView(CustomerFormView):
+    permission_required = ("customers.view_customer", "customers.add_note")
+    form_key = "note"
+    form_class = NoteForm
+
+    def perform(self, customer, form):
+        services.note_create(customer=customer, body=form.cleaned_data["body"], author=self.request.user)
+        return "Note added."
+
+
+class ProfileUpdateView(CustomerFormView):
+    permission_required = ("customers.view_customer", "customers.change_customer")
+    form_key = "profile"
+
+    def build_form(self, customer, data):
+        return ProfileForm(data=data, customer=customer)
+
+    def perform(self, customer, form):
+        services.customer_update(customer=customer, user=self.request.user, **form.service_kwargs())
+        return "Profile saved."
+
+
+class IdentityAddView(CustomerFormView):
+    permission_required = ("customers.view_customer", "customers.change_customer")
+    form_key = "identity"
+    form_class = IdentityForm
+
+    def perform(self, customer, form):
+        identity = services.identity_add(customer=customer, user=self.request.user, **form.service_kwargs())
+        return f"Identity added: {identity.get_kind_display().lower()} {identity.value}."
+
+
+class IdentityRemoveView(StaffPermissionMixin, View):
+    permission_required = ("customers.view_customer", "customers.change_customer")
+
+    def post(self, request, pk):
+        identity = Identity.objects.filter(pk=pk).first()
+        if identity is None:
+            raise Http404("No such identity.")
+        services.identity_remove(identity=identity, user=request.user)
+        messages.success(request, f"Identity removed: {identity.get_kind_display().lower()} {identity.value}.")
+        return redirect("customers:customer_detail", pk=identity.customer_id)
+
+
+# --------------------------------------------------------------------------- merges
+
+
+def _shown(customer: Customer, model_field) -> str:
+    """A customer's field as a person reads it: choice labels, names of related rows, local times."""
+    if model_field.is_relation:
+        related = getattr(customer, model_field.name)
+        if related is None:
+            return ""
+        return related.get_full_name() or related.username if hasattr(related, "get_full_name") else str(related)
+    value = getattr(customer, model_field.attname)
+    if model_field.choices and value not in (None, ""):
+        return str(getattr(customer, f"get_{model_field.name}_display")())
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if hasattr(value, "tzinfo"):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    return "" if value is None else str(value)
+
+
+def merge_field_rows(preview, survivor: Customer, other: Customer) -> list[dict]:
+    """The preview's field changes as rows of (label, now, after): the survivor's value and the one it takes."""
+    rows = []
+    for attname in preview.fields:
+        model_field = next((f for f in Customer._meta.concrete_fields if f.attname == attname), None)
+        if model_field is None:
+            continue
+        rows.append(
+            {
+                "label": str(model_field.verbose_name),
+                "old": _shown(survivor, model_field),
+                "new": _shown(other, model_field),
+                "key": attname,
+            }
+        )
+    return rows
+
+
+class MergePreviewView(CustomerMixin, View):
+    """GET: what merging `other` into this customer would move. POST: merge."""
+
+    permission_required = ("customers.view_customer", "customers.merge_customer")
+
+    def _pair(self):
+        survivor = self.get_customer()
+        try:
+            other = Customer.objects.get(pk=self.kwargs["other"])
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
+        return survivor, other
+
+    def _suggestion(self):
+        pk = self.request.GET.get("suggestion") or self.request.POST.get("suggestion")
+        if not pk or not str(pk).isdigit():
+            return None
+        return MergeSuggestion.objects.filter(pk=pk).first()
+
+    def get(self, request, pk, other):
+        survivor, other_customer = self._pair()
+        try:
+            preview = services.merge_preview(survivor=survivor, other=other_customer)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("customers:customer_detail", pk=survivor.pk)
+        other_full = selectors.customer_detail_queryset().get(pk=other_customer.pk)
+        return render(
+            request,
+            "customers/merge_preview.html",
+            {
+                "preview": preview,
+                "survivor": survivor,
+                "other": other_full,
+                "field_rows": merge_field_rows(preview, survivor, other_full),
+                "suggestion": self._suggestion(),
+            },
+        )
+
+    def post(self, request, pk, other):
+        survivor, other_customer = self._pair()
+        try:
+            record = services.customer_merge(survivor=survivor, other=other_customer, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("customers:customer_detail", pk=survivor.pk)
+        messages.success(
+            request,
+            f"Merged customer #{record.merged_id} into this customer. You can undo it from “Recent merges”.",
+        )
+        return redirect("customers:customer_detail", pk=record.survivor_id)
+
+
+class MergeUndoView(StaffPermissionMixin, View):
+    permission_required = ("customers.view_customer", "customers.merge_customer")
+
+    def post(self, request, pk):
+        record = MergeRecord.objects.filter(pk=pk).first()
+        if record is None:
+            raise Http404("No such merge.")
+        try:
+            services.merge_undo(merge=record, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"Merge undone: customer #{record.merged_id} is separate again.")
+        return redirect("customers:customer_detail", pk=record.survivor_id)
+
+
+class SuggestionDismissView(StaffPermissionMixin, View):
+    permission_required = ("customers.view_customer", "customers.merge_customer")
+
+    def post(self, request, pk):
+        suggestion = MergeSuggestion.objects.filter(pk=pk).first()
+        if suggestion is None:
+            raise Http404("No such suggestion.")
+        try:
+            services.merge_suggestion_dismiss(suggestion=suggestion, user=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Suggestion dismissed: they are different people.")
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("customers:customer_detail", args=[suggestion.customer_id])
+        return redirect(target)
+
+
+# --------------------------------------------------------------------------- My work
+
+
+class MyWorkView(StaffPermissionMixin, TemplateView):
+    """The rep's home: open cases by SLA due, what is about to breach, what is new since the last visit."""
+
+    permission_required = "customers.view_case"
+    template_name = "customers/my_work.html"
+
+    def get_context_data(self, **kwargs):
+        user, now = self.request.user, timezone.now()
+        previous = services.workspace_visit_record(user=user, at=now)
+        since = previous or now - NEW_WINDOW
+        can_merge = user.has_perm("customers.merge_customer")
+        suggestions = list(selectors.merge_suggestion_list()[:11]) if can_merge else []
+        return super().get_context_data(
+            queue=list(selectors.case_work_queue(user=user, now=now)[:WORK_QUEUE_SHOWN]),
+            summary=selectors.case_work_summary(user=user, now=now),
+            new_cases=list(selectors.cases_assigned_since(user=user, since=since, now=now)[:50]),
+            previous_visit=previous,
+            since=since,
+            suggestions=suggestions[:10],
+            more_suggestions=len(suggestions) > 10,
+            can_merge=can_merge,
+            shown=WORK_QUEUE_SHOWN,
+            **kwargs,
+        )
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class CaseQueryMixin:
+    """The cases list's filters (CaseFilterSet) and sort, shared by the page and the CSV export."""
+
+    def filtered_cases(self):
+        params = self.request.GET
+        if not params:
+            params = params.copy()
+            params.setlist("status", list(OPEN_CASE_STATUSES))
+        self.params = params
+        self.filterset = CaseFilterSet(params, queryset=selectors.case_list_sla())
+        queryset, self.sort = selectors.cases_sorted(self.filterset.qs, params.get("sort", ""))
+        return queryset
+
+
+class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin, ListView):
+    permission_required = "customers.view_case"
+    template_name = "customers/case_list.html"
+    context_object_name = "cases"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return self.filtered_cases()
+
+    def get_context_data(self, **kwargs):
+        params = self.params
+        return super().get_context_data(
+            statuses=CaseStatus.choices,
+            priorities=CasePriority.choices,
+            origins=CaseOrigin.choices,
+            assignees=list(staff_users()),
+            current={
+                "status": params.getlist("status"),
+                "priority": params.getlist("priority"),
+                "assignee_id": params.get("assignee_id", ""),
+                "unassigned": params.get("unassigned", ""),
+                "topic": params.get("topic", ""),
+                "origin": params.get("origin", ""),
+                "breached": params.get("breached", ""),
+            },
+            sort=self.sort,
+            filter_errors=self.filterset.form.errors,
+            export_query=params.urlencode(),
+            **kwargs,
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+CSV_COLUMNS = (
+    "id",
+    "subject",
+    "customer_id",
+    "customer",
+    "status",
+    "priority",
+    "origin",
+    "topic",
+    "assignee",
+    "opened_at",
+    "first_response_due_at",
+    "first_response_at",
+    "resolution_due_at",
+    "resolved_at",
+    "sla_state",
+    "breached",
+    "reopen_count",
+)
+
+
+def _csv_row(case) -> list:
+    def iso(value):
+        return value.isoformat() if value else ""
+
+    return [
+        case.pk,
+        case.subject,
+        case.customer_id,
+        case.customer.full_name,
+        case.status,
+        case.priority,
+        case.origin,
+        case.topic,
+        case.assignee.username if case.assignee else "",
+        iso(case.opened_at),
+        iso(case.first_response_due_at),
+        iso(case.first_response_at),
+        iso(case.resolution_due_at),
+        iso(case.resolved_at),
+        case.sla_state,
+        "yes" if case.is_breached else "no",
+        case.reopen_count,
+    ]
+
+
+class CaseExportView(CaseQueryMixin, StaffPermissionMixin, View):
+    """The cases list (same filters and sort) as CSV, streamed."""
+
+    permission_required = "customers.view_case"
+
+    def get(self, request):
+        queryset = self.filtered_cases()
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(CSV_COLUMNS)
+            for case in queryset.iterator(chunk_size=1000):
+                yield writer.writerow(_csv_row(case))
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.csv"'
+        return response
+
+
+class CaseDetailView(StaffPermissionMixin, View):
+    """A case: its SLA, its interactions, and (with the right) the form to update and resolve it."""
+
+    def get_permission_required(self):
+        if self.request.method == "POST":
+            return ("customers.view_case", "customers.change_case")
+        return ("customers.view_case",)
+
+    def get_case(self) -> Case:
+        case = selectors.case_list_sla().filter(pk=self.kwargs["pk"]).first()
+        if case is None:
+            raise Http404("No such case.")
+        return case
+
+    def render_page(self, case, form=None):
+        can_change = self.request.user.has_perm("customers.change_case")
+        if form is None and can_change:
+            form = CaseUpdateForm(case=case)
+        timeline = selectors.customer_timeline(case.customer, {"case": case.pk}, page_size=TIMELINE_PAGE_SIZE)
+        return render(
+            self.request,
+            "customers/case_detail.html",
+            {"case": case, "form": form, "timeline": timeline, "can_change": can_change},
+        )
+
+    def get(self, request, pk):
+        return self.render_page(self.get_case())
+
+    def post(self, request, pk):
+        case = self.get_case()
+        form = CaseUpdateForm(data=request.POST, case=case)
+        if form.is_valid():
+            try:
+                case = services.case_update(case=case, user=request.user, **form.service_kwargs())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Case #{case.pk} saved ({case.get_status_display().lower()}).")
+                return redirect("customers:case_detail", pk=case.pk)
+        return self.render_page(case, form)

@@ -1,0 +1,12 @@
+"""The API root: each app contributes its own `api/urls.py` under /api/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("journeys.api.urls")),
+    path("", include("customers.api.urls")),
+    path("", include("feedback.api.urls")),
+]

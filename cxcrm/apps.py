@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender, using, **kwargs):
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate is sent once per app; permissions of apps later in
+    # INSTALLED_APPS may not exist yet, so create them all first (idempotent).
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    from .roles import sync_role_permissions
+
+    sync_role_permissions(group_model=Group, permission_model=Permission)
+
+
+class CxcrmConfig(AppConfig):
+    name = "cxcrm"
+    verbose_name = "cxcrm"
+
+    def ready(self):
+        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cxcrm.sync_roles")

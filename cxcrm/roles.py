@@ -1,0 +1,91 @@
+"""Staff roles as Django groups, and the permissions each one holds.
+
+The groups are created by a data migration (cxcrm 0001); their permissions are
+kept in step with ROLE_PERMISSIONS after every `migrate` (post_migrate), so a
+model added later is covered without a new migration. The sync only *adds*
+permissions: what an administrator grants a group by hand stays.
+
+A rule is (app_label, models, actions): models is "*" for every model of the
+app (present and future) or a tuple of model names; actions are Django's
+view/add/change/delete, or, with models="=", whole custom codenames.
+"""
+
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
+
+from .choices import Role
+
+ALL = ("view", "add", "change", "delete")
+WRITE = ("view", "add", "change")
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
+    Role.SUPPORT_REP: [
+        ("journeys", "*", ("view",)),
+        ("customers", "*", WRITE),
+        ("customers", "=", ("merge_customer",)),
+        ("feedback", "*", ("view",)),
+        ("feedback", "=", ("view_own_reports",)),
+    ],
+    Role.MARKETER: [
+        ("journeys", "*", ALL),
+        ("customers", ("customer", "identity", "interaction", "note"), ("view",)),
+        ("feedback", "*", ("view",)),
+        ("feedback", ("survey", "surveyquestion", "surveytext", "surveyrule", "questionchoice"), ALL),
+        ("feedback", "=", ("view_marketing_reports",)),
+    ],
+    Role.MANAGER: [
+        ("journeys", "*", ("view",)),
+        ("customers", "*", WRITE),
+        ("customers", "=", ("merge_customer",)),
+        ("feedback", "*", ("view",)),
+        ("feedback", "=", ("view_reports", "view_marketing_reports", "view_own_reports")),
+        ("feedback", ("feedbacksettings",), ("view", "change")),
+        ("django_celery_beat", "*", ALL),
+    ],
+    Role.INTEGRATION: [
+        ("journeys", "*", ("view",)),
+        ("customers", ("customer",), ("view",)),
+        ("customers", ("interaction", "case", "note"), WRITE),
+        ("feedback", ("invitation",), ("view", "add")),
+    ],
+}
+
+# Where each role lands after login (a URL name; the first that resolves wins).
+ROLE_HOME: dict[str, tuple[str, ...]] = {
+    Role.SUPPORT_REP: ("customers:my_work",),
+    Role.MARKETER: ("journeys:map_list",),
+    Role.MANAGER: ("feedback:report_overview",),
+    Role.INTEGRATION: ("api-docs",),
+}
+
+
+def _rule_query(app_label: str, models, actions) -> Q:
+    if models == "=":
+        return Q(content_type__app_label=app_label, codename__in=actions)
+    if models == "*":
+        # Default permissions only (`<action>_<model>`): custom codenames such as
+        # feedback's `view_reports` start with an action too but are granted by name.
+        query = Q()
+        for action in actions:
+            query |= Q(codename=Concat(Value(f"{action}_"), F("content_type__model")))
+        return Q(content_type__app_label=app_label) & query
+    codenames = [f"{action}_{model}" for model in models for action in actions]
+    return Q(content_type__app_label=app_label, content_type__model__in=models, codename__in=codenames)
+
+
+def sync_role_permissions(*, group_model, permission_model) -> None:
+    """Create the role groups if needed and add every permission the rules name."""
+    for role, rules in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        query = Q(pk__in=[])
+        for app_label, models, actions in rules:
+            query |= _rule_query(app_label, models, actions)
+        group.permissions.add(*permission_model.objects.filter(query))
+
+
+def user_roles(user) -> list[str]:
+    """The role names a user holds, in the order of Role."""
+    if not user.is_authenticated:
+        return []
+    names = {group.name for group in user.groups.all()}
+    return [role.value for role in Role if role.value in names]

@@ -1,0 +1,380 @@
+"""Django settings for cxcrm.
+
+Everything that differs between a laptop, CI and production is read from the
+environment. The defaults give the *embedded* setup: an SQLite file and a
+filesystem Celery broker inside the project folder, so `make run` works on a
+bare machine. Production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL
+(Redis); see docs/architecture.md.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab  # noqa: F401  (handy for local overrides)
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CXCRM_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+TESTING = "pytest" in sys.modules or os.environ.get("CXCRM_TESTING") == "1"
+
+# --------------------------------------------------------------------------- core
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-change-me-" + "x" * 40
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_celery_beat",
+    "nested_admin",
+    # ours, in dependency order: journeys <- customers <- feedback; cxcrm is shared
+    "cxcrm",
+    "journeys",
+    "customers",
+    "feedback",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cxcrm.urls"
+WSGI_APPLICATION = "cxcrm.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cxcrm.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --------------------------------------------------------------------------- database
+SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{SQLITE_PATH}",
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and one writer work at once; IMMEDIATE transactions take the
+    # write lock up front so web, worker and beat queue on the busy timeout instead
+    # of failing with "database is locked" on a lock upgrade.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    if TESTING:
+        # A file, not Django's shared-cache in-memory database: there, a worker or
+        # live-server thread writing at the same time as the test gets "table is
+        # locked" at once instead of waiting on the busy timeout.
+        import tempfile
+
+        DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cxcrm-test-{os.getpid()}.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- auth
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --------------------------------------------------------------------------- i18n
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("pt-br", _("Portuguese (Brazil)")),
+    ("es", _("Spanish")),
+    ("pl", _("Polish")),
+    ("el", _("Greek")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True  # stored in UTC
+# The organisation's zone: day boundaries of reports and quiet hours defaults.
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+
+# --------------------------------------------------------------------------- static
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING or DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+
+# --------------------------------------------------------------------------- email
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cxcrm <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails (survey links, password reset) are built on this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --------------------------------------------------------------------------- security
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --------------------------------------------------------------------------- REST API
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous API call then answers 401 (with WWW-Authenticate), not 403.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["cxcrm.api.permissions.RolePermission"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "cxcrm.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cxcrm.api.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cxcrm API",
+    "DESCRIPTION": "Customer-journey CRM with a customer-experience module.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --------------------------------------------------------------------------- forms
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --------------------------------------------------------------------------- Celery
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+if os.environ.get("CXCRM_BROKER_DIR"):
+    BROKER_DIR = Path(os.environ["CXCRM_BROKER_DIR"])
+elif TESTING:
+    # Each test run gets its own embedded broker folder, so parallel runs (or a
+    # `make run` worker) never take each other's messages.
+    import atexit
+    import shutil
+    import tempfile
+
+    BROKER_DIR = Path(tempfile.mkdtemp(prefix="cxcrm-test-broker-"))
+    atexit.register(shutil.rmtree, BROKER_DIR, ignore_errors=True)
+else:
+    BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The embedded broker: messages are files in one folder shared by producers and
+    # consumers. It delivers at most once (no acknowledgement redelivery), which is
+    # acceptable for a single-machine install; production uses Redis.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "control", "processed"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+elif CELERY_BROKER_URL.startswith("redis"):
+    # Tasks with a countdown longer than this would be redelivered early.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --------------------------------------------------------------------------- logging
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --------------------------------------------------------------------------- cxcrm
+# Default region for phone numbers written in national format ("(11) 91234-5678").
+PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "BR")
+
+# Demo data loaders run by `manage.py load_demo`, in dependency order; each skips what is there.
+DEMO_LOADERS: list[str] = [
+    "journeys.demo.load_demo",  # personas, published maps and their touchpoint keys
+    "customers.demo.load_demo",  # customers, identities, a year of interactions, cases, notes
+    "feedback.demo.load_demo",  # surveys, rules, a year of invitations and responses (history)
+    "feedback.metrics.demo.load_demo",  # daily metric rollups over that history
+]
+
+# Stable OpenAPI enum names (several models share field names such as status, kind, channel).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "ChannelEnum": "cxcrm.choices.Channel",
+    "LanguageEnum": "cxcrm.choices.Language",
+    "MapStatusEnum": "journeys.choices.MapStatus",
+    "TouchpointKindEnum": "journeys.choices.TouchpointKind",
+    "DepartmentEnum": "journeys.choices.Department",
+    "CaseStatusEnum": "customers.choices.CaseStatus",
+    "CasePriorityEnum": "customers.choices.CasePriority",
+    "CaseOriginEnum": "customers.choices.CaseOrigin",
+    "SuggestionStatusEnum": "customers.choices.SuggestionStatus",
+    "IdentityKindEnum": "customers.choices.IdentityKind",
+    "InteractionTypeEnum": "customers.choices.InteractionType",
+    "DirectionEnum": "customers.choices.Direction",
+    "LifecycleStageEnum": "customers.choices.LifecycleStage",
+    "InvitationStatusEnum": "feedback.choices.InvitationStatus",
+    "DeliveryChannelEnum": "feedback.choices.DeliveryChannel",
+    "SuppressionReasonEnum": "feedback.choices.SuppressionReason",
+    "SentimentEnum": "feedback.choices.Sentiment",
+    "SurveyKindEnum": "feedback.choices.SurveyKind",
+}
+
+# --------------------------------------------------------------------------- feedback (surveys)
+# At most one survey invitation per customer in this many days, across all rules.
+SURVEY_FATIGUE_DAYS = env_int("SURVEY_FATIGUE_DAYS", 30)
+# Interactions older than this when they are recorded start no survey.
+SURVEY_LIVE_WINDOW_DAYS = env_int("SURVEY_LIVE_WINDOW_DAYS", 7)
+# The send beat task claims at most this many due invitations per run.
+SURVEY_SEND_BATCH_SIZE = env_int("SURVEY_SEND_BATCH_SIZE", 100)
+# A failed send is retried after BACKOFF * 2**(attempt-1) seconds, up to MAX_ATTEMPTS sends in all.
+SURVEY_SEND_MAX_ATTEMPTS = env_int("SURVEY_SEND_MAX_ATTEMPTS", 3)
+SURVEY_SEND_RETRY_BACKOFF_SECONDS = env_int("SURVEY_SEND_RETRY_BACKOFF_SECONDS", 300)
+# A row left in `sending` this long (worker died mid-send) is marked failed, never re-sent.
+SURVEY_SENDING_STALE_MINUTES = env_int("SURVEY_SENDING_STALE_MINUTES", 15)
+# Sampling is a deterministic draw per (seed, rule, event): a retried evaluation decides the same.
+SURVEY_SAMPLING_SEED = os.environ.get("SURVEY_SAMPLING_SEED", "cxcrm-surveys")
+# SMS: feedback.sms.ConsoleSmsBackend (default), FileSmsBackend (SMS_FILE_PATH) or LocmemSmsBackend (tests).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "feedback.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_FROM = os.environ.get("SMS_FROM", "cxcrm")
+
+# --------------------------------------------------------------------------- journeys
+# Dotted path of the function that gives the map page its measured figures
+# (journey_map, period_start, period_end) -> dict; the shape is documented in
+# journeys/figures.py. None: the overlay slots say that no data is connected.
+JOURNEYS_FIGURES_PROVIDER = os.environ.get("JOURNEYS_FIGURES_PROVIDER") or None
+
+# --------------------------------------------------------------------------- customers
+# Panels of the customer page's key figures (the CX module adds its latest NPS/CSAT/CES here):
+# dotted paths to callables (customer, request) -> dict(title, template, context) | dict(title, html) | str | None.
+# See customers/panels.py.
+CUSTOMER_PAGE_PANELS: list[str] = []
+
+# --------------------------------------------------------------------------- feedback (responses, closed loop)
+# Longest comment or free-text answer the public survey page accepts.
+SURVEY_COMMENT_MAX_LENGTH = env_int("SURVEY_COMMENT_MAX_LENGTH", 2000)
+# Comment sentiment: a dotted path to a callable (text, language) -> feedback.sentiment.SentimentResult.
+SENTIMENT_ANALYSER = os.environ.get("SENTIMENT_ANALYSER", "feedback.sentiment.vader_analyse")
+# The customer page's key figures show the latest NPS, CSAT and CES.
+CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
+
+# --------------------------------------------------------------------------- feedback (CX metrics and reports)
+# The beat task recomputes each metric's daily rollups over at least this many days before today
+# (more for metrics whose rows keep changing: see feedback/metrics/definitions.py settle_days).
+METRICS_ROLLUP_RECENT_DAYS = env_int("METRICS_ROLLUP_RECENT_DAYS", 3)
+# A campaign recipient converted if they purchased within this many days of a click.
+CAMPAIGN_CONVERSION_DAYS = env_int("CAMPAIGN_CONVERSION_DAYS", 7)
+# The journey map page's measured figures come from the metric rollups.
+JOURNEYS_FIGURES_PROVIDER = JOURNEYS_FIGURES_PROVIDER or "feedback.metrics.journeys.journey_figures"

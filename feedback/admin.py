@@ -1,0 +1,311 @@
+"""Admin: surveys with questions (and choices) and per-language texts inline, rules, and read-only
+invitations; an email preview per language and "send a test to me" on each survey."""
+
+import nested_admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from cxcrm.admin import ReadOnlyAdminMixin
+from cxcrm.choices import Language
+
+from . import delivery, services
+from .choices import KIND_SCALES, QuestionType
+from .models import (
+    FeedbackSettings,
+    Invitation,
+    QuestionChoice,
+    Response,
+    Survey,
+    SurveyQuestion,
+    SurveyRule,
+    SurveyText,
+)
+
+
+class QuestionFormSet(nested_admin.NestedInlineFormSet):
+    """Exactly one primary score question for NPS/CSAT/CES surveys, at most one for custom ones."""
+
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        primaries = [f for f in kept if f.cleaned_data.get("is_primary")]
+        kind = self.instance.kind
+        if kind in KIND_SCALES and len(primaries) != 1:
+            raise ValidationError(
+                _("A %(kind)s survey needs exactly one primary score question.") % {"kind": kind.upper()}
+            )
+        if len(primaries) > 1:
+            raise ValidationError(_("At most one question can be the primary score."))
+        for form in primaries:
+            if form.cleaned_data.get("type") != QuestionType.SCORE:
+                raise ValidationError(_("Only a score question can be the primary score."))
+
+
+class QuestionChoiceInline(nested_admin.NestedTabularInline):
+    model = QuestionChoice
+    extra = 0
+    fields = ["position", "value", "label", "translations"]
+    sortable_field_name = "position"
+
+
+class SurveyQuestionInline(nested_admin.NestedStackedInline):
+    model = SurveyQuestion
+    formset = QuestionFormSet
+    extra = 0
+    fields = [("position", "type", "is_primary", "required"), "text", "translations", ("scale_min", "scale_max")]
+    sortable_field_name = "position"
+    inlines = [QuestionChoiceInline]
+
+
+class SurveyTextInline(nested_admin.NestedTabularInline):
+    model = SurveyText
+    extra = 0
+    fields = ["language", "title", "intro", "thank_you"]
+
+
+class SurveyRuleInline(nested_admin.NestedTabularInline):
+    model = SurveyRule
+    extra = 0
+    fields = [
+        "name",
+        "event",
+        "channel",
+        "interaction_type",
+        "touchpoint_key",
+        "delay_minutes",
+        "sample_percent",
+        "active",
+    ]
+    show_change_link = True
+
+
+@admin.register(Survey)
+class SurveyAdmin(nested_admin.NestedModelAdmin):
+    list_display = ["name", "kind", "delivery_channel", "active", "expiry_days", "reminder_after_days", "updated_at"]
+    list_filter = ["kind", "delivery_channel", "active"]
+    search_fields = ["name"]
+    readonly_fields = ["email_preview", "created_by", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "kind",
+        "active",
+        "delivery_channel",
+        ("expiry_days", "reminder_after_days"),
+        "email_preview",
+        ("created_by", "created_at", "updated_at"),
+    ]
+    inlines = [SurveyTextInline, SurveyQuestionInline, SurveyRuleInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("Email"))
+    def email_preview(self, obj):
+        if not obj or not obj.pk:
+            return _("Save the survey to preview its email.")
+        previews = format_html_join(
+            " · ",
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            (
+                (reverse("admin:feedback_survey_preview", args=[obj.pk, code]), label)
+                for code, label in Language.choices
+            ),
+        )
+        tests = format_html_join(
+            " · ",
+            '<a href="{}?language={}">{}</a>',
+            (
+                (reverse("admin:feedback_survey_send_test", args=[obj.pk]), code, label)
+                for code, label in Language.choices
+            ),
+        )
+        return format_html("{}: {}<br>{}: {}", _("Preview"), previews, _("Send a test to me"), tests)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/preview/<str:language>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="feedback_survey_preview",
+            ),
+            path(
+                "<int:pk>/send-test/", self.admin_site.admin_view(self.send_test_view), name="feedback_survey_send_test"
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def _survey(self, request, pk):
+        survey = get_object_or_404(Survey.objects.prefetch_related("texts", "questions"), pk=pk)
+        if not self.has_view_permission(request, survey):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return survey
+
+    def preview_view(self, request, pk, language):
+        survey = self._survey(request, pk)
+        subject, text, html, _headers = delivery.render_email(
+            survey=survey, language=language, invitation_id=0, first_name=request.user.first_name
+        )
+        if request.GET.get("format") == "text":
+            return HttpResponse(f"Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8")
+        return HttpResponse(html)
+
+    def send_test_view(self, request, pk):
+        survey = self._survey(request, pk)
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "survey": survey,
+                "opts": self.model._meta,
+                "language": delivery.normalise_language(request.GET.get("language", "en")),
+                "languages": Language.choices,
+                "title": _("Send a test of %(survey)s") % {"survey": survey},
+            }
+            return render(request, "feedback/admin_send_test.html", context)
+        language = delivery.normalise_language(request.POST.get("language", "en"))
+        try:
+            services.survey_send_test(survey=survey, language=language, to=request.user.email)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Test email (%(lang)s) sent to %(to)s.") % {"lang": language, "to": request.user.email}
+            )
+        return redirect("admin:feedback_survey_change", pk)
+
+
+@admin.register(SurveyRule)
+class SurveyRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "survey",
+        "event",
+        "channel",
+        "interaction_type",
+        "touchpoint_key",
+        "delay_minutes",
+        "sample_percent",
+        "active",
+    ]
+    list_filter = ["event", "channel", "active", "survey"]
+    search_fields = ["name", "survey__name", "touchpoint_key"]
+    autocomplete_fields = ["survey"]
+    list_select_related = ["survey"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "survey",
+        "customer",
+        "channel",
+        "status",
+        "suppression_reason",
+        "scheduled_for",
+        "sent_at",
+        "attempts",
+    ]
+    list_filter = ["status", "suppression_reason", "channel", "survey"]
+    search_fields = ["=id", "source_key", "recipient", "customer__last_name", "customer__first_name"]
+    list_select_related = ["survey", "customer"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+
+
+@admin.register(Response)
+class ResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Responses are what customers said: read only, filterable by the context reports use."""
+
+    list_display = [
+        "id",
+        "submitted_at",
+        "survey",
+        "kind",
+        "score",
+        "sentiment",
+        "customer",
+        "channel",
+        "touchpoint_key",
+        "followup_link",
+    ]
+    list_filter = [
+        "kind",
+        "sentiment",
+        "channel",
+        "language",
+        "survey",
+        ("followup_case", admin.EmptyFieldListFilter),
+        "stage_name",
+        "persona",
+        "journey_map",
+    ]
+    search_fields = ["=id", "comment", "touchpoint_key", "customer__last_name", "customer__first_name"]
+    list_select_related = ["survey", "customer", "followup_case"]
+    date_hierarchy = "submitted_at"
+    ordering = ["-submitted_at", "-id"]
+    show_full_result_count = False
+
+    @admin.display(description=_("Follow-up"))
+    def followup_link(self, obj):
+        if not obj.followup_case_id:
+            return "—"
+        url = reverse("customers:case_detail", args=[obj.followup_case_id])
+        return format_html('<a href="{}">#{} {}</a>', url, obj.followup_case_id, obj.followup_case.status)
+
+
+@admin.register(FeedbackSettings)
+class FeedbackSettingsAdmin(admin.ModelAdmin):
+    """One row: the default follow-up assignee and the follow-up priority."""
+
+    fields = ["default_followup_assignee", "followup_priority", "updated_at"]
+    readonly_fields = ["updated_at"]
+    autocomplete_fields = ["default_followup_assignee"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not FeedbackSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # A single row: the list would only ever show one line, so open it directly.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        config = FeedbackSettings.load()
+        return redirect("admin:feedback_feedbacksettings_change", config.pk)
+
+
+# --------------------------------------------------------------------------- metrics (read-only)
+
+from .models import MetricDigest, MetricRollup  # noqa: E402
+
+
+@admin.register(MetricRollup)
+class MetricRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The daily rollups, for checking a figure; they are rewritten by the beat task and rollup_metrics."""
+
+    list_display = ["metric", "day", "dimension", "dimension_value", "n", "numerator", "denominator", "median"]
+    list_filter = ["metric", "dimension"]
+    search_fields = ["dimension_value"]
+    date_hierarchy = "day"
+    ordering = ["-day", "metric", "dimension", "dimension_value"]
+
+
+@admin.register(MetricDigest)
+class MetricDigestAdmin(MetricRollupAdmin):
+    """Weekly digests sent (one per week)."""
+
+    list_display = ["week_start", "sent_at", "recipients"]
+    list_filter = []
+    search_fields = []
+    date_hierarchy = None
+    ordering = ["-week_start"]

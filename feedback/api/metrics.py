@@ -1,0 +1,61 @@
+"""`GET /api/metrics/`: a metric's series by period and dimension (the numbers the report pages show)."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..metrics.params import MetricQuerySerializer, report_permission_for, report_scope
+from ..metrics.query import metric_series
+
+MetricSeriesSerializer = inline_serializer(
+    "MetricSeries",
+    fields={
+        "metric": serializers.CharField(),
+        "granularity": serializers.CharField(),
+        "results": serializers.ListField(
+            child=inline_serializer(
+                "MetricPoint",
+                fields={
+                    "period_start": serializers.DateField(),
+                    "dimension": serializers.CharField(),
+                    "dimension_value": serializers.CharField(allow_null=True),
+                    "value": serializers.FloatField(allow_null=True),
+                    "n": serializers.IntegerField(),
+                },
+            )
+        ),
+    },
+)
+
+
+class MetricsView(APIView):
+    """Managers read every metric; marketers campaign and journey figures; reps their own cases' figures."""
+
+    @property
+    def required_permissions(self):
+        return [report_permission_for(self.request.user)]
+
+    @extend_schema(
+        parameters=[MetricQuerySerializer],
+        responses={200: MetricSeriesSerializer, 400: OpenApiResponse(description="Field messages")},
+    )
+    def get(self, request):
+        params = MetricQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        filters = report_scope(
+            request.user,
+            metric=data["metric"],
+            dimension=data["dimension"],
+            filters=MetricQuerySerializer.filters_of(data),
+        )
+        results = metric_series(
+            data["metric"],
+            granularity=data["granularity"],
+            start=data["start"],
+            end=data["end"],
+            dimension=data["dimension"],
+            filters=filters,
+        )
+        return Response({"metric": data["metric"], "granularity": data["granularity"], "results": results})

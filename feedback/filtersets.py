@@ -1,0 +1,64 @@
+import django_filters
+
+from cxcrm.choices import Channel
+
+from .choices import InvitationStatus, Sentiment, SuppressionReason, SurveyKind
+from .models import Invitation, Response, Survey, SurveyRule
+
+
+class SurveyFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Survey
+        fields = ["kind", "active", "delivery_channel"]
+
+
+class SurveyRuleFilterSet(django_filters.FilterSet):
+    survey_id = django_filters.NumberFilter(field_name="survey_id")
+
+    class Meta:
+        model = SurveyRule
+        fields = ["survey", "event", "channel", "active"]
+
+
+class InvitationFilterSet(django_filters.FilterSet):
+    survey = django_filters.NumberFilter(field_name="survey_id")
+    survey_id = django_filters.NumberFilter(field_name="survey_id")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    status = django_filters.MultipleChoiceFilter(choices=InvitationStatus.choices)
+    reason = django_filters.ChoiceFilter(field_name="suppression_reason", choices=SuppressionReason.choices)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Invitation
+        fields = ["channel"]
+
+
+class ResponseFilterSet(django_filters.FilterSet):
+    """Filters of /api/responses/: survey, kind, score range, submitted range and the denormalised context."""
+
+    survey = django_filters.NumberFilter(field_name="survey_id")
+    survey_id = django_filters.NumberFilter(field_name="survey_id")
+    kind = django_filters.MultipleChoiceFilter(choices=SurveyKind.choices)
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    touchpoint = django_filters.CharFilter(field_name="touchpoint_key")
+    persona = django_filters.NumberFilter(field_name="persona_id")
+    journey = django_filters.NumberFilter(field_name="journey_map_id")
+    stage = django_filters.NumberFilter(field_name="stage_id")
+    stage_name = django_filters.CharFilter(field_name="stage_name")
+    sentiment = django_filters.MultipleChoiceFilter(choices=Sentiment.choices)
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    has_followup = django_filters.BooleanFilter(field_name="followup_case", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = Response
+        fields = []

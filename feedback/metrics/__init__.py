@@ -1,0 +1,1 @@
+"""The CX metric engine: definitions, SQL aggregation, daily rollups, queries, reports."""

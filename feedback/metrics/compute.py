@@ -1,0 +1,552 @@
+"""Aggregation of the metrics from their source rows, in SQL.
+
+One *source* per kind of row (responses, invitations, cases by one of their
+times, interactions, campaign recipients, customers for churn). A source knows
+its date field, how each dimension and filter maps onto its columns, and the
+conditional counts each metric needs. `aggregate()` groups by period (a day,
+week, month or quarter in TIME_ZONE, or the whole range) and dimension value;
+`drill_queryset()` returns exactly the rows behind one such figure, built from
+the same queryset so the two cannot disagree.
+"""
+
+import statistics
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Trunc
+from django.utils import timezone
+
+from customers.choices import ACTIVE_STAGES, InteractionType, LifecycleStage
+from customers.models import Case, Customer, Interaction, LifecycleChange
+
+from ..models import Invitation, Response
+from .definitions import METRICS, SCORE_BUCKETS, Metric
+
+COUNT_FIELDS = ("n", "numerator", "denominator", "value_sum", "promoters", "passives", "detractors")
+
+
+def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in TIME_ZONE: the inclusive days as an instant range."""
+    tz = timezone.get_default_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class Median(Aggregate):
+    """PostgreSQL's continuous median (SQLite gets the Python fallback in `_medians`)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+    allow_distinct = False
+
+
+class EpochSeconds(Func):
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+    output_field = FloatField()
+
+
+def _duration(end_field: str, start_field: str = "opened_at"):
+    return ExpressionWrapper(F(end_field) - F(start_field), output_field=DurationField())
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class Source:
+    model = None
+    date_field = ""
+    dims: dict[str, tuple[str, str]] = {}  # dimension -> (path, "id" | "str")
+    filter_paths: dict[str, str] = {}
+
+    def base(self, metric: Metric):
+        return self.model.objects.all()
+
+    def annotate_for(self, qs, needed: set[str]):
+        """Add the annotations some dimensions or filters are computed from."""
+        return qs
+
+    def aggregates(self, metric: Metric) -> dict:
+        return {"n": Count("pk")}
+
+    def buckets(self, metric: Metric) -> dict[str, Q]:
+        """Named subsets of the rows behind a figure, for drill-down."""
+        return {}
+
+    # -- shared machinery
+
+    def queryset(self, metric: Metric, start: date, end: date, *, dimension="overall", filters=None):
+        low, high = local_bounds(start, end)
+        filters = filters or {}
+        needed = {self.dims[dimension][0] if dimension != "overall" else ""} | {
+            self.filter_paths[name] for name in filters
+        }
+        qs = self.annotate_for(self.base(metric), needed)
+        qs = qs.filter(**{f"{self.date_field}__gte": low, f"{self.date_field}__lt": high})
+        for name, value in filters.items():
+            qs = qs.filter(**{self.filter_paths[name]: value})
+        return qs
+
+    def dimension_q(self, dimension: str, value: str) -> Q:
+        path, kind = self.dims[dimension]
+        if value in ("", None):
+            empty = Q(**{f"{path}__isnull": True})
+            return empty if kind == "id" else empty | Q(**{path: ""})
+        return Q(**{path: int(value) if kind == "id" else value})
+
+
+def _score_counts(metric: Metric) -> dict:
+    high, low = SCORE_BUCKETS[metric.survey_kind]
+    return {
+        "n": Count("pk"),
+        "promoters": Count("pk", filter=Q(score__gte=high)),
+        "passives": Count("pk", filter=Q(score__gt=low, score__lt=high)),
+        "detractors": Count("pk", filter=Q(score__lte=low)),
+        "value_sum": Sum("score"),
+    }
+
+
+class ResponseSource(Source):
+    model = Response
+    date_field = "submitted_at"
+    dims = {
+        "channel": ("channel", "str"),
+        "touchpoint": ("touchpoint_key", "str"),
+        "stage": ("stage_name", "str"),
+        "journey": ("journey_map_id", "id"),
+        "persona": ("persona_id", "id"),
+        "survey": ("survey_id", "id"),
+        "agent": ("agent_id", "id"),
+        "topic": ("case__topic", "str"),
+        "campaign": ("interaction__campaign", "str"),
+    }
+    filter_paths = {
+        "persona": "persona_id",
+        "journey": "journey_map_id",
+        "channel": "channel",
+        "survey": "survey_id",
+        "agent": "agent_id",
+    }
+
+    def base(self, metric):
+        # Only answered primary questions count; a skipped one (score None) counts in no metric.
+        return Response.objects.filter(kind=metric.survey_kind, score__isnull=False)
+
+    def aggregates(self, metric):
+        return _score_counts(metric)
+
+    def buckets(self, metric):
+        high, low = SCORE_BUCKETS[metric.survey_kind]
+        return {
+            "promoters": Q(score__gte=high),
+            "passives": Q(score__gt=low, score__lt=high),
+            "detractors": Q(score__lte=low),
+        }
+
+
+class InvitationSource(Source):
+    model = Invitation
+    date_field = "sent_at"
+    dims = {
+        "channel": ("event_channel", "str"),
+        "touchpoint": ("interaction__touchpoint_key", "str"),
+        "journey": ("interaction__touchpoint__journey_map_id", "id"),
+        "persona": ("customer__persona_id", "id"),
+        "survey": ("survey_id", "id"),
+    }
+    filter_paths = {
+        "persona": "customer__persona_id",
+        "journey": "interaction__touchpoint__journey_map_id",
+        "channel": "event_channel",
+        "survey": "survey_id",
+    }
+
+    def base(self, metric):
+        return Invitation.objects.filter(sent_at__isnull=False).alias(
+            answered=Exists(Response.objects.filter(invitation=OuterRef("pk")))
+        )
+
+    def annotate_for(self, qs, needed):
+        if "event_channel" in needed:
+            # The channel of the event surveyed: the interaction's, or the case's origin.
+            qs = qs.alias(event_channel=Coalesce("interaction__channel", "case__origin"))
+        return qs
+
+    def aggregates(self, metric):
+        return {
+            "n": Count("pk"),
+            "denominator": Count("pk"),
+            "numerator": Count("pk", filter=Q(answered=True)),
+        }
+
+    def buckets(self, metric):
+        return {"numerator": Q(answered=True)}
+
+
+def _case_touchpoint_subquery():
+    """A case's touchpoint: the key of its earliest interaction that carries one."""
+    return Subquery(
+        Interaction.objects.filter(case=OuterRef("pk"))
+        .exclude(touchpoint_key="")
+        .order_by("occurred_at", "id")
+        .values("touchpoint_key")[:1]
+    )
+
+
+class CaseSource(Source):
+    model = Case
+    dims = {
+        "channel": ("origin", "str"),
+        "touchpoint": ("case_touchpoint", "str"),
+        "persona": ("customer__persona_id", "id"),
+        "agent": ("assignee_id", "id"),
+        "topic": ("topic", "str"),
+    }
+    filter_paths = {"persona": "customer__persona_id", "channel": "origin", "agent": "assignee_id"}
+
+    def __init__(self, date_field: str, duration: bool = False):
+        self.date_field = date_field
+        self.duration = duration
+
+    def base(self, metric):
+        return Case.objects.filter(**{f"{self.date_field}__isnull": False})
+
+    def annotate_for(self, qs, needed):
+        if "case_touchpoint" in needed:
+            qs = qs.alias(case_touchpoint=_case_touchpoint_subquery())
+        return qs
+
+    def aggregates(self, metric):
+        if self.duration:
+            return {"n": Count("pk"), "value_sum": Sum(_duration(self.date_field))}
+        if metric.name == "sla_breach_rate":
+            return {
+                "n": Count("pk"),
+                "denominator": Count("pk"),
+                "numerator": Count("pk", filter=Case.objects.breached_condition(timezone.now())),
+            }
+        return {"n": Count("pk")}
+
+    def buckets(self, metric):
+        if metric.name == "sla_breach_rate":
+            return {"numerator": Case.objects.breached_condition(timezone.now())}
+        return {}
+
+
+class InteractionSource(Source):
+    model = Interaction
+    date_field = "occurred_at"
+    dims = {
+        "channel": ("channel", "str"),
+        "touchpoint": ("touchpoint_key", "str"),
+        "journey": ("touchpoint__journey_map_id", "id"),
+        "persona": ("customer__persona_id", "id"),
+        "agent": ("agent_id", "id"),
+        "campaign": ("campaign", "str"),
+    }
+    filter_paths = {
+        "persona": "customer__persona_id",
+        "journey": "touchpoint__journey_map_id",
+        "channel": "channel",
+        "agent": "agent_id",
+    }
+
+
+class CampaignSource(Source):
+    """Recipients of a campaign: one row per (customer, campaign), its first `email_sent`.
+
+    Attributing each pair to the day of its first send makes the counts exact sums of
+    days. A click counts as an open (the tracking pixel may be blocked).
+    """
+
+    model = Interaction
+    date_field = "occurred_at"
+    dims = {"campaign": ("campaign", "str"), "persona": ("customer__persona_id", "id")}
+    filter_paths = {"persona": "customer__persona_id"}
+
+    def base(self, metric):
+        earlier_send = Interaction.objects.filter(
+            type=InteractionType.EMAIL_SENT, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
+        ).filter(
+            Q(occurred_at__lt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
+        )
+
+        def of_type(kind):
+            return Interaction.objects.filter(
+                type=kind, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
+            )
+
+        days = getattr(settings, "CAMPAIGN_CONVERSION_DAYS", 7)
+        purchase_after_click = Interaction.objects.filter(
+            type=InteractionType.PURCHASE,
+            customer=OuterRef("customer_id"),
+            occurred_at__gte=OuterRef("occurred_at"),
+            occurred_at__lte=OuterRef("occurred_at") + timedelta(days=days),
+        )
+        return (
+            Interaction.objects.filter(type=InteractionType.EMAIL_SENT)
+            .exclude(campaign="")
+            .filter(~Exists(earlier_send))
+            .alias(
+                clicked=Exists(of_type(InteractionType.EMAIL_CLICK)),
+                opened=Exists(of_type(InteractionType.EMAIL_OPEN)) | Exists(of_type(InteractionType.EMAIL_CLICK)),
+                converted=Exists(of_type(InteractionType.EMAIL_CLICK).filter(Exists(purchase_after_click))),
+            )
+        )
+
+    def aggregates(self, metric):
+        opened, clicked, converted = Q(opened=True), Q(clicked=True), Q(converted=True)
+        parts = {
+            "open_rate": (opened, None),
+            "ctr": (clicked, None),
+            "click_to_open": (clicked, opened),
+            "conversion_rate": (converted, None),
+        }
+        numerator, denominator = parts[metric.name]
+        return {
+            "n": Count("pk", filter=denominator),
+            "denominator": Count("pk", filter=denominator),
+            "numerator": Count("pk", filter=numerator),
+        }
+
+    def buckets(self, metric):
+        return {
+            "opened": Q(opened=True),
+            "clicked": Q(clicked=True),
+            "converted": Q(converted=True),
+            "numerator": self.aggregates(metric)["numerator"].filter,
+        }
+
+
+class ChurnSource(Source):
+    """Customers (not folded into another by a merge), their stage read from LifecycleChange rows."""
+
+    model = Customer
+    dims = {"persona": ("persona_id", "id")}
+    filter_paths = {"persona": "persona_id"}
+
+    def period_queryset(self, low: datetime, high: datetime, *, dimension="overall", filters=None):
+        stage_at_start = Subquery(
+            LifecycleChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=low)
+            .order_by("-changed_at", "-id")
+            .values("to_stage")[:1]
+        )
+        churned = Exists(
+            LifecycleChange.objects.filter(
+                customer=OuterRef("pk"), to_stage=LifecycleStage.CHURNED, changed_at__gte=low, changed_at__lt=high
+            )
+        )
+        qs = Customer.objects.active().alias(stage_at_start=stage_at_start, churned=churned)
+        qs = qs.filter(stage_at_start__in=ACTIVE_STAGES)
+        for name, value in (filters or {}).items():
+            qs = qs.filter(**{self.filter_paths[name]: value})
+        return qs
+
+    def queryset(self, metric, start, end, *, dimension="overall", filters=None):
+        low, high = local_bounds(start, end)
+        return self.period_queryset(low, high, dimension=dimension, filters=filters)
+
+    def aggregates(self, metric):
+        return {"n": Count("pk"), "denominator": Count("pk"), "numerator": Count("pk", filter=Q(churned=True))}
+
+    def buckets(self, metric):
+        return {"numerator": Q(churned=True)}
+
+
+SOURCES: dict[str, Source] = {
+    "responses": ResponseSource(),
+    "invitations": InvitationSource(),
+    "cases_resolved": CaseSource("resolved_at", duration=True),
+    "cases_first_response": CaseSource("first_response_at", duration=True),
+    "cases_due": CaseSource("resolution_due_at"),
+    "cases_opened": CaseSource("opened_at"),
+    "interactions": InteractionSource(),
+    "campaign": CampaignSource(),
+    "churn": ChurnSource(),
+}
+
+
+def source_for(metric: Metric) -> Source:
+    return SOURCES[metric.source]
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _empty_counts() -> dict:
+    return dict.fromkeys(COUNT_FIELDS, 0)
+
+
+def _normalise(counts: dict) -> dict:
+    out = _empty_counts()
+    for key in COUNT_FIELDS:
+        value = counts.get(key)
+        if value is None:
+            continue
+        if isinstance(value, timedelta):
+            value = value.total_seconds() / 3600
+        out[key] = value
+    if "median" in counts:
+        out["median"] = counts["median"]
+    return out
+
+
+def _dimension_key(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _medians(qs, source: CaseSource, group: list[str]) -> dict:
+    """Median hours per group, from the rows (PostgreSQL computes it in SQL in `aggregate`)."""
+    values: dict[tuple, list[float]] = {}
+    for row in qs.annotate(_hours=_duration(source.date_field)).values_list(*group, "_hours"):
+        *key, duration = row
+        values.setdefault(tuple(key), []).append(duration.total_seconds() / 3600)
+    return {key: statistics.median(hours) for key, hours in values.items()}
+
+
+def aggregate(
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    kind: str | None,
+    dimension: str = "overall",
+    filters: dict | None = None,
+) -> list[dict]:
+    """Counts per (period, dimension value) straight from the source rows.
+
+    `kind` is day/week/month/quarter (periods start in TIME_ZONE, weeks on Monday,
+    the first one cut to `start`) or None for the whole range. Returns dicts with
+    `period` (date), `dimension_value` ("" for none or overall) and the counts.
+    """
+    metric = METRICS[metric_name]
+    source = source_for(metric)
+    if isinstance(source, ChurnSource):
+        return _aggregate_churn(metric, source, start=start, end=end, kind=kind, dimension=dimension, filters=filters)
+    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters)
+    group = []
+    if kind:
+        tz = timezone.get_default_timezone()
+        qs = qs.annotate(_period=Trunc(source.date_field, kind, output_field=DateField(), tzinfo=tz))
+        group.append("_period")
+    if dimension != "overall":
+        qs = qs.annotate(_dim=F(source.dims[dimension][0]))
+        group.append("_dim")
+    aggregates = dict(source.aggregates(metric))
+    duration = isinstance(source, CaseSource) and source.duration
+    if duration and is_postgres():
+        aggregates["median"] = Median(EpochSeconds(_duration(source.date_field))) / 3600.0
+    grouped = qs.values(*group).annotate(**aggregates).order_by() if group else [qs.aggregate(**aggregates)]
+    medians = _medians(qs, source, group) if duration and not is_postgres() else None
+    rows = []
+    for counts in grouped:
+        if not group and not counts.get("n"):
+            continue
+        key = tuple(counts.get(g) for g in group)
+        row = _normalise(counts)
+        if medians is not None:
+            row["median"] = medians.get(key)
+        row["period"] = max(counts["_period"], start) if kind else start
+        row["dimension_value"] = _dimension_key(counts.get("_dim")) if dimension != "overall" else ""
+        rows.append(row)
+    return rows
+
+
+def periods_in(start: date, end: date, kind: str | None) -> list[tuple[date, date]]:
+    """The periods of a range as inclusive (first, last) days, cut to the range."""
+    if kind is None:
+        return [(start, end)]
+    result, cursor = [], start
+    while cursor <= end:
+        if kind == "day":
+            natural_end = cursor
+        elif kind == "week":
+            natural_end = cursor + timedelta(days=6 - cursor.weekday())
+        else:
+            months = 1 if kind == "month" else 3
+            first_month = cursor.month if kind == "month" else 3 * ((cursor.month - 1) // 3) + 1
+            year, month = cursor.year, first_month + months
+            if month > 12:
+                year, month = year + 1, month - 12
+            natural_end = date(year, month, 1) - timedelta(days=1)
+        last = min(natural_end, end)
+        result.append((cursor, last))
+        cursor = last + timedelta(days=1)
+    return result
+
+
+def _aggregate_churn(metric, source, *, start, end, kind, dimension, filters):
+    """Churn is not a sum of days: each period's base is who was active at *its* start."""
+    rows = []
+    for first, last in periods_in(start, end, kind):
+        low, high = local_bounds(first, last)
+        qs = source.period_queryset(low, high, dimension=dimension, filters=filters)
+        aggregates = source.aggregates(metric)
+        if dimension == "overall":
+            grouped = [qs.aggregate(**aggregates)]
+        else:
+            grouped = qs.values(_dim=F(source.dims[dimension][0])).annotate(**aggregates).order_by()
+        for counts in grouped:
+            if not counts.get("n"):
+                continue
+            row = _normalise(counts)
+            row["period"] = first
+            row["dimension_value"] = _dimension_key(counts.get("_dim")) if dimension != "overall" else ""
+            rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+def drill_queryset(
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    dimension: str = "overall",
+    value: str | None = None,
+    filters: dict | None = None,
+    bucket: str | None = None,
+):
+    """Exactly the source rows behind one figure (all of its sample, or one named bucket)."""
+    metric = METRICS[metric_name]
+    source = source_for(metric)
+    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters)
+    if dimension != "overall":
+        qs = qs.filter(source.dimension_q(dimension, value))
+    if metric.name == "click_to_open":
+        qs = qs.filter(opened=True)
+    if bucket:
+        buckets = source.buckets(metric)
+        if bucket not in buckets:
+            raise KeyError(bucket)
+        qs = qs.filter(buckets[bucket])
+    return qs
+
+
+def drill_buckets(metric_name: str) -> list[str]:
+    metric = METRICS[metric_name]
+    return list(source_for(metric).buckets(metric))

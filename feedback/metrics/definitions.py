@@ -1,0 +1,349 @@
+"""The registry of CX metrics: what each one counts, by which dimensions it may be cut,
+how its value is derived from the stored counts, and the formula the pages show.
+
+Every metric is computed from exact counts (see docs/metrics.md): a score metric
+from promoters/passives/detractors and the score sum, a ratio from its numerator
+and denominator, a duration from a sum and a count (mean) and a median taken
+from the source rows. The value functions below are the only place those
+formulas live; the API, the pages, the digest and the journeys provider all call
+them through `feedback.metrics.query`.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+# --------------------------------------------------------------------------- vocabulary
+
+GRANULARITIES = ("day", "week", "month", "quarter")
+
+DIMENSIONS = {
+    "overall": _("Overall"),
+    "channel": _("Channel"),
+    "touchpoint": _("Touchpoint"),
+    "stage": _("Journey stage"),
+    "journey": _("Journey map"),
+    "persona": _("Persona"),
+    "survey": _("Survey"),
+    "agent": _("Agent"),
+    "topic": _("Case topic"),
+    "campaign": _("Campaign"),
+}
+
+# Filters the pages and the API accept (besides the rep's own `agent` scope).
+FILTERS = ("persona", "journey", "channel", "survey")
+
+# A figure resting on fewer answers than this is flagged on the pages.
+SMALL_SAMPLE = 30
+
+# Score buckets per survey kind: (promoter/satisfied/easy from, detractor up to), inclusive.
+SCORE_BUCKETS = {"nps": (9, 6), "csat": (4, 2), "ces": (5, 3)}
+SCORE_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+def _pct(part, whole):
+    return 100.0 * part / whole if whole else None
+
+
+def _mean(total, count):
+    return total / count if count else None
+
+
+# --------------------------------------------------------------------------- value functions
+
+
+def _nps(c):
+    return {
+        "value": _pct(c["promoters"] - c["detractors"], c["n"]),
+        "promoters": c["promoters"],
+        "passives": c["passives"],
+        "detractors": c["detractors"],
+    }
+
+
+def _csat(c):
+    return {
+        "value": _pct(c["promoters"], c["n"]),
+        "mean": _mean(c["value_sum"], c["n"]),
+        "satisfied": c["promoters"],
+        "neutral": c["passives"],
+        "dissatisfied": c["detractors"],
+    }
+
+
+def _ces(c):
+    return {
+        "value": _mean(c["value_sum"], c["n"]),
+        "easy_pct": _pct(c["promoters"], c["n"]),
+        "easy": c["promoters"],
+        "neutral": c["passives"],
+        "difficult": c["detractors"],
+    }
+
+
+def _ratio(c):
+    return {
+        "value": _pct(c["numerator"], c["denominator"]),
+        "numerator": c["numerator"],
+        "denominator": c["denominator"],
+    }
+
+
+def _churn(c):
+    value = _pct(c["numerator"], c["denominator"])
+    return {
+        "value": value,
+        "retention": None if value is None else 100.0 - value,
+        "churned": c["numerator"],
+        "active_at_start": c["denominator"],
+    }
+
+
+def _hours(c):
+    return {"value": c.get("median"), "median": c.get("median"), "mean": _mean(c["value_sum"], c["n"])}
+
+
+def _count(c):
+    return {"value": c["n"]}
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    source: str  # key of feedback.metrics.compute.SOURCES
+    dimensions: tuple[str, ...]
+    formula: str
+    unit: str  # "points", "%", "score", "hours", "count"
+    derive: object
+    better: str | None = "high"  # "high", "low" or None
+    # Exact by summing days: False for medians and churn, which are computed from the
+    # source rows for any period longer than a day.
+    additive: bool = True
+    # How long the source rows of a day keep changing: the beat recomputes this many days back.
+    settle_days: int = 0
+    # Which counts the sample size (`n`) is, for the small-sample warning.
+    sample_label: str = "answers"
+    survey_kind: str | None = None
+    bucket_labels: dict = field(default_factory=dict)
+
+    def counts_to_row(self, counts: dict) -> dict:
+        row = {"n": int(counts.get("n") or 0)}
+        row.update(self.derive(counts))
+        return row
+
+
+RESPONSE_DIMENSIONS = (
+    "overall",
+    "channel",
+    "touchpoint",
+    "stage",
+    "journey",
+    "persona",
+    "survey",
+    "agent",
+    "topic",
+    "campaign",
+)
+INVITATION_DIMENSIONS = ("overall", "channel", "touchpoint", "journey", "persona", "survey")
+CASE_DIMENSIONS = ("overall", "channel", "touchpoint", "persona", "agent", "topic")
+INTERACTION_DIMENSIONS = ("overall", "channel", "touchpoint", "journey", "persona", "agent", "campaign")
+CAMPAIGN_DIMENSIONS = ("overall", "campaign", "persona")
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "nps",
+            "NPS",
+            "responses",
+            RESPONSE_DIMENSIONS,
+            "% of answers 9–10 (promoters) − % of answers 0–6 (detractors), among answered primary NPS questions",
+            "points",
+            _nps,
+            survey_kind="nps",
+            bucket_labels={"promoters": "9–10", "passives": "7–8", "detractors": "0–6"},
+        ),
+        Metric(
+            "csat",
+            "CSAT",
+            "responses",
+            RESPONSE_DIMENSIONS,
+            "% of answers 4–5 on the 1–5 scale, among answered primary CSAT questions (mean beside it)",
+            "%",
+            _csat,
+            survey_kind="csat",
+            bucket_labels={"promoters": "4–5", "passives": "3", "detractors": "1–2"},
+        ),
+        Metric(
+            "ces",
+            "CES",
+            "responses",
+            RESPONSE_DIMENSIONS,
+            "Mean answer on the 1–7 scale (7 = very easy); % of answers 5–7 beside it",
+            "score",
+            _ces,
+            survey_kind="ces",
+            bucket_labels={"promoters": "5–7", "passives": "4", "detractors": "1–3"},
+        ),
+        Metric(
+            "response_rate",
+            "Response rate",
+            "invitations",
+            INVITATION_DIMENSIONS,
+            "Invitations sent in the period that were answered ÷ invitations sent in the period",
+            "%",
+            _ratio,
+            settle_days=30,
+            sample_label="invitations",
+        ),
+        Metric(
+            "ttr_hours",
+            "Time to resolution",
+            "cases_resolved",
+            CASE_DIMENSIONS,
+            "Median hours from opened to (last) resolved, for cases resolved in the period (mean beside it)",
+            "hours",
+            _hours,
+            better="low",
+            additive=False,
+            settle_days=14,
+            sample_label="cases",
+        ),
+        Metric(
+            "first_response_hours",
+            "First response time",
+            "cases_first_response",
+            CASE_DIMENSIONS,
+            "Median hours from opened to first response, for cases first answered in the period (mean beside it)",
+            "hours",
+            _hours,
+            better="low",
+            additive=False,
+            settle_days=14,
+            sample_label="cases",
+        ),
+        Metric(
+            "sla_breach_rate",
+            "SLA breach rate",
+            "cases_due",
+            CASE_DIMENSIONS,
+            "Cases due (resolution due time) in the period that breached an SLA ÷ cases due in the period",
+            "%",
+            _ratio,
+            better="low",
+            settle_days=14,
+            sample_label="cases",
+        ),
+        Metric(
+            "case_volume",
+            "Case volume",
+            "cases_opened",
+            CASE_DIMENSIONS,
+            "Cases opened in the period",
+            "count",
+            _count,
+            better=None,
+            sample_label="cases",
+        ),
+        Metric(
+            "churn_rate",
+            "Churn rate",
+            "churn",
+            ("overall", "persona"),
+            "Customers active (active, at risk, advocate) at the period's start who entered churned during it "
+            "÷ customers active at its start; retention = 100 − churn",
+            "%",
+            _churn,
+            better="low",
+            additive=False,
+            sample_label="customers",
+        ),
+        Metric(
+            "open_rate",
+            "Open rate",
+            "campaign",
+            CAMPAIGN_DIMENSIONS,
+            "Per campaign: unique customers who opened ÷ unique customers sent to (by the day of the first send)",
+            "%",
+            _ratio,
+            settle_days=30,
+            sample_label="recipients",
+        ),
+        Metric(
+            "ctr",
+            "Click-through rate",
+            "campaign",
+            CAMPAIGN_DIMENSIONS,
+            "Per campaign: unique customers who clicked ÷ unique customers sent to",
+            "%",
+            _ratio,
+            settle_days=30,
+            sample_label="recipients",
+        ),
+        Metric(
+            "click_to_open",
+            "Click-to-open rate",
+            "campaign",
+            CAMPAIGN_DIMENSIONS,
+            "Per campaign: unique customers who clicked ÷ unique customers who opened",
+            "%",
+            _ratio,
+            settle_days=30,
+            sample_label="openers",
+        ),
+        Metric(
+            "conversion_rate",
+            "Conversion rate",
+            "campaign",
+            CAMPAIGN_DIMENSIONS,
+            "Per campaign: customers with a purchase within N days (CAMPAIGN_CONVERSION_DAYS) of a click "
+            "÷ unique customers sent to",
+            "%",
+            _ratio,
+            settle_days=30,
+            sample_label="recipients",
+        ),
+        Metric(
+            "interaction_volume",
+            "Interaction volume",
+            "interactions",
+            INTERACTION_DIMENSIONS,
+            "Interactions in the period",
+            "count",
+            _count,
+            better=None,
+            sample_label="interactions",
+        ),
+    )
+}
+
+CAMPAIGN_METRICS = ("open_rate", "ctr", "click_to_open", "conversion_rate")
+SCORE_METRICS = ("nps", "csat", "ces")
+# What marketers may read: campaign figures, and journey figures (scores by journey, stage or touchpoint).
+MARKETING_METRICS = CAMPAIGN_METRICS + ("interaction_volume",)
+JOURNEY_DIMENSIONS = ("journey", "stage", "touchpoint")
+# What reps may read about their own cases and answers (filtered to agent = themselves).
+OWN_METRICS = ("nps", "csat", "ces", "ttr_hours", "first_response_hours", "sla_breach_rate", "case_volume")
+
+
+def metric_allows_filter(metric: Metric, name: str) -> bool:
+    """A filter applies where the same-named dimension does (agent: the rep's own scope)."""
+    return name in metric.dimensions
+
+
+def format_value(metric: Metric, value) -> str:
+    if value is None:
+        return "—"
+    if metric.unit == "count":
+        return f"{int(value):,}"
+    if metric.unit == "%":
+        return f"{value:.1f}%"
+    if metric.unit == "points":
+        return f"{value:+.1f}" if value else "0.0"
+    if metric.unit == "hours":
+        return f"{value:.1f} h"
+    return f"{value:.2f}"

@@ -1,0 +1,89 @@
+"""The weekly digest managers get: the week's KPI tiles with their change against the
+week before, and the three worst touchpoints against their targets, with links."""
+
+import logging
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from cxcrm.choices import Role
+
+from ..models import MetricDigest
+from .reports import OVERVIEW_METRICS, kpi_tiles, worst_touchpoints
+
+logger = logging.getLogger(__name__)
+
+
+def _absolute(name: str, **params) -> str:
+    return f"{settings.SITE_URL}{reverse(name)}" + (f"?{urlencode(params)}" if params else "")
+
+
+def digest_week(today: date) -> tuple[date, date]:
+    """The last full week (Monday to Sunday) before `today`."""
+    week_end = today - timedelta(days=today.weekday() + 1)
+    return week_end - timedelta(days=6), week_end
+
+
+def digest_recipients():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.MANAGER, is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def metrics_digest_build(*, week_start: date, week_end: date) -> dict:
+    span = {"start": week_start.isoformat(), "end": week_end.isoformat()}
+    tiles = kpi_tiles(OVERVIEW_METRICS, start=week_start, end=week_end)
+    for tile in tiles:
+        tile["url"] = _absolute("feedback:report_drilldown", metric=tile["metric"], **span)
+    worst = worst_touchpoints(start=week_start, end=week_end, limit=3)
+    for row in worst:
+        row["url"] = _absolute(
+            "feedback:report_drilldown", metric=row["metric"], dimension="touchpoint", value=row["key"], **span
+        )
+    return {
+        "week_start": week_start,
+        "week_end": week_end,
+        "tiles": tiles,
+        "worst": worst,
+        "overview_url": _absolute("feedback:report_overview", granularity="day", **span),
+        "touchpoints_url": _absolute("feedback:report_touchpoints", granularity="day", **span),
+    }
+
+
+def metrics_digest_send(*, today: date | None = None) -> int:
+    """Email the last full week's digest to every active manager with an email, once per week.
+
+    Returns the number of emails sent (0 if this week's digest already went out).
+    """
+    week_start, week_end = digest_week(today or timezone.localdate())
+    try:
+        with transaction.atomic():
+            digest = MetricDigest.objects.create(week_start=week_start)
+    except IntegrityError:
+        logger.info("metrics digest of %s already sent", week_start)
+        return 0
+    context = metrics_digest_build(week_start=week_start, week_end=week_end)
+    subject = f"CX weekly digest: {week_start:%d %b} – {week_end:%d %b %Y}"
+    sent = 0
+    for user in digest_recipients():
+        body = render_to_string("feedback/email/metrics_digest.txt", {**context, "user": user})
+        message = EmailMultiAlternatives(subject, body, to=[user.email])
+        message.attach_alternative(
+            render_to_string("feedback/email/metrics_digest.html", {**context, "user": user}), "text/html"
+        )
+        message.send()
+        sent += 1
+    MetricDigest.objects.filter(pk=digest.pk).update(recipients=sent)
+    logger.info("metrics digest of %s sent to %s managers", week_start, sent)
+    return sent

@@ -1,0 +1,128 @@
+"""The parameters of a metric query, validated once for the API and the pages, and
+the role scope applied to them (who may read which figure)."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import serializers
+
+from cxcrm.choices import Channel
+from journeys.models import JourneyMap, Persona
+
+from ..models import Survey
+from .definitions import (
+    DIMENSIONS,
+    FILTERS,
+    GRANULARITIES,
+    JOURNEY_DIMENSIONS,
+    MARKETING_METRICS,
+    METRICS,
+    OWN_METRICS,
+    SCORE_METRICS,
+    metric_allows_filter,
+)
+
+MAX_PERIODS = 1000
+# Dates outside these bounds are refused: the previous period of a tile and the calendar
+# arithmetic of periods must stay inside Python's date range (year 1..9999).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def period_count(start: date, end: date, granularity: str) -> int:
+    """How many (cut) periods of `granularity` the inclusive range holds, without listing them."""
+    if start > end:
+        return 0
+    if granularity == "day":
+        return (end - start).days + 1
+    if granularity == "week":
+        return (end.toordinal() - end.weekday() - (start.toordinal() - start.weekday())) // 7 + 1
+    months = 1 if granularity == "month" else 3
+    return ((end.year * 12 + end.month - 1) // months) - ((start.year * 12 + start.month - 1) // months) + 1
+
+
+def range_errors(start: date, end: date, granularity: str, *, max_periods: int | None = MAX_PERIODS) -> dict[str, str]:
+    """What is wrong with a period range ({field: message}); empty when it can be computed.
+
+    `max_periods` None: the range is read as one total, however long."""
+    errors = {}
+    for name, day in (("start", start), ("end", end)):
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            errors[name] = f"Choose a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}."
+    if errors:
+        return errors
+    if start > end:
+        return {"start": "The start is after the end."}
+    if max_periods is not None and period_count(start, end, granularity) > max_periods:
+        return {"start": f"More than {max_periods} periods: choose a shorter range or a coarser granularity."}
+    return {}
+
+
+class MetricQuerySerializer(serializers.Serializer):
+    """`GET /api/metrics/` parameters; filters are ids (persona, journey, survey) or a channel code."""
+
+    metric = serializers.ChoiceField(choices=[(name, m.label) for name, m in METRICS.items()])
+    granularity = serializers.ChoiceField(choices=GRANULARITIES)
+    start = serializers.DateField(help_text="First day, inclusive (YYYY-MM-DD)")
+    end = serializers.DateField(help_text="Last day, inclusive (YYYY-MM-DD)")
+    dimension = serializers.ChoiceField(choices=list(DIMENSIONS), required=False, default="overall")
+    persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False)
+    journey = serializers.PrimaryKeyRelatedField(queryset=JourneyMap.objects.all(), required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.all(), required=False)
+
+    def validate(self, attrs):
+        errors = {}
+        metric = METRICS[attrs["metric"]]
+        for name, message in range_errors(attrs["start"], attrs["end"], attrs["granularity"]).items():
+            errors[name] = [message]
+        dimension = attrs.get("dimension") or "overall"
+        if dimension not in metric.dimensions:
+            errors["dimension"] = [
+                f"{metric.label} cannot be broken down by {dimension}; use one of: {', '.join(metric.dimensions)}."
+            ]
+        for name in FILTERS:
+            if attrs.get(name) not in (None, "") and not metric_allows_filter(metric, name):
+                errors[name] = [f"{metric.label} cannot be filtered by {name}."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["dimension"] = dimension
+        return attrs
+
+    @staticmethod
+    def filters_of(data: dict) -> dict:
+        """{filter: id or code} of the filters given."""
+        filters = {}
+        for name in FILTERS:
+            value = data.get(name)
+            if value not in (None, ""):
+                filters[name] = getattr(value, "pk", value)
+        return filters
+
+
+def report_scope(user, *, metric: str, dimension: str = "overall", filters: dict | None = None) -> dict:
+    """The filters a user's role imposes on a query; raises PermissionDenied if it may not read it.
+
+    Managers read everything; marketers campaign figures and journey figures (scores by
+    journey, stage or touchpoint, or filtered to one journey); reps their own cases' and
+    answers' figures (filtered to agent = themselves).
+    """
+    filters = dict(filters or {})
+    if user.has_perm("feedback.view_reports"):
+        return filters
+    if user.has_perm("feedback.view_marketing_reports"):
+        journey_figure = metric in SCORE_METRICS and (dimension in JOURNEY_DIMENSIONS or "journey" in filters)
+        if metric in MARKETING_METRICS or journey_figure:
+            return filters
+    if user.has_perm("feedback.view_own_reports") and metric in OWN_METRICS and dimension != "agent":
+        filters["agent"] = user.pk
+        return filters
+    raise PermissionDenied("Your role cannot read this figure.")
+
+
+def report_permission_for(user) -> str:
+    """The report permission a user holds (the API requires one of them)."""
+    for perm in ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports"):
+        if user.has_perm(perm):
+            return perm
+    return "feedback.view_reports"

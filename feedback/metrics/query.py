@@ -1,0 +1,141 @@
+"""Reading metrics: series by period and dimension, totals for tiles, labels.
+
+Single-dimension series of additive metrics are sums of the daily rollups;
+with filters (persona and channel, say), or for medians and churn over periods
+longer than a day, they are computed live from the source rows. Both paths give
+the same counts (tested), and the API, the pages, the digest and the journeys
+provider all read through here, so they agree.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import DateField, F, Max, Sum
+from django.db.models.functions import Trunc
+
+from ..models import MetricRollup
+from . import compute
+from .definitions import METRICS
+
+ROUND = 2
+
+
+def _rollup_counts(metric_name, *, start, end, kind, dimension) -> list[dict]:
+    qs = MetricRollup.objects.filter(metric=metric_name, dimension=dimension, day__gte=start, day__lte=end)
+    if kind == "day":
+        qs = qs.annotate(_period=F("day"))
+    elif kind:
+        qs = qs.annotate(_period=Trunc("day", kind, output_field=DateField()))
+    group = (["_period"] if kind else []) + ["dimension_value"]
+    sums = {name: Sum(name) for name in compute.COUNT_FIELDS}
+    if kind == "day":
+        sums["median"] = Max("median")  # one row per group: the day's own median
+    rows = []
+    for counts in qs.values(*group).annotate(**sums).order_by(*group):
+        # Counts are whole numbers (stored as floats beside the sums); sums stay floats.
+        row = {
+            name: (counts[name] or 0) if name == "value_sum" else int(counts[name] or 0)
+            for name in compute.COUNT_FIELDS
+        }
+        if kind == "day":
+            row["median"] = counts["median"]
+        row["period"] = max(counts["_period"], start) if kind else start
+        row["dimension_value"] = counts["dimension_value"]
+        rows.append(row)
+    return rows
+
+
+def uses_rollups(metric_name: str, *, kind: str | None, filters: dict | None) -> bool:
+    metric = METRICS[metric_name]
+    if filters:
+        return False
+    return metric.additive or kind == "day"
+
+
+def metric_counts(
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    kind: str | None,
+    dimension: str = "overall",
+    filters: dict | None = None,
+    source: str = "auto",
+) -> list[dict]:
+    """Counts per (period, dimension value); `source` "auto", "rollups" or "live"."""
+    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    live = source == "live" or (source == "auto" and not uses_rollups(metric_name, kind=kind, filters=filters))
+    if live:
+        return compute.aggregate(metric_name, start=start, end=end, kind=kind, dimension=dimension, filters=filters)
+    return _rollup_counts(metric_name, start=start, end=end, kind=kind, dimension=dimension)
+
+
+def _round(value):
+    return round(value, ROUND) if isinstance(value, float) else value
+
+
+def to_row(metric_name: str, counts: dict | None, *, period_start: date, dimension: str, dimension_value) -> dict:
+    metric = METRICS[metric_name]
+    derived = metric.counts_to_row(counts or dict.fromkeys(compute.COUNT_FIELDS, 0))
+    return {
+        "period_start": period_start,
+        "dimension": dimension,
+        "dimension_value": None if dimension == "overall" else dimension_value,
+        **{key: _round(value) for key, value in derived.items()},
+    }
+
+
+def metric_series(
+    metric_name: str,
+    *,
+    granularity: str,
+    start: date,
+    end: date,
+    dimension: str = "overall",
+    filters: dict | None = None,
+    source: str = "auto",
+) -> list[dict]:
+    """The rows the API returns: one per period (every period for `overall`, empty ones with
+    n = 0 and value None) or per (period, dimension value) that has data."""
+    counts = metric_counts(
+        metric_name, start=start, end=end, kind=granularity, dimension=dimension, filters=filters, source=source
+    )
+    if dimension == "overall":
+        by_period = {row["period"]: row for row in counts}
+        return [
+            to_row(metric_name, by_period.get(first), period_start=first, dimension=dimension, dimension_value=None)
+            for first, _last in compute.periods_in(start, end, granularity)
+        ]
+    counts.sort(key=lambda row: (row["period"], row["dimension_value"]))
+    return [
+        to_row(
+            metric_name, row, period_start=row["period"], dimension=dimension, dimension_value=row["dimension_value"]
+        )
+        for row in counts
+    ]
+
+
+def metric_total(
+    metric_name: str, *, start: date, end: date, filters: dict | None = None, source: str = "auto"
+) -> dict:
+    """The figure over the whole range (a tile)."""
+    counts = metric_counts(metric_name, start=start, end=end, kind=None, filters=filters, source=source)
+    return to_row(
+        metric_name, counts[0] if counts else None, period_start=start, dimension="overall", dimension_value=None
+    )
+
+
+def metric_breakdown(metric_name: str, *, start: date, end: date, dimension: str, filters: dict | None = None):
+    """One row per dimension value over the whole range, largest sample first."""
+    counts = metric_counts(metric_name, start=start, end=end, kind=None, dimension=dimension, filters=filters)
+    rows = [
+        to_row(metric_name, row, period_start=start, dimension=dimension, dimension_value=row["dimension_value"])
+        for row in counts
+    ]
+    rows.sort(key=lambda row: (-row["n"], row["dimension_value"] or ""))
+    return rows
+
+
+def previous_range(start: date, end: date) -> tuple[date, date]:
+    """The range of the same length just before [start, end]."""
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)

@@ -1,0 +1,28 @@
+"""Beat tasks of the metrics: recent rollups, the weekly digest (imported by FeedbackConfig.ready)."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from .digest import metrics_digest_send
+from .rollup import metric_rollups_recent
+
+logger = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(name="feedback.rollup_recent_metrics", **TASK_OPTIONS)
+def rollup_recent_metrics(days: int | None = None) -> int:
+    """Idempotent: a day range's rollups are replaced in one transaction."""
+    summary = metric_rollups_recent(recent_days=days or settings.METRICS_ROLLUP_RECENT_DAYS)
+    total = sum(summary.values())
+    logger.info("metric rollups: %s rows over %s metrics", total, len(summary))
+    return total
+
+
+@shared_task(name="feedback.send_metrics_digest", **TASK_OPTIONS)
+def send_metrics_digest() -> int:
+    """Once per week: MetricDigest.week_start is unique."""
+    return metrics_digest_send()

@@ -1,0 +1,540 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from customers.choices import CasePriority
+from cxcrm.choices import Channel, Language
+
+from .choices import (
+    KIND_SCALES,
+    DeliveryChannel,
+    InvitationStatus,
+    QuestionType,
+    Sentiment,
+    SuppressionReason,
+    SurveyKind,
+    TriggerEvent,
+)
+
+TRANSLATED_LANGUAGES = [code for code, _label in Language.choices if code != Language.EN]
+
+
+def _validate_translations(value):
+    """A {language: text} map of the non-English texts (English is the field itself)."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Enter an object mapping language codes to texts."))
+    for code, text in value.items():
+        if code not in TRANSLATED_LANGUAGES:
+            raise ValidationError(
+                _("Unknown language %(code)s; use one of %(codes)s."),
+                params={"code": code, "codes": ", ".join(TRANSLATED_LANGUAGES)},
+            )
+        if not isinstance(text, str):
+            raise ValidationError(_("Each translation must be a string."))
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+class SurveyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Survey(models.Model):
+    """A questionnaire sent to customers after an interaction: NPS, CSAT, CES or custom.
+
+    Its texts per language are SurveyText rows (English is the fallback); its
+    ordered questions carry at most one primary score question, which gives
+    the survey its NPS, CSAT or CES meaning.
+    """
+
+    name = models.CharField(max_length=160, unique=True)
+    kind = models.CharField(max_length=16, choices=SurveyKind.choices, default=SurveyKind.CSAT)
+    active = models.BooleanField(default=True)
+    delivery_channel = models.CharField(max_length=8, choices=DeliveryChannel.choices, default=DeliveryChannel.EMAIL)
+    expiry_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
+    reminder_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Send one reminder after N days; empty: none",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_after_days__isnull=True) | Q(reminder_after_days__lt=models.F("expiry_days")),
+                name="feedback_survey_reminder_before_expiry",
+                violation_error_message="The reminder must come before the survey expires.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.reminder_after_days and self.expiry_days and self.reminder_after_days >= self.expiry_days:
+            raise ValidationError({"reminder_after_days": _("The reminder must come before the survey expires.")})
+        if self.reminder_after_days and self.delivery_channel == DeliveryChannel.LINK:
+            raise ValidationError({"reminder_after_days": _("Link-only surveys are not delivered, so not reminded.")})
+
+    @property
+    def scale(self) -> tuple[int, int] | None:
+        return KIND_SCALES.get(self.kind)
+
+
+class SurveyText(models.Model):
+    """The customer-facing texts of a survey in one language."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=8, choices=Language.choices)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True, help_text="Shown in the email and above the questions")
+    thank_you = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["survey", "language"]
+        constraints = [models.UniqueConstraint(fields=["survey", "language"], name="feedback_surveytext_lang_uniq")]
+
+    def __str__(self):
+        return f"{self.survey} [{self.language}]"
+
+
+class SurveyQuestion(models.Model):
+    """One question of a survey, in order. `text` is English; `translations` holds the other languages."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    type = models.CharField(max_length=16, choices=QuestionType.choices, default=QuestionType.SCORE)
+    text = models.CharField(max_length=300)
+    translations = models.JSONField(default=dict, blank=True, validators=[_validate_translations])
+    is_primary = models.BooleanField(
+        "primary score", default=False, help_text="Carries the survey's NPS, CSAT or CES meaning"
+    )
+    required = models.BooleanField(default=True)
+    scale_min = models.SmallIntegerField(null=True, blank=True)
+    scale_max = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey"], condition=Q(is_primary=True), name="feedback_question_one_primary"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_primary=False) | Q(type=QuestionType.SCORE), name="feedback_question_primary_is_score"
+            ),
+            models.CheckConstraint(
+                condition=Q(scale_min__isnull=True)
+                | Q(scale_max__isnull=True)
+                | Q(scale_min__lt=models.F("scale_max")),
+                name="feedback_question_scale_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "position"], name="feedback_question_pos_idx")]
+
+    def __str__(self):
+        return f"{self.position}. {self.text}"
+
+    def clean(self):
+        if self.is_primary and self.type != QuestionType.SCORE:
+            raise ValidationError({"is_primary": _("Only a score question can be the primary score.")})
+        if self.scale_min is not None and self.scale_max is not None and self.scale_min >= self.scale_max:
+            raise ValidationError({"scale_max": _("The scale's maximum must be above its minimum.")})
+
+    def text_in(self, language: str) -> str:
+        return self.translations.get(language) or self.text
+
+    def effective_scale(self, kind: str) -> tuple[int, int]:
+        """The scale shown: the kind's for the primary question, else the question's own (default 1–5)."""
+        if self.is_primary and kind in KIND_SCALES:
+            return KIND_SCALES[kind]
+        return (
+            self.scale_min if self.scale_min is not None else 1,
+            self.scale_max if self.scale_max is not None else 5,
+        )
+
+
+class QuestionChoice(models.Model):
+    """One option of a single- or multiple-choice question."""
+
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(default=0)
+    value = models.SlugField(max_length=60)
+    label = models.CharField(max_length=200)
+    translations = models.JSONField(default=dict, blank=True, validators=[_validate_translations])
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "value"], name="feedback_choice_value_uniq")]
+
+    def __str__(self):
+        return self.label
+
+    def label_in(self, language: str) -> str:
+        return self.translations.get(language) or self.label
+
+
+# --------------------------------------------------------------------------- rules
+
+
+class SurveyRuleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def for_event(self, event: str):
+        return self.active().filter(event=event).select_related("survey")
+
+
+class SurveyRule(models.Model):
+    """Which events start a survey, after what delay, for which share of customers, outside which hours.
+
+    Empty match fields match anything. Quiet hours are read in the customer's
+    time zone; a window may wrap midnight (21:00–08:00).
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField(max_length=160)
+    event = models.CharField(max_length=16, choices=TriggerEvent.choices, default=TriggerEvent.INTERACTION)
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, blank=True, help_text="Interaction channel or case origin; empty: any"
+    )
+    interaction_type = models.CharField(max_length=32, blank=True, help_text="Interaction type; empty: any")
+    touchpoint_key = models.SlugField(max_length=80, blank=True, help_text="Touchpoint key; empty: any")
+    delay_minutes = models.PositiveIntegerField(default=120)
+    sample_percent = models.PositiveSmallIntegerField(
+        default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    quiet_start = models.TimeField(null=True, blank=True, help_text="Customer's local time; empty: no quiet hours")
+    quiet_end = models.TimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SurveyRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sample_percent__lte=100), name="feedback_rule_sample_percent_range"),
+            models.CheckConstraint(
+                condition=Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="feedback_rule_quiet_hours_pair",
+                violation_error_message="Give both ends of the quiet hours, or neither.",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "active"], name="feedback_rule_event_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            raise ValidationError({"quiet_end": _("Give both ends of the quiet hours, or neither.")})
+        if self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            raise ValidationError({"quiet_end": _("Quiet hours must not start and end at the same time.")})
+        if self.event == TriggerEvent.CASE_RESOLVED and (self.interaction_type or self.touchpoint_key):
+            raise ValidationError(
+                {"event": _("A case rule matches on the case's origin channel only, not type or touchpoint.")}
+            )
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+class InvitationQuerySet(models.QuerySet):
+    def due(self, now):
+        return self.filter(status=InvitationStatus.SCHEDULED, scheduled_for__lte=now)
+
+    def fatiguing(self, customer_id, since):
+        from .choices import FATIGUE_STATUSES
+
+        return self.filter(customer_id=customer_id, status__in=FATIGUE_STATUSES, scheduled_for__gte=since)
+
+
+class Invitation(models.Model):
+    """One customer asked (or deliberately not asked) to answer one survey about one event.
+
+    `source_key` names the event ("interaction:12", "case:4", "manual:<customer id>") so a
+    retried evaluation or API call finds the same row: (survey, source_key) is unique,
+    with no NULL that a unique constraint would let collide. Suppressed invitations record
+    why a customer was not invited. Each state change is stamped.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="survey_invitations")
+    rule = models.ForeignKey(SurveyRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
+    interaction = models.ForeignKey(
+        "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_invitations"
+    )
+    case = models.ForeignKey(
+        "customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_invitations"
+    )
+    source_key = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.SCHEDULED)
+    suppression_reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
+    recipient = models.CharField(max_length=254, blank=True, help_text="Email or phone it was sent to")
+    language = models.CharField(max_length=8, choices=Language.choices, blank=True, help_text="Language sent in")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    scheduled_for = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    sending_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    suppressed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "source_key"], name="feedback_invitation_source_uniq"),
+            models.CheckConstraint(
+                condition=Q(status=InvitationStatus.SUPPRESSED, suppression_reason__gt="")
+                | (~Q(status=InvitationStatus.SUPPRESSED) & Q(suppression_reason="")),
+                name="feedback_invitation_reason_iff_suppressed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="feedback_inv_status_due_idx"),
+            models.Index(fields=["customer", "scheduled_for"], name="feedback_inv_customer_idx"),
+            models.Index(fields=["status", "expires_at"], name="feedback_inv_status_exp_idx"),
+            models.Index(fields=["survey", "status"], name="feedback_inv_survey_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="feedback_inv_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"Invitation #{self.pk} {self.survey_id}→{self.customer_id} ({self.status})"
+
+
+class MergeMove(models.Model):
+    """A row moved to a merge's survivor, remembered so that undoing the merge moves it back
+    (see feedback.merges)."""
+
+    merge = models.ForeignKey("customers.MergeRecord", on_delete=models.CASCADE, related_name="+")
+    from_customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    moved_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class InvitationMergeMove(MergeMove):
+    """An invitation moved by a merge."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="merge_moves")
+
+    class Meta:
+        ordering = ["merge", "invitation"]
+        constraints = [
+            models.UniqueConstraint(fields=["merge", "invitation"], name="feedback_mergemove_uniq"),
+        ]
+
+    def __str__(self):
+        return f"merge {self.merge_id}: invitation {self.invitation_id} from {self.from_customer_id}"
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class ResponseQuerySet(models.QuerySet):
+    def scored(self):
+        """Responses whose primary score was answered (skipped ones count in no metric)."""
+        return self.filter(score__isnull=False)
+
+    def of_kind(self, kind):
+        return self.filter(kind=kind)
+
+
+class Response(models.Model):
+    """A customer's submitted answers to one invitation, with its context denormalised
+    (persona, channel, touchpoint, journey, stage, case, agent) for fast reporting.
+
+    `score` is the answer to the survey's primary score question (None if skipped);
+    `kind` copies the survey's kind so metrics need no join.
+    """
+
+    invitation = models.OneToOneField(Invitation, on_delete=models.PROTECT, related_name="response")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
+    kind = models.CharField(max_length=16, choices=SurveyKind.choices)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="survey_responses")
+    persona = models.ForeignKey("journeys.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    touchpoint_key = models.CharField(max_length=80, blank=True)
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    journey_map = models.ForeignKey(
+        "journeys.JourneyMap", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.ForeignKey("journeys.Stage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The stage's name, so reports group a stage across map versions.
+    stage_name = models.CharField(max_length=120, blank=True)
+    interaction = models.ForeignKey(
+        "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case = models.ForeignKey("customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    score = models.SmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True, help_text="{question id: answer}")
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, default=Sentiment.UNKNOWN)
+    sentiment_score = models.FloatField(null=True, blank=True, help_text="Compound score from −1 to +1")
+    followup_case = models.OneToOneField(
+        "customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_response"
+    )
+    submitted_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the follow-up case's assignee was emailed; the conditional update on it keeps the email single.
+    followup_notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "submitted_at"], name="feedback_resp_kind_at_idx"),
+            models.Index(fields=["customer", "-submitted_at"], name="feedback_resp_customer_idx"),
+            models.Index(fields=["touchpoint_key", "submitted_at"], name="feedback_resp_tp_idx"),
+            models.Index(fields=["survey", "submitted_at"], name="feedback_resp_survey_idx"),
+        ]
+
+    def __str__(self):
+        return f"Response #{self.pk} {self.kind} {self.score}"
+
+
+# --------------------------------------------------------------------------- metric rollups
+
+
+class MetricRollup(models.Model):
+    """One metric for one day (in TIME_ZONE) and one dimension value, stored as exact counts.
+
+    Weeks, months and quarters are sums of days, so nothing is an average of averages:
+    `n` is the sample (answers, cases, invitations…), `numerator`/`denominator` a ratio's
+    parts, `value_sum` a sum for means, and the score buckets the NPS/CSAT/CES counts.
+    `dimension_value` is "" for the `overall` dimension.
+    """
+
+    metric = models.CharField(max_length=40)
+    day = models.DateField()
+    dimension = models.CharField(max_length=20, default="overall")
+    dimension_value = models.CharField(max_length=160, blank=True, default="")
+    n = models.PositiveIntegerField(default=0)
+    numerator = models.FloatField(default=0)
+    denominator = models.FloatField(default=0)
+    value_sum = models.FloatField(default=0)
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    # The day's median (time to resolution / first response, hours); longer periods
+    # take their medians from the source rows.
+    median = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["metric", "day", "dimension", "dimension_value"]
+        permissions = [
+            ("view_reports", "Can read every CX report"),
+            ("view_marketing_reports", "Can read campaign and journey reports"),
+            ("view_own_reports", "Can read the figures of their own cases"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "day", "dimension", "dimension_value"], name="feedback_rollup_key_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["metric", "dimension", "day"], name="feedback_rollup_lookup_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.metric} {self.day} {self.dimension}={self.dimension_value or '-'} n={self.n}"
+
+
+class MetricDigest(models.Model):
+    """One weekly digest sent to managers; the unique week makes a retried task send it once."""
+
+    week_start = models.DateField(unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-week_start"]
+
+    def __str__(self):
+        return f"Digest of the week of {self.week_start} to {self.recipients}"
+
+
+# --------------------------------------------------------------------------- closed loop and merges of responses
+
+
+class FeedbackSettings(models.Model):
+    """The feedback module's settings edited in the admin (one row, pk 1): who follows up detractors
+    whose customer has no owner, and the follow-up case's priority (its SLA due times come from it)."""
+
+    default_followup_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Gets the detractor follow-up when the customer has no owner",
+    )
+    followup_priority = models.CharField(
+        max_length=16,
+        choices=CasePriority.choices,
+        default=CasePriority.HIGH,
+        help_text="Priority of detractor follow-up cases; the SLA policy of that priority sets the due time",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "feedback settings"
+        verbose_name_plural = "feedback settings"
+
+    def __str__(self):
+        return "Feedback settings"
+
+    @classmethod
+    def load(cls) -> "FeedbackSettings":
+        return cls.objects.select_related("default_followup_assignee").get_or_create(pk=1)[0]
+
+
+class ResponseMergeMove(MergeMove):
+    """A response moved by a merge."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="merge_moves")
+
+    class Meta:
+        ordering = ["merge", "response"]
+        constraints = [
+            models.UniqueConstraint(fields=["merge", "response"], name="feedback_resp_mergemove_uniq"),
+        ]
+
+    def __str__(self):
+        return f"merge {self.merge_id}: response {self.response_id} from {self.from_customer_id}"

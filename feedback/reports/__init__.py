@@ -1,0 +1,1 @@
+"""The CX report pages (views, forms) over feedback.metrics."""

@@ -1,0 +1,61 @@
+"""Reads of the feedback app, with their query shapes."""
+
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+
+from .choices import KIND_SCALES, InvitationStatus
+from .models import Invitation, Response, Survey, SurveyRule
+
+
+def survey_list_with_counts():
+    """Surveys with their rules and invitation counts per state (one aggregate query)."""
+    counts = {
+        f"n_{status}": Count("invitations", filter=Q(invitations__status=status)) for status in InvitationStatus.values
+    }
+    return (
+        Survey.objects.annotate(n_invitations=Count("invitations"), **counts)
+        .prefetch_related(Prefetch("rules", queryset=SurveyRule.objects.order_by("name", "id")))
+        .order_by("name")
+    )
+
+
+def survey_detail_queryset():
+    return Survey.objects.prefetch_related("texts", "questions__choices")
+
+
+def invitation_list():
+    return Invitation.objects.select_related("survey", "customer", "rule").order_by("-created_at", "-id")
+
+
+def invitation_for_link(invitation_id: int) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("survey", "customer")
+        .prefetch_related("survey__texts", "survey__questions__choices")
+        .filter(pk=invitation_id)
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def response_list():
+    """Responses with what their API items and admin rows show, newest first."""
+    return Response.objects.select_related(
+        "survey", "customer", "persona", "touchpoint", "journey_map", "stage", "agent", "followup_case"
+    ).order_by("-submitted_at", "-id")
+
+
+def latest_scores_for_customer(customer) -> dict[str, Response]:
+    """The customer's latest scored NPS, CSAT and CES responses by kind (one query); missing kinds are absent."""
+    latest = (
+        Response.objects.scored()
+        .filter(customer_id=OuterRef("customer_id"), kind=OuterRef("kind"))
+        .order_by("-submitted_at", "-id")
+        .values("pk")[:1]
+    )
+    rows = (
+        Response.objects.scored()
+        .filter(customer_id=customer.pk, kind__in=list(KIND_SCALES), pk=Subquery(latest))
+        .select_related("survey")
+    )
+    return {row.kind: row for row in rows}

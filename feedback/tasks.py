@@ -1,0 +1,65 @@
+"""Celery tasks of the feedback app: ids in, one service call, a log line."""
+
+import logging
+
+from celery import shared_task
+
+from . import responses, services
+
+logger = logging.getLogger(__name__)
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(
+    name="feedback.evaluate_interaction_rules",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+    **TASK_OPTIONS,
+)
+def evaluate_interaction_rules(interaction_id: int) -> int:
+    """Idempotent: invitations are unique per survey and source event."""
+    invitations = services.survey_rules_evaluate_interaction(interaction_id=interaction_id)
+    logger.info("interaction %s: %s survey invitations", interaction_id, len(invitations))
+    return len(invitations)
+
+
+@shared_task(
+    name="feedback.evaluate_case_rules", autoretry_for=(Exception,), retry_backoff=True, max_retries=3, **TASK_OPTIONS
+)
+def evaluate_case_rules(case_id: int) -> int:
+    invitations = services.survey_rules_evaluate_case(case_id=case_id)
+    logger.info("case %s: %s survey invitations", case_id, len(invitations))
+    return len(invitations)
+
+
+@shared_task(name="feedback.send_due_invitations", **TASK_OPTIONS)
+def send_due_invitations(batch_size: int | None = None) -> dict:
+    """Beat: first fail rows a dead worker left in `sending`, then claim and send a batch of due ones."""
+    services.invitations_fail_stale_sending()
+    return services.invitations_send_due(batch_size=batch_size)
+
+
+@shared_task(name="feedback.send_survey_reminders", **TASK_OPTIONS)
+def send_survey_reminders(batch_size: int | None = None) -> int:
+    return services.invitations_send_reminders(batch_size=batch_size)
+
+
+@shared_task(name="feedback.expire_invitations", **TASK_OPTIONS)
+def expire_invitations(batch_size: int | None = None) -> int:
+    return services.invitations_expire(batch_size=batch_size)
+
+
+@shared_task(
+    name="feedback.notify_followup_assignee",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    **TASK_OPTIONS,
+)
+def notify_followup_assignee(response_id: int) -> bool:
+    """Idempotent: the response's followup_notified_at stamp is claimed before the email goes out."""
+    sent = responses.followup_notify(response_id=response_id)
+    logger.info("response %s: follow-up assignee %s", response_id, "emailed" if sent else "not emailed")
+    return sent

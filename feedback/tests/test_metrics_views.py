@@ -1,0 +1,315 @@
+"""Report pages: numbers and charts, filters, small samples, breakdowns, drill-down to exactly
+the rows behind a figure, CSV equal to the table, role access, query bounds, agreement with the API."""
+
+import csv
+import html
+import io
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from customers.choices import CaseStatus, InteractionType
+from customers.tests.factories import CustomerFactory
+from cxcrm.choices import Role
+from cxcrm.tests.factories import UserFactory
+from feedback.metrics import rollup
+from feedback.models import MetricRollup
+from feedback.tests.metrics_factories import ResponseFactory, at, campaign_event, case
+from journeys.choices import MapStatus
+from journeys.tests.factories import PersonaFactory, build_map
+
+pytestmark = pytest.mark.django_db
+
+JAN = {"start": "2026-01-01", "end": "2026-01-31", "granularity": "week"}
+
+
+@pytest.fixture
+def january():
+    """NPS: chat 10, 9, 3 and email 0 in week 2; CSAT 5, 4, 1; two cases; a December answer."""
+    persona = PersonaFactory(name="Budget shopper")
+    alice = CustomerFactory(first_name="Alice", last_name="Promoter", persona=persona)
+    bob = CustomerFactory(first_name="Bob", last_name="Detractor", persona=persona)
+    ResponseFactory(kind="nps", score=10, customer=alice, persona=persona, channel="chat", submitted_at=at(2026, 1, 5))
+    ResponseFactory(kind="nps", score=9, channel="chat", submitted_at=at(2026, 1, 6))
+    ResponseFactory(kind="nps", score=3, customer=bob, persona=persona, channel="chat", submitted_at=at(2026, 1, 7))
+    ResponseFactory(kind="nps", score=0, channel="email", submitted_at=at(2026, 1, 14))
+    ResponseFactory(kind="nps", score=10, channel="email", submitted_at=at(2025, 12, 20))  # previous period
+    for score in (5, 4, 1):
+        ResponseFactory(kind="csat", score=score, channel="chat", submitted_at=at(2026, 1, 8))
+    case(opened=at(2026, 1, 5, 8), resolved=at(2026, 1, 5, 12), topic="billing")
+    case(opened=at(2026, 1, 6, 8), resolved=at(2026, 1, 7, 8), topic="delivery", reopen_count=1)
+    rollup.metric_rollups_recompute(start=date(2025, 11, 1), end=date(2026, 2, 28))
+    return {"persona": persona, "alice": alice, "bob": bob}
+
+
+def table_cells(page: str) -> list[list[str]]:
+    """The body cells of the page's report table, as text (the drill link column left out)."""
+    body = page.split('data-testid="report-table"', 1)[1].split("</table>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+        rows.append([html.unescape(c).strip() for c in cells if "drill-link" not in c])
+    return rows
+
+
+def chart_data(page: str, chart_id: str) -> dict:
+    match = re.search(rf'<script id="{chart_id}-data" type="application/json">(.*?)</script>', page, flags=re.S)
+    assert match, chart_id
+    return json.loads(match.group(1))
+
+
+def test_overview_shows_kpi_tiles_with_change_sample_and_formula(client, manager_user, january):
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_overview"), JAN).content.decode()
+
+    nps_tile = page.split('data-testid="tile-nps"', 1)[1].split('data-testid="tile-csat"', 1)[0]
+    assert re.search(r'data-testid="tile-value">0\.0<', nps_tile)  # 2 promoters, 2 detractors of 4
+    assert 'n = <span data-testid="tile-n">4</span> answers' in nps_tile
+    assert "-100.0" in nps_tile  # change: 0 − 100 (December's one promoter)
+    assert "Fewer than 30" in nps_tile
+    assert "% of answers 9–10 (promoters) − % of answers 0–6 (detractors)" in nps_tile  # the formula tooltip
+    csat_tile = page.split('data-testid="tile-csat"', 1)[1].split('data-testid="tile-ces"', 1)[0]
+    assert "66.7%" in csat_tile
+    ttr_tile = page.split('data-testid="tile-ttr_hours"', 1)[1].split('data-testid="tile-churn_rate"', 1)[0]
+    assert "14.0 h" in ttr_tile  # median of 4 h and 24 h
+
+
+def test_overview_charts_carry_the_series_the_api_returns(client, api_as, manager_user, january):
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_overview"), JAN).content.decode()
+    api = api_as(manager_user).get("/api/metrics/", {"metric": "nps", **JAN}).json()
+
+    data = chart_data(page, "chart-nps")
+    assert data["labels"] == [row["period_start"] for row in api["results"]]
+    assert data["values"] == [row["value"] for row in api["results"]]
+    assert data["values"][1:3] == [33.33, -100.0]
+    assert "vendor/chartjs/chart.umd.min.js" in page and "feedback/reports.js" in page
+    assert 'canvas data-chart="chart-nps-data"' in page
+    # Each point opens the rows behind it: week of 5 January.
+    assert "start=2026-01-05&end=2026-01-11" in data["links"][1]
+
+
+def test_filters_combined_on_the_page_agree_with_the_api(client, api_as, manager_user, january):
+    client.force_login(manager_user)
+    params = {**JAN, "persona": january["persona"].pk, "channel": "chat"}
+
+    page = client.get(reverse("feedback:report_overview"), params).content.decode()
+    api = api_as(manager_user).get("/api/metrics/", {"metric": "nps", **params}).json()
+
+    assert chart_data(page, "chart-nps")["values"] == [row["value"] for row in api["results"]]
+    assert sum(row["n"] for row in api["results"]) == 2  # Alice 10, Bob 3
+    # Churn cannot be filtered by channel: its tile says so instead of showing a wrong number.
+    churn_tile = page.split('data-testid="tile-churn_rate"', 1)[1]
+    assert "Not available with these filters" in churn_tile
+
+
+def test_breakdown_offers_only_meaningful_dimensions_and_links_each_row(client, manager_user, january):
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_breakdown"), {**JAN, "metric": "nps", "dimension": "channel"})
+    text = page.content.decode()
+
+    assert table_cells(text) == [["Chat", "33.3", "3", "2", "0", "1"], ["Email", "-100.0", "1", "0", "0", "1"]]
+    assert text.count('data-testid="drill-link"') == 2
+    churn = client.get(reverse("feedback:report_breakdown"), {**JAN, "metric": "churn_rate", "dimension": "survey"})
+    churn_text = churn.content.decode()
+    assert "cannot be broken down by Survey" in churn_text
+    select = churn_text.split('data-testid="dimension-select"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\w+)"', select) == ["persona"]
+
+
+def test_drill_down_from_a_breakdown_row_lists_exactly_its_responses(client, manager_user, january):
+    client.force_login(manager_user)
+    page = client.get(reverse("feedback:report_breakdown"), {**JAN, "metric": "nps", "dimension": "channel"})
+    link = html.unescape(re.findall(r'href="([^"]+)" class="small" data-testid="drill-link"', page.content.decode())[0])
+
+    drill = client.get(link).content.decode()
+    detractors = client.get(link + "&bucket=detractors").content.decode()
+
+    assert 'data-testid="drill-total">3<' in drill
+    assert "Alice Promoter" in drill and "Bob Detractor" in drill
+    assert [row[3] for row in table_cells(drill)] == ["3", "9", "10"]
+    assert [row[1] for row in table_cells(detractors)] == ["Bob Detractor"]
+
+
+def test_drill_down_csv_equals_its_table(client, manager_user, january):
+    client.force_login(manager_user)
+    url = reverse("feedback:report_drilldown") + "?metric=ttr_hours&start=2026-01-01&end=2026-01-31"
+
+    page = client.get(url).content.decode()
+    exported = client.get(url + "&format=csv")
+
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert rows[1:] == table_cells(page)
+    assert [row[-1] for row in rows[1:]] == ["24.0", "4.0"]  # the reopened case counts from its opening
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("feedback:report_overview", JAN),
+        ("feedback:report_breakdown", {**JAN, "metric": "csat", "dimension": "channel"}),
+        ("feedback:report_topics", JAN),
+        ("feedback:report_campaigns", JAN),
+        ("feedback:report_touchpoints", JAN),
+        ("feedback:report_journeys", JAN),
+        ("feedback:report_followups", JAN),
+    ],
+)
+def test_every_table_exports_as_csv_with_the_same_cells(client, manager_user, january, name, params):
+    touchpoint_data()
+    client.force_login(manager_user)
+
+    page = client.get(reverse(name), params).content.decode()
+    exported = client.get(reverse(name), {**params, "format": "csv"})
+
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert rows[1:] == (table_cells(page) if 'data-testid="report-table"' in page else [])
+    assert len(rows) >= 1
+
+
+def touchpoint_data():
+    journey_map = build_map(stages=2, touchpoints_per_stage=1, status=MapStatus.PUBLISHED, key_prefix="shop")
+    tp = journey_map.touchpoints.get(key="shop-0-0")
+    for score in (5, 1, 1):
+        ResponseFactory(kind="csat", score=score, touchpoint=tp, touchpoint_key=tp.key, submitted_at=at(2026, 1, 9))
+    customer = CustomerFactory()
+    campaign_event(customer, InteractionType.EMAIL_SENT, at(2026, 1, 9))
+    campaign_event(customer, InteractionType.EMAIL_OPEN, at(2026, 1, 9, 13))
+    case(opened=at(2026, 1, 9), origin="survey", status=CaseStatus.OPEN, subject="Call back Bob")
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    return journey_map
+
+
+def test_worst_touchpoints_compare_with_targets(client, manager_user):
+    touchpoint_data()
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_touchpoints"), JAN).content.decode()
+
+    first = table_cells(page)[0]
+    assert (first[1], first[4], first[5], first[6], first[7], first[8]) == (
+        "shop-0-0",
+        "CSAT",
+        "33.3",
+        "80.0",
+        "missed by 46.7 pts",
+        "3",
+    )
+    # Three answers: the row says its figure rests on a small sample.
+    assert page.count('data-testid="row-small-sample"') == 1
+    assert "Fewer than 30 answers (3): read with care" in page
+
+
+def test_case_topics_over_time_say_what_most_cases_are_about(client, manager_user, january):
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_topics"), JAN).content.decode()
+
+    assert table_cells(page) == [
+        ["billing", "0", "1", "0", "0", "0", "1", "50.0"],
+        ["delivery", "0", "1", "0", "0", "0", "1", "50.0"],
+    ]
+    assert chart_data(page, "chart-topics")["datasets"][0]["values"] == [0, 1, 0, 0, 0]
+
+
+def test_followups_show_open_detractor_cases_and_time_to_close(client, manager_user):
+    touchpoint_data()
+    case(opened=at(2026, 1, 10, 8), resolved=at(2026, 1, 10, 14), origin="survey")
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_followups"), JAN).content.decode()
+
+    assert 'data-testid="followups-open">1<' in page
+    assert 'data-testid="followups-closed">1<' in page
+    assert "6.0 h" in page
+    assert "Call back Bob" in page
+
+
+def test_campaign_engagement_table(client, marketer_user):
+    touchpoint_data()
+    client.force_login(marketer_user)
+
+    page = client.get(reverse("feedback:report_campaigns"), JAN).content.decode()
+
+    assert table_cells(page) == [["spring", "1", "1", "100.0", "0", "0.0", "0.0", "0", "0.0"]]
+
+
+def test_a_rep_sees_their_own_figures_only(client, rep_user):
+    other = UserFactory(role=Role.SUPPORT_REP)
+    ResponseFactory(kind="csat", score=5, agent=rep_user, submitted_at=at(2026, 1, 5))
+    ResponseFactory(kind="csat", score=1, agent=other, submitted_at=at(2026, 1, 5))
+    client.force_login(rep_user)
+
+    page = client.get(reverse("feedback:report_mine"), JAN).content.decode()
+    drill = client.get(reverse("feedback:report_drilldown"), {"metric": "csat", **JAN}).content.decode()
+
+    csat_tile = page.split('data-testid="tile-csat"', 1)[1].split('data-testid="tile-nps"', 1)[0]
+    assert "100.0%" in csat_tile and 'tile-n">1<' in csat_tile
+    assert 'data-testid="drill-total">1<' in drill
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "status"),
+    [
+        (Role.SUPPORT_REP, "feedback:report_overview", 403),
+        (Role.SUPPORT_REP, "feedback:report_mine", 200),
+        (Role.MARKETER, "feedback:report_overview", 403),
+        (Role.MARKETER, "feedback:report_campaigns", 200),
+        (Role.MARKETER, "feedback:report_journeys", 200),
+        (Role.MARKETER, "feedback:report_touchpoints", 200),
+        (Role.MANAGER, "feedback:report_followups", 200),
+        (Role.INTEGRATION, "feedback:report_drilldown", 403),
+    ],
+)
+def test_pages_follow_the_roles(client, role, name, status):
+    client.force_login(UserFactory(role=role))
+
+    assert client.get(reverse(name), {"metric": "nps", **JAN}).status_code == status
+
+
+def test_a_marketer_cannot_drill_into_figures_beyond_their_role(client, marketer_user):
+    client.force_login(marketer_user)
+
+    assert client.get(reverse("feedback:report_drilldown"), {"metric": "ttr_hours", **JAN}).status_code == 403
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get(reverse("feedback:report_overview"))
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_overview_over_a_year_of_rollups_in_bounded_queries(client, manager_user, django_assert_max_num_queries):
+    start = date(2025, 1, 1)
+    MetricRollup.objects.bulk_create(
+        MetricRollup(metric=metric, day=start + timedelta(days=i), n=5, promoters=3, detractors=1, value_sum=20)
+        for i in range(365)
+        for metric in ("nps", "csat", "ces")
+    )
+    client.force_login(manager_user)
+    params = {"start": "2025-01-01", "end": "2025-12-31", "granularity": "day"}
+
+    with django_assert_max_num_queries(40):
+        page = client.get(reverse("feedback:report_overview"), params)
+
+    assert page.status_code == 200
+    assert len(chart_data(page.content.decode(), "chart-nps")["values"]) == 365
+
+
+def test_drill_down_of_many_rows_in_bounded_queries(client, manager_user, django_assert_max_num_queries):
+    for i in range(120):
+        ResponseFactory(kind="nps", score=i % 11, submitted_at=at(2026, 1, 1 + i % 28))
+    client.force_login(manager_user)
+
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("feedback:report_drilldown"), {"metric": "nps", **JAN})
+
+    assert 'data-testid="drill-total">120<' in page.content.decode()
+    assert len(table_cells(page.content.decode())) == 100

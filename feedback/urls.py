@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+from .reports import views as reports
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("surveys/", views.SurveyListView.as_view(), name="survey_list"),
+    path("reports/", reports.OverviewView.as_view(), name="report_overview"),
+    path("reports/breakdown/", reports.BreakdownView.as_view(), name="report_breakdown"),
+    path("reports/touchpoints/", reports.TouchpointsView.as_view(), name="report_touchpoints"),
+    path("reports/topics/", reports.TopicsView.as_view(), name="report_topics"),
+    path("reports/campaigns/", reports.CampaignsView.as_view(), name="report_campaigns"),
+    path("reports/follow-ups/", reports.FollowupsView.as_view(), name="report_followups"),
+    path("reports/journeys/", reports.JourneysView.as_view(), name="report_journeys"),
+    path("reports/mine/", reports.MineView.as_view(), name="report_mine"),
+    path("reports/drill/", reports.DrilldownView.as_view(), name="report_drilldown"),
+    path("s/<str:token>/", views.SurveyAnswerView.as_view(), name="survey_answer"),
+    path("s/<str:token>/thanks/", views.survey_thanks, name="survey_thanks"),
+    path("s/<str:token>/unsubscribe/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+]

@@ -1,0 +1,199 @@
+"""Pages: the staff survey list, and the public link pages (the survey answer page, thanks, unsubscribe)."""
+
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import ListView
+
+from cxcrm.choices import Language
+from cxcrm.views import StaffPermissionMixin
+
+from . import delivery, responses, selectors, services, tokens
+from .choices import InvitationStatus
+from .forms import SurveyAnswerForm
+
+
+class SurveyListView(StaffPermissionMixin, ListView):
+    permission_required = "feedback.view_survey"
+    template_name = "feedback/survey_list.html"
+    context_object_name = "surveys"
+
+    def get_queryset(self):
+        return selectors.survey_list_with_counts()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = InvitationStatus.choices
+        for survey in context["surveys"]:
+            survey.status_counts = [
+                (label, getattr(survey, f"n_{value}"), value) for value, label in InvitationStatus.choices
+            ]
+        return context
+
+
+def _invitation_or_404(token: str):
+    invitation_id = tokens.invitation_id_from_token(token)
+    invitation = selectors.invitation_for_link(invitation_id) if invitation_id else None
+    if invitation is None:
+        raise Http404("Unknown survey link")
+    return invitation
+
+
+def _render_public(request, template, invitation, context=None, status=200):
+    language = delivery.normalise_language(invitation.customer.language)
+    with translation.override(language):
+        return render(
+            request,
+            template,
+            {
+                "invitation": invitation,
+                "texts": delivery.survey_texts(invitation.survey, language),
+                "language": language,
+                **(context or {}),
+            },
+            status=status,
+        )
+
+
+# --------------------------------------------------------------------------- the public survey page
+
+
+def _page_language(request, invitation) -> str:
+    """`?lang=` (or the posted `lang`) when it names a language we speak, else the customer's."""
+    requested = (request.POST.get("lang") or request.GET.get("lang") or "").lower()
+    if requested in Language.values:
+        return requested
+    return delivery.normalise_language(invitation.customer.language)
+
+
+def _thank_you(survey, language: str) -> str:
+    texts = {t.language: t for t in survey.texts.all()}
+    text = texts.get(language) if texts.get(language) and texts[language].thank_you else texts.get(Language.EN)
+    return text.thank_you if text else ""
+
+
+def _public_response(response):
+    # Links carry the token: keep them out of caches, search engines and other sites' referrers
+    # (same-origin, not no-referrer: with no-referrer browsers post `Origin: null`, which CSRF refuses).
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+class SurveyAnswerView(View):
+    """The public answer page `/s/<token>/`: no login, the customer's language (or `?lang=`).
+
+    GET shows the questions (`?score=N` preselects the primary score) and marks the invitation
+    opened; only POST records an answer, so link checkers in mail systems never answer for anyone.
+    Unknown, tampered or suppressed links are 404; answered and expired ones get their own page.
+    """
+
+    template_name = "feedback/public/answer.html"
+
+    def dispatch(self, request, token):
+        self.token = token
+        self.invitation = _invitation_or_404(token)
+        self.language = _page_language(request, self.invitation)
+        self.state = responses.invitation_answer_state(self.invitation)
+        if self.state == "unavailable":
+            raise Http404("This survey link is not available")
+        with translation.override(self.language):
+            if self.state in ("answered", "expired"):
+                return self.closed(self.state)
+            return _public_response(super().dispatch(request, token))
+
+    def render(self, template, context=None, status=200):
+        invitation = self.invitation
+        base = {
+            "invitation": invitation,
+            "survey": invitation.survey,
+            "texts": delivery.survey_texts(invitation.survey, self.language),
+            "first_name": invitation.customer.first_name,
+            "language": self.language,
+            "languages": Language.choices,
+            "token": self.token,
+        }
+        return render(self.request, template, {**base, **(context or {})}, status=status)
+
+    def closed(self, state):
+        template = "feedback/public/answered.html" if state == "answered" else "feedback/public/expired.html"
+        return _public_response(self.render(template, status=200 if state == "answered" else 410))
+
+    def form(self, data=None):
+        questions = list(self.invitation.survey.questions.all())
+        initial = {}
+        primary = next((q for q in questions if q.is_primary), None)
+        score = self.request.GET.get("score", "")
+        if primary is not None and score.lstrip("-").isdigit():
+            low, high = primary.effective_scale(self.invitation.survey.kind)
+            if low <= int(score) <= high:
+                initial[f"q{primary.pk}"] = str(int(score))
+        return SurveyAnswerForm(
+            data, initial=initial, survey=self.invitation.survey, questions=questions, language=self.language
+        )
+
+    def get(self, request, token):
+        services.invitation_mark_opened(invitation_id=self.invitation.pk)
+        return self.render(self.template_name, {"form": self.form()})
+
+    def post(self, request, token):
+        form = self.form(request.POST)
+        if form.is_valid():
+            try:
+                responses.response_submit(
+                    invitation_id=self.invitation.pk,
+                    answers=form.answers(),
+                    comment=form.cleaned_data.get("comment", ""),
+                    language=self.language,
+                )
+            except responses.InvitationClosed as exc:
+                return self.closed("answered" if exc.reason == "answered" else "expired")
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                url = reverse("feedback:survey_thanks", kwargs={"token": token})
+                return redirect(f"{url}?{urlencode({'lang': self.language})}")
+        return self.render(self.template_name, {"form": form}, status=400)
+
+
+def survey_thanks(request, token):
+    """The thank-you page after an answer; before one, back to the questions."""
+    invitation = _invitation_or_404(token)
+    language = _page_language(request, invitation)
+    if responses.invitation_answer_state(invitation) != "answered":
+        return redirect("feedback:survey_answer", token=token)
+    with translation.override(language):
+        response = render(
+            request,
+            "feedback/public/thanks.html",
+            {
+                "survey": invitation.survey,
+                "texts": delivery.survey_texts(invitation.survey, language),
+                "thank_you": _thank_you(invitation.survey, language),
+                "first_name": invitation.customer.first_name,
+                "language": language,
+            },
+        )
+    return _public_response(response)
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come without a CSRF token
+class UnsubscribeView(View):
+    """GET: a confirmation page; POST (the form or a mail client's one-click): opt out of surveys."""
+
+    def get(self, request, token):
+        invitation = _invitation_or_404(token)
+        return _render_public(request, "feedback/unsubscribe.html", invitation, {"done": False})
+
+    def post(self, request, token):
+        invitation = _invitation_or_404(token)
+        services.customer_survey_opt_out(invitation=invitation)
+        return _render_public(request, "feedback/unsubscribe.html", invitation, {"done": True})

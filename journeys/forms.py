@@ -1,0 +1,61 @@
+"""Forms of the journeys pages: the map's period chooser and the JSON import."""
+
+import json
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+
+PERIOD_CHOICES = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"), ("custom", "From – to")]
+
+
+class PeriodForm(forms.Form):
+    """The period the overlay shows: the last N days ending today, or start–end."""
+
+    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, initial="30")
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if data.get("period") == "custom":
+            if not start or not end:
+                raise forms.ValidationError("Give both a start and an end date.")
+            if start > end:
+                raise forms.ValidationError("The start date must not be after the end date.")
+        return data
+
+    def dates(self) -> tuple[date, date]:
+        """(start, end), inclusive; the last 30 days when the input is missing or invalid."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("period") == "custom":
+            return data["start"], data["end"]
+        days = int(data.get("period") or 30)
+        return today - timedelta(days=days - 1), today
+
+
+class MapImportForm(forms.Form):
+    file = forms.FileField(required=False, help_text="A .json file exported from a map page.")
+    document = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 10}), label="…or paste the JSON", strip=True
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload, text = data.get("file"), data.get("document")
+        if upload:
+            try:
+                text = upload.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise forms.ValidationError("The file is not UTF-8 text.")
+        if not text:
+            raise forms.ValidationError("Choose a file or paste the JSON of a map.")
+        try:
+            data["parsed"] = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+            )
+        return data

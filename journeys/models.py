@@ -1,0 +1,185 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from cxcrm.choices import Channel
+
+from .choices import Department, MapStatus, TouchpointKind
+
+
+class Persona(models.Model):
+    """A buyer persona: the archetype a journey map is drawn for and customers are assigned to."""
+
+    name = models.CharField(max_length=120, unique=True)
+    summary = models.CharField(max_length=300, blank=True)
+    goals = models.TextField(blank=True)
+    frustrations = models.TextField(blank=True, help_text="Pain points")
+    motivations = models.TextField(blank=True, help_text="Motivations and emotional drivers")
+    demographics = models.TextField(blank=True)
+    preferred_channels = models.JSONField(default=list, blank=True, help_text="Channel codes, e.g. ['email', 'chat']")
+    picture = models.ImageField(upload_to="personas/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        channels = self.preferred_channels or []
+        if not isinstance(channels, list):
+            raise ValidationError({"preferred_channels": "Give a list of channel codes."})
+        unknown = [c for c in channels if c not in Channel.values]
+        if unknown:
+            unknown_list = ", ".join(map(str, unknown))
+            raise ValidationError(
+                {"preferred_channels": f"Unknown channel(s): {unknown_list}. Use: {', '.join(Channel.values)}."}
+            )
+
+
+class JourneyMapQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=MapStatus.PUBLISHED)
+
+
+class JourneyMap(models.Model):
+    """A versioned journey map of one persona: ordered stages, each with touchpoints.
+
+    Versions of the same map share a name; cloning makes the next version as a
+    draft, publishing it archives the published version it was cloned from.
+    """
+
+    name = models.CharField(max_length=160)
+    persona = models.ForeignKey(Persona, null=True, blank=True, on_delete=models.SET_NULL, related_name="journey_maps")
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=MapStatus.choices, default=MapStatus.DRAFT, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="journey_maps"
+    )
+    version = models.PositiveIntegerField(default=1)
+    cloned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JourneyMapQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="journeys_map_name_version_uniq"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("journeys:map_detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        """Name and version, as validation messages name a map."""
+        return f"{self.name} v{self.version}"
+
+
+class Stage(models.Model):
+    """One stage of a journey map (awareness, purchase, support…), ordered by position."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=120)
+    customer_goal = models.TextField(blank=True)
+    actions = models.TextField(blank=True)
+    thoughts = models.TextField(blank=True)
+    emotion_score = models.SmallIntegerField(
+        default=0, validators=[MinValueValidator(-2), MaxValueValidator(2)], help_text="From −2 (very negative) to +2"
+    )
+    emotion_label = models.CharField(max_length=60, blank=True)
+    pain_points = models.TextField(blank=True)
+    opportunities = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["journey_map", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(emotion_score__gte=-2, emotion_score__lte=2), name="journeys_stage_emotion_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["journey_map", "position"], name="journeys_stage_map_pos_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class TouchpointQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class Touchpoint(models.Model):
+    """Where we meet the customer in a stage, on one channel. Integrations tag
+    interactions with its `key`; reports group figures by key across versions."""
+
+    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="touchpoints")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=160)
+    key = models.SlugField(max_length=80, help_text="Stable key integrations use to tag interactions")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    department = models.CharField(max_length=16, choices=Department.choices, default=Department.OTHER)
+    kind = models.CharField(max_length=16, choices=TouchpointKind.choices, default=TouchpointKind.DIGITAL)
+    description = models.TextField(blank=True)
+    target_csat = models.DecimalField(
+        "CSAT target (%)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    target_nps = models.SmallIntegerField(
+        "NPS target", null=True, blank=True, validators=[MinValueValidator(-100), MaxValueValidator(100)]
+    )
+    target_ces = models.DecimalField(
+        "CES target (1–7)",
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
+    )
+    target_ttr_hours = models.DecimalField(
+        "Time to resolution target (hours)",
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # Denormalised from the map's status so a partial unique index can keep keys
+    # unique among published maps (an index cannot look across the join).
+    published = models.BooleanField(default=False, editable=False)
+
+    objects = TouchpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["journey_map", "stage__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey_map", "key"], name="journeys_touchpoint_key_per_map_uniq"),
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(published=True), name="journeys_touchpoint_key_published_uniq"
+            ),
+        ]
+        indexes = [models.Index(fields=["stage", "position"], name="journeys_tp_stage_pos_idx")]
+
+    def __str__(self):
+        return f"{self.name} [{self.key}]"
+
+    def clean(self):
+        if self.stage_id and self.journey_map_id and self.stage.journey_map_id != self.journey_map_id:
+            raise ValidationError({"stage": "The stage belongs to another journey map."})

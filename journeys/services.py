@@ -1,0 +1,303 @@
+"""Writes of the journeys app: personas, and the life cycle of a journey map
+(create, clone, publish, archive, delete). Each function is atomic; events are
+sent after commit (see signals.py)."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, ProtectedError
+from django.utils import timezone
+
+from .choices import MapStatus
+from .models import JourneyMap, Persona, Stage, Touchpoint
+from .selectors import journey_map_versions_to_replace, touchpoint_key_conflicts
+from .signals import journey_map_archived, journey_map_published
+
+STAGE_FIELDS = (
+    "name",
+    "position",
+    "customer_goal",
+    "actions",
+    "thoughts",
+    "emotion_score",
+    "emotion_label",
+    "pain_points",
+    "opportunities",
+)
+TOUCHPOINT_FIELDS = (
+    "name",
+    "key",
+    "position",
+    "channel",
+    "department",
+    "kind",
+    "description",
+    "target_csat",
+    "target_nps",
+    "target_ces",
+    "target_ttr_hours",
+)
+PERSONA_FIELDS = ("name", "summary", "goals", "frustrations", "motivations", "demographics", "preferred_channels")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def key_conflict_message(key: str, touchpoint: Touchpoint) -> str:
+    """The message naming the map and stage that already use a key."""
+    return (
+        f"Key “{key}” is already used by the published map “{touchpoint.journey_map.label}”, "
+        f"stage “{touchpoint.stage.name}” (touchpoint “{touchpoint.name}”)."
+    )
+
+
+def _raise_on_key_conflicts(journey_map: JourneyMap, keys: Iterable[str]) -> None:
+    conflicts = touchpoint_key_conflicts(journey_map=journey_map, keys=keys)
+    if conflicts:
+        raise ValidationError({"key": [key_conflict_message(k, tp) for k, tp in sorted(conflicts.items())]})
+
+
+# --------------------------------------------------------------------------- personas
+
+
+def _persona_save(persona: Persona) -> Persona:
+    if not persona.picture:
+        persona.picture = ""
+    persona.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            persona.save()
+    except IntegrityError:
+        raise ValidationError({"name": f"A persona named “{persona.name}” already exists."})
+    return persona
+
+
+def persona_create(**fields) -> Persona:
+    """Create a persona. Raises ValidationError (duplicate name, unknown channel…)."""
+    return _persona_save(Persona(**{k: v for k, v in fields.items() if k in (*PERSONA_FIELDS, "picture")}))
+
+
+def persona_update(*, persona: Persona, **fields) -> Persona:
+    """Change a persona's fields. Raises ValidationError."""
+    for name, value in fields.items():
+        if name in (*PERSONA_FIELDS, "picture"):
+            setattr(persona, name, value)
+    return _persona_save(persona)
+
+
+def persona_delete(*, persona: Persona) -> None:
+    """Delete a persona; maps keep existing without one. Raises ValidationError
+    when other records (customers) still point at it."""
+    try:
+        with transaction.atomic():
+            persona.delete()
+    except ProtectedError:
+        raise ValidationError(f"Persona “{persona.name}” is still assigned; reassign those records first.")
+
+
+# --------------------------------------------------------------------------- journey maps
+
+
+def _next_version(name: str) -> int:
+    return (JourneyMap.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def _duplicate_keys(stages: list[dict]) -> None:
+    seen: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for s, stage in enumerate(stages):
+        for t, touchpoint in enumerate(stage.get("touchpoints", [])):
+            key = touchpoint.get("key")
+            if key in seen:
+                errors[f"stages[{s}].touchpoints[{t}].key"] = [
+                    f"Key “{key}” is already used in this map by {seen[key]}."
+                ]
+            else:
+                seen[key] = f"stage “{stage.get('name')}”, touchpoint “{touchpoint.get('name')}”"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _structure_create(journey_map: JourneyMap, stages: list[dict]) -> None:
+    """Insert `stages` (export-shaped dicts, each with a "touchpoints" list) into a map."""
+    stage_rows = [
+        Stage(journey_map=journey_map, **{"position": i, **{f: s[f] for f in STAGE_FIELDS if f in s}})
+        for i, s in enumerate(stages)
+    ]
+    Stage.objects.bulk_create(stage_rows)
+    touchpoints = [
+        Touchpoint(
+            journey_map=journey_map,
+            stage=stage,
+            **{"position": j, **{f: tp[f] for f in TOUCHPOINT_FIELDS if f in tp}},
+        )
+        for stage, data in zip(stage_rows, stages, strict=True)
+        for j, tp in enumerate(data.get("touchpoints", []))
+    ]
+    Touchpoint.objects.bulk_create(touchpoints)
+
+
+@transaction.atomic
+def journey_map_stages_replace(*, journey_map: JourneyMap, stages: list[dict]) -> JourneyMap:
+    """Replace a draft map's stages and touchpoints with `stages` (the export shape).
+
+    Raises ValidationError when the map is not a draft (published and archived
+    versions are history: clone to edit) or when two touchpoints share a key.
+    """
+    if journey_map.status != MapStatus.DRAFT:
+        raise ValidationError({"stages": [f"{journey_map} is not a draft: clone it and edit the new version."]})
+    _duplicate_keys(stages)
+    journey_map.touchpoints.all().delete()
+    journey_map.stages.all().delete()
+    _structure_create(journey_map, stages)
+    journey_map.save(update_fields=["updated_at"])
+    return journey_map
+
+
+@transaction.atomic
+def journey_map_create(
+    *,
+    name: str,
+    description: str = "",
+    persona: Persona | None = None,
+    stages: list[dict] | None = None,
+    owner=None,
+) -> JourneyMap:
+    """Create a draft map (the next version of `name`) with its stages and, in
+    each stage dict, a "touchpoints" list of dicts (the export shape, validated).
+
+    Positions default to the order given. Raises ValidationError when two
+    touchpoints share a key (naming both positions).
+    """
+    stages = stages or []
+    _duplicate_keys(stages)
+    journey_map = JourneyMap.objects.create(
+        name=name,
+        description=description,
+        persona=persona,
+        owner=owner,
+        status=MapStatus.DRAFT,
+        version=_next_version(name),
+    )
+    _structure_create(journey_map, stages)
+    return journey_map
+
+
+def journey_map_update(
+    *, journey_map: JourneyMap, name: str | None = None, description: str | None = None, persona=...
+) -> JourneyMap:
+    """Change a map's own fields (stages and touchpoints are edited in the admin).
+
+    Raises ValidationError when the new name and this version already exist.
+    """
+    if name is not None:
+        journey_map.name = name
+    if description is not None:
+        journey_map.description = description
+    if persona is not ...:
+        journey_map.persona = persona
+    clash = JourneyMap.objects.filter(name=journey_map.name, version=journey_map.version).exclude(pk=journey_map.pk)
+    if clash.exists():
+        raise ValidationError({"name": f"Version {journey_map.version} of “{journey_map.name}” already exists."})
+    journey_map.save()
+    return journey_map
+
+
+@transaction.atomic
+def journey_map_clone(*, journey_map: JourneyMap, owner=None) -> JourneyMap:
+    """Copy a map with every stage and touchpoint into a new draft, the next
+    version of the same name, remembering where it came from. The copy shares
+    nothing with the original, so editing it leaves the original unchanged."""
+    source = JourneyMap.objects.get(pk=journey_map.pk)
+    clone = JourneyMap.objects.create(
+        name=source.name,
+        description=source.description,
+        persona_id=source.persona_id,
+        owner=owner or source.owner,
+        status=MapStatus.DRAFT,
+        version=_next_version(source.name),
+        cloned_from=source,
+    )
+    old_stages = list(Stage.objects.filter(journey_map=source).order_by("position", "id"))
+    new_stages = [Stage(journey_map=clone, **{f: getattr(s, f) for f in STAGE_FIELDS}) for s in old_stages]
+    Stage.objects.bulk_create(new_stages)
+    stage_map = {old.pk: new for old, new in zip(old_stages, new_stages, strict=True)}
+    Touchpoint.objects.bulk_create(
+        Touchpoint(journey_map=clone, stage=stage_map[tp.stage_id], **{f: getattr(tp, f) for f in TOUCHPOINT_FIELDS})
+        for tp in Touchpoint.objects.filter(journey_map=source).order_by("position", "id")
+    )
+    return clone
+
+
+def journey_map_publish(*, journey_map: JourneyMap) -> JourneyMap:
+    """Publish a draft (or archived) map: its touchpoint keys go live and the
+    published version it replaces (the one it was cloned from, or another
+    published version of the same name) is archived.
+
+    Raises ValidationError when the map is already published, has no stage with
+    a touchpoint, or uses a key that another published map uses (naming that map
+    and stage).
+    """
+    try:
+        with transaction.atomic():
+            journey_map = JourneyMap.objects.select_for_update().get(pk=journey_map.pk)
+            if journey_map.status == MapStatus.PUBLISHED:
+                raise ValidationError(f"“{journey_map.label}” is already published.")
+            if not Touchpoint.objects.filter(journey_map=journey_map).exists():
+                raise ValidationError(
+                    f"“{journey_map.label}” cannot be published: it needs at least one stage with one touchpoint."
+                )
+            keys = Touchpoint.objects.filter(journey_map=journey_map).values_list("key", flat=True)
+            _raise_on_key_conflicts(journey_map, keys)
+            replaced = journey_map_versions_to_replace(journey_map=journey_map)
+            # Archive first: the partial unique index on published keys must never see both.
+            Touchpoint.objects.filter(journey_map_id__in=replaced).update(published=False)
+            JourneyMap.objects.filter(pk__in=replaced).update(status=MapStatus.ARCHIVED, updated_at=timezone.now())
+            journey_map.status = MapStatus.PUBLISHED
+            journey_map.published_at = timezone.now()
+            journey_map.save(update_fields=["status", "published_at", "updated_at"])
+            Touchpoint.objects.filter(journey_map=journey_map).update(published=True)
+    except IntegrityError:
+        # Another map was published with one of these keys at the same moment.
+        raise ValidationError("A touchpoint key of this map was just published by another map; try again.")
+    published = journey_map
+    transaction.on_commit(
+        lambda: journey_map_published.send(
+            sender=JourneyMap, journey_map=published, archived=list(JourneyMap.objects.filter(pk__in=replaced))
+        )
+    )
+    return journey_map
+
+
+@transaction.atomic
+def journey_map_archive(*, journey_map: JourneyMap) -> JourneyMap:
+    """Archive a map; if it was published its keys stop resolving.
+
+    Raises ValidationError when it is already archived.
+    """
+    journey_map = JourneyMap.objects.select_for_update().get(pk=journey_map.pk)
+    if journey_map.status == MapStatus.ARCHIVED:
+        raise ValidationError(f"“{journey_map.label}” is already archived.")
+    was_published = journey_map.status == MapStatus.PUBLISHED
+    journey_map.status = MapStatus.ARCHIVED
+    journey_map.save(update_fields=["status", "updated_at"])
+    Touchpoint.objects.filter(journey_map=journey_map).update(published=False)
+    if was_published:
+        transaction.on_commit(lambda: journey_map_archived.send(sender=JourneyMap, journey_map=journey_map))
+    return journey_map
+
+
+def journey_map_delete(*, journey_map: JourneyMap) -> None:
+    """Delete a draft or archived map.
+
+    Raises ValidationError for a published map (archive it first) or when
+    records elsewhere still point at its touchpoints.
+    """
+    if journey_map.status == MapStatus.PUBLISHED:
+        raise ValidationError(f"“{journey_map.label}” is published; archive it before deleting it.")
+    try:
+        with transaction.atomic():
+            journey_map.delete()
+    except ProtectedError:
+        raise ValidationError(f"“{journey_map.label}” has touchpoints that interactions point at; archive it instead.")

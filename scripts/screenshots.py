@@ -1,0 +1,77 @@
+"""Screenshots of the main pages for docs/screenshots/, taken with Debian's chromium.
+
+Usage: start cxcrm with demo data (`make run`), then
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 [/s/<token>/]
+(the optional path of a survey link adds the public survey page on a phone-sized screen).
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+
+# (file name, user, password, path or a callable(page, base) returning a path)
+SHOTS = [
+    ("login", None, None, "/accounts/login/"),
+    ("my-work", "rep", "rep-demo-1", "/customers/my-work/"),
+    ("customer-search", "rep", "rep-demo-1", "/customers/?q=silva"),
+    ("customer-page", "rep", "rep-demo-1", "top-customer"),
+    ("cases", "rep", "rep-demo-1", "/customers/cases/"),
+    ("journey-map", "marketer", "marketer-demo-1", "first-map"),
+    ("journey-admin", "marketer", "marketer-demo-1", "/admin/journeys/journeymap/"),
+    ("reports-overview", "manager", "manager-demo-1", "/reports/"),
+    ("reports-touchpoints", "manager", "manager-demo-1", "/reports/touchpoints/"),
+    ("survey-page-phone", None, None, "survey-link"),
+    ("api-docs", "integration", "integration-demo-1", "/api/docs/"),
+]
+
+
+def resolve(page, base, target):
+    if target == "top-customer":
+        page.goto(f"{base}/customers/?q=a")
+        first = page.locator("table a[href^='/customers/']").first
+        return first.get_attribute("href") if first.count() else "/customers/"
+    if target == "survey-link":
+        return SURVEY_PATH
+    if target == "first-map":
+        page.goto(f"{base}/journeys/")
+        first = page.locator("a[href^='/journeys/']").filter(has_text="Retail").first
+        return first.get_attribute("href") if first.count() else "/journeys/"
+    return target
+
+
+SURVEY_PATH = sys.argv[2] if len(sys.argv) > 2 else None
+
+
+def main(base):
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for name, user, password, target in SHOTS:
+            if target == "survey-link" and not SURVEY_PATH:
+                continue
+            phone = name.endswith("-phone")
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844} if phone else {"width": 1400, "height": 900}
+            )
+            page = context.new_page()
+            if user:
+                page.goto(f"{base}/accounts/login/")
+                page.fill("#id_username", user)
+                page.fill("#id_password", password)
+                page.click("button[type=submit]")
+                page.wait_for_load_state()
+            path = resolve(page, base, target)
+            page.goto(f"{base}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in {"api-docs"})
+            print(f"{name}: {path}")
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8000")

@@ -1,0 +1,88 @@
+/* Report charts: each <canvas data-chart="ID"> is drawn from the JSON in <script id="ID">
+   (labels, values or datasets, drill-down links); clicking a point opens the rows behind it. */
+(function () {
+  "use strict";
+  var palette = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"];
+
+  var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function sampleNote(data, index) {
+    // The tooltip names each point's sample and warns when it is small (data.small_sample, e.g. 30).
+    if (!data.n || data.n[index] === undefined || data.n[index] === null) { return ""; }
+    var n = data.n[index];
+    var note = "n = " + n + " " + (data.sample_label || "");
+    if (data.small_sample && n > 0 && n < data.small_sample) {
+      note += " (fewer than " + data.small_sample + ": read with care)";
+    }
+    return note;
+  }
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source || typeof Chart === "undefined") { return; }
+    var data = JSON.parse(source.textContent);
+    var type = data.type === "line" ? "line" : "bar";
+    var small = function (i) { return data.n && data.small_sample && data.n[i] > 0 && data.n[i] < data.small_sample; };
+    var datasets = data.datasets
+      ? data.datasets.map(function (d, i) {
+          return { label: d.label, data: d.values, backgroundColor: palette[i % palette.length] };
+        })
+      : [{
+          label: data.label, data: data.values, borderColor: palette[0], backgroundColor: palette[0], spanGaps: true,
+          // Monotone curves never overshoot past the points (no CSAT above 100 between two 100s).
+          cubicInterpolationMode: "monotone",
+          // Points resting on a small sample are drawn hollow.
+          pointBackgroundColor: (data.values || []).map(function (_v, i) { return small(i) ? "#fff" : palette[0]; }),
+          pointRadius: 3
+        }];
+    var y = { beginAtZero: data.min === 0 };
+    if (data.min !== undefined && data.min !== null) { y.min = data.min; }
+    if (data.max !== undefined && data.max !== null) { y.max = data.max; }
+    var options = {
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: { display: !!data.datasets },
+          tooltip: { callbacks: { afterLabel: function (item) { return sampleNote(data, item.dataIndex); } } }
+        },
+        scales: data.type === "stacked" ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : { y: y },
+        onClick: function (event, elements) {
+          if (data.links && elements.length && data.links[elements[0].index]) {
+            window.location.href = data.links[elements[0].index];
+          }
+        },
+        onHover: function (event, elements) {
+          event.native.target.style.cursor = data.links && elements.length ? "pointer" : "default";
+        }
+    };
+    if (reduceMotion) { options.animation = false; }
+    new Chart(canvas, { type: type, data: { labels: data.labels, datasets: datasets }, options: options });
+  }
+
+  function offerDimensions() {
+    // The breakdown page offers only the dimensions that mean something for the chosen metric.
+    var metric = document.getElementById("id_metric");
+    var dimension = document.getElementById("id_dimension");
+    var source = document.getElementById("dimensions-by-metric");
+    if (!metric || !dimension || !source) { return; }
+    var byMetric = JSON.parse(source.textContent);
+    metric.addEventListener("change", function () {
+      var allowed = byMetric[metric.value] || [];
+      var current = dimension.value;
+      dimension.innerHTML = "";
+      allowed.forEach(function (pair) {  // [value, label]
+        var option = document.createElement("option");
+        option.value = pair[0];
+        option.textContent = pair[1];
+        option.selected = pair[0] === current;
+        dimension.appendChild(option);
+      });
+    });
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  document.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (el) {
+    if (window.bootstrap) { new window.bootstrap.Tooltip(el); }
+  });
+  offerDimensions();
+})();
