@@ -114,8 +114,16 @@ def wait():
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
+def browser_page(live_server, monkeypatch, request):
     """A Playwright page in Debian's headless chromium, with `page.base_url` = the live server.
 
     Skipped where chromium or Playwright is not installed (.ci/run installs both).
@@ -143,9 +151,22 @@ def browser_page(live_server, monkeypatch):
         )
         context = browser.new_context(viewport={"width": 1360, "height": 900})
         page = context.new_page()
-        page.set_default_timeout(15000)
+        # Generous: a timeout only matters when something is wrong, and CI machines get busy.
+        page.set_default_timeout(30000)
         page.base_url = live_server.url
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("requestfailed", lambda req: console.append(f"request failed: {req.method} {req.url} {req.failure}"))
         yield page
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            # What the page showed when the test failed, in the test's output.
+            print(f"\n--- browser at failure: {page.url}")
+            print("\n".join(console[-20:]))
+            try:
+                print(page.inner_text("body", timeout=2000)[:3000])
+            except Exception as error:  # the page may be mid-navigation
+                print(f"(no page text: {error})")
         context.close()
         browser.close()
         # ORM calls made while Playwright runs use their own connection (its greenlet has its own

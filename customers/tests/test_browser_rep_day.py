@@ -43,9 +43,17 @@ def shot(page, name: str) -> None:
 
 
 def submit(page, button) -> None:
-    """Click a button that posts a form and wait for the page that answers."""
-    with page.expect_navigation():
+    """Click a button that posts a form and wait for the page that answers (its HTML, not every asset)."""
+    with page.expect_navigation(wait_until="domcontentloaded"):
         button.click()
+
+
+def open_form(page, toggle: str, testid: str):
+    """Open a collapsed form and wait until Bootstrap's animation is over (a half-open form hides its button)."""
+    page.get_by_role("button", name=toggle).click()
+    form = page.locator(f"[data-testid={testid}]")
+    page.locator(f".collapse.show:has([data-testid={testid}])").wait_for(state="visible")
+    return form
 
 
 def summaries(page) -> list[str]:
@@ -163,9 +171,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     assert page.url.endswith(f"/customers/{ana.pk}/")  # the page itself did not navigate
 
     # ---- log a call
-    page.get_by_role("button", name="Log an interaction").click()
-    form = page.locator("[data-testid=form-log]")
-    form.wait_for(state="visible")
+    form = open_form(page, "Log an interaction", "form-log")
     form.get_by_label("Channel").select_option("phone")
     form.get_by_label("Type").select_option("call")
     form.get_by_label("Summary").fill("Called about the late delivery")
@@ -184,9 +190,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     )
 
     # ---- open a case
-    page.get_by_role("button", name="Open a case").click()
-    form = page.locator("[data-testid=form-case]")
-    form.wait_for(state="visible")
+    form = open_form(page, "Open a case", "form-case")
     form.get_by_label("Subject").fill("Parcel never arrived")
     form.get_by_label("Priority").select_option("high")
     submit(page, form.get_by_role("button", name="Open case"))
@@ -223,9 +227,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     assert Note.objects.get().author == rep_user
 
     # ---- fix the profile
-    page.get_by_role("button", name="Edit profile").click()
-    form = page.locator("[data-testid=form-profile]")
-    form.wait_for(state="visible")
+    form = open_form(page, "Edit profile", "form-profile")
     form.get_by_label("Lifecycle stage").select_option(LifecycleStage.AT_RISK)
     form.get_by_label("Language").select_option("es")
     submit(page, form.get_by_role("button", name="Save profile"))
@@ -239,7 +241,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     # ---- add an identity: a bad phone first (the error on the field, the typed value kept), then a good one
     page.get_by_role("button", name="Add identity").first.click()
     form = page.locator("[data-testid=form-identity]")
-    form.wait_for(state="visible")
+    page.locator(".collapse.show:has([data-testid=form-identity])").wait_for(state="visible")
     form.get_by_label("Kind").select_option("phone")
     form.get_by_label("Value").fill("12-ab")
     submit(page, form.get_by_role("button", name="Add identity"))
