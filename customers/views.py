@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -186,7 +186,13 @@ class TimelineView(CustomerMixin, View):
     def get(self, request, pk):
         customer = self.get_customer()
         context = {"customer": customer, **_timeline_context(request, customer)}
-        return render(request, "customers/_timeline_page.html", context)
+        response = render(request, "customers/_timeline_page.html", context)
+        if request.headers.get("HX-Request") and "cursor" not in request.GET:
+            # A filter change: the address bar follows, so the filtered page can be shared, reloaded or gone back to.
+            chosen = urlencode({k: v for k, v in context["timeline_filters"].items() if v})
+            url = reverse("customers:customer_detail", args=[customer.pk])
+            response["HX-Push-Url"] = f"{url}?{chosen}" if chosen else url
+        return response
 
 
 class CustomerFormView(CustomerMixin, View):

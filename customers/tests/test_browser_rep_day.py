@@ -151,6 +151,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     page.wait_for_function(
         "[...document.querySelectorAll('[data-testid=timeline-item]')].every(e => e.dataset.channel === 'web')"
     )
+    page.wait_for_url(re.compile(rf"/customers/{ana.pk}/\?channel=web$"))  # the address bar follows the filter
     web_items = summaries(page)
     assert len(web_items) == HISTORY // 3 + (HISTORY % 3 > 2)
     assert web_items == [f"History item {i:02d}" for i in range(2, HISTORY, 3)]

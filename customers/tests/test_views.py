@@ -310,6 +310,24 @@ def test_timeline_filters_by_channel_type_and_case(rep, ana):
     assert "Nothing matches these filters." in text_of(response)
 
 
+def test_a_filter_change_puts_the_filtered_page_in_the_address_bar(rep, ana):
+    InteractionFactory(customer=ana, channel=Channel.EMAIL, type=InteractionType.MESSAGE, summary="Email")
+    timeline = reverse("customers:timeline", args=[ana.pk])
+
+    response = rep.get(timeline, {"channel": "email", "type": "", "case": ""}, HTTP_HX_REQUEST="true")
+    pushed = response["HX-Push-Url"]
+    assert pushed == f"{detail_url(ana)}?channel=email"
+    # the pushed address, opened or reloaded, shows the same filtered timeline
+    reloaded = rep.get(pushed)
+    assert [i.summary for i in reloaded.context["timeline"].results] == ["Email"]
+    assert 'value="email" selected' in html_of(reloaded)
+
+    # back to every channel: the plain page; "load more" leaves the address alone
+    assert rep.get(timeline, {"channel": ""}, HTTP_HX_REQUEST="true")["HX-Push-Url"] == detail_url(ana)
+    more = rep.get(timeline, {"channel": "email", "cursor": "x"}, HTTP_HX_REQUEST="true")
+    assert "HX-Push-Url" not in more
+
+
 def _history(customer, n, start=None):
     start = start or timezone.now() - timedelta(days=365)
     Interaction.objects.bulk_create(
