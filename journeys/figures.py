@@ -19,6 +19,8 @@ zone. It returns::
                 "ces": 5.6,         # float | None: mean customer effort score 1–7, higher = easier
                 "ttr_hours": 6.2,   # float | None: mean time to resolution in hours
                 "responses": 57,    # int: survey responses behind the scores (optional)
+                "samples": {"csat": 20, "nps": 37, "ces": 0, "ttr_hours": 9},  # optional: the n
+                                    # behind each figure (answers; resolved cases for ttr_hours)
             },
         },
         "stages": {                 # by Stage.pk of this map; same figures, plus
@@ -26,6 +28,7 @@ zone. It returns::
                  "responses": 120,
                  "emotion": 0.8},  # float | None: measured emotion on the designed −2..+2 scale
         },
+        "small_sample": 30,         # optional: a figure whose sample is under this is flagged
     }
 
 Missing figures are None or absent. With no provider configured the map page
@@ -52,6 +55,7 @@ class Figures:
     state: str
     touchpoints: dict = field(default_factory=dict)
     stages: dict = field(default_factory=dict)
+    small_sample: int = 0  # figures resting on fewer samples than this are flagged; 0: never
 
     @property
     def connected(self) -> bool:
@@ -69,6 +73,7 @@ def figures_for_map(*, journey_map, period_start: date, period_end: date) -> Fig
             state="ok",
             touchpoints=dict(result.get("touchpoints") or {}),
             stages={int(k): v for k, v in (result.get("stages") or {}).items()},
+            small_sample=int(result.get("small_sample") or 0),
         )
     except Exception:  # a broken provider must not take the map page down
         logger.exception("journeys figures provider %s failed for map %s", dotted, journey_map.pk)

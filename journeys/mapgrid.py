@@ -33,6 +33,8 @@ class Metric:
     value: str
     target: str
     rating: str  # "good", "bad" or ""
+    n: int | None = None  # the sample behind the figure, when the provider gives it
+    small: bool = False  # the figure rests on fewer than Figures.small_sample samples
 
 
 @dataclass
@@ -76,9 +78,11 @@ def _slot(figures: Figures, values: dict | None, touchpoint=None) -> Slot:
     if not values:
         return Slot(state="empty")
     metrics = []
+    samples = values.get("samples") or {}
     for key, (label, unit) in METRIC_LABELS.items():
         value = values.get(key)
         target = getattr(touchpoint, TARGET_FIELDS[key]) if touchpoint is not None and key in TARGET_FIELDS else None
+        n = samples.get(key)
         metrics.append(
             Metric(
                 key=key,
@@ -86,6 +90,8 @@ def _slot(figures: Figures, values: dict | None, touchpoint=None) -> Slot:
                 value=_fmt(value, unit),
                 target="" if target is None else _fmt(target, unit),
                 rating=rate(key, value, target),
+                n=n,
+                small=value is not None and n is not None and n < figures.small_sample,
             )
         )
     return Slot(state="ok", metrics=metrics)

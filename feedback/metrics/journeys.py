@@ -14,9 +14,10 @@ from django.db.models import Sum
 
 from ..models import MetricRollup
 from . import compute
-from .definitions import METRICS, SCORE_METRICS, SCORE_SCALES
+from .definitions import METRICS, SCORE_METRICS, SCORE_SCALES, SMALL_SAMPLE
 
 PROVIDER_METRICS = ("nps", "csat", "ces", "ttr_hours", "interaction_volume")
+SAMPLED = ("csat", "nps", "ces", "ttr_hours")
 
 
 def _emotion_sum(metric_name: str, counts: dict) -> float:
@@ -37,8 +38,10 @@ def _figures(counts_by_metric: dict, *, with_emotion: bool) -> dict:
         "ces": derived("ces")["value"],
         "ttr_hours": ttr.get("mean"),  # the interface's figure is the mean (sums re-aggregate exactly)
         "responses": sum(int(counts_by_metric.get(name, {}).get("n", 0)) for name in SCORE_METRICS),
+        # the n behind each figure, so the map flags those resting on a small sample
+        "samples": {name: int(counts_by_metric.get(name, {}).get("n", 0)) for name in SAMPLED},
     }
-    for key in ("csat", "nps", "ces", "ttr_hours"):
+    for key in SAMPLED:
         if figures[key] is not None:
             figures[key] = round(figures[key], 2)
     if with_emotion:
@@ -75,4 +78,5 @@ def journey_figures(journey_map, period_start: date, period_end: date) -> dict:
     return {
         "touchpoints": {key: _figures(counts, with_emotion=False) for key, counts in by_key.items()},
         "stages": {stage: _figures(dict(counts), with_emotion=True) for stage, counts in by_stage.items()},
+        "small_sample": SMALL_SAMPLE,
     }

@@ -67,12 +67,15 @@ def test_provider_gives_touchpoint_and_stage_figures_from_the_rollups(shop_map):
         "ces": None,
         "ttr_hours": 6.0,
         "responses": 3,
+        "samples": {"csat": 3, "nps": 0, "ces": 0, "ttr_hours": 2},
     }
     assert figures["touchpoints"]["shop-0-1"]["nps"] == 0.0
     assert figures["touchpoints"]["shop-1-0"]["csat"] is None  # its answer came on the 20th
     s0 = figures["stages"][stage0.pk]
     # CSAT over both touchpoints: 5, 4, 1, 3 → 2 of 4; NPS 10, 0 → 0.
     assert (s0["csat"], s0["nps"], s0["responses"], s0["volume"]) == (50.0, 0.0, 6, 3)
+    assert s0["samples"] == {"csat": 4, "nps": 2, "ces": 0, "ttr_hours": 2}
+    assert figures["small_sample"] == 30
     # Emotion: CSAT 5→+2, 4→+1, 1→−2, 3→0; NPS 10→+2, 0→−2 → mean 1/6.
     assert s0["emotion"] == 0.17
     assert figures["stages"][stage1.pk]["emotion"] == 2.0  # CES 7 → +2
@@ -81,7 +84,8 @@ def test_provider_gives_touchpoint_and_stage_figures_from_the_rollups(shop_map):
 def test_provider_without_data_leaves_figures_out():
     empty = build_map(stages=1, touchpoints_per_stage=1, status=MapStatus.PUBLISHED)
 
-    assert journey_figures(empty, date(2026, 1, 1), date(2026, 1, 31)) == {"touchpoints": {}, "stages": {}}
+    figures = journey_figures(empty, date(2026, 1, 1), date(2026, 1, 31))
+    assert figures == {"touchpoints": {}, "stages": {}, "small_sample": 30}
 
 
 def test_the_map_page_overlay_is_filled_by_the_provider(client, manager_user, shop_map):
@@ -96,6 +100,10 @@ def test_the_map_page_overlay_is_filled_by_the_provider(client, manager_user, sh
     assert "Figures unavailable" not in page
     assert "66.7" in page or "66.67" in page
     assert 'data-testid="measured-curve"' in page
+    # every score here rests on a handful of answers: flagged, with its n, and the legend says why
+    assert 'data-testid="small-sample-legend"' in page and "fewer than 30 answers" in page
+    assert 'data-metric="csat" data-n="3" title="n = 3"' in page
+    assert "only 3: read with care" in page
 
 
 def test_the_journeys_report_lists_stage_figures_beside_the_designed_emotion(client, marketer_user, shop_map):

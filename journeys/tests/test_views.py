@@ -26,6 +26,14 @@ def fake_provider(journey_map, period_start, period_end):
     }
 
 
+def sampled_provider(journey_map, period_start, period_end):
+    """A provider that also gives the n behind each figure and the small-sample threshold."""
+    figures = fake_provider(journey_map, period_start, period_end)
+    figures["touchpoints"]["tp-chat"]["samples"] = {"csat": 12, "nps": 240, "ttr_hours": 30}
+    figures["small_sample"] = 30
+    return figures
+
+
 def broken_provider(journey_map, period_start, period_end):
     raise RuntimeError("metrics down")
 
@@ -119,6 +127,24 @@ def test_map_page_shows_provider_figures_against_targets(client, rep_user, chat_
     assert "<strong>91.0%</strong>" in html and "/ 85.0%" in html
     assert "No figures for this period" in html  # the phone touchpoint has no figures
     assert 'data-testid="measured-curve"' in html and 'points="100,97.5"' in html
+
+
+def test_map_page_flags_figures_resting_on_a_small_sample(client, rep_user, chat_map, settings):
+    client.force_login(rep_user)
+    url = reverse("journeys:map_detail", args=[chat_map.pk])
+
+    settings.JOURNEYS_FIGURES_PROVIDER = "journeys.tests.test_views.sampled_provider"
+    html = client.get(url).content.decode()
+    assert 'metric metric-good metric-small" data-metric="csat" data-n="12" title="n = 12"' in html
+    assert "only 12: read with care" in html
+    assert 'metric" data-metric="nps" data-n="240"' in html  # 240 answers: no flag
+    assert 'metric metric-bad" data-metric="ttr_hours" data-n="30"' in html  # 30 is enough
+    assert "fewer than 30 answers" in html
+
+    # a provider that gives no samples: nothing is flagged, no legend
+    settings.JOURNEYS_FIGURES_PROVIDER = "journeys.tests.test_views.fake_provider"
+    html = client.get(url).content.decode()
+    assert "metric-small" not in html and "data-n=" not in html and "small-sample-legend" not in html
 
 
 def test_custom_period_is_passed_to_the_provider(client, rep_user, chat_map, settings):
