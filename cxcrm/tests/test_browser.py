@@ -12,6 +12,27 @@ def test_each_role_signs_in_and_sees_its_navigation(browser_login, rep_user, int
     assert page.locator("text=Log out").count() == 1
 
 
+@pytest.mark.parametrize("username", ["rep", "manager", "root"])
+def test_the_navbar_fits_one_row_on_a_laptop_and_the_user_menu_signs_out(
+    browser_login, rep_user, manager_user, superuser, username
+):
+    page = browser_login(username)
+    page.set_viewport_size({"width": 1360, "height": 900})
+    nav_items = page.locator("[data-testid=nav] .nav-link")
+    assert nav_items.count() >= 7  # the roles with the most entries
+    tops = {round(box["y"]) for box in (item.bounding_box() for item in nav_items.all())}
+    assert len(tops) == 1, "the navbar wraps to a second row at 1360 px"
+
+    menu = page.get_by_test_id("user-menu")
+    menu.get_by_role("button").click()
+    user = {"rep": rep_user, "manager": manager_user, "root": superuser}[username]
+    assert user.get_full_name() in menu.get_by_test_id("user-name").inner_text()
+    with page.expect_navigation():
+        menu.get_by_role("button", name="Log out").click()
+    page.goto(f"{page.base_url}/customers/")
+    assert "/accounts/login/" in page.url
+
+
 def test_bad_password_shows_the_error(browser_login, rep_user):
     page = browser_login("rep", "wrong-password")
     assert "Please enter a correct username and password" in page.content()
