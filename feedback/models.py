@@ -301,6 +301,10 @@ class Invitation(models.Model):
     suppressed_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_attempts = models.PositiveSmallIntegerField(default=0)
+    reminder_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a failed reminder: not tried again before this time"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -369,7 +369,9 @@ def invitations_send_reminders(*, now: datetime | None = None, batch_size: int |
     """Send the one reminder of surveys that have one, to invitations sent N days ago and not answered.
 
     Each reminder is claimed by stamping `reminder_sent_at` with a conditional update, so it goes out at
-    most once; it carries the same link. Returns how many were sent. Raises nothing.
+    most once; it carries the same link. A backend that fails releases the claim and the reminder is
+    tried again after the same backoff as first sends, up to SURVEY_SEND_MAX_ATTEMPTS tries in all
+    (the last error is kept). Returns how many were sent. Raises nothing.
     """
     now = now or timezone.now()
     batch_size = batch_size or settings.SURVEY_SEND_BATCH_SIZE
@@ -380,9 +382,11 @@ def invitations_send_reminders(*, now: datetime | None = None, batch_size: int |
         due |= Q(survey_id=survey_id, sent_at__lte=now - timedelta(days=days))
     ids = list(
         Invitation.objects.filter(due)
+        .filter(Q(reminder_retry_at__isnull=True) | Q(reminder_retry_at__lte=now))
         .filter(
             status__in=OPEN_STATUSES,
             reminder_sent_at__isnull=True,
+            reminder_attempts__lt=settings.SURVEY_SEND_MAX_ATTEMPTS,
             expires_at__gt=now,
             channel__in=(DeliveryChannel.EMAIL, DeliveryChannel.SMS),
             customer__survey_opt_out=False,
@@ -392,7 +396,11 @@ def invitations_send_reminders(*, now: datetime | None = None, batch_size: int |
         .values_list("pk", flat=True)[:batch_size]
     )
     claimed = [
-        pk for pk in ids if Invitation.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
+        pk
+        for pk in ids
+        if Invitation.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now, reminder_attempts=F("reminder_attempts") + 1
+        )
     ]
     sent = 0
     invitations = (
@@ -404,9 +412,15 @@ def invitations_send_reminders(*, now: datetime | None = None, batch_size: int |
         try:
             _deliver(invitation, reminder=True)
             sent += 1
-        except Exception as exc:  # a reminder is best effort: recorded, not retried
-            Invitation.objects.filter(pk=invitation.pk).update(last_error=f"reminder: {exc.__class__.__name__}: {exc}")
-            logger.warning("reminder for invitation %s failed: %s", invitation.pk, exc)
+        except Exception as exc:
+            # Not sent: release the claim so a later run tries again (until the attempts run out).
+            attempt = invitation.reminder_attempts
+            Invitation.objects.filter(pk=invitation.pk).update(
+                reminder_sent_at=None,
+                reminder_retry_at=now + scheduling.retry_delay(attempt),
+                last_error=f"reminder: {exc.__class__.__name__}: {exc}",
+            )
+            logger.warning("reminder for invitation %s failed (attempt %s): %s", invitation.pk, attempt, exc)
     logger.info("survey reminders: %s due, %s sent", len(claimed), sent)
     return sent
 

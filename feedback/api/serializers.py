@@ -127,6 +127,8 @@ class InvitationSerializer(serializers.ModelSerializer):
             "suppressed_at",
             "failed_at",
             "reminder_sent_at",
+            "reminder_attempts",
+            "reminder_retry_at",
             "created_at",
         ]
         read_only_fields = fields

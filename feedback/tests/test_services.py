@@ -414,6 +414,44 @@ def test_reminder_goes_once_after_n_days_with_the_same_link():
     assert due.reminder_sent_at is not None
 
 
+def test_a_failed_reminder_is_tried_again_after_a_backoff_then_given_up(settings):
+    settings.SURVEY_SEND_MAX_ATTEMPTS = 3
+    settings.SURVEY_SEND_RETRY_BACKOFF_SECONDS = 60
+    invitation = sent_invitation(days_ago=4)
+    now = timezone.now()
+
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")):
+        assert services.invitations_send_reminders(now=now) == 0
+        invitation.refresh_from_db()
+        # not marked as reminded; the error kept; not tried again before the backoff
+        assert invitation.reminder_sent_at is None and invitation.reminder_attempts == 1
+        assert invitation.last_error == "reminder: OSError: SMTP down"
+        assert invitation.reminder_retry_at == now + timedelta(seconds=60)
+        assert services.invitations_send_reminders(now=now + timedelta(seconds=59)) == 0
+        assert Invitation.objects.get(pk=invitation.pk).reminder_attempts == 1
+        assert services.invitations_send_reminders(now=now + timedelta(seconds=61)) == 0
+        assert Invitation.objects.get(pk=invitation.pk).reminder_attempts == 2
+
+    # the backend is back: the third try goes out, once
+    later = now + timedelta(hours=1)
+    assert services.invitations_send_reminders(now=later) == 1
+    assert services.invitations_send_reminders(now=later + timedelta(hours=1)) == 0
+    [message] = mail.outbox
+    assert message.subject.startswith("Reminder:")
+    invitation.refresh_from_db()
+    assert invitation.reminder_sent_at == later and invitation.reminder_attempts == 3
+
+    # a reminder that failed every try is given up, never sent late
+    other = sent_invitation(days_ago=4)
+    with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=OSError("SMTP down")):
+        for hour in range(3):
+            services.invitations_send_reminders(now=later + timedelta(hours=hour))
+    assert services.invitations_send_reminders(now=later + timedelta(hours=5)) == 0
+    other.refresh_from_db()
+    assert other.reminder_attempts == 3 and other.reminder_sent_at is None
+    assert len(mail.outbox) == 1
+
+
 def test_expiry_marks_unanswered_invitations_past_their_date():
     past = timezone.now() - timedelta(minutes=1)
     stale = [sent_invitation(days_ago=20, expires_at=past) for _ in range(3)]
