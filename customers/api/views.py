@@ -2,7 +2,6 @@
 timeline and merges, cases, notes and merge suggestions. Views stay thin: they
 validate input with serializers and call services and selectors."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -12,8 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
-
-from cxcrm.api.exceptions import django_validation_detail
 
 from .. import selectors, services
 from ..filtersets import (
@@ -95,26 +92,24 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             raise ValidationError(
                 {"non_field_errors": [f"At most {MAX_BULK_ITEMS} interactions per request ({len(items)} sent)."]}
             )
-        results = []
         context = self.get_serializer_context()
+        results: dict[int, dict] = {}
+        valid = []
         for index, item in enumerate(items):
             serializer = InteractionIngestSerializer(data=item, context=context)
-            if not serializer.is_valid():
-                results.append({"index": index, "status": "error", "errors": serializer.errors})
-                continue
-            try:
-                result = self._ingest(serializer)
-            except DjangoValidationError as exc:
-                results.append({"index": index, "status": "error", "errors": django_validation_detail(exc)})
-                continue
-            results.append(
-                {
-                    "index": index,
-                    "status": "created" if result.created else "existing",
-                    "id": result.interaction.pk,
-                    "customer": result.interaction.customer_id,
-                }
-            )
+            if serializer.is_valid():
+                valid.append((index, serializer.service_kwargs()))
+            else:
+                results[index] = {"index": index, "status": "error", "errors": serializer.errors}
+        # The valid items in one batch: bulk lookups and inserts, each item still all-or-nothing.
+        for outcome in services.interactions_ingest_batch(valid, live=True):
+            entry = {"index": outcome.ref, "status": outcome.status}
+            if outcome.status == "error":
+                entry["errors"] = outcome.errors
+            else:
+                entry.update(id=outcome.interaction.pk, customer=outcome.interaction.customer_id)
+            results[outcome.ref] = entry
+        results = [results[index] for index in sorted(results)]
         return Response({"results": results})
 
 

@@ -12,11 +12,19 @@ from .customers import (
     note_update,
 )
 from .importfile import rows_read
-from .ingest import ImportSummary, IngestResult, interaction_ingest, interactions_import
+from .ingest import (
+    BatchResult,
+    ImportSummary,
+    IngestResult,
+    interaction_ingest,
+    interactions_import,
+    interactions_ingest_batch,
+)
 from .merges import MergePreview, customer_merge, merge_preview, merge_suggestion_dismiss, merge_undo
 from .workspace import workspace_visit_record
 
 __all__ = [
+    "BatchResult",
     "ImportSummary",
     "IngestResult",
     "MergePreview",
@@ -31,6 +39,7 @@ __all__ = [
     "identity_remove",
     "interaction_ingest",
     "interactions_import",
+    "interactions_ingest_batch",
     "lifecycle_stage_set",
     "merge_preview",
     "merge_suggestion_dismiss",

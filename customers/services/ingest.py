@@ -26,6 +26,8 @@ from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
+from cxcrm.api.exceptions import django_validation_detail
+
 from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
@@ -424,7 +426,18 @@ def _existing(interaction: Interaction) -> Interaction | None:
     )
 
 
-# --------------------------------------------------------------------------- batch import
+# --------------------------------------------------------------------------- batches (bulk API, import)
+
+
+@dataclass
+class BatchResult:
+    """What became of one item of a batch; `ref` is the caller's (an array index, a line number)."""
+
+    ref: object
+    status: str  # "created", "existing" or "error"
+    interaction: Interaction | None = None
+    customer_created: bool = False
+    errors: dict | None = None
 
 
 @dataclass
@@ -445,126 +458,142 @@ def _row_key(row: Mapping) -> str:
     return "row-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-def _import_chunk(items: list[tuple[int, dict]], summary: ImportSummary, touchpoints: dict) -> None:
-    """Import one chunk with bulk lookups and bulk inserts, in one transaction.
+def interactions_ingest_batch(
+    items: Iterable[tuple[object, Mapping]], *, live: bool, touchpoints: dict | None = None
+) -> list[BatchResult]:
+    """Ingest several interactions as `interaction_ingest` would one after the other, with bulk lookups and
+    bulk inserts: the batch is one transaction, a few queries whatever its size.
 
-    Falls back to row-by-row ingestion when a concurrent writer makes a bulk insert collide.
+    `items`: (ref, input as for interaction_ingest) pairs, in order; a later item sees the customers and
+    identities an earlier one made, and repeats an earlier item's (source, external_id) as "existing".
+    Returns one BatchResult per item, in order. Each item is all-or-nothing: a bad one is an "error" with
+    field messages and leaves nothing behind. When a concurrent writer makes a bulk insert collide, the
+    batch is rolled back and its new items are ingested one by one instead. `touchpoints` caches keys
+    across batches.
     """
-    prepared: list[tuple[int, _Prepared]] = []
-    for line, data in items:
+    touchpoints = {} if touchpoints is None else touchpoints
+    results: dict[int, BatchResult] = {}
+    prepared: list[tuple[int, object, _Prepared]] = []
+    for position, (ref, data) in enumerate(items):
         try:
-            p = _prepare(**data, live=False)
+            p = _prepare(**data, live=live)
             p.interaction.touchpoint = _touchpoint(p.interaction.touchpoint_key, touchpoints)
         except ValidationError as exc:
-            summary.errors.append((line, exc.message_dict))
+            results[position] = BatchResult(ref, "error", errors=django_validation_detail(exc))
             continue
-        prepared.append((line, p))
-    if not prepared:
-        return
+        prepared.append((position, ref, p))
 
-    # Already imported (idempotent re-run): one query per source.
+    # Already stored (a retried request, a re-run import): one query per source.
     by_source: dict[str, set[str]] = {}
-    for _, p in prepared:
-        by_source.setdefault(p.interaction.source, set()).add(p.interaction.external_id)
-    seen = set()
+    for _, _, p in prepared:
+        if p.interaction.external_id:
+            by_source.setdefault(p.interaction.source, set()).add(p.interaction.external_id)
+    stored: dict[tuple[str, str], Interaction] = {}
     for source, ids in by_source.items():
-        seen |= {
-            (source, e) for e in Interaction.objects.by_external_key(source, ids).values_list("external_id", flat=True)
-        }
-    fresh = []
-    for line, p in prepared:
+        for row in Interaction.objects.by_external_key(source, ids).only("pk", "customer_id", "external_id"):
+            stored[(source, row.external_id)] = row
+    fresh: list[tuple[int, object, _Prepared]] = []
+    repeats: list[tuple[int, object, _Prepared, int]] = []  # (…, position of the first item with its key)
+    first_with: dict[tuple[str, str], int] = {}
+    for position, ref, p in prepared:
         key = (p.interaction.source, p.interaction.external_id)
-        if key in seen:
-            summary.existing += 1
+        if p.interaction.external_id and key in stored:
+            results[position] = BatchResult(ref, "existing", interaction=stored[key])
+        elif p.interaction.external_id and key in first_with:
+            repeats.append((position, ref, p, first_with[key]))
         else:
-            seen.add(key)  # a duplicate later in the same file is "already present" too
-            fresh.append((line, p))
-    if not fresh:
-        return
+            if p.interaction.external_id:
+                first_with[key] = position
+            fresh.append((position, ref, p))
 
-    try:
-        with transaction.atomic():
-            created, customers_created, errors = _import_resolved(fresh)
-    except IntegrityError:
-        logger.warning("import chunk collided with a concurrent writer; ingesting its rows one by one")
-        created, customers_created, errors = 0, 0, []
-        for line, p in fresh:
-            try:
-                result = _ingest_prepared(p)
-            except ValidationError as exc:
-                errors.append((line, exc.message_dict))
-                continue
-            created += result.created
-            summary.existing += not result.created
-            customers_created += result.customer_created
-    summary.created += created
-    summary.customers_created += customers_created
-    summary.errors.extend(errors)
+    if fresh:
+        try:
+            with transaction.atomic():
+                results.update(_ingest_resolved(fresh))
+        except IntegrityError:
+            logger.warning("a batch collided with a concurrent writer; ingesting its items one by one")
+            for position, ref, p in fresh:
+                results[position] = _ingest_one(ref, p)
+    for position, ref, p, first in repeats:
+        earlier = results[first]
+        if earlier.status == "error":  # nothing was stored under this key: this item is tried on its own
+            results[position] = _ingest_one(ref, p)
+        else:
+            results[position] = BatchResult(ref, "existing", interaction=earlier.interaction)
+    return [results[position] for position in sorted(results)]
 
 
-def _ingest_prepared(p: _Prepared) -> IngestResult:
+def _ingest_one(ref, p: _Prepared) -> BatchResult:
     i = p.interaction
-    return interaction_ingest(
-        channel=i.channel,
-        occurred_at=i.occurred_at,
-        summary=i.summary,
-        identities=[{"kind": k.kind, "value": k.value, "network": k.network} for k in p.identities],
-        customer_id=p.customer_id,
-        customer_details=p.details,
-        body=i.body,
-        direction=i.direction,
-        type=i.type,
-        source=i.source,
-        external_id=i.external_id,
-        touchpoint=i.touchpoint_key,
-        case=p.case_id,
-        campaign=i.campaign,
-        metadata=i.metadata,
-        agent=i.agent,
-        live=False,
+    try:
+        result = interaction_ingest(
+            channel=i.channel,
+            occurred_at=i.occurred_at,
+            summary=i.summary,
+            identities=[{"kind": k.kind, "value": k.value, "network": k.network} for k in p.identities],
+            customer_id=p.customer_id,
+            customer_details=p.details,
+            body=i.body,
+            direction=i.direction,
+            type=i.type,
+            source=i.source,
+            external_id=i.external_id,
+            touchpoint=i.touchpoint_key,
+            case=p.case_id,
+            campaign=i.campaign,
+            metadata=i.metadata,
+            agent=i.agent,
+            live=i.live,
+        )
+    except ValidationError as exc:
+        return BatchResult(ref, "error", errors=django_validation_detail(exc))
+    return BatchResult(
+        ref, "created" if result.created else "existing", result.interaction, customer_created=result.customer_created
     )
 
 
-def _import_resolved(fresh: list[tuple[int, _Prepared]]) -> tuple[int, int, list]:
-    """Resolve customers for new rows with bulk lookups, then bulk-insert customers, identities and interactions."""
+def _ingest_resolved(fresh: list[tuple[int, object, _Prepared]]) -> dict[int, BatchResult]:
+    """Resolve customers for new items with bulk lookups, then bulk-insert customers, identities and interactions."""
     now = timezone.now()
-    all_identities = {key for _, p in fresh for key in p.identities}
+    all_identities = {key for _, _, p in fresh for key in p.identities}
     owner_of: dict[NormalisedIdentity, int] = {
         key: identity.customer_id for key, identity in identities_owned(all_identities).items()
     }
-    customer_ids = set(owner_of.values()) | {p.customer_id for _, p in fresh if p.customer_id}
+    customer_ids = set(owner_of.values()) | {p.customer_id for _, _, p in fresh if p.customer_id}
     survivors = _resolve_ids(customer_ids)
     owner_of = {key: survivors[cid] for key, cid in owner_of.items()}
     cases = dict(
-        Case.objects.filter(pk__in={p.case_id for _, p in fresh if p.case_id}).values_list("pk", "customer_id")
+        Case.objects.filter(pk__in={p.case_id for _, _, p in fresh if p.case_id}).values_list("pk", "customer_id")
     )
     case_owner = {pk: survivors.get(cid) or _resolve_ids([cid]).get(cid) for pk, cid in cases.items()}
 
-    errors: list = []
-    # Rows whose customer is created in this chunk point at a placeholder (negative) id until the bulk insert.
+    results: dict[int, BatchResult] = {}
+    # Items whose customer is created in this batch point at a placeholder (negative) id until the bulk insert.
     new_customers: list[Customer] = []
-    rows: list[tuple[_Prepared, int]] = []
+    rows: list[tuple[int, object, _Prepared, int]] = []
     new_identities: dict[NormalisedIdentity, int] = {}
-    suggestions: list[tuple[int, int, str]] = []
-    for line, p in fresh:
+    suggestions: list[tuple[int, int, str, _Prepared]] = []
+    for position, ref, p in fresh:
+
+        def error(field_name: str, message: str) -> None:
+            results[position] = BatchResult(ref, "error", errors={field_name: [message]})  # noqa: B023
+
         if p.customer_id is not None:
             if p.customer_id not in survivors:
-                errors.append((line, {"customer_id": [f"No customer with id {p.customer_id}."]}))
+                error("customer_id", f"No customer with id {p.customer_id}.")
                 continue
             target = survivors[p.customer_id]
         else:
             target = next((owner_of[key] for key in p.identities if key in owner_of), None)
         if p.case_id is not None:
             if p.case_id not in cases:
-                errors.append((line, {"case": [f"No case with id {p.case_id}."]}))
+                error("case", f"No case with id {p.case_id}.")
                 continue
-            if target is not None and case_owner[p.case_id] != target:
-                errors.append((line, {"case": [f"Case #{p.case_id} belongs to another customer."]}))
+            if target is None or case_owner[p.case_id] != target:
+                error("case", f"Case #{p.case_id} belongs to another customer.")
                 continue
-        if target is None:
-            if p.case_id is not None:
-                errors.append((line, {"case": [f"Case #{p.case_id} belongs to another customer."]}))
-                continue
+        customer_created = target is None
+        if customer_created:
             new_customers.append(Customer(**p.details))
             target = -len(new_customers)
         for key in p.identities:
@@ -573,9 +602,10 @@ def _import_resolved(fresh: list[tuple[int, _Prepared]]) -> tuple[int, int, list
                 owner_of[key] = target
                 new_identities[key] = target
             elif owner != target:
-                suggestions.append((target, owner, _conflict_reason(p.identities)))
+                suggestions.append((target, owner, _conflict_reason(p.identities), p))
         p.interaction.case_id = p.case_id
-        rows.append((p, target))
+        rows.append((position, ref, p, target))
+        results[position] = BatchResult(ref, "created", p.interaction, customer_created=customer_created)
 
     Customer.objects.bulk_create(new_customers)
 
@@ -583,7 +613,7 @@ def _import_resolved(fresh: list[tuple[int, _Prepared]]) -> tuple[int, int, list
         return new_customers[-customer_ref - 1].pk if customer_ref < 0 else customer_ref
 
     first_seen: dict[int, datetime] = {}
-    for p, target in rows:
+    for _, _, p, target in rows:
         if target < 0:
             first_seen[target] = min(first_seen.get(target, p.interaction.occurred_at), p.interaction.occurred_at)
     LifecycleChange.objects.bulk_create(
@@ -601,22 +631,33 @@ def _import_resolved(fresh: list[tuple[int, _Prepared]]) -> tuple[int, int, list
         ]
     )
     interactions = []
-    for p, target in rows:
+    for _, _, p, target in rows:
         p.interaction.customer_id = real(target)
         interactions.append(p.interaction)
     Interaction.objects.bulk_create(interactions)
-    for target, owner, reason in suggestions:
-        _suggest_merge(customer_id=real(target), other_id=real(owner), reason=reason, interaction=None)
-    _touch_contact({real(target) for _, target in rows})
+    for target, owner, reason, p in suggestions:
+        _suggest_merge(customer_id=real(target), other_id=real(owner), reason=reason, interaction=p.interaction)
+    _touch_contact({real(target) for _, _, _, target in rows})
     for interaction in interactions:
         _first_response_from(interaction)
 
     def send():
         for interaction in interactions:
-            interaction_recorded.send(sender=Interaction, interaction=interaction, live=False)
+            interaction_recorded.send(sender=Interaction, interaction=interaction, live=interaction.live)
 
     transaction.on_commit(send)
-    return len(interactions), len(new_customers), errors
+    return results
+
+
+def _import_chunk(items: list[tuple[int, dict]], summary: ImportSummary, touchpoints: dict) -> None:
+    for result in interactions_ingest_batch(items, live=False, touchpoints=touchpoints):
+        if result.status == "error":
+            summary.errors.append((result.ref, result.errors))
+        elif result.status == "existing":
+            summary.existing += 1
+        else:
+            summary.created += 1
+            summary.customers_created += result.customer_created
 
 
 def interactions_import(

@@ -145,6 +145,6 @@ def test_chunk_that_collides_with_a_concurrent_writer_falls_back_to_row_by_row(t
     def collide(fresh):
         raise IntegrityError("identity taken meanwhile")
 
-    monkeypatch.setattr(ingest, "_import_resolved", collide)
+    monkeypatch.setattr(ingest, "_ingest_resolved", collide)
     out, _ = run(big_csv(tmp_path, 20), "--no-progress")
     assert "Created 20 interactions, 0 already present, 20 new customers, 0 errors." in out
