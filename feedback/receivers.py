@@ -10,6 +10,7 @@ from django.db import transaction
 from customers.choices import InteractionType
 
 from . import responses, services, tasks
+from .metrics import tasks as metric_tasks
 
 
 def on_interaction_recorded(sender, interaction, live=True, **kwargs):
@@ -28,11 +29,19 @@ def on_case_resolved(sender, case, **kwargs):
 def on_customers_merged(sender, merge, **kwargs):
     services.invitations_move_on_merge(merge=merge)
     responses.responses_move_on_merge(merge=merge)
+    _refresh_rollups(merge)
 
 
 def on_merge_undone(sender, merge, **kwargs):
     services.invitations_move_back_on_undo(merge=merge)
     responses.responses_move_back_on_undo(merge=merge)
+    _refresh_rollups(merge)
+
+
+def _refresh_rollups(merge):
+    # The moved history changes past figures (by persona, churn, unique customers): recompute them on the worker.
+    merge_id = merge.pk
+    transaction.on_commit(lambda: metric_tasks.rollup_metrics_after_merge.delay(merge_id))
 
 
 def on_merge_preview(sender, survivor, other, **kwargs):

@@ -6,7 +6,10 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
+
+from customers.models import Case, Interaction, LifecycleChange
 
 from ..models import MetricRollup
 from . import compute
@@ -65,6 +68,47 @@ def metric_rollups_recompute(
     summary = {name: len(rows) for name, rows in computed.items()}
     logger.info("metric rollups %s..%s: %s rows", start, end, sum(summary.values()))
     return summary
+
+
+def metric_rollups_backfill(
+    *,
+    start: date,
+    end: date,
+    metrics: Iterable[str] | None = None,
+    chunk_days: int = 31,
+    progress: Callable[[int, int, date], None] | None = None,
+) -> dict[str, int]:
+    """Recompute [start, end] in chunks of `chunk_days`, each replaced in its own transaction (so a long
+    backfill holds no long lock). `progress(chunks done, chunks, last day done)`. Returns {metric: rows}."""
+    chunks, cursor = [], start
+    while cursor <= end:
+        last = min(cursor + timedelta(days=chunk_days - 1), end)
+        chunks.append((cursor, last))
+        cursor = last + timedelta(days=1)
+    stored: dict[str, int] = {}
+    for index, (first, last) in enumerate(chunks, 1):
+        for name, rows in metric_rollups_recompute(start=first, end=last, metrics=metrics).items():
+            stored[name] = stored.get(name, 0) + rows
+        if progress:
+            progress(index, len(chunks), last)
+    return stored
+
+
+def merge_backfill_start(merge) -> date:
+    """The first day whose rollups a merge (or its undo) can change: the earliest of the folded customer's
+    creation and first contact and of the rows that moved (interactions, lifecycle changes, cases), which
+    count by persona, in churn and as unique customers."""
+    moved = merge.moved or {}
+    moments = [merge.merged.created_at, merge.merged.first_contact_at]
+    for model, field_name, key in (
+        (Interaction, "occurred_at", "interactions"),
+        (LifecycleChange, "changed_at", "lifecycle_changes"),
+        (Case, "opened_at", "cases"),
+    ):
+        ids = moved.get(key) or []
+        for i in range(0, len(ids), 500):  # a long history moves thousands of rows: bounded IN lists
+            moments.append(model.objects.filter(pk__in=ids[i : i + 500]).aggregate(m=Min(field_name))["m"])
+    return timezone.localdate(min(moment for moment in moments if moment is not None))
 
 
 def metric_rollups_recent(*, recent_days: int, today: date | None = None) -> dict[str, int]:

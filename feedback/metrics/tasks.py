@@ -4,9 +4,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
+
+from customers.models import MergeRecord
 
 from .digest import metrics_digest_send
-from .rollup import metric_rollups_recent
+from .rollup import merge_backfill_start, metric_rollups_backfill, metric_rollups_recent
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +22,17 @@ def rollup_recent_metrics(days: int | None = None) -> int:
     summary = metric_rollups_recent(recent_days=days or settings.METRICS_ROLLUP_RECENT_DAYS)
     total = sum(summary.values())
     logger.info("metric rollups: %s rows over %s metrics", total, len(summary))
+    return total
+
+
+@shared_task(name="feedback.rollup_metrics_after_merge", **TASK_OPTIONS)
+def rollup_metrics_after_merge(merge_id: int) -> int:
+    """A merge or its undo moved history: recompute every metric from the first day it touched to today.
+    Idempotent: each chunk of days is replaced in one transaction."""
+    start = merge_backfill_start(MergeRecord.objects.select_related("merged").get(pk=merge_id))
+    stored = metric_rollups_backfill(start=start, end=timezone.localdate())
+    total = sum(stored.values())
+    logger.info("merge %s: metric rollups since %s recomputed, %s rows", merge_id, start, total)
     return total
 
 

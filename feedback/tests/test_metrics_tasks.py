@@ -66,3 +66,33 @@ def test_the_migration_installs_both_schedules_for_registered_tasks():
     assert PeriodicTask.objects.get(task="feedback.rollup_recent_metrics").interval.every == 900
     assert PeriodicTask.objects.get(task="feedback.send_metrics_digest").crontab.day_of_week == "1"
     assert {"feedback.rollup_recent_metrics", "feedback.send_metrics_digest"} <= set(app.tasks)
+
+
+def test_a_merge_and_its_undo_refresh_past_figures_through_the_worker(celery_live_worker, wait):
+    from datetime import timedelta
+
+    from customers.services import customer_merge, merge_undo
+    from customers.tests.factories import CustomerFactory, InteractionFactory
+    from feedback.metrics.rollup import metric_rollups_recompute
+    from journeys.tests.factories import PersonaFactory
+
+    shopper, browser = PersonaFactory(name="Shopper"), PersonaFactory(name="Browser")
+    ana, twin = CustomerFactory(persona=shopper), CustomerFactory(persona=browser)
+    long_ago = timezone.now() - timedelta(days=200)  # far outside the beat's recent days
+    for customer in (ana, twin):
+        InteractionFactory(customer=customer, occurred_at=long_ago)
+    twin.refresh_from_db()
+    day = timezone.localdate(long_ago)
+    metric_rollups_recompute(start=day, end=day)
+
+    def volume_by_persona():
+        rows = MetricRollup.objects.filter(metric="interaction_volume", dimension="persona", day=day)
+        return dict(rows.values_list("dimension_value", "n"))
+
+    assert volume_by_persona() == {str(shopper.pk): 1, str(browser.pk): 1}
+
+    merge = customer_merge(survivor=ana, other=twin)  # the twin's interaction is now Ana's, a Shopper's
+    wait(lambda: volume_by_persona() == {str(shopper.pk): 2})
+
+    merge_undo(merge=merge)
+    wait(lambda: volume_by_persona() == {str(shopper.pk): 1, str(browser.pk): 1})

@@ -1,14 +1,12 @@
 """python manage.py rollup_metrics --since DATE [--until DATE] — backfill the daily metric rollups."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from feedback.metrics.definitions import METRICS
-from feedback.metrics.rollup import metric_rollups_recompute
-
-CHUNK_DAYS = 31
+from feedback.metrics.rollup import metric_rollups_backfill
 
 
 def _date(value: str) -> date:
@@ -32,21 +30,15 @@ class Command(BaseCommand):
         end = _date(until) if until else timezone.localdate()
         if start > end:
             raise CommandError("--since is after --until.")
-        chunks, cursor = [], start
-        while cursor <= end:
-            last = min(cursor + timedelta(days=CHUNK_DAYS - 1), end)
-            chunks.append((cursor, last))
-            cursor = last + timedelta(days=1)
         stream = self.stderr._out if not no_progress else None
-        stored: dict[str, int] = {}
-        for index, (first, last) in enumerate(chunks, 1):
-            # Each chunk is replaced in its own transaction, so a long backfill holds no long lock.
-            for name, rows in metric_rollups_recompute(start=first, end=last, metrics=metric).items():
-                stored[name] = stored.get(name, 0) + rows
+
+        def progress(done: int, total: int, last: date) -> None:
             if stream:
-                filled = int(30 * index / len(chunks))
-                stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {index}/{len(chunks)} chunks, up to {last}")
+                filled = int(30 * done / total)
+                stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} chunks, up to {last}")
                 stream.flush()
+
+        stored = metric_rollups_backfill(start=start, end=end, metrics=metric, progress=progress)
         if stream:
             stream.write("\n")
         days = (end - start).days + 1
