@@ -217,6 +217,7 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
 
     class Media:
         css = {"all": ("journeys/admin.css",)}
+        js = ("journeys/admin.js",)
 
     def get_queryset(self, request):
         return (

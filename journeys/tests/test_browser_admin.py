@@ -209,3 +209,37 @@ def test_map_page_fits_a_phone_and_prints_on_landscape_pages(browser_login, rep_
     assert page.evaluate("document.documentElement.scrollWidth") <= 1062
     pdf = page.pdf(prefer_css_page_size=True)
     assert b"/MediaBox [0 0 841.91998 594.95996]" in pdf  # A4, landscape
+
+
+def test_stages_fold_to_their_headers_and_a_folded_map_still_saves(browser_login, marketer_user):
+    journey_map = build_map(stages=3, touchpoints_per_stage=2)
+    page = browser_login("marketer")
+    page.goto(f"{page.base_url}{ADMIN}{journey_map.pk}/change/")
+    first, second = page.locator("#stages-0"), page.locator("#stages-1")
+    name = page.locator("#id_stages-1-name")
+    assert name.is_visible()
+
+    page.get_by_role("button", name="Fold all stages").click()
+    assert not name.is_visible() and not page.locator("#id_stages-0-touchpoints-0-key").is_visible()
+    assert "Stage 1 · 2 touchpoints" in " ".join(second.locator("h3").inner_text().split())
+    assert second.get_by_role("button", name="Unfold").get_attribute("aria-expanded") == "false"
+
+    first.get_by_role("button", name="Unfold").click()  # one stage back
+    assert page.locator("#id_stages-0-name").is_visible() and not name.is_visible()
+
+    # folded fields are still sent: an edit in an unfolded stage saves, the folded ones are kept
+    page.fill("#id_stages-0-name", "Discover")
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    assert "was changed successfully" in page.inner_text("ul.messagelist")
+    names = list(journey_map.stages.order_by("position").values_list("name", flat=True))
+    assert names == ["Discover", "Stage 1", "Stage 2"]
+    assert journey_map.touchpoints.count() == 6
+
+    # a stage with an error stays open when everything is folded, so the error is seen
+    page.fill("#id_stages-2-touchpoints-0-key", journey_map.touchpoints.order_by("pk").first().key)
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Fold all stages").click()
+    assert page.locator("#id_stages-2-touchpoints-0-key").is_visible()
+    assert not page.locator("#id_stages-1-name").is_visible()

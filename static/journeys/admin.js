@@ -1,0 +1,90 @@
+/* The journey map change page: each stage can be folded to its header (with a count of its
+   touchpoints), and a toolbar folds or unfolds them all, so a long map stays easy to reorder
+   and to find a stage in. Folding only hides: every field is still submitted with the form.
+   A stage with an error is never folded. */
+(function () {
+  "use strict";
+
+  function stages() {
+    return document.querySelectorAll(".djn-group-root > fieldset > .djn-items > .djn-item.djn-inline-form");
+  }
+
+  function hasErrors(stage) {
+    return stage.querySelector(".errorlist, .errors") !== null;
+  }
+
+  function touchpointCount(stage) {
+    var rows = stage.querySelectorAll("tbody.djn-item.djn-inline-form:not(.djn-empty-form)");
+    var count = 0;
+    rows.forEach(function (row) {
+      var del = row.querySelector("input[name$='-DELETE']");
+      if (!row.id.endsWith("-empty") && !(del && del.checked)) count += 1;
+    });
+    return count;
+  }
+
+  function setFolded(stage, folded) {
+    if (folded && hasErrors(stage)) folded = false;
+    stage.classList.toggle("stage-folded", folded);
+    var button = stage.querySelector(":scope > h3 > .stage-toggle");
+    if (!button) return;
+    button.setAttribute("aria-expanded", folded ? "false" : "true");
+    button.textContent = folded ? button.dataset.unfold : button.dataset.fold;
+    var summary = stage.querySelector(":scope > h3 > .stage-summary");
+    var n = touchpointCount(stage);
+    summary.textContent = folded ? " · " + n + (n === 1 ? " touchpoint" : " touchpoints") : "";
+  }
+
+  function equip(stage) {
+    if (stage.id.endsWith("-empty") || stage.querySelector(":scope > h3 > .stage-toggle")) return;
+    var header = stage.querySelector(":scope > h3");
+    if (!header) return;
+    var summary = document.createElement("span");
+    summary.className = "stage-summary";
+    var label = header.querySelector(".inline_label");
+    if (label) label.textContent = label.textContent.trim(); // its trailing newline would show as a space
+    (label || header.firstChild).after(summary);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "stage-toggle";
+    button.dataset.fold = "Fold";
+    button.dataset.unfold = "Unfold";
+    button.setAttribute("aria-expanded", "true");
+    button.textContent = button.dataset.fold;
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      setFolded(stage, !stage.classList.contains("stage-folded"));
+    });
+    summary.after(button);
+  }
+
+  function toolbar(group) {
+    if (group.querySelector(".stage-toolbar")) return;
+    var bar = document.createElement("div");
+    bar.className = "stage-toolbar";
+    [["Fold all stages", true], ["Unfold all", false]].forEach(function (pair) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button";
+      button.textContent = pair[0];
+      button.addEventListener("click", function () {
+        stages().forEach(function (stage) { setFolded(stage, pair[1]); });
+      });
+      bar.appendChild(button);
+    });
+    var heading = group.querySelector(":scope > fieldset > h2");
+    if (heading) heading.after(bar); else group.prepend(bar);
+  }
+
+  function init() {
+    var group = document.querySelector(".djn-group-root");
+    if (!group) return;
+    toolbar(group);
+    stages().forEach(equip);
+    // Stages added with "Add another Stage" get their button too.
+    new MutationObserver(function () { stages().forEach(equip); }).observe(group, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
