@@ -25,12 +25,22 @@ class NormalisedIdentity(NamedTuple):
     value: str
 
 
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "its country code is unknown (start with + and the code)",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+}
+
+
 def _phone(value: str) -> str:
     region = getattr(settings, "PHONE_DEFAULT_REGION", "BR") or None
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError(f"“{value}” is not a phone number: {exc._msg.rstrip('.')}.", code="invalid") from exc
+        reason = _PARSE_REASONS.get(exc.error_type, "it does not look like a phone number")
+        raise ValidationError(f"“{value}” is not a phone number: {reason}.", code="invalid") from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             f"“{value}” is not a valid phone number (region {region or 'unknown'}); "

@@ -45,7 +45,9 @@ def test_external_ids_keep_their_case_and_name_the_source_system():
     [
         ("email", "ana.example.com", "", "“ana.example.com” is not a valid email address: it has no '@'"),
         ("email", "ana@", "", "“ana@” is not a valid email address"),
-        ("phone", "not a phone", "", "“not a phone” is not a phone number"),
+        ("phone", "not a phone", "", "“not a phone” is not a phone number: it does not look like a phone number."),
+        ("phone", "+999 1234 5678", "", "“+999 1234 5678” is not a phone number: its country code is unknown"),
+        ("phone", "+55 11 9123456789012345678", "", "is not a phone number: it is too long."),
         ("phone", "123", "", "“123”"),
         ("fax", "123", "", "Unknown identity kind “fax”"),
         ("handle", "ana", "", "needs its network"),
