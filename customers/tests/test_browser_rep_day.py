@@ -333,6 +333,18 @@ def test_the_rep_pages_fit_a_desktop_and_a_phone(browser_page, rep_user, ana, tw
             shot(page, f"{name}_{width}")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, f"{name} at {width}px scrolls sideways by {overflow}px"
+            # case tables fit too: on a phone each case is a card, not a table scrolling in its box
+            inside = page.evaluate(
+                "[...document.querySelectorAll('.table-stack')]"
+                ".map(t => t.parentElement.scrollWidth - t.parentElement.clientWidth)"
+            )
+            assert all(extra <= 0 for extra in inside), f"{name} at {width}px: a case table scrolls by {inside}"
+            if name in ("cases", "my_work") and width < 500:
+                labels = page.evaluate(
+                    "[...document.querySelectorAll('[data-testid=case-row]')[0].cells]"
+                    ".map(td => getComputedStyle(td, '::before').content)"
+                )
+                assert '"Priority"' in labels and '"SLA"' in labels, labels  # each value shows its label
             missing = page.evaluate(
                 """[...document.querySelectorAll('i.bi')]
                    .filter(i => ['', 'none', 'normal'].includes(getComputedStyle(i, '::before').content))
