@@ -157,7 +157,7 @@ SURVEYS = [
 
 # How each touchpoint (else channel) tends to be rated: shifts the score distribution.
 QUALITY = {
-    "support-phone": -1.7,
+    "support-phone": -2.5,
     "retail-delivery-sms": -0.8,
     "support-email": -0.3,
     "retail-checkout-web": 0.0,

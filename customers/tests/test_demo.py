@@ -1,11 +1,12 @@
 import io
-import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, F, Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.choices import CaseStatus, IdentityKind, InteractionType, LifecycleStage, SuggestionStatus
@@ -28,10 +29,9 @@ def demo(django_db_setup, django_db_blocker):
         demo_users_create()
         load_journeys_demo(seed=42, scale=1)
         out = io.StringIO()
-        started = time.monotonic()
-        counts = load_demo(seed=42, scale=1, stdout=out)
-        elapsed = time.monotonic() - started
-        yield {"counts": counts, "out": out.getvalue(), "elapsed": elapsed}
+        with CaptureQueriesContext(connection) as queries:
+            counts = load_demo(seed=42, scale=1, stdout=out)
+        yield {"counts": counts, "out": out.getvalue(), "queries": len(queries)}
         # Committed outside the tests' transactions: remove it all so later tests start clean.
         for model in (MergeSuggestion, Note, Interaction, Case, LifecycleChange, Identity, Customer, Tag):
             model.objects.all().delete()
@@ -45,12 +45,12 @@ def test_loader_is_registered_right_after_the_journeys_demo():
     assert loaders.index("customers.demo.load_demo") == loaders.index("journeys.demo.load_demo") + 1
 
 
-def test_demo_loads_a_year_of_history_in_seconds(demo):
+def test_demo_loads_a_year_of_history_with_bulk_inserts(demo):
     counts = demo["counts"]
     assert 300 <= counts["customers"] < 320
     assert 25_000 <= Interaction.objects.count() <= 40_000
-    assert demo["elapsed"] < 20
-    print(f"demo: {counts} in {demo['elapsed']:.1f} s")
+    # Bulk inserts: a few hundred queries for ~30,000 rows, not one a row (benchmarks time it: docs/benchmarks.md).
+    assert demo["queries"] < 800
     assert "customers:" in demo["out"] and "interactions" in demo["out"]
     now = timezone.now()
     oldest, newest = (

@@ -1,14 +1,15 @@
 """The feedback demo over the real journeys and customers demos: a year of invitations and responses."""
 
 import io
-import time
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
 from django.db.models import Avg, Count, Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from customers.choices import CaseOrigin, CaseStatus, InteractionType
@@ -33,11 +34,11 @@ def demo(django_db_setup, django_db_blocker):
         load_customers_demo(seed=42, scale=1)
         out = io.StringIO()
         mail.outbox = []
-        started = time.monotonic()
-        counts = load_demo(seed=42, scale=1, stdout=out)
-        elapsed = time.monotonic() - started
+        with CaptureQueriesContext(connection) as queries:
+            counts = load_demo(seed=42, scale=1, stdout=out)
         again = load_demo(seed=42, scale=1, stdout=io.StringIO())
-        yield {"counts": counts, "again": again, "out": out.getvalue(), "elapsed": elapsed, "mail": list(mail.outbox)}
+        mails = list(mail.outbox)
+        yield {"counts": counts, "again": again, "out": out.getvalue(), "queries": len(queries), "mail": mails}
         # Committed outside the tests' transactions: remove it all so later tests start clean.
         Response.objects.all().delete()
         Invitation.objects.all().delete()
@@ -55,8 +56,9 @@ def test_loader_runs_after_the_customers_demo():
     assert loaders.index("feedback.demo.load_demo") > loaders.index("customers.demo.load_demo")
 
 
-def test_demo_loads_in_seconds_once_and_sends_nothing(demo):
-    assert demo["elapsed"] < 10
+def test_demo_loads_in_bulk_once_and_sends_nothing(demo):
+    # Bulk inserts: a few hundred queries for thousands of invitations, not one a row (timed in the benchmarks).
+    assert demo["queries"] < 300
     assert demo["again"] is None
     assert demo["mail"] == []
     assert "feedback:" in demo["out"] and "responses" in demo["out"]
@@ -89,10 +91,14 @@ def test_response_rates_and_scores_differ_by_touchpoint_with_phone_clearly_worse
         .values("touchpoint_key")
         .annotate(n=Count("id"), mean=Avg("score"))
     }
-    phone = by_touchpoint["support-phone"]
-    others = [row["mean"] for key, row in by_touchpoint.items() if key != "support-phone" and row["n"] >= 3]
+    phone = by_touchpoint.pop("support-phone")
     assert phone["n"] >= 5
-    assert phone["mean"] < min(others) - 1
+    # The lowest of every touchpoint, and more than a point under the others' pooled mean. (Against each
+    # other touchpoint alone a point would be a coin toss: their samples are a handful of answers.)
+    assert phone["mean"] < min(row["mean"] for row in by_touchpoint.values())
+    others_n = sum(row["n"] for row in by_touchpoint.values())
+    pooled = sum(row["mean"] * row["n"] for row in by_touchpoint.values()) / others_n
+    assert others_n >= 10 and phone["mean"] < pooled - 1
     sent = Invitation.objects.exclude(status=InvitationStatus.SUPPRESSED)
     rate = {
         row["survey__kind"]: row["answered"] / row["n"]
