@@ -494,10 +494,28 @@ class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin,
                 "breached": params.get("breached", ""),
             },
             sort=self.sort,
+            sort_options=self.sort_options(),
             filter_errors=self.filterset.form.errors,
             export_query=params.urlencode(),
             **kwargs,
         )
+
+
+    def sort_options(self) -> list[tuple[str, str]]:
+        """The "Sort by" choices (the column headers sort too, both ways; on a phone there are no headers)."""
+        options = [
+            ("-opened", gettext("Newest first")),
+            ("opened", gettext("Oldest first")),
+            ("due", gettext("Due soonest")),
+            ("-priority", gettext("Highest priority")),
+            ("status", gettext("Status")),
+            ("customer", gettext("Customer")),
+            ("assignee", gettext("Assignee")),
+            ("subject", gettext("Subject")),
+        ]
+        if self.sort not in dict(options):
+            options.append((self.sort, gettext("As chosen in the table")))
+        return options
 
 
 class _Echo:

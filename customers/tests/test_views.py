@@ -1002,6 +1002,16 @@ def test_cases_list_sorts(rep, cases, sort, expected):
     assert _subjects(response) == expected
 
 
+def test_cases_list_has_a_sort_by_choice_that_keeps_the_column_sort(rep, cases):
+    page = html_of(rep.get(reverse("customers:case_list"), {"sort": "due", "status": CaseStatus.values}))
+    assert '<select class="form-select form-select-sm" id="f-sort" name="sort">' in page
+    assert '<option value="due" selected>Due soonest</option>' in page
+    # a column sorted the other way is kept, named as such, and the filter form sends it on
+    page = html_of(rep.get(reverse("customers:case_list"), {"sort": "-due"}))
+    assert '<option value="-due" selected>As chosen in the table</option>' in page
+    assert page.count('name="sort"') == 1
+
+
 def test_cases_list_paginates(rep, ana):
     CaseFactory.create_batch(55, customer=ana)
     first = rep.get(reverse("customers:case_list"))
