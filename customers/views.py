@@ -500,7 +500,6 @@ class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin,
             **kwargs,
         )
 
-
     def sort_options(self) -> list[tuple[str, str]]:
         """The "Sort by" choices (the column headers sort too, both ways; on a phone there are no headers)."""
         options = [
