@@ -29,7 +29,10 @@ def rollup_recent_metrics(days: int | None = None) -> int:
 def rollup_metrics_after_merge(merge_id: int) -> int:
     """A merge or its undo moved history: recompute every metric from the first day it touched to today.
     Idempotent: each chunk of days is replaced in one transaction."""
-    start = merge_backfill_start(MergeRecord.objects.select_related("merged").get(pk=merge_id))
+    merge = MergeRecord.objects.select_related("merged").filter(pk=merge_id).first()
+    if merge is None:  # its customers were deleted since: nothing left to refresh
+        return 0
+    start = merge_backfill_start(merge)
     stored = metric_rollups_backfill(start=start, end=timezone.localdate())
     total = sum(stored.values())
     logger.info("merge %s: metric rollups since %s recomputed, %s rows", merge_id, start, total)

@@ -239,3 +239,9 @@ def test_drill_down_of_a_touchpoint_lists_those_responses_and_no_others(dataset)
 
     assert set(rows.values_list("pk", flat=True)) == expected
     assert expected
+
+
+def test_the_after_merge_task_of_a_merge_deleted_since_does_nothing():
+    from feedback.metrics.tasks import rollup_metrics_after_merge
+
+    assert rollup_metrics_after_merge(merge_id=987654) == 0
