@@ -646,7 +646,10 @@ class _Builder:
         return opened_at + timedelta(minutes=fr), opened_at + timedelta(minutes=res), fr, res
 
     def case(self, person: dict, *, opened_at: datetime, assignee=None, plan: str = "") -> Case:
-        """One case with its conversation. plan: "" (by age), "due_soon" or "first_response_soon"."""
+        """One case with its conversation.
+
+        plan: "" (by age), or a case that "My work" shows: "due_soon", "first_response_soon", "breached", "pending".
+        """
         rng, c, i = self.rng, person["customer"], person["index"]
         topic = rng.choice(list(TOPICS))
         priority = _pick(rng, PRIORITIES)
@@ -656,6 +659,10 @@ class _Builder:
         first_due, resolution_due, fr_min, res_min = self.due(priority, opened_at)
         if plan == "due_soon":
             opened_at = timezone.now() + timedelta(minutes=rng.randint(25, 55)) - timedelta(minutes=res_min)
+        elif plan == "breached":
+            opened_at = timezone.now() - timedelta(minutes=res_min) - timedelta(hours=rng.randint(2, 40))
+        elif plan == "pending":  # waiting on the customer, its clock paused
+            opened_at = timezone.now() - timedelta(hours=rng.randint(20, 90))
         elif plan == "first_response_soon":
             opened_at = timezone.now() + timedelta(minutes=rng.randint(20, 50)) - timedelta(minutes=fr_min)
         first_due, resolution_due, fr_min, res_min = self.due(priority, opened_at)
@@ -679,7 +686,13 @@ class _Builder:
         fr_delay = timedelta(minutes=fr_min * rng.lognormvariate(-1.05, 0.8))
         res_delay = max(timedelta(minutes=res_min * rng.lognormvariate(-0.9, 0.7)), fr_delay + timedelta(minutes=5))
         age = self.now - opened_at
-        finished = rng.random() < (0.97 if age > timedelta(days=10) else 0.35)
+        # A team keeps up: a few cases of the last weeks slip, none from months ago.
+        if age > timedelta(days=45):
+            finished = True
+        else:
+            finished = rng.random() < (0.95 if age > timedelta(days=10) else 0.85 if age > timedelta(days=3) else 0.35)
+        if plan in ("breached", "pending"):
+            finished, fr_delay = False, timedelta(minutes=fr_min * 0.5)
         if plan == "due_soon":
             finished, fr_delay = False, timedelta(minutes=fr_min * 0.5)
         elif plan == "first_response_soon":
@@ -711,7 +724,7 @@ class _Builder:
                 case.reopen_count = 1
         elif first_response is None:
             case.status = CaseStatus.NEW
-        elif rng.random() < 0.25 and not plan:
+        elif plan == "pending" or (not plan and rng.random() < 0.25):
             case.status = CaseStatus.PENDING
             case.pending_since = self.when(first_response, self.now)
         else:
@@ -804,10 +817,10 @@ class _Builder:
         for person in people:
             for _ in range(rng.choices([0, 1, 2, 3], weights=[45, 35, 15, 5])[0]):
                 cases.append(self.case(person, opened_at=self.when(person["start"], person["end"])))
-        # Make "My work" worth opening: for each demo rep, cases about to breach.
+        # Make "My work" worth opening: for each demo rep, cases about to breach, one that did, one pending.
         current = [p for p in people if p["churn_at"] is None]
         for rep in self.reps:
-            for plan in ("due_soon", "due_soon", "first_response_soon"):
+            for plan in ("due_soon", "due_soon", "first_response_soon", "breached", "pending"):
                 cases.append(self.case(rng.choice(current), opened_at=self.now, assignee=rep, plan=plan))
         return cases
 

@@ -11,7 +11,7 @@ creates, once (skipped when any response exists):
 - responses whose rates and scores differ by touchpoint and channel (support by phone is clearly
   worse, chat and the store better; things improve a little over the year), comments in the
   customer's language with sentiment, and the answers on the customers' timelines;
-- for detractors, follow-up cases: older ones mostly closed with a note, recent ones open.
+- for detractors, follow-up cases: closed with a note within days, a few recent ones open.
 
 Everything is bulk-inserted; the same seed gives the same data (relative to the current hour).
 """
@@ -520,6 +520,7 @@ class _Builder:
         # The SLA targets as offsets from opening (one policy lookup for all cases).
         targets = [due - self.now if due else None for due in sla_due_times(priority=priority, opened_at=self.now)]
         cases = []
+        newest = max((r.submitted_at for r in detractors), default=None)
         for response in detractors:
             opened = response.submitted_at
             first_due, resolution_due = (opened + t if t is not None else None for t in targets)
@@ -541,7 +542,10 @@ class _Builder:
                 external_id=f"response:{response.pk}",
             )
             case.assigned_at = opened if case.assignee_id else None
-            if age > timedelta(days=10) and rng.random() < 0.85:  # a few old ones were let slip
+            # Followed up within days; a few of the last weeks were let slip, none from months ago. The newest
+            # detractor's follow-up is always still open.
+            closed = age > timedelta(days=30) or (age > timedelta(days=10) and rng.random() < 0.9)
+            if closed and response.submitted_at != newest:
                 hours = rng.lognormvariate(2.6, 0.9)  # median ≈ 13 h
                 case.first_response_at = opened + timedelta(hours=min(hours / 3, 6))
                 case.resolved_at = case.closed_at = opened + timedelta(hours=hours)
