@@ -552,6 +552,10 @@ def _ingest_one(ref, p: _Prepared) -> BatchResult:
     )
 
 
+def _error(ref, field_name: str, message: str) -> BatchResult:
+    return BatchResult(ref, "error", errors={field_name: [message]})
+
+
 def _ingest_resolved(fresh: list[tuple[int, object, _Prepared]]) -> dict[int, BatchResult]:
     """Resolve customers for new items with bulk lookups, then bulk-insert customers, identities and interactions."""
     now = timezone.now()
@@ -574,23 +578,19 @@ def _ingest_resolved(fresh: list[tuple[int, object, _Prepared]]) -> dict[int, Ba
     new_identities: dict[NormalisedIdentity, int] = {}
     suggestions: list[tuple[int, int, str, _Prepared]] = []
     for position, ref, p in fresh:
-
-        def error(field_name: str, message: str) -> None:
-            results[position] = BatchResult(ref, "error", errors={field_name: [message]})  # noqa: B023
-
         if p.customer_id is not None:
             if p.customer_id not in survivors:
-                error("customer_id", f"No customer with id {p.customer_id}.")
+                results[position] = _error(ref, "customer_id", f"No customer with id {p.customer_id}.")
                 continue
             target = survivors[p.customer_id]
         else:
             target = next((owner_of[key] for key in p.identities if key in owner_of), None)
         if p.case_id is not None:
             if p.case_id not in cases:
-                error("case", f"No case with id {p.case_id}.")
+                results[position] = _error(ref, "case", f"No case with id {p.case_id}.")
                 continue
             if target is None or case_owner[p.case_id] != target:
-                error("case", f"Case #{p.case_id} belongs to another customer.")
+                results[position] = _error(ref, "case", f"Case #{p.case_id} belongs to another customer.")
                 continue
         customer_created = target is None
         if customer_created:

@@ -243,3 +243,9 @@ def test_stages_fold_to_their_headers_and_a_folded_map_still_saves(browser_login
     page.get_by_role("button", name="Fold all stages").click()
     assert page.locator("#id_stages-2-touchpoints-0-key").is_visible()
     assert not page.locator("#id_stages-1-name").is_visible()
+
+    # a stage added while the others are folded comes open, with its own fold button
+    page.click("text=Add another Stage")
+    added = page.locator("#stages-3")
+    assert page.locator("#id_stages-3-name").is_visible()
+    assert added.get_by_role("button", name="Fold").get_attribute("aria-expanded") == "true"
