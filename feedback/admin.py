@@ -14,7 +14,7 @@ from cxcrm.admin import ReadOnlyAdminMixin
 from cxcrm.choices import Language
 
 from . import delivery, services
-from .choices import KIND_SCALES, QuestionType
+from .choices import QuestionType
 from .models import (
     FeedbackSettings,
     Invitation,
@@ -25,6 +25,7 @@ from .models import (
     SurveyRule,
     SurveyText,
 )
+from .scales import SCALES
 
 
 class QuestionFormSet(nested_admin.NestedInlineFormSet):
@@ -35,7 +36,7 @@ class QuestionFormSet(nested_admin.NestedInlineFormSet):
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         primaries = [f for f in kept if f.cleaned_data.get("is_primary")]
         kind = self.instance.kind
-        if kind in KIND_SCALES and len(primaries) != 1:
+        if kind in SCALES and len(primaries) != 1:
             raise ValidationError(
                 _("A %(kind)s survey needs exactly one primary score question.") % {"kind": kind.upper()}
             )

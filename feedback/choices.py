@@ -5,18 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SurveyKind(models.TextChoices):
-    NPS = "nps", _("Net Promoter Score (0–10)")
-    CSAT = "csat", _("Customer satisfaction (1–5)")
-    CES = "ces", _("Customer effort (1–7)")
+    NPS = "nps", _("Net Promoter Score")
+    CSAT = "csat", _("Customer satisfaction")
+    CES = "ces", _("Customer effort")
     CUSTOM = "custom", _("Custom")
 
-
-# The scale of the primary score question of each standard kind.
-KIND_SCALES = {
-    SurveyKind.NPS: (0, 10),
-    SurveyKind.CSAT: (1, 5),
-    SurveyKind.CES: (1, 7),
-}
+    # The scales of the standard kinds live in feedback/scales.py.
 
 
 class QuestionType(models.TextChoices):
@@ -74,12 +68,3 @@ class Sentiment(models.TextChoices):
     NEUTRAL = "neutral", _("Neutral")
     NEGATIVE = "negative", _("Negative")
     UNKNOWN = "unknown", _("Unknown")
-
-
-# Detractor thresholds per kind (inclusive upper bound of a detractor's score);
-# see docs/metrics.md. A detractor opens a follow-up case.
-DETRACTOR_MAX = {
-    SurveyKind.NPS: 6,
-    SurveyKind.CSAT: 2,
-    SurveyKind.CES: 3,
-}

@@ -31,8 +31,9 @@ from cxcrm.choices import Channel
 from journeys.models import Touchpoint
 
 from . import sentiment
-from .choices import DETRACTOR_MAX, KIND_SCALES, DeliveryChannel, InvitationStatus, SuppressionReason, SurveyKind
+from .choices import DeliveryChannel, InvitationStatus, SuppressionReason, SurveyKind
 from .models import FeedbackSettings, Invitation, Response, Survey, SurveyRule
+from .scales import SCALES, is_detractor
 from .services import source_key_for, survey_create
 
 SOURCE = "survey"
@@ -267,7 +268,7 @@ def _surveys_create() -> dict[str, Survey]:
 
 
 def _score(rng: random.Random, kind: str, quality: float) -> int:
-    low, high = KIND_SCALES[kind]
+    low, high = SCALES[kind].low, SCALES[kind].high
     weights = BASE_WEIGHTS[kind]
     span = high - low
     shifted = [w * math.exp(quality * 2.2 * ((i / span) - 0.5)) for i, w in enumerate(weights)]
@@ -275,10 +276,9 @@ def _score(rng: random.Random, kind: str, quality: float) -> int:
 
 
 def _mood(kind: str, score: int) -> str:
-    if score <= DETRACTOR_MAX[kind]:
+    if is_detractor(kind, score):
         return "negative"
-    low, high = KIND_SCALES[kind]
-    return "positive" if score >= high - (2 if kind != SurveyKind.CSAT else 1) else "neutral"
+    return "positive" if SCALES[kind].is_top_box(score) else "neutral"
 
 
 class _Builder:
@@ -516,7 +516,7 @@ class _Builder:
             config.save()
         assignee_default = config.default_followup_assignee_id
         priority = config.followup_priority or CasePriority.HIGH
-        detractors = [r for r in responses if r.score is not None and r.score <= DETRACTOR_MAX[r.kind]]
+        detractors = [r for r in responses if is_detractor(r.kind, r.score)]
         # The SLA targets as offsets from opening (one policy lookup for all cases).
         targets = [due - self.now if due else None for due in sla_due_times(priority=priority, opened_at=self.now)]
         cases = []

@@ -9,7 +9,6 @@ from customers.choices import CasePriority
 from cxcrm.choices import Channel, Language
 
 from .choices import (
-    KIND_SCALES,
     DeliveryChannel,
     InvitationStatus,
     QuestionType,
@@ -18,6 +17,7 @@ from .choices import (
     SurveyKind,
     TriggerEvent,
 )
+from .scales import SCALES
 
 TRANSLATED_LANGUAGES = [code for code, _label in Language.choices if code != Language.EN]
 
@@ -92,7 +92,9 @@ class Survey(models.Model):
 
     @property
     def scale(self) -> tuple[int, int] | None:
-        return KIND_SCALES.get(self.kind)
+        """(lowest, highest) points of the primary question's scale; None for a custom survey."""
+        scale = SCALES.get(self.kind)
+        return (scale.low, scale.high) if scale else None
 
 
 class SurveyText(models.Model):
@@ -159,8 +161,8 @@ class SurveyQuestion(models.Model):
 
     def effective_scale(self, kind: str) -> tuple[int, int]:
         """The scale shown: the kind's for the primary question, else the question's own (default 1–5)."""
-        if self.is_primary and kind in KIND_SCALES:
-            return KIND_SCALES[kind]
+        if self.is_primary and kind in SCALES:
+            return SCALES[kind].low, SCALES[kind].high
         return (
             self.scale_min if self.scale_min is not None else 1,
             self.scale_max if self.scale_max is not None else 5,

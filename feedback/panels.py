@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 
 from . import selectors
-from .choices import KIND_SCALES, SurveyKind
-from .responses import is_detractor
+from .choices import SurveyKind
+from .scales import SCALES, is_detractor
 
 
 def customer_scores_panel(customer, request):
@@ -17,13 +17,12 @@ def customer_scores_panel(customer, request):
     tiles = []
     for kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES):
         response = latest.get(kind)
-        low, high = KIND_SCALES[kind]
         tiles.append(
             {
                 "kind": kind,
                 "label": kind.upper(),
                 "response": response,
-                "scale": f"{low}–{high}",
+                "scale": SCALES[kind].scale_range,
                 "detractor": response is not None and is_detractor(kind, response.score),
             }
         )

@@ -23,9 +23,10 @@ from cxcrm.choices import Channel
 from journeys.models import Touchpoint
 
 from . import delivery, sentiment
-from .choices import DETRACTOR_MAX, KIND_SCALES, InvitationStatus, QuestionType
+from .choices import InvitationStatus, QuestionType
 from .merges import rows_move_back_on_undo, rows_move_on_merge
 from .models import FeedbackSettings, Invitation, Response, ResponseMergeMove, SurveyQuestion
+from .scales import SCALES, is_detractor
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,6 @@ class InvitationClosed(Exception):
 
 def comment_max_length() -> int:
     return settings.SURVEY_COMMENT_MAX_LENGTH
-
-
-def is_detractor(kind: str, score: int | None) -> bool:
-    """NPS 0–6, CSAT 1–2, CES 1–3 (docs/metrics.md); custom surveys and skipped scores never are."""
-    return score is not None and kind in DETRACTOR_MAX and score <= DETRACTOR_MAX[kind]
 
 
 def invitation_answer_state(invitation: Invitation, *, now: datetime | None = None) -> str:
@@ -229,7 +225,7 @@ def _timeline_record(response: Response, *, primary_scale: bool) -> None:
     It is a live event, and survey responses start no survey (feedback's own rule).
     """
     survey = response.survey
-    if response.score is not None and primary_scale and response.kind in KIND_SCALES:
+    if response.score is not None and primary_scale and response.kind in SCALES:
         summary = f"{response.kind.upper()} {response.score} · {survey.name}"
     else:
         summary = f"Survey answered · {survey.name}"

@@ -2,8 +2,9 @@
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
-from .choices import KIND_SCALES, InvitationStatus
+from .choices import InvitationStatus
 from .models import Invitation, Response, Survey, SurveyRule
+from .scales import SCALES
 
 
 def survey_list_with_counts():
@@ -55,7 +56,7 @@ def latest_scores_for_customer(customer) -> dict[str, Response]:
     )
     rows = (
         Response.objects.scored()
-        .filter(customer_id=customer.pk, kind__in=list(KIND_SCALES), pk=Subquery(latest))
+        .filter(customer_id=customer.pk, kind__in=list(SCALES), pk=Subquery(latest))
         .select_related("survey")
     )
     return {row.kind: row for row in rows}

@@ -19,7 +19,6 @@ from customers.services import customer_update
 
 from . import delivery, scheduling, sms
 from .choices import (
-    KIND_SCALES,
     OPEN_STATUSES,
     DeliveryChannel,
     InvitationStatus,
@@ -30,6 +29,7 @@ from .choices import (
 )
 from .merges import rows_move_back_on_undo, rows_move_on_merge
 from .models import Invitation, InvitationMergeMove, QuestionChoice, Survey, SurveyQuestion, SurveyRule, SurveyText
+from .scales import SCALES
 
 logger = logging.getLogger(__name__)
 
@@ -495,7 +495,7 @@ def invitations_move_back_on_undo(*, merge) -> int:
 def _validate_questions(kind: str, questions: list[dict]) -> None:
     primaries = [q for q in questions if q.get("is_primary")]
     errors = []
-    if kind in KIND_SCALES and len(primaries) != 1:
+    if kind in SCALES and len(primaries) != 1:
         errors.append(_("A %(kind)s survey needs exactly one primary score question.") % {"kind": kind.upper()})
     if kind == SurveyKind.CUSTOM and len(primaries) > 1:
         errors.append(_("At most one question can be the primary score."))

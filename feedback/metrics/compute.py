@@ -36,7 +36,8 @@ from customers.choices import ACTIVE_STAGES, InteractionType, LifecycleStage
 from customers.models import Case, Customer, Interaction, LifecycleChange
 
 from ..models import Invitation, Response
-from .definitions import METRICS, SCORE_BUCKETS, Metric
+from ..scales import SCALES
+from .definitions import METRICS, Metric
 
 COUNT_FIELDS = ("n", "numerator", "denominator", "value_sum", "promoters", "passives", "detractors")
 
@@ -118,7 +119,8 @@ class Source:
 
 
 def _score_counts(metric: Metric) -> dict:
-    high, low = SCORE_BUCKETS[metric.survey_kind]
+    scale = SCALES[metric.survey_kind]
+    high, low = scale.top_box_from, scale.bottom_box_to
     return {
         "n": Count("pk"),
         "promoters": Count("pk", filter=Q(score__gte=high)),
@@ -158,7 +160,8 @@ class ResponseSource(Source):
         return _score_counts(metric)
 
     def buckets(self, metric):
-        high, low = SCORE_BUCKETS[metric.survey_kind]
+        scale = SCALES[metric.survey_kind]
+        high, low = scale.top_box_from, scale.bottom_box_to
         return {
             "promoters": Q(score__gte=high),
             "passives": Q(score__gt=low, score__lt=high),

@@ -9,9 +9,12 @@ formulas live; the API, the pages, the digest and the journeys provider all call
 them through `feedback.metrics.query`.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from ..scales import SCALES, SMALL_SAMPLE  # noqa: F401 (SMALL_SAMPLE re-exported for the metric modules)
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -33,12 +36,16 @@ DIMENSIONS = {
 # Filters the pages and the API accept (besides the rep's own `agent` scope).
 FILTERS = ("persona", "journey", "channel", "survey")
 
-# A figure resting on fewer answers than this is flagged on the pages.
-SMALL_SAMPLE = 30
+# The scales, their top/bottom boxes and the small-sample limit come from the one table in feedback/scales.py;
+# the score metrics' formulas read it when shown, so a change to the table changes every page.
 
-# Score buckets per survey kind: (promoter/satisfied/easy from, detractor up to), inclusive.
-SCORE_BUCKETS = {"nps": (9, 6), "csat": (4, 2), "ces": (5, 3)}
-SCORE_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+def _score_formula(template: str, kind: str) -> str:
+    return template.format(s=SCALES[kind])
+
+
+# A score metric's formula, filled in from the scale table each time it is shown.
+_formula = lazy(_score_formula, str)
 
 
 def _pct(part, whole):
@@ -128,7 +135,6 @@ class Metric:
     # Which counts the sample size (`n`) is, for the small-sample warning.
     sample_label: str = "answers"
     survey_kind: str | None = None
-    bucket_labels: dict = field(default_factory=dict)
 
     def counts_to_row(self, counts: dict) -> dict:
         row = {"n": int(counts.get("n") or 0)}
@@ -161,33 +167,42 @@ METRICS: dict[str, Metric] = {
             "NPS",
             "responses",
             RESPONSE_DIMENSIONS,
-            "% of answers 9–10 (promoters) − % of answers 0–6 (detractors), among answered primary NPS questions",
+            _formula(
+                "% of answers {s.top_box_range} (promoters) − % of answers {s.bottom_box_range} (detractors), "
+                "among answered primary NPS questions",
+                "nps",
+            ),
             "points",
             _nps,
             survey_kind="nps",
-            bucket_labels={"promoters": "9–10", "passives": "7–8", "detractors": "0–6"},
         ),
         Metric(
             "csat",
             "CSAT",
             "responses",
             RESPONSE_DIMENSIONS,
-            "% of answers 4–5 on the 1–5 scale, among answered primary CSAT questions (mean beside it)",
+            _formula(
+                "% of answers {s.top_box_range} on the {s.scale_range} scale, among answered primary CSAT questions "
+                "(mean beside it)",
+                "csat",
+            ),
             "%",
             _csat,
             survey_kind="csat",
-            bucket_labels={"promoters": "4–5", "passives": "3", "detractors": "1–2"},
         ),
         Metric(
             "ces",
             "CES",
             "responses",
             RESPONSE_DIMENSIONS,
-            "Mean answer on the 1–7 scale (7 = very easy); % of answers 5–7 beside it",
+            _formula(
+                "Mean answer on the {s.scale_range} scale ({s.high} = very easy); "
+                "% of answers {s.top_box_range} beside it",
+                "ces",
+            ),
             "score",
             _ces,
             survey_kind="ces",
-            bucket_labels={"promoters": "5–7", "passives": "4", "detractors": "1–3"},
         ),
         Metric(
             "response_rate",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cxcrm.choices import Role
 
 from ..models import MetricDigest
+from ..scales import SMALL_SAMPLE
 from .reports import OVERVIEW_METRICS, kpi_tiles, worst_touchpoints
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def metrics_digest_build(*, week_start: date, week_end: date) -> dict:
         "week_end": week_end,
         "tiles": tiles,
         "worst": worst,
+        "small_sample": SMALL_SAMPLE,
         "overview_url": _absolute("feedback:report_overview", granularity="day", **span),
         "touchpoints_url": _absolute("feedback:report_touchpoints", granularity="day", **span),
     }

@@ -13,15 +13,16 @@ from datetime import date
 from django.db.models import Sum
 
 from ..models import MetricRollup
+from ..scales import SCALES, SMALL_SAMPLE
 from . import compute
-from .definitions import METRICS, SCORE_METRICS, SCORE_SCALES, SMALL_SAMPLE
+from .definitions import METRICS, SCORE_METRICS
 
 PROVIDER_METRICS = ("nps", "csat", "ces", "ttr_hours", "interaction_volume")
 SAMPLED = ("csat", "nps", "ces", "ttr_hours")
 
 
 def _emotion_sum(metric_name: str, counts: dict) -> float:
-    low, high = SCORE_SCALES[metric_name]
+    low, high = SCALES[metric_name].low, SCALES[metric_name].high
     return 4.0 * (counts["value_sum"] - low * counts["n"]) / (high - low) - 2.0 * counts["n"]
 
 

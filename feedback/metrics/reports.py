@@ -14,8 +14,9 @@ from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona, Touchpoint
 
 from ..models import Survey
+from ..scales import SMALL_SAMPLE
 from . import query
-from .definitions import DIMENSIONS, METRICS, SMALL_SAMPLE, format_value, metric_allows_filter
+from .definitions import DIMENSIONS, METRICS, format_value, metric_allows_filter
 
 OVERVIEW_METRICS = ("nps", "csat", "ces", "response_rate", "ttr_hours", "churn_rate")
 OWN_TILE_METRICS = ("csat", "nps", "ces", "ttr_hours", "first_response_hours", "case_volume")
@@ -60,7 +61,7 @@ class Table:
 
 
 def small_sample_note(metric, n: int) -> str | None:
-    """ "Fewer than 30 answers" when a figure rests on a small sample; None otherwise (and for counts)."""
+    """ "Fewer than SMALL_SAMPLE answers" when a figure rests on a small sample; None otherwise (and for counts)."""
     if metric.unit == "count" or not 0 < n < SMALL_SAMPLE:
         return None
     return f"Fewer than {SMALL_SAMPLE} {metric.sample_label} ({n}): read with care"

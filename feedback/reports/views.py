@@ -23,12 +23,11 @@ from ..metrics.definitions import (
     FILTERS,
     METRICS,
     OWN_METRICS,
-    SCORE_SCALES,
-    SMALL_SAMPLE,
     metric_allows_filter,
 )
 from ..metrics.journeys import journey_figures
 from ..metrics.params import MetricQuerySerializer, report_scope
+from ..scales import SCALES, SMALL_SAMPLE
 from .drill import drill_rows, drill_table
 from .forms import MAX_CHART_PERIODS, BreakdownForm, ReportFilterForm
 
@@ -56,8 +55,8 @@ def chart_scale(metric) -> dict:
     """The y axis of a metric's chart (its whole scale, so that small moves do not look like falls)
     and how the tooltip names its sample; reports.js warns on points under `small_sample`."""
     low, high = {"points": (-100, 100), "%": (0, 100)}.get(metric.unit, (None, None))
-    if metric.name in SCORE_SCALES and metric.unit == "score":
-        low, high = SCORE_SCALES[metric.name]
+    if metric.name in SCALES and metric.unit == "score":
+        low, high = SCALES[metric.name].low, SCALES[metric.name].high
     if metric.unit in ("hours", "count"):
         low = 0
     warn = metric.unit != "count"
@@ -581,9 +580,6 @@ class BadDrilldown(Exception):
 
 # How each bucket of a figure's rows is named on the page (the URL keeps the short key).
 BUCKET_NAMES = {
-    "nps": {"promoters": "Promoters (9–10)", "passives": "Passives (7–8)", "detractors": "Detractors (0–6)"},
-    "csat": {"promoters": "Satisfied (4–5)", "passives": "Neutral (3)", "detractors": "Dissatisfied (1–2)"},
-    "ces": {"promoters": "Easy (5–7)", "passives": "Neutral (4)", "detractors": "Difficult (1–3)"},
     "response_rate": {"numerator": "Answered"},
     "sla_breach_rate": {"numerator": "Breached"},
     "churn_rate": {"numerator": "Churned"},
@@ -595,6 +591,9 @@ BUCKET_NAMES = {
 
 
 def bucket_name(metric: str, bucket: str) -> str:
+    """ "Promoters (9–10)" for NPS's `promoters` bucket (from the scale table); "Answered" for a ratio's numerator."""
+    if metric in SCALES:
+        return SCALES[metric].bucket_names().get(bucket, bucket)
     return BUCKET_NAMES.get(metric, {}).get(bucket, bucket.replace("_", " ").capitalize())
 
 

@@ -16,9 +16,10 @@ from customers.choices import CaseOrigin, CaseStatus, InteractionType
 from customers.demo import load_demo as load_customers_demo
 from customers.models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion, Note, Tag
 from cxcrm.demo import demo_users_create
-from feedback.choices import DETRACTOR_MAX, InvitationStatus, Sentiment
+from feedback.choices import InvitationStatus, Sentiment
 from feedback.demo import load_demo
 from feedback.models import FeedbackSettings, Invitation, Response, Survey
+from feedback.scales import SCALES
 from journeys.demo import load_demo as load_journeys_demo
 from journeys.models import JourneyMap, Persona
 
@@ -120,9 +121,9 @@ def test_comments_have_sentiment_and_context_is_denormalised(demo):
 
 def test_detractors_have_follow_ups_some_open_some_closed(demo):
     detractors = Response.objects.filter(
-        Q(kind="nps", score__lte=DETRACTOR_MAX["nps"])
-        | Q(kind="csat", score__lte=DETRACTOR_MAX["csat"])
-        | Q(kind="ces", score__lte=DETRACTOR_MAX["ces"])
+        Q(kind="nps", score__lte=SCALES["nps"].bottom_box_to)
+        | Q(kind="csat", score__lte=SCALES["csat"].bottom_box_to)
+        | Q(kind="ces", score__lte=SCALES["ces"].bottom_box_to)
     )
     assert detractors.count() == detractors.filter(followup_case__isnull=False).count() > 10
     assert not Response.objects.exclude(pk__in=detractors).filter(followup_case__isnull=False).exists()
