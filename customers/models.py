@@ -15,6 +15,7 @@ from .choices import (
     LifecycleStage,
     SuggestionStatus,
 )
+from .validators import validate_country_code, validate_time_zone
 
 # --------------------------------------------------------------------------- customers
 
@@ -31,6 +32,20 @@ class Tag(models.Model):
         return self.name
 
 
+class CountryCodeField(models.CharField):
+    """An ISO 3166-1 alpha-2 country code, stored upper-cased ("br" is kept as "BR"); "" when unknown.
+
+    The upper-casing happens in `to_python`, which `Model.clean_fields` applies, so the
+    admin, every ModelForm and the services store the same value.
+    """
+
+    default_validators = [validate_country_code]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.strip().upper() if isinstance(value, str) else value
+
+
 class CustomerQuerySet(models.QuerySet):
     def active(self):
         """Customers that were not folded into another by a merge."""
@@ -43,8 +58,10 @@ class Customer(models.Model):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
-    timezone = models.CharField(max_length=64, default="UTC")
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name, e.g. America/Sao_Paulo"
+    )
+    country = CountryCodeField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. BR")
     lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LEAD)
     persona = models.ForeignKey(
         "journeys.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,9 +32,11 @@ DETAIL_FIELDS = ("first_name", "last_name", "language", "country", "timezone")
 
 
 def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_FIELDS) -> dict:
-    """Validate customer field values; return them cleaned (country upper-cased, names trimmed).
+    """Validate customer field values; return them cleaned (country upper-cased, names trimmed,
+    an empty time zone as UTC).
 
-    Raises ValidationError with a message per field (unknown field, bad choice, unknown timezone…).
+    Raises ValidationError with a message per field (unknown field, bad choice, unknown time
+    zone or country: the model fields' validators, see customers.validators).
     """
     allowed = set(allowed)
     if not isinstance(fields, Mapping):
@@ -54,22 +55,15 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
                 errors[name] = ["Must be a string."]
                 continue
             cleaned[name] = value.strip()
-    if "country" in cleaned and "country" not in errors:
-        country = cleaned["country"].upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            errors["country"] = [f"“{cleaned['country']}” is not a two-letter ISO 3166 country code."]
-        cleaned["country"] = country
     if "timezone" in cleaned and "timezone" not in errors:
-        try:
-            ZoneInfo(cleaned["timezone"] or "UTC")
-            cleaned["timezone"] = cleaned["timezone"] or "UTC"
-        except (ZoneInfoNotFoundError, ValueError):
-            errors["timezone"] = [f"“{cleaned['timezone']}” is not a known time zone (e.g. America/Sao_Paulo)."]
+        cleaned["timezone"] = cleaned["timezone"] or Customer._meta.get_field("timezone").default
     if "language" in cleaned and "language" not in errors:
         cleaned["language"] = cleaned["language"].lower() or Customer._meta.get_field("language").default
     for name in ("marketing_consent", "survey_opt_out"):
         if name in cleaned and not isinstance(cleaned[name], bool):
             errors[name] = ["Must be true or false."]
+    # The model fields' own rules (choices, lengths, the time zone and country validators) and
+    # normalisation (the country upper-cased) are the ones the admin and every ModelForm apply.
     probe = Customer(**{k: v for k, v in cleaned.items() if k not in errors})
     exclude = [f.name for f in Customer._meta.fields if f.name not in cleaned or f.name in errors]
     try:
@@ -79,6 +73,9 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    for name in ("country", "timezone"):
+        if name in cleaned:
+            cleaned[name] = getattr(probe, name)
     return cleaned
 
 
