@@ -1,11 +1,12 @@
-"""Forms of the customers pages. They only shape the input: normalisation and every
-business rule live in the services, whose ValidationErrors come back onto the fields
-(`add_service_errors`), so a page says exactly what the API would."""
+"""Forms of the customers pages. They only shape the input: normalisation and the
+business rules live in the services and in the model fields they validate with (a
+customer's time zone and country: customers.validators), and their ValidationErrors
+come back onto the fields (`add_service_errors`), so a page says exactly what the API
+would. The users offered as assignee or owner come from selectors.case_assignable_users."""
 
 from datetime import timedelta
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
@@ -24,14 +25,10 @@ from .choices import (
     LifecycleStage,
 )
 from .models import Case, Customer
+from .selectors import case_assignable_users
 
 BLANK = [("", "—")]
 FUTURE_LEEWAY = timedelta(minutes=5)
-
-
-def staff_users():
-    """Users a customer can be owned by or a case assigned to."""
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("first_name", "username")
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -117,7 +114,7 @@ class CaseOpenForm(ServiceForm):
     status = forms.ChoiceField(
         choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.OPEN, label="Starts as"
     )
-    assignee = UserChoiceField(queryset=staff_users(), required=False)
+    assignee = UserChoiceField(queryset=case_assignable_users(), required=False)
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
@@ -131,7 +128,7 @@ class CaseUpdateForm(ServiceForm):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     topic = forms.CharField(max_length=80, required=False)
     priority = forms.ChoiceField(choices=CasePriority.choices)
-    assignee = UserChoiceField(queryset=staff_users(), required=False)
+    assignee = UserChoiceField(queryset=case_assignable_users(), required=False)
     status = forms.ChoiceField(choices=CaseStatus.choices)
     resolution_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -149,6 +146,7 @@ class CaseUpdateForm(ServiceForm):
             },
         )
         super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = case_assignable_users(current_id=case.assignee_id)
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
@@ -171,7 +169,7 @@ class ProfileForm(ServiceForm):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices)
-    owner = UserChoiceField(queryset=staff_users(), required=False)
+    owner = UserChoiceField(queryset=case_assignable_users(), required=False)
     persona = forms.ModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, b2b")
     language = forms.ChoiceField(choices=Language.choices)
@@ -200,6 +198,7 @@ class ProfileForm(ServiceForm):
         initial["tags"] = ", ".join(tag.name for tag in customer.tags.all())
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = case_assignable_users(current_id=customer.owner_id)
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

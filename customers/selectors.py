@@ -6,12 +6,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from cxcrm.choices import Role
 
 from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus, SuggestionStatus
 from .identities import search_candidates
@@ -202,6 +205,22 @@ def interaction_list() -> QuerySet[Interaction]:
 def case_list(now: datetime | None = None) -> QuerySet[Case]:
     """Cases with customer and assignee loaded and `is_breached` derived at `now`."""
     return Case.objects.select_related("customer", "assignee").with_breached(now or timezone.now())
+
+
+def case_assignable_users(*, current_id: int | None = None) -> QuerySet:
+    """Users a case can be assigned to (and a customer owned by): active support reps, by name.
+
+    Marketers, managers, integrations and administrators are not listed unless they are
+    also in the support rep group (roles: cxcrm.roles). The pages' forms, the API and
+    the admin offer and accept only these. `current_id` (the user who holds the case or
+    customer now) is kept in the list even if no longer a rep, so that a form showing
+    it can be saved unchanged.
+    """
+    User = get_user_model()
+    reps = Q(pk__in=User.objects.filter(is_active=True, groups__name=Role.SUPPORT_REP).values("pk"))
+    if current_id is not None:
+        reps |= Q(pk=current_id)
+    return User.objects.filter(reps).order_by("first_name", "last_name", "username")
 
 
 def note_list() -> QuerySet[Note]:

@@ -27,7 +27,7 @@ from cxcrm.views import ClampedPaginationMixin, StaffPermissionMixin
 from . import selectors, services
 from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
 from .filtersets import CaseFilterSet, CustomerFilterSet, TimelineFilterSet
-from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm, staff_users
+from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
 from .panels import customer_panels
 from .selectors import InvalidCursor
@@ -483,7 +483,7 @@ class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin,
             statuses=CaseStatus.choices,
             priorities=CasePriority.choices,
             origins=CaseOrigin.choices,
-            assignees=list(staff_users()),
+            assignees=list(selectors.case_assignable_users()),
             current={
                 "status": params.getlist("status"),
                 "priority": params.getlist("priority"),

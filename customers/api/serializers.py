@@ -10,6 +10,7 @@ from journeys.models import Persona
 
 from ..choices import CaseOrigin, CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
 from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from ..selectors import case_assignable_users
 from ..services.customers import identities_normalise
 
 MAX_BULK_ITEMS = 1000
@@ -61,7 +62,9 @@ class CustomerSerializer(serializers.ModelSerializer):
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
     persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False, allow_null=True)
-    owner = serializers.PrimaryKeyRelatedField(queryset=_staff_users(), required=False, allow_null=True)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=case_assignable_users(), required=False, allow_null=True, help_text="An active support rep"
+    )
     tags = TagListField(required=False)
     identities = IdentitySerializer(many=True, read_only=True)
     full_name = serializers.CharField(read_only=True)
@@ -223,7 +226,7 @@ class CaseSerializer(serializers.ModelSerializer):
     priority = serializers.ChoiceField(choices=CasePriority.choices, default=CasePriority.NORMAL)
     status = serializers.ChoiceField(choices=CaseStatus.choices, default=CaseStatus.NEW)
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=_staff_users().filter(is_staff=True), required=False, allow_null=True
+        queryset=case_assignable_users(), required=False, allow_null=True, help_text="An active support rep"
     )
     opened_at = serializers.DateTimeField(required=False)
     source = serializers.CharField(max_length=50, required=False, default="api")
