@@ -11,37 +11,32 @@ import os
 import sys
 from pathlib import Path
 
-import dj_database_url
+import environ
 from celery.schedules import crontab  # noqa: F401  (handy for local overrides)
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("CXCRM_VAR_DIR", BASE_DIR / "var"))
+
+# django-environ reads and casts the variables: booleans (true/yes/on/1, false/no/off/0),
+# whole numbers, comma-separated lists, database URLs. A variable set to "" (as compose
+# files and systemd units leave them) counts as unset, so its default applies.
+env = environ.Env()
+env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _secret(name: str, default: str) -> str:
+    """A secret exactly as set: django-environ would take a leading "$" for the name of another variable."""
+    return env.ENVIRON.get(name, default)
 
 
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-TESTING = "pytest" in sys.modules or os.environ.get("CXCRM_TESTING") == "1"
+VAR_DIR = Path(env.str("CXCRM_VAR_DIR", default=str(BASE_DIR / "var")))
+TESTING = "pytest" in sys.modules or env.str("CXCRM_TESTING", default="") == "1"
 
 # --------------------------------------------------------------------------- core
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-dev-key-change-me-" + "x" * 40
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = _secret("SECRET_KEY", "insecure-dev-key-change-me-" + "x" * 40)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,14 +97,13 @@ TEMPLATES = [
 ]
 
 # --------------------------------------------------------------------------- database
-SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
+SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")))
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    "default": {
+        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+        **env.db_url("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}"),
+    }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; IMMEDIATE transactions take the
@@ -156,14 +150,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True  # stored in UTC
 # The organisation's zone: day boundaries of reports and quiet hours defaults.
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 
 # --------------------------------------------------------------------------- static
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -177,17 +171,17 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --------------------------------------------------------------------------- email
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cxcrm <noreply@localhost>")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cxcrm <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails (survey links, password reset) are built on this.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --------------------------------------------------------------------------- security
 SESSION_COOKIE_HTTPONLY = True
@@ -196,11 +190,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -239,9 +233,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --------------------------------------------------------------------------- Celery
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if os.environ.get("CXCRM_BROKER_DIR"):
-    BROKER_DIR = Path(os.environ["CXCRM_BROKER_DIR"])
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if "CXCRM_BROKER_DIR" in env:
+    BROKER_DIR = Path(env.str("CXCRM_BROKER_DIR"))
 elif TESTING:
     # Each test run gets its own embedded broker folder, so parallel runs (or a
     # `make run` worker) never take each other's messages.
@@ -280,11 +274,11 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 300)
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 360)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --------------------------------------------------------------------------- logging
@@ -293,13 +287,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 # --------------------------------------------------------------------------- cxcrm
 # Default region for phone numbers written in national format ("(11) 91234-5678").
-PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "BR")
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="BR")
 
 # Demo data loaders run by `manage.py load_demo`, in dependency order; each skips what is there.
 DEMO_LOADERS: list[str] = [
@@ -333,28 +327,29 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 
 # --------------------------------------------------------------------------- feedback (surveys)
 # At most one survey invitation per customer in this many days, across all rules.
-SURVEY_FATIGUE_DAYS = env_int("SURVEY_FATIGUE_DAYS", 30)
+SURVEY_FATIGUE_DAYS = env.int("SURVEY_FATIGUE_DAYS", default=30)
 # Interactions older than this when they are recorded start no survey.
-SURVEY_LIVE_WINDOW_DAYS = env_int("SURVEY_LIVE_WINDOW_DAYS", 7)
+SURVEY_LIVE_WINDOW_DAYS = env.int("SURVEY_LIVE_WINDOW_DAYS", default=7)
 # The send beat task claims at most this many due invitations per run.
-SURVEY_SEND_BATCH_SIZE = env_int("SURVEY_SEND_BATCH_SIZE", 100)
+SURVEY_SEND_BATCH_SIZE = env.int("SURVEY_SEND_BATCH_SIZE", default=100)
 # A failed send is retried after BACKOFF * 2**(attempt-1) seconds, up to MAX_ATTEMPTS sends in all.
-SURVEY_SEND_MAX_ATTEMPTS = env_int("SURVEY_SEND_MAX_ATTEMPTS", 3)
-SURVEY_SEND_RETRY_BACKOFF_SECONDS = env_int("SURVEY_SEND_RETRY_BACKOFF_SECONDS", 300)
+SURVEY_SEND_MAX_ATTEMPTS = env.int("SURVEY_SEND_MAX_ATTEMPTS", default=3)
+SURVEY_SEND_RETRY_BACKOFF_SECONDS = env.int("SURVEY_SEND_RETRY_BACKOFF_SECONDS", default=300)
 # A row left in `sending` this long (worker died mid-send) is marked failed, never re-sent.
-SURVEY_SENDING_STALE_MINUTES = env_int("SURVEY_SENDING_STALE_MINUTES", 15)
+SURVEY_SENDING_STALE_MINUTES = env.int("SURVEY_SENDING_STALE_MINUTES", default=15)
 # Sampling is a deterministic draw per (seed, rule, event): a retried evaluation decides the same.
-SURVEY_SAMPLING_SEED = os.environ.get("SURVEY_SAMPLING_SEED", "cxcrm-surveys")
+SURVEY_SAMPLING_SEED = env.str("SURVEY_SAMPLING_SEED", default="cxcrm-surveys")
 # SMS: feedback.sms.ConsoleSmsBackend (default), FileSmsBackend (SMS_FILE_PATH) or LocmemSmsBackend (tests).
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "feedback.sms.ConsoleSmsBackend")
-SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms"))
-SMS_FROM = os.environ.get("SMS_FROM", "cxcrm")
+SMS_BACKEND = env.str("SMS_BACKEND", default="feedback.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_FROM = env.str("SMS_FROM", default="cxcrm")
 
 # --------------------------------------------------------------------------- journeys
 # Dotted path of the function that gives the map page its measured figures
 # (journey_map, period_start, period_end) -> dict; the shape is documented in
-# journeys/figures.py. None: the overlay slots say that no data is connected.
-JOURNEYS_FIGURES_PROVIDER = os.environ.get("JOURNEYS_FIGURES_PROVIDER") or None
+# journeys/figures.py. When the variable is unset, the feedback section below makes the
+# metric rollups the provider; with no provider the overlay slots say that no data is connected.
+JOURNEYS_FIGURES_PROVIDER = env.str("JOURNEYS_FIGURES_PROVIDER", default=None)
 
 # --------------------------------------------------------------------------- customers
 # Panels of the customer page's key figures (the CX module adds its latest NPS/CSAT/CES here):
@@ -364,17 +359,17 @@ CUSTOMER_PAGE_PANELS: list[str] = []
 
 # --------------------------------------------------------------------------- feedback (responses, closed loop)
 # Longest comment or free-text answer the public survey page accepts.
-SURVEY_COMMENT_MAX_LENGTH = env_int("SURVEY_COMMENT_MAX_LENGTH", 2000)
+SURVEY_COMMENT_MAX_LENGTH = env.int("SURVEY_COMMENT_MAX_LENGTH", default=2000)
 # Comment sentiment: a dotted path to a callable (text, language) -> feedback.sentiment.SentimentResult.
-SENTIMENT_ANALYSER = os.environ.get("SENTIMENT_ANALYSER", "feedback.sentiment.vader_analyse")
+SENTIMENT_ANALYSER = env.str("SENTIMENT_ANALYSER", default="feedback.sentiment.vader_analyse")
 # The customer page's key figures show the latest NPS, CSAT and CES.
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
 # The beat task recomputes each metric's daily rollups over at least this many days before today
 # (more for metrics whose rows keep changing: see feedback/metrics/definitions.py settle_days).
-METRICS_ROLLUP_RECENT_DAYS = env_int("METRICS_ROLLUP_RECENT_DAYS", 3)
+METRICS_ROLLUP_RECENT_DAYS = env.int("METRICS_ROLLUP_RECENT_DAYS", default=3)
 # A campaign recipient converted if they purchased within this many days of a click.
-CAMPAIGN_CONVERSION_DAYS = env_int("CAMPAIGN_CONVERSION_DAYS", 7)
+CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
 # The journey map page's measured figures come from the metric rollups.
 JOURNEYS_FIGURES_PROVIDER = JOURNEYS_FIGURES_PROVIDER or "feedback.metrics.journeys.journey_figures"
