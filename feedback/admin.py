@@ -14,7 +14,6 @@ from cxcrm.admin import ReadOnlyAdminMixin
 from cxcrm.choices import Language
 
 from . import delivery, services
-from .choices import QuestionType
 from .models import (
     FeedbackSettings,
     Invitation,
@@ -25,26 +24,36 @@ from .models import (
     SurveyRule,
     SurveyText,
 )
-from .scales import SCALES
 
 
 class QuestionFormSet(nested_admin.NestedInlineFormSet):
-    """Exactly one primary score question for NPS/CSAT/CES surveys, at most one for custom ones."""
+    """The survey's questions, checked by the model's rules (the same ones the API's services apply).
+
+    Survey.questions_check: one primary score question for NPS/CSAT/CES, at most one for a custom
+    survey, choices and scales; Survey.questions_lock_check: a survey with invitations keeps its
+    questions (and their choices) as they are.
+    """
 
     def clean(self):
         super().clean()
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        primaries = [f for f in kept if f.cleaned_data.get("is_primary")]
-        kind = self.instance.kind
-        if kind in SCALES and len(primaries) != 1:
-            raise ValidationError(
-                _("A %(kind)s survey needs exactly one primary score question.") % {"kind": kind.upper()}
-            )
-        if len(primaries) > 1:
-            raise ValidationError(_("At most one question can be the primary score."))
-        for form in primaries:
-            if form.cleaned_data.get("type") != QuestionType.SCORE:
-                raise ValidationError(_("Only a score question can be the primary score."))
+        kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        survey = self.instance
+        if survey.pk and self._questions_changed():
+            survey.questions_lock_check()
+        survey.questions_check([{**form.cleaned_data, "choices": self._kept_choices(form)} for form in kept])
+
+    def _questions_changed(self) -> bool:
+        return any(form.has_changed() for form in self.forms) or any(
+            choices.has_changed() for form in self.forms for choices in getattr(form, "nested_formsets", [])
+        )
+
+    @staticmethod
+    def _kept_choices(form) -> list[dict]:
+        kept = []
+        for choices in getattr(form, "nested_formsets", []):
+            choices.is_valid()  # the nested formsets are cleaned after this one
+            kept += [f.cleaned_data for f in choices.forms if f.cleaned_data and not choices._should_delete_form(f)]
+        return kept
 
 
 class QuestionChoiceInline(nested_admin.NestedTabularInline):

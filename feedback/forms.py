@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import responses
+from . import services
 from .choices import QuestionType, SurveyKind
 from .models import Survey, SurveyQuestion
 
@@ -40,7 +40,7 @@ class QuestionItem:
 class SurveyAnswerForm(forms.Form):
     """One field per question (`q<id>`) plus `comment` when the survey has no free-text question.
 
-    The fields only collect what was posted; `responses.answers_clean` decides what is valid, so the
+    The fields only collect what was posted; `services.answers_clean` decides what is valid, so the
     page and the service refuse the same things with the same messages.
     """
 
@@ -70,7 +70,7 @@ class SurveyAnswerForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         try:
-            responses.answers_clean(
+            services.answers_clean(
                 questions=self.questions,
                 kind=self.survey.kind,
                 answers=self.answers(),
@@ -118,4 +118,4 @@ class SurveyAnswerForm(forms.Form):
 
     @property
     def comment_max_length(self) -> int:
-        return responses.comment_max_length()
+        return services.comment_max_length()

@@ -96,6 +96,44 @@ class Survey(models.Model):
         scale = SCALES.get(self.kind)
         return (scale.low, scale.high) if scale else None
 
+    # The rules of a survey's questions live here, once: the survey services (API) and the admin's
+    # question formset both call these two methods.
+
+    def questions_check(self, questions: list[dict]) -> None:
+        """Check the questions this survey (of its current `kind`) would have.
+
+        `questions` are dicts of SurveyQuestion fields in order (`type`, `is_primary`, `scale_min`,
+        `scale_max`, and `choices`, a list: missing means none). A standard kind (NPS/CSAT/CES,
+        feedback/scales.py SCALES) has exactly one primary score question, a custom survey at most
+        one; each question keeps SurveyQuestion's own rules (SurveyQuestion.problems_of).
+        Raises ValidationError with one message per problem.
+        """
+        primaries = [q for q in questions if q.get("is_primary")]
+        errors = []
+        if self.kind in SCALES and len(primaries) != 1:
+            errors.append(
+                _("A %(kind)s survey needs exactly one primary score question.") % {"kind": self.kind.upper()}
+            )
+        if self.kind not in SCALES and len(primaries) > 1:
+            errors.append(_("At most one question can be the primary score."))
+        for number, question in enumerate(questions, start=1):
+            for problem in SurveyQuestion.problems_of({"choices": [], **question}).values():
+                errors.append(_("Question %(n)s: %(problem)s") % {"n": number, "problem": problem})
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def questions_locked(self) -> bool:
+        """Whether the questions can no longer change: the survey has invitations, whose answers refer to them."""
+        return self.pk is not None and self.invitations.exists()
+
+    def questions_lock_check(self) -> None:
+        """Raises ValidationError when the questions are locked (see `questions_locked`)."""
+        if self.questions_locked:
+            raise ValidationError(
+                _("This survey has invitations; copy it to a new survey to change its questions."), code="locked"
+            )
+
 
 class SurveyText(models.Model):
     """The customer-facing texts of a survey in one language."""
@@ -151,10 +189,36 @@ class SurveyQuestion(models.Model):
         return f"{self.position}. {self.text}"
 
     def clean(self):
-        if self.is_primary and self.type != QuestionType.SCORE:
-            raise ValidationError({"is_primary": _("Only a score question can be the primary score.")})
-        if self.scale_min is not None and self.scale_max is not None and self.scale_min >= self.scale_max:
-            raise ValidationError({"scale_max": _("The scale's maximum must be above its minimum.")})
+        # Choices are saved after their question, so they are checked with the whole survey
+        # (Survey.questions_check), not here.
+        problems = self.problems_of(
+            {"type": self.type, "is_primary": self.is_primary, "scale_min": self.scale_min, "scale_max": self.scale_max}
+        )
+        if problems:
+            raise ValidationError(problems)
+
+    @staticmethod
+    def problems_of(question: dict) -> dict[str, str]:
+        """The rules one question breaks, as {field: message}; {} when none.
+
+        `question` holds SurveyQuestion fields (`type` defaults to score) and, when known, its
+        `choices` as a list. Only a score question can be the primary score; a single- or
+        multiple-choice question needs at least two choices; the scale's maximum is above its minimum.
+        """
+        problems = {}
+        question_type = question.get("type") or QuestionType.SCORE
+        if question.get("is_primary") and question_type != QuestionType.SCORE:
+            problems["is_primary"] = _("Only a score question can be the primary score.")
+        if (
+            "choices" in question
+            and question_type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
+            and len(question["choices"] or []) < 2
+        ):
+            problems["choices"] = _("A choice question needs at least two choices.")
+        low, high = question.get("scale_min"), question.get("scale_max")
+        if low is not None and high is not None and low >= high:
+            problems["scale_max"] = _("The scale's maximum must be above its minimum.")
+        return problems
 
     def text_in(self, language: str) -> str:
         return self.translations.get(language) or self.text
@@ -336,7 +400,7 @@ class Invitation(models.Model):
 
 class MergeMove(models.Model):
     """A row moved to a merge's survivor, remembered so that undoing the merge moves it back
-    (see feedback.merges)."""
+    (see feedback/services/merges.py)."""
 
     merge = models.ForeignKey("customers.MergeRecord", on_delete=models.CASCADE, related_name="+")
     from_customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
@@ -442,7 +506,9 @@ class MetricRollup(models.Model):
 
     Weeks, months and quarters are sums of days, so nothing is an average of averages:
     `n` is the sample (answers, cases, invitations…), `numerator`/`denominator` a ratio's
-    parts, `value_sum` a sum for means, and the score buckets the NPS/CSAT/CES counts.
+    parts, `value_sum` a sum for means, and `top_box`/`middle`/`bottom_box` the answers in each
+    bucket of the kind's scale (feedback/scales.py): promoters/passives/detractors for NPS,
+    satisfied/neutral/dissatisfied for CSAT, easy/neutral/difficult for CES.
     `dimension_value` is "" for the `overall` dimension.
     """
 
@@ -454,9 +520,9 @@ class MetricRollup(models.Model):
     numerator = models.FloatField(default=0)
     denominator = models.FloatField(default=0)
     value_sum = models.FloatField(default=0)
-    promoters = models.PositiveIntegerField(default=0)
-    passives = models.PositiveIntegerField(default=0)
-    detractors = models.PositiveIntegerField(default=0)
+    top_box = models.PositiveIntegerField(default=0)
+    middle = models.PositiveIntegerField(default=0)
+    bottom_box = models.PositiveIntegerField(default=0)
     # The day's median (time to resolution / first response, hours); longer periods
     # take their medians from the source rows.
     median = models.FloatField(null=True, blank=True)

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from customers.choices import InteractionType
 
-from . import responses, services, tasks
+from . import services, tasks
 from .metrics import tasks as metric_tasks
 
 
@@ -28,13 +28,13 @@ def on_case_resolved(sender, case, **kwargs):
 
 def on_customers_merged(sender, merge, **kwargs):
     services.invitations_move_on_merge(merge=merge)
-    responses.responses_move_on_merge(merge=merge)
+    services.responses_move_on_merge(merge=merge)
     _refresh_rollups(merge)
 
 
 def on_merge_undone(sender, merge, **kwargs):
     services.invitations_move_back_on_undo(merge=merge)
-    responses.responses_move_back_on_undo(merge=merge)
+    services.responses_move_back_on_undo(merge=merge)
     _refresh_rollups(merge)
 
 

@@ -2,9 +2,29 @@
 
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 
-from .choices import InvitationStatus
+from customers.choices import IdentityKind
+from customers.models import Identity
+
+from .choices import DeliveryChannel, InvitationStatus
 from .models import Invitation, Response, Survey, SurveyRule
 from .scales import SCALES
+
+# The identity an invitation goes to, per delivery channel (link-only surveys need none).
+CONTACT_KIND = {DeliveryChannel.EMAIL: IdentityKind.EMAIL, DeliveryChannel.SMS: IdentityKind.PHONE}
+
+
+def customer_contact(*, customer_id: int, channel: str) -> str:
+    """The customer's newest email (or phone) identity for the delivery channel; "" when none or link-only."""
+    kind = CONTACT_KIND.get(channel)
+    if kind is None:
+        return ""
+    value = (
+        Identity.objects.filter(customer_id=customer_id, kind=kind)
+        .order_by("-created_at", "-id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return value or ""
 
 
 def survey_list_with_counts():

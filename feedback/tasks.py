@@ -1,10 +1,15 @@
-"""Celery tasks of the feedback app: ids in, one service call, a log line."""
+"""Celery tasks of the feedback app: ids in, one service call, a log line.
+
+The import goes one way: tasks import the services, never the reverse. A service that needs a task
+run after its transaction commits enqueues it by the name given here (see
+feedback/services/responses.py), so renaming a task means changing that name too.
+"""
 
 import logging
 
 from celery import shared_task
 
-from . import responses, services
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +64,10 @@ def expire_invitations(batch_size: int | None = None) -> int:
     **TASK_OPTIONS,
 )
 def notify_followup_assignee(response_id: int) -> bool:
-    """Idempotent: the response's followup_notified_at stamp is claimed before the email goes out."""
-    sent = responses.followup_notify(response_id=response_id)
+    """Idempotent: the response's followup_notified_at stamp is claimed before the email goes out.
+
+    Enqueued by name (services.responses.FOLLOWUP_NOTIFY_TASK) when a detractor's follow-up case opens.
+    """
+    sent = services.followup_notify(response_id=response_id)
     logger.info("response %s: follow-up assignee %s", response_id, "emailed" if sent else "not emailed")
     return sent

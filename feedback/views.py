@@ -15,7 +15,7 @@ from django.views.generic import ListView
 from cxcrm.choices import Language
 from cxcrm.views import StaffPermissionMixin
 
-from . import delivery, responses, selectors, services, tokens
+from . import delivery, selectors, services, tokens
 from .choices import InvitationStatus
 from .forms import SurveyAnswerForm
 
@@ -102,7 +102,7 @@ class SurveyAnswerView(View):
         self.token = token
         self.invitation = _invitation_or_404(token)
         self.language = _page_language(request, self.invitation)
-        self.state = responses.invitation_answer_state(self.invitation)
+        self.state = services.invitation_answer_state(self.invitation)
         if self.state == "unavailable":
             raise Http404("This survey link is not available")
         with translation.override(self.language):
@@ -148,13 +148,13 @@ class SurveyAnswerView(View):
         form = self.form(request.POST)
         if form.is_valid():
             try:
-                responses.response_submit(
+                services.response_submit(
                     invitation_id=self.invitation.pk,
                     answers=form.answers(),
                     comment=form.cleaned_data.get("comment", ""),
                     language=self.language,
                 )
-            except responses.InvitationClosed as exc:
+            except services.InvitationClosed as exc:
                 return self.closed("answered" if exc.reason == "answered" else "expired")
             except ValidationError as exc:
                 form.add_service_errors(exc)
@@ -168,7 +168,7 @@ def survey_thanks(request, token):
     """The thank-you page after an answer; before one, back to the questions."""
     invitation = _invitation_or_404(token)
     language = _page_language(request, invitation)
-    if responses.invitation_answer_state(invitation) != "answered":
+    if services.invitation_answer_state(invitation) != "answered":
         return redirect("feedback:survey_answer", token=token)
     with translation.override(language):
         response = render(

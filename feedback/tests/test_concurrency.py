@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from customers.tests.factories import InteractionFactory
-from feedback import responses, services
+from feedback import services
 from feedback.choices import InvitationStatus, SuppressionReason
 from feedback.models import Invitation, Response
 from feedback.tests.factories import InvitationFactory, SurveyRuleFactory, customer_with_email
@@ -63,16 +63,16 @@ def test_two_submissions_at_once_record_one_answer():
     def post(score):
         try:
             barrier.wait(timeout=5)
-            responses.response_submit(invitation_id=invitation.pk, answers={str(primary.pk): score})
+            services.response_submit(invitation_id=invitation.pk, answers={str(primary.pk): score})
             outcomes.append("recorded")
-        except responses.InvitationClosed as exc:
+        except services.InvitationClosed as exc:
             outcomes.append(exc.reason)
         except Exception as exc:  # surfaced below
             outcomes.append(repr(exc))
         finally:
             connections.close_all()
 
-    with mock.patch("feedback.tasks.notify_followup_assignee.delay"):
+    with mock.patch("feedback.tasks.notify_followup_assignee.apply_async"):
         threads = [threading.Thread(target=post, args=(score,)) for score in (1, 2)]
         for thread in threads:
             thread.start()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.tests.factories import CustomerFactory
-from feedback import responses
+from feedback import services
 from feedback.choices import InvitationStatus
 from feedback.panels import customer_scores_panel
 from feedback.tests.factories import InvitationFactory, ResponseFactory, SurveyFactory
@@ -64,8 +64,8 @@ def test_the_answer_and_the_follow_up_reach_the_timeline_and_my_work(client, rep
         customer=customer, survey=SurveyFactory(kind="nps", name="Relationship"), status=InvitationStatus.SENT
     )
     primary = invitation.survey.questions.get(is_primary=True)
-    with mock.patch("feedback.tasks.notify_followup_assignee.delay"):
-        response = responses.response_submit(
+    with mock.patch("feedback.tasks.notify_followup_assignee.apply_async"):
+        response = services.response_submit(
             invitation_id=invitation.pk, answers={str(primary.pk): 3}, comment="Slow delivery"
         )
     client.force_login(rep_user)

@@ -14,7 +14,7 @@ from customers.services import case_update, customer_merge, merge_preview, merge
 from customers.tests.factories import CaseFactory, CustomerFactory, InteractionFactory
 from cxcrm.choices import Role
 from cxcrm.tests.factories import UserFactory
-from feedback import responses, services
+from feedback import services
 from feedback.choices import InvitationStatus, Sentiment, SurveyKind
 from feedback.models import FeedbackSettings, Invitation, Response
 from feedback.selectors import latest_scores_for_customer
@@ -38,15 +38,16 @@ def sent(**kwargs):
 
 def submit(invitation, score, comment="", language="en", **kwargs):
     primary = invitation.survey.questions.get(is_primary=True)
-    return responses.response_submit(
+    return services.response_submit(
         invitation_id=invitation.pk, answers={str(primary.pk): score}, comment=comment, language=language, **kwargs
     )
 
 
 @pytest.fixture
 def notify_delay():
-    with mock.patch("feedback.tasks.notify_followup_assignee.delay") as delay:
-        yield delay
+    # The service enqueues the task by its name; the registered task's apply_async receives it.
+    with mock.patch("feedback.tasks.notify_followup_assignee.apply_async") as apply_async:
+        yield apply_async
 
 
 # --------------------------------------------------------------------------- context
@@ -129,7 +130,7 @@ def test_the_answer_is_on_the_customers_timeline_and_starts_no_survey(django_cap
 def test_a_second_submission_is_refused():
     invitation = sent()
     submit(invitation, 5)
-    with pytest.raises(responses.InvitationClosed) as exc:
+    with pytest.raises(services.InvitationClosed) as exc:
         submit(invitation, 1)
     assert exc.value.reason == "answered"
     assert Response.objects.count() == 1
@@ -146,7 +147,7 @@ def test_a_second_submission_is_refused():
 def test_closed_invitations_take_no_answer(changes, reason):
     invitation = sent()
     Invitation.objects.filter(pk=invitation.pk).update(**changes)
-    with pytest.raises(responses.InvitationClosed) as exc:
+    with pytest.raises(services.InvitationClosed) as exc:
         submit(invitation, 4)
     assert exc.value.reason == reason
     assert not Response.objects.exists()
@@ -257,7 +258,7 @@ def test_follow_up_case_is_assigned_to_the_owner_with_an_sla_and_the_response_li
     assert case.resolution_due_at == case.opened_at + timedelta(minutes=480)
     assert "Nobody called me back." in case.description
     assert case.survey_response == response
-    notify_delay.assert_called_once_with(response.pk)
+    notify_delay.assert_called_once_with((response.pk,), {})
 
 
 def test_default_assignee_is_used_when_the_customer_has_no_owner(notify_delay):
@@ -270,7 +271,7 @@ def test_default_assignee_is_used_when_the_customer_has_no_owner(notify_delay):
 def test_without_owner_or_default_the_follow_up_is_unassigned(notify_delay):
     response = submit(sent(customer=CustomerFactory(owner=None)), 1)
     assert response.followup_case.assignee is None
-    assert responses.followup_notify(response_id=response.pk) is False
+    assert services.followup_notify(response_id=response.pk) is False
     assert mail.outbox == []
 
 
@@ -280,8 +281,8 @@ def test_the_assignee_is_emailed_once(notify_delay, settings):
     customer = CustomerFactory(owner=owner, first_name="Joana", last_name="Lima")
     response = submit(sent(customer=customer, survey=SurveyFactory(kind="csat", name="Support")), 1, "Awful wait")
 
-    assert responses.followup_notify(response_id=response.pk) is True
-    assert responses.followup_notify(response_id=response.pk) is False
+    assert services.followup_notify(response_id=response.pk) is True
+    assert services.followup_notify(response_id=response.pk) is False
 
     [message] = mail.outbox
     case = Response.objects.get(pk=response.pk).followup_case
@@ -296,11 +297,11 @@ def test_a_failed_email_is_sent_by_the_retry(notify_delay):
     owner = UserFactory(role=Role.SUPPORT_REP, email="owner@example.com")
     response = submit(sent(customer=CustomerFactory(owner=owner)), 1)
     with (
-        mock.patch("feedback.responses.send_mail", side_effect=ConnectionError("smtp down")),
+        mock.patch("feedback.services.responses.send_mail", side_effect=ConnectionError("smtp down")),
         pytest.raises(ConnectionError),
     ):
-        responses.followup_notify(response_id=response.pk)
-    assert responses.followup_notify(response_id=response.pk) is True
+        services.followup_notify(response_id=response.pk)
+    assert services.followup_notify(response_id=response.pk) is True
     assert len(mail.outbox) == 1
 
 
@@ -326,13 +327,11 @@ def test_resolving_a_follow_up_starts_no_case_survey(notify_delay):
 def test_custom_surveys_and_skipped_scores_open_no_follow_up(notify_delay):
     survey = SurveyFactory(kind=SurveyKind.CUSTOM)
     question = SurveyQuestionFactory(survey=survey, is_primary=True, required=False)
-    response = responses.response_submit(
-        invitation_id=sent(survey=survey).pk, answers={str(question.pk): 1}, comment=""
-    )
+    response = services.response_submit(invitation_id=sent(survey=survey).pk, answers={str(question.pk): 1}, comment="")
     assert response.followup_case is None
     optional = SurveyFactory(kind="nps")
     optional.questions.update(required=False)
-    skipped = responses.response_submit(invitation_id=sent(survey=optional).pk, answers={}, comment="Just a note")
+    skipped = services.response_submit(invitation_id=sent(survey=optional).pk, answers={}, comment="Just a note")
     assert (skipped.score, skipped.followup_case) == (None, None)
 
 

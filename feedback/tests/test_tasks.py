@@ -14,9 +14,10 @@ from customers.models import Interaction
 from customers.services import case_status_set, interaction_ingest
 from customers.signals import interaction_recorded
 from customers.tests.factories import CaseFactory, InteractionFactory
-from feedback import services, tasks
+from feedback import tasks
 from feedback.choices import InvitationStatus, TriggerEvent
 from feedback.models import Invitation
+from feedback.services import sending
 from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyRuleFactory, customer_with_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
@@ -141,7 +142,7 @@ def test_worker_crash_after_claiming_does_not_send_twice(celery_live_worker, wai
     )
     claimed = Invitation.objects.select_related("survey", "customer").get(pk=invitation.pk)
     claimed.recipient = f"c{claimed.customer_id}@example.com"
-    services._deliver(claimed)
+    sending._deliver(claimed)
     assert len(mail.outbox) == 1
 
     # The broker redelivers the task (acks_late) and beat keeps ticking.

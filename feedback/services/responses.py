@@ -1,5 +1,10 @@
-"""Writes of survey responses and the closed loop: recording an answer, the follow-up case a
-detractor opens, emailing its assignee, and moving responses with customer merges.
+"""Responses and the closed loop: recording a customer's answers, the follow-up case a detractor
+opens, and emailing its assignee.
+
+`response_submit` is the one way an answer is stored (the public page and tests call it);
+`answers_clean` is the rule the page's form and the service share. The comment's sentiment comes
+from feedback/sentiment.py. The assignee's email goes out on the worker
+(`feedback.notify_followup_assignee`, which calls `followup_notify`).
 
 Every function is keyword-only; each docstring says what it raises.
 """
@@ -7,6 +12,7 @@ Every function is keyword-only; each docstring says what it raises.
 import logging
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -18,20 +24,22 @@ from django.utils.translation import gettext as _
 
 from customers.choices import CaseOrigin, Direction, InteractionType
 from customers.models import Case, Customer, Interaction
-from customers.services import case_create, interaction_ingest
+from customers.services import case_create, interaction_ingest, interaction_input_parse
 from cxcrm.choices import Channel
 from journeys.models import Touchpoint
 
-from . import delivery, sentiment
-from .choices import InvitationStatus, QuestionType
-from .merges import rows_move_back_on_undo, rows_move_on_merge
-from .models import FeedbackSettings, Invitation, Response, ResponseMergeMove, SurveyQuestion
-from .scales import SCALES, is_detractor
+from .. import delivery, sentiment
+from ..choices import InvitationStatus, QuestionType
+from ..models import FeedbackSettings, Invitation, Response, SurveyQuestion
+from ..scales import SCALES, is_detractor
 
 logger = logging.getLogger(__name__)
 
 FOLLOWUP_TOPIC = "detractor follow-up"
 RESPONSE_SOURCE = "survey"
+# feedback/tasks.py imports the services (each task calls one), so the services never import the
+# tasks: they enqueue by the task's registered name.
+FOLLOWUP_NOTIFY_TASK = "feedback.notify_followup_assignee"
 
 
 class InvitationClosed(Exception):
@@ -229,25 +237,27 @@ def _timeline_record(response: Response, *, primary_scale: bool) -> None:
         summary = f"{response.kind.upper()} {response.score} · {survey.name}"
     else:
         summary = f"Survey answered · {survey.name}"
-    interaction_ingest(
-        channel=Channel.WEB,
-        occurred_at=response.submitted_at,
-        summary=summary[:300],
-        body=response.comment,
-        customer_id=response.customer_id,
-        direction=Direction.INBOUND,
-        type=InteractionType.SURVEY_RESPONSE,
-        source=RESPONSE_SOURCE,
-        external_id=f"response:{response.pk}",
-        metadata={
-            "response_id": response.pk,
-            "survey_id": survey.pk,
-            "kind": response.kind,
-            "score": response.score,
-            "sentiment": response.sentiment,
-        },
-        live=True,
+    data = interaction_input_parse(
+        {
+            "channel": Channel.WEB,
+            "occurred_at": response.submitted_at,
+            "summary": summary[:300],
+            "body": response.comment,
+            "customer_id": response.customer_id,
+            "direction": Direction.INBOUND,
+            "type": InteractionType.SURVEY_RESPONSE,
+            "source": RESPONSE_SOURCE,
+            "external_id": f"response:{response.pk}",
+            "metadata": {
+                "response_id": response.pk,
+                "survey_id": survey.pk,
+                "kind": response.kind,
+                "score": response.score,
+                "sentiment": response.sentiment,
+            },
+        }
     )
+    interaction_ingest(data=data, live=True)
 
 
 # --------------------------------------------------------------------------- closed loop
@@ -287,12 +297,7 @@ def _followup_open(response: Response) -> Case:
     response.followup_case = case
     response_id = response.pk
 
-    def notify():
-        from . import tasks  # tasks import the services; imported here to keep the modules acyclic
-
-        tasks.notify_followup_assignee.delay(response_id)
-
-    transaction.on_commit(notify)
+    transaction.on_commit(lambda: current_app.signature(FOLLOWUP_NOTIFY_TASK, args=(response_id,)).apply_async())
     logger.info("response %s: follow-up case %s for %s", response.pk, case.pk, assignee or "nobody")
     return case
 
@@ -331,19 +336,3 @@ def followup_notify(*, response_id: int) -> bool:
         raise
     logger.info("follow-up case %s: %s emailed", case.pk, assignee.email)
     return True
-
-
-# --------------------------------------------------------------------------- merges
-
-
-def responses_move_on_merge(*, merge) -> int:
-    """Move the merged customer's responses to the survivor, remembering each move by merge id.
-
-    Idempotent (a replay finds nothing left to move). Returns how many moved. Raises nothing.
-    """
-    return rows_move_on_merge(model=Response, move_model=ResponseMergeMove, field="response", merge=merge)
-
-
-def responses_move_back_on_undo(*, merge) -> int:
-    """Move back exactly the responses this merge moved (those still on the survivor). Idempotent. Raises nothing."""
-    return rows_move_back_on_undo(model=Response, move_model=ResponseMergeMove, field="response", merge=merge)

@@ -1,0 +1,269 @@
+"""Invitations: which survey goes to whom, and when.
+
+An interaction or a resolved case is matched against the active rules (`survey_rules_evaluate_*`);
+each match becomes one invitation, scheduled after the rule's delay and outside quiet hours, or
+recorded as suppressed with the reason (`invitation_schedule`). Integrations get link-only
+invitations (`invitation_create_link`); the customer's first visit and opt-out are stamped here too.
+Sending the scheduled ones is sending.py's job. The pure arithmetic (quiet hours, the sampling
+draw) is feedback/scheduling.py.
+
+Every function is keyword-only; each docstring says what it raises.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.choices import CaseOrigin, Direction, InteractionType
+from customers.models import Case, Customer, Interaction
+from customers.services import customer_update
+
+from .. import delivery, scheduling
+from ..choices import DeliveryChannel, InvitationStatus, SuppressionReason, TriggerEvent
+from ..models import Invitation, Survey, SurveyRule
+from ..selectors import customer_contact
+
+logger = logging.getLogger(__name__)
+
+
+def source_key_for(*, interaction_id: int | None = None, case_id: int | None = None, customer_id: int | None = None):
+    if interaction_id:
+        return f"interaction:{interaction_id}"
+    if case_id:
+        return f"case:{case_id}"
+    return f"manual:{customer_id}"
+
+
+# --------------------------------------------------------------------------- rule evaluation
+
+
+def _rule_matches_interaction(rule: SurveyRule, interaction: Interaction) -> bool:
+    return (
+        (not rule.channel or rule.channel == interaction.channel)
+        and (not rule.interaction_type or rule.interaction_type == interaction.type)
+        and (not rule.touchpoint_key or rule.touchpoint_key == interaction.touchpoint_key)
+    )
+
+
+def interaction_starts_surveys(interaction: Interaction, *, now: datetime | None = None) -> bool:
+    """Only live events count: not history, not system interactions, not survey responses, not old ones."""
+    now = now or timezone.now()
+    window = timedelta(days=settings.SURVEY_LIVE_WINDOW_DAYS)
+    return (
+        interaction.live
+        and interaction.direction != Direction.SYSTEM
+        and interaction.type != InteractionType.SURVEY_RESPONSE
+        and interaction.occurred_at >= now - window
+        and interaction.occurred_at <= now + timedelta(hours=1)
+    )
+
+
+def survey_rules_evaluate_interaction(*, interaction_id: int, now: datetime | None = None) -> list[Invitation]:
+    """Schedule (or record as suppressed) one invitation per active rule the interaction matches.
+
+    A missing interaction, history, a system interaction, a survey response or an
+    interaction older than SURVEY_LIVE_WINDOW_DAYS starts nothing. Raises nothing.
+    """
+    now = now or timezone.now()
+    interaction = Interaction.objects.filter(pk=interaction_id).first()
+    if interaction is None or not interaction_starts_surveys(interaction, now=now):
+        return []
+    rules = [
+        r for r in SurveyRule.objects.for_event(TriggerEvent.INTERACTION) if _rule_matches_interaction(r, interaction)
+    ]
+    return [
+        invitation_schedule(
+            rule=rule,
+            customer_id=interaction.customer_id,
+            interaction_id=interaction.pk,
+            case_id=interaction.case_id,
+            event_at=interaction.occurred_at,
+            now=now,
+        )
+        for rule in rules
+    ]
+
+
+def survey_rules_evaluate_case(*, case_id: int, now: datetime | None = None) -> list[Invitation]:
+    """Schedule (or suppress) one invitation per active case-resolved rule matching the case's origin.
+
+    A case resolved longer ago than SURVEY_LIVE_WINDOW_DAYS (or not resolved), or a survey follow-up
+    case, starts nothing. Raises nothing.
+    """
+    now = now or timezone.now()
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or case.resolved_at is None:
+        return []
+    if case.origin == CaseOrigin.SURVEY:
+        # A detractor follow-up closing is not a service event to survey the customer about again.
+        return []
+    if case.resolved_at < now - timedelta(days=settings.SURVEY_LIVE_WINDOW_DAYS):
+        return []
+    rules = [
+        r for r in SurveyRule.objects.for_event(TriggerEvent.CASE_RESOLVED) if not r.channel or r.channel == case.origin
+    ]
+    return [
+        invitation_schedule(
+            rule=rule, customer_id=case.customer_id, case_id=case.pk, event_at=case.resolved_at, now=now
+        )
+        for rule in rules
+    ]
+
+
+def _suppression_reason(*, rule: SurveyRule, customer: Customer, source_key: str, send_at: datetime) -> str:
+    survey = rule.survey
+    if not survey.active:
+        return SuppressionReason.SURVEY_INACTIVE
+    if customer.survey_opt_out:
+        return SuppressionReason.OPT_OUT
+    if survey.delivery_channel != DeliveryChannel.LINK and not customer_contact(
+        customer_id=customer.pk, channel=survey.delivery_channel
+    ):
+        return SuppressionReason.NO_CONTACT
+    if not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
+        return SuppressionReason.SAMPLED_OUT
+    since = send_at - timedelta(days=settings.SURVEY_FATIGUE_DAYS)
+    if Invitation.objects.fatiguing(customer.pk, since).exists():
+        return SuppressionReason.FATIGUE
+    return ""
+
+
+def invitation_schedule(
+    *,
+    rule: SurveyRule,
+    customer_id: int,
+    event_at: datetime,
+    interaction_id: int | None = None,
+    case_id: int | None = None,
+    now: datetime | None = None,
+) -> Invitation:
+    """The invitation of `rule`'s survey for this event: scheduled after the delay and outside quiet
+    hours, or suppressed with the reason. Idempotent: the same survey and event return the existing row.
+
+    The customer row is locked (select_for_update) while fatigue is decided, so two rules firing at
+    once invite once. Raises Customer.DoesNotExist for an unknown customer.
+    """
+    now = now or timezone.now()
+    survey = rule.survey
+    source_key = source_key_for(interaction_id=interaction_id, case_id=case_id)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+        existing = Invitation.objects.filter(survey=survey, source_key=source_key).first()
+        if existing is not None:
+            return existing
+        send_at = max(event_at + timedelta(minutes=rule.delay_minutes), now)
+        send_at = scheduling.next_allowed_time(
+            send_at,
+            zone=delivery.customer_zone(customer.timezone),
+            quiet_start=rule.quiet_start,
+            quiet_end=rule.quiet_end,
+        )
+        reason = _suppression_reason(rule=rule, customer=customer, source_key=source_key, send_at=send_at)
+        invitation = Invitation.objects.create(
+            survey=survey,
+            customer=customer,
+            rule=rule,
+            interaction_id=interaction_id,
+            case_id=case_id,
+            source_key=source_key,
+            channel=survey.delivery_channel,
+            status=InvitationStatus.SUPPRESSED if reason else InvitationStatus.SCHEDULED,
+            suppression_reason=reason,
+            suppressed_at=now if reason else None,
+            scheduled_for=send_at,
+            expires_at=send_at + timedelta(days=survey.expiry_days),
+        )
+    logger.info(
+        "survey rule %s: invitation %s for customer %s %s%s",
+        rule.pk,
+        invitation.pk,
+        customer_id,
+        invitation.status,
+        f" ({reason})" if reason else f" for {send_at.isoformat()}",
+    )
+    return invitation
+
+
+def invitation_create_link(
+    *, survey: Survey, customer: Customer, interaction: Interaction | None = None, case: Case | None = None
+) -> tuple[Invitation, bool]:
+    """A link-only invitation an integration hands to the customer itself: (invitation, created).
+
+    The same survey and source event (interaction, else case, else the customer alone) return the
+    existing invitation with created False. An opted-out customer gets a suppressed invitation (no url).
+    Raises ValidationError for an inactive survey, a merged customer, or an interaction or case of
+    another customer.
+    """
+    errors = {}
+    if not survey.active:
+        errors["survey"] = [_("This survey is not active.")]
+    if customer.merged_into_id:
+        errors["customer"] = [_("This customer was merged into customer %(id)s.") % {"id": customer.merged_into_id}]
+    if interaction is not None and interaction.customer_id != customer.pk:
+        errors["interaction"] = [_("This interaction belongs to another customer.")]
+    if case is not None and case.customer_id != customer.pk:
+        errors["case"] = [_("This case belongs to another customer.")]
+    if errors:
+        raise ValidationError(errors)
+    source_key = source_key_for(
+        interaction_id=interaction.pk if interaction else None,
+        case_id=case.pk if case else None,
+        customer_id=customer.pk,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        existing = Invitation.objects.filter(survey=survey, source_key=source_key).first()
+        if existing is not None:
+            return existing, False
+        opted_out = locked.survey_opt_out
+        invitation = Invitation.objects.create(
+            survey=survey,
+            customer=locked,
+            interaction=interaction,
+            case=case if case is not None else (interaction.case if interaction is not None else None),
+            source_key=source_key,
+            channel=DeliveryChannel.LINK,
+            status=InvitationStatus.SUPPRESSED if opted_out else InvitationStatus.SENT,
+            suppression_reason=SuppressionReason.OPT_OUT if opted_out else "",
+            suppressed_at=now if opted_out else None,
+            sent_at=None if opted_out else now,
+            language=locked.language,
+            scheduled_for=now,
+            expires_at=now + timedelta(days=survey.expiry_days),
+        )
+    return invitation, True
+
+
+# --------------------------------------------------------------------------- link visits and opt-out
+
+
+def invitation_mark_opened(*, invitation_id: int) -> bool:
+    """Stamp the first visit of a sent invitation's link (sent → opened). Returns whether it changed."""
+    return bool(
+        Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.SENT).update(
+            status=InvitationStatus.OPENED, opened_at=timezone.now()
+        )
+    )
+
+
+def customer_survey_opt_out(*, invitation: Invitation) -> int:
+    """Opt the invitation's customer out of surveys and suppress their scheduled invitations.
+
+    Returns how many scheduled invitations were suppressed. Idempotent. Raises nothing.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=invitation.customer_id)
+        if not customer.survey_opt_out:
+            customer_update(customer=customer, survey_opt_out=True)
+        suppressed = Invitation.objects.filter(
+            customer_id=invitation.customer_id, status=InvitationStatus.SCHEDULED
+        ).update(status=InvitationStatus.SUPPRESSED, suppression_reason=SuppressionReason.OPT_OUT, suppressed_at=now)
+    logger.info("customer %s opted out of surveys (%s scheduled suppressed)", invitation.customer_id, suppressed)
+    return suppressed
