@@ -3,19 +3,25 @@ filterable, with autocomplete on the big relations; merge records are read-only
 (with an undo action), the SLA policies editable in the list.
 
 Writes that carry business rules go through the services: identities are
-normalised as on ingestion, a lifecycle stage change is recorded, a new case gets
-its SLA due times, merges are undone with merge_undo.
+normalised as on ingestion, a lifecycle stage change is recorded, cases are opened
+with case_create and changed with case_update (status, priority and assignee on
+their own page, so resolving sends `case_resolved` and a new priority recomputes the
+SLA), merges are undone with merge_undo. A customer's time zone and country are
+checked by the model fields' validators, as everywhere.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cxcrm.admin import ReadOnlyAdminMixin
 
 from . import services
+from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus
 from .identities import normalise_identity
 from .models import (
     Case,
@@ -30,6 +36,23 @@ from .models import (
     Tag,
     WorkspaceVisit,
 )
+from .selectors import case_assignable_users
+from .services.cases import EDITABLE_FIELDS as CASE_EDITABLE_FIELDS
+
+# What a new case is opened with: the arguments of services.case_create.
+CASE_ADD_FIELDS = [
+    "customer",
+    "subject",
+    "description",
+    "topic",
+    "origin",
+    "priority",
+    "status",
+    "assignee",
+    "opened_at",
+    "source",
+    "external_id",
+]
 
 # --------------------------------------------------------------------------- identities
 
@@ -106,7 +129,7 @@ class CustomerAdmin(admin.ModelAdmin):
         ("merged_into", admin.EmptyFieldListFilter),
     ]
     search_fields = ["first_name", "last_name", "identities__value"]
-    autocomplete_fields = ["persona", "owner", "tags"]
+    autocomplete_fields = ["persona", "tags"]
     list_select_related = ["persona", "owner", "merged_into"]
     readonly_fields = ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at", "page_link"]
     inlines = [IdentityInline, NoteInline]
@@ -121,6 +144,13 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         return queryset, True if search_term else may_have_duplicates
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "owner" in form.base_fields:
+            # The owner is one of the users a case can be assigned to, as on the pages and in the API.
+            form.base_fields["owner"].queryset = case_assignable_users(current_id=obj.owner_id if obj else None)
+        return form
 
     @admin.display(description="Customer page")
     def page_link(self, obj):
@@ -179,14 +209,90 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_editable = ["first_response_minutes", "resolution_minutes"]
 
 
+class CaseAddForm(forms.ModelForm):
+    """A new case as the services accept it: an open status, an assignable user."""
+
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.NEW)
+    assignee = forms.ModelChoiceField(queryset=case_assignable_users(), required=False)
+
+    class Meta:
+        model = Case
+        fields = CASE_ADD_FIELDS
+
+
+class CaseWorkflowForm(forms.Form):
+    """Status, priority and assignee of one or more cases, applied through case_update."""
+
+    KEEP = [("", "— keep as it is —")]
+
+    status = forms.ChoiceField(choices=KEEP + list(CaseStatus.choices), required=False)
+    priority = forms.ChoiceField(
+        choices=KEEP + list(CasePriority.choices),
+        required=False,
+        help_text="A new priority recomputes the SLA due times from its policy.",
+    )
+    assignee = forms.ModelChoiceField(
+        queryset=case_assignable_users(), required=False, empty_label=KEEP[0][1], help_text="Active support reps"
+    )
+    unassign = forms.BooleanField(required=False, label="Remove the assignee")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("assignee") and data.get("unassign"):
+            self.add_error("unassign", "Choose a new assignee or remove the assignee, not both.")
+        if not self.changes() and not self.errors:
+            raise ValidationError("Choose what to change.")
+        return data
+
+    def changes(self) -> dict:
+        """The keyword arguments for case_update: only what was chosen."""
+        data = self.cleaned_data
+        changes = {name: data[name] for name in ("status", "priority", "assignee") if data.get(name)}
+        if data.get("unassign"):
+            changes["assignee"] = None
+        return changes
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    """Cases are opened and changed through the case services, as on the pages and in the API.
+
+    Status, priority and assignee are read-only on the change form: they change on the
+    "status, priority, assignee" page (from the change form's link or the list's action),
+    which calls case_update, so resolving sets resolved_at and sends `case_resolved`, and a
+    new priority recomputes the SLA due times. Other edits go through case_update too; a new
+    case goes through case_create (SLA due times from its priority's policy).
+    """
+
     list_display = ["__str__", "customer", "status", "priority", "origin", "topic", "assignee", "opened_at"]
     list_filter = ["status", "priority", "origin", "topic", ("assignee", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["subject", "topic", "external_id", "customer__first_name", "customer__last_name"]
-    autocomplete_fields = ["customer", "assignee"]
+    autocomplete_fields = ["customer"]
     list_select_related = ["customer", "assignee"]
     date_hierarchy = "opened_at"
+    actions = ["change_workflow"]
+    add_form = CaseAddForm
+    add_fieldsets = [
+        (None, {"fields": ["customer", "subject", "description", "topic", "origin"]}),
+        ("Status", {"fields": ["status", "priority", "assignee", "opened_at"]}),
+        ("Integration key", {"fields": ["source", "external_id"]}),
+    ]
+    fieldsets = [
+        (None, {"fields": ["customer", "subject", "description", "topic", "origin"]}),
+        ("Status", {"fields": [("status", "priority", "assignee"), "workflow_link", "resolution_note"]}),
+        (
+            "SLA",
+            {
+                "fields": [
+                    ("opened_at", "assigned_at"),
+                    ("first_response_due_at", "first_response_at"),
+                    ("resolution_due_at", "resolved_at", "closed_at"),
+                    ("pending_since", "pending_seconds", "reopen_count"),
+                ]
+            },
+        ),
+        ("Integration key", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
+    ]
     readonly_fields = [
         "assigned_at",
         "first_response_at",
@@ -200,14 +306,84 @@ class CaseAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    # Set when the case is opened (the due times count from opened_at), changed only through the services.
+    change_readonly_fields = ["customer", "opened_at", "source", "external_id", "status", "priority", "assignee"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, *self.change_readonly_fields, "workflow_link"]
+
+    @admin.display(description="Change")
+    def workflow_link(self, obj):
+        url = reverse("admin:customers_case_workflow")
+        return format_html('<a href="{}?ids={}">Change the status, priority or assignee</a>', url, obj.pk)
 
     def save_model(self, request, obj, form, change):
-        """A case created here gets its SLA due times from its priority's policy, like any other."""
-        if not change:
-            obj.first_response_due_at, obj.resolution_due_at = services.sla_due_times(
-                priority=obj.priority, opened_at=obj.opened_at
-            )
-        super().save_model(request, obj, form, change)
+        if change:
+            edited = {name: form.cleaned_data[name] for name in form.changed_data if name in CASE_EDITABLE_FIELDS}
+            case = services.case_update(case=obj, user=request.user, **edited)
+        else:
+            fields = {name: form.cleaned_data[name] for name in CASE_ADD_FIELDS}
+            case = services.case_create(**fields, user=request.user)
+            obj.pk = case.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+
+    # ----------------------------------------------------------------------- status, priority, assignee
+
+    def get_urls(self):
+        workflow = path("workflow/", self.admin_site.admin_view(self.workflow_view), name="customers_case_workflow")
+        return [workflow, *super().get_urls()]
+
+    @admin.action(description="Change the status, priority or assignee…", permissions=["change"])
+    def change_workflow(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
+        return redirect(f"{reverse('admin:customers_case_workflow')}?ids={ids}")
+
+    def workflow_view(self, request):
+        """The selected cases (?ids=1,2) with a form whose choices go to case_update, case by case."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        ids = [int(pk) for pk in (request.POST or request.GET).get("ids", "").split(",") if pk.strip().isdigit()]
+        cases = list(Case.objects.filter(pk__in=ids).select_related("customer", "assignee").order_by("pk"))
+        if not cases:
+            self.message_user(request, "Select the cases to change first.", messages.WARNING)
+            return redirect("admin:customers_case_changelist")
+        form = CaseWorkflowForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            changes = form.changes()
+            done = 0
+            for case in cases:
+                try:
+                    services.case_update(case=case, user=request.user, **changes)
+                except ValidationError as error:
+                    self.message_user(request, f"{case}: {' '.join(error.messages)}", messages.ERROR)
+                    continue
+                self.log_change(request, case, [{"changed": {"fields": sorted(changes)}}])
+                done += 1
+            if done:
+                self.message_user(request, f"Changed {done} case(s).", messages.SUCCESS)
+            if len(cases) == 1:
+                return redirect("admin:customers_case_change", cases[0].pk)
+            return redirect("admin:customers_case_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Change the status, priority or assignee",
+            "cases": cases,
+            "ids": ",".join(str(case.pk) for case in cases),
+            "form": form,
+        }
+        return TemplateResponse(request, "customers/admin_case_workflow.html", context)
 
 
 # --------------------------------------------------------------------------- interactions and notes

@@ -1,6 +1,11 @@
-"""The customers admin: every model listed and searchable, identities normalised, audit read-only."""
+"""The customers admin: every model listed and searchable, identities normalised, audit read-only,
+cases opened and moved through the case services, customers' time zone and country checked."""
+
+import re
+from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +23,8 @@ from customers.models import (
     Tag,
     WorkspaceVisit,
 )
-from customers.services import customer_merge
+from customers.services import case_create, customer_merge
+from customers.signals import case_resolved
 from journeys.tests.factories import PersonaFactory
 
 from .factories import CaseFactory, CustomerFactory, IdentityFactory, InteractionFactory, NoteFactory
@@ -85,11 +91,15 @@ def test_customer_autocomplete_answers_by_name(admin_client, ana):
     assert [r["id"] for r in response.json()["results"]] == [str(ana.pk)]
 
 
-def test_customer_form_uses_autocomplete_for_persona_and_owner(admin_client, ana):
+def test_customer_form_uses_autocomplete_for_persona_and_tags_and_offers_reps_as_owner(
+    admin_client, ana, rep_user, marketer_user
+):
     html = admin_client.get(_url(Customer, "change", ana.pk)).content.decode()
-    for field in ("persona", "owner", "tags"):
+    for field in ("persona", "tags"):
         assert f'id="id_{field}"' in html
         assert "admin-autocomplete" in html
+    owner = re.search(r'<select name="owner".*?</select>', html, re.S).group(0)
+    assert f'value="{rep_user.pk}"' in owner and f'value="{marketer_user.pk}"' not in owner
     assert 'name="identities-0-value"' in html and 'name="notes-__prefix__-body"' in html
 
 
@@ -159,14 +169,14 @@ def test_identity_admin_refuses_a_value_that_another_customer_owns(admin_client,
     assert "already exists" in response.content.decode()
 
 
-def test_stage_change_in_the_admin_is_recorded(admin_client, superuser):
+def test_stage_change_in_the_admin_is_recorded(admin_client, superuser, rep_user):
     customer = CustomerFactory(lifecycle_stage=LifecycleStage.ACTIVE)
     persona = PersonaFactory()
-    data = _customer_post(customer, lifecycle_stage=LifecycleStage.CHURNED, persona=persona.pk, owner=superuser.pk)
+    data = _customer_post(customer, lifecycle_stage=LifecycleStage.CHURNED, persona=persona.pk, owner=rep_user.pk)
     response = admin_client.post(_url(Customer, "change", customer.pk), data)
     assert response.status_code == 302
     customer.refresh_from_db()
-    assert (customer.lifecycle_stage, customer.persona, customer.owner) == ("churned", persona, superuser)
+    assert (customer.lifecycle_stage, customer.persona, customer.owner) == ("churned", persona, rep_user)
     change = LifecycleChange.objects.get(customer=customer)
     assert (change.from_stage, change.to_stage, change.changed_by) == ("active", "churned", superuser)
 
@@ -226,3 +236,199 @@ def test_merge_records_are_read_only_and_undone_by_the_action(admin_client, ana,
     twin.refresh_from_db()
     assert record.undone_at is not None and twin.merged_into is None
     assert twin.interactions.count() == 1
+
+
+# --------------------------------------------------------------------------- cases through the services
+
+
+@pytest.fixture
+def resolved_events():
+    events = []
+
+    def receiver(sender, case, **kwargs):
+        events.append(case.pk)
+
+    case_resolved.connect(receiver)
+    yield events
+    case_resolved.disconnect(receiver)
+
+
+def _workflow(admin_client, cases, **choices):
+    data = {"ids": ",".join(str(case.pk) for case in cases), "status": "", "priority": "", "assignee": ""}
+    data.update(choices)
+    return admin_client.post(reverse("admin:customers_case_workflow"), data)
+
+
+def test_case_change_form_shows_status_priority_and_assignee_read_only(admin_client, ana, rep_user):
+    case = case_create(customer=ana, subject="Broken", assignee=rep_user)
+    html = admin_client.get(_url(Case, "change", case.pk)).content.decode()
+    for field in ("status", "priority", "assignee", "customer", "opened_at"):
+        assert f'name="{field}"' not in html
+    assert f"{reverse('admin:customers_case_workflow')}?ids={case.pk}" in html
+    # A status posted with the change form is ignored; the other edits go through case_update.
+    response = admin_client.post(
+        _url(Case, "change", case.pk),
+        {
+            "subject": "Broken screen",
+            "description": "",
+            "topic": "device",
+            "origin": "chat",
+            "resolution_note": "",
+            "status": "resolved",
+            "priority": "urgent",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    case.refresh_from_db()
+    assert (case.subject, case.topic, case.status, case.priority, case.resolved_at) == (
+        "Broken screen",
+        "device",
+        "new",
+        "normal",
+        None,
+    )
+
+
+def test_resolving_a_case_in_the_admin_sets_resolved_at_and_sends_case_resolved(
+    admin_client, ana, superuser, resolved_events, django_capture_on_commit_callbacks
+):
+    case = case_create(customer=ana, subject="Broken")
+    page = admin_client.get(reverse("admin:customers_case_workflow"), {"ids": case.pk})
+    assert page.status_code == 200 and "Broken" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _workflow(admin_client, [case], status="resolved")
+    assert response.status_code == 302 and response.url == _url(Case, "change", case.pk)
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.resolved_at is not None and case.first_response_at is not None
+    assert resolved_events == [case.pk]
+    entry = LogEntry.objects.get(object_id=str(case.pk))
+    assert (entry.user, entry.is_change()) == (superuser, True)
+
+
+def test_urgent_priority_set_in_the_admin_recomputes_the_sla_due_times(admin_client, ana):
+    opened = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    case = case_create(customer=ana, subject="Broken", priority=CasePriority.NORMAL, opened_at=opened)
+    urgent = SlaPolicy.objects.get(priority=CasePriority.URGENT)
+    response = _workflow(admin_client, [case], priority="urgent")
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.priority == "urgent"
+    assert case.first_response_due_at == opened + timedelta(minutes=urgent.first_response_minutes)
+    assert case.resolution_due_at == opened + timedelta(minutes=urgent.resolution_minutes)
+
+
+def test_assignee_is_changed_in_the_admin_among_reps_only(admin_client, ana, rep_user, marketer_user):
+    case = case_create(customer=ana, subject="Broken")
+    page = admin_client.get(reverse("admin:customers_case_workflow"), {"ids": case.pk}).content.decode()
+    assert f'value="{rep_user.pk}"' in page and f'value="{marketer_user.pk}"' not in page
+
+    response = _workflow(admin_client, [case], assignee=marketer_user.pk)
+    assert response.status_code == 200 and "assignee" in response.context["form"].errors
+    case.refresh_from_db()
+    assert case.assignee is None
+
+    _workflow(admin_client, [case], assignee=rep_user.pk)
+    case.refresh_from_db()
+    assert case.assignee == rep_user and case.assigned_at is not None
+
+    _workflow(admin_client, [case], unassign="on")
+    case.refresh_from_db()
+    assert (case.assignee, case.assigned_at) == (None, None)
+
+
+def test_workflow_form_asks_for_a_change(admin_client, ana):
+    case = case_create(customer=ana, subject="Broken")
+    response = _workflow(admin_client, [case])
+    assert response.status_code == 200 and "Choose what to change." in response.content.decode()
+
+
+def test_list_action_changes_the_selected_cases_through_the_services(admin_client, ana, rep_user):
+    first, second = case_create(customer=ana, subject="One"), case_create(customer=ana, subject="Two")
+    case_create(customer=ana, subject="Three")
+    response = admin_client.post(_url(Case), {"action": "change_workflow", "_selected_action": [first.pk, second.pk]})
+    assert response.status_code == 302
+    assert response.url == f"{reverse('admin:customers_case_workflow')}?ids={first.pk},{second.pk}"
+    response = _workflow(admin_client, [first, second], status="pending", assignee=rep_user.pk)
+    assert response.status_code == 302 and response.url == _url(Case)
+    rows = [(c.subject, c.status, c.assignee, c.pending_since is not None) for c in Case.objects.order_by("pk")]
+    assert rows == [
+        ("One", "pending", rep_user, True),
+        ("Two", "pending", rep_user, True),
+        ("Three", "new", None, False),
+    ]
+
+
+def test_workflow_page_needs_the_change_permission(client, ana, marketer_user):
+    case = case_create(customer=ana, subject="Broken")
+    client.force_login(marketer_user)
+    response = client.post(reverse("admin:customers_case_workflow"), {"ids": case.pk, "status": "resolved"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+def _case_add(customer, **extra):
+    opened = timezone.now().replace(microsecond=0)
+    data = {
+        "customer": customer.pk,
+        "subject": "Broken",
+        "description": "",
+        "topic": "device",
+        "origin": "chat",
+        "priority": "normal",
+        "status": "new",
+        "assignee": "",
+        "opened_at_0": opened.strftime("%Y-%m-%d"),
+        "opened_at_1": opened.strftime("%H:%M:%S"),
+        "source": "web",
+        "external_id": "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_case_added_in_the_admin_is_opened_by_case_create(admin_client, ana, rep_user):
+    # A pending case has its first response counted and its clock stopped, as from any door.
+    response = admin_client.post(_url(Case, "add"), _case_add(ana, status="pending", assignee=rep_user.pk))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    case = Case.objects.get()
+    assert (case.status, case.assignee) == ("pending", rep_user)
+    assert case.pending_since is not None and case.first_response_at is not None and case.assigned_at is not None
+
+
+@pytest.mark.parametrize("field, value", [("status", "resolved"), ("status", "closed"), ("assignee", "marketer")])
+def test_case_add_form_refuses_what_the_services_refuse(admin_client, ana, marketer_user, field, value):
+    value = marketer_user.pk if value == "marketer" else value
+    response = admin_client.post(_url(Case, "add"), _case_add(ana, **{field: value}))
+    assert response.status_code == 200 and field in response.context["adminform"].form.errors
+    assert not Case.objects.exists()
+
+
+# --------------------------------------------------------------------------- customer time zone and country
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("timezone", "Mars/Olympus", "is not a known time zone"),
+        ("timezone", "america/sao_paulo", "is not a known time zone"),
+        ("country", "XX", "is not a two-letter ISO 3166 country code"),
+        ("country", "1A", "is not a two-letter ISO 3166 country code"),
+    ],
+)
+def test_customer_admin_refuses_an_unknown_time_zone_or_country(admin_client, field, value, message):
+    customer = CustomerFactory(timezone="Europe/Lisbon", country="PT")
+    response = admin_client.post(_url(Customer, "change", customer.pk), _customer_post(customer, **{field: value}))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    customer.refresh_from_db()
+    assert (customer.timezone, customer.country) == ("Europe/Lisbon", "PT")
+
+
+def test_customer_admin_accepts_a_known_time_zone_and_upper_cases_the_country(admin_client):
+    customer = CustomerFactory(timezone="UTC", country="")
+    data = _customer_post(customer, timezone="America/Sao_Paulo", country="br")
+    response = admin_client.post(_url(Customer, "change", customer.pk), data)
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert (customer.timezone, customer.country) == ("America/Sao_Paulo", "BR")

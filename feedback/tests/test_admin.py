@@ -1,11 +1,15 @@
 """Admin: survey editing with inlines, read-only invitations, email preview per language, send a test."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from feedback.models import Survey
-from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyRuleFactory
+from customers.models import Case
+from feedback.choices import InvitationStatus, TriggerEvent
+from feedback.models import Invitation, Survey
+from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyRuleFactory, customer_with_email
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +111,34 @@ def test_preview_needs_staff_with_the_view_permission(client, integration_user):
     assert client.get(url).status_code == 302
     client.force_login(UserFactory(username="staff-without-roles"))
     assert client.get(url).status_code == 403
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks enqueued on commit run at once, in the test's thread."""
+    from cxcrm.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_a_case_resolved_in_the_customers_admin_starts_the_post_resolution_survey(
+    admin_client, eager_tasks, django_capture_on_commit_callbacks
+):
+    """The admin moves a case through case_update, so `case_resolved` reaches the survey rules."""
+    from customers.services import case_create
+
+    rule = SurveyRuleFactory(event=TriggerEvent.CASE_RESOLVED, delay_minutes=60)
+    case = case_create(customer=customer_with_email(), subject="Router broken")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:customers_case_workflow"),
+            {"ids": str(case.pk), "status": "resolved", "priority": "", "assignee": ""},
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.survey, invitation.case, invitation.customer) == (rule.survey, case, case.customer)
+    assert invitation.status == InvitationStatus.SCHEDULED
+    assert invitation.scheduled_for >= Case.objects.get(pk=case.pk).resolved_at + timedelta(minutes=60)
