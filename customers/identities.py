@@ -6,6 +6,7 @@ Every write and every lookup goes through `normalise_identity`, so
 "+55 11 91234-5678", are the same identity.
 """
 
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 import phonenumbers
@@ -115,6 +116,41 @@ def normalise_identity(kind, value, network="") -> NormalisedIdentity:
             code="max_length",
         )
     return NormalisedIdentity(kind, network, value)
+
+
+def identities_normalise(identities, *, field: str = "identities") -> list[NormalisedIdentity]:
+    """Normalise a list of {kind, value, network?} (or (kind, value[, network]) tuples), without duplicates.
+
+    A NormalisedIdentity in the list is taken as it is (it was normalised already: a phone is parsed once).
+    Raises ValidationError {field: [a message naming each bad value]}.
+    """
+    if identities is None:
+        return []
+    if isinstance(identities, (str, bytes, Mapping)) or not isinstance(identities, Iterable):
+        raise ValidationError({field: [f'Expected a list of items but got type "{type(identities).__name__}".']})
+    result: list[NormalisedIdentity] = []
+    errors: list[str] = []
+    for item in identities:
+        if isinstance(item, NormalisedIdentity):
+            normalised = item
+        else:
+            if isinstance(item, Mapping):
+                kind, value, network = item.get("kind"), item.get("value"), item.get("network") or ""
+            elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
+                kind, value, network = (*item, "")[:3]
+            else:
+                errors.append(f"“{item}” is not an identity; give {{kind, value, network?}}.")
+                continue
+            try:
+                normalised = normalise_identity(kind, value, network)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+        if normalised not in result:
+            result.append(normalised)
+    if errors:
+        raise ValidationError({field: errors})
+    return result
 
 
 def search_candidates(text: str) -> set[tuple[str, str]]:

@@ -233,7 +233,10 @@ class InteractionLogView(CustomerFormView):
     def perform(self, customer, form):
         kwargs = form.service_kwargs()
         kwargs.setdefault("occurred_at", timezone.now())
-        result = services.interaction_ingest(customer_id=customer.pk, agent=self.request.user, source="web", **kwargs)
+        data = services.interaction_input_parse(
+            {**kwargs, "customer_id": customer.pk, "agent": self.request.user, "source": "web"}
+        )
+        result = services.interaction_ingest(data=data)
         item = result.interaction
         return f"Logged: {item.get_channel_display()} {item.get_type_display().lower()} “{item.summary}”."
 

@@ -1,5 +1,7 @@
 """Read queries of the journeys app."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .choices import MapStatus
@@ -8,9 +10,16 @@ from .models import JourneyMap, Persona, Stage, Touchpoint
 
 def touchpoint_for_key(key: str) -> Touchpoint | None:
     """The touchpoint with this key in the *published* map, or None."""
-    if not key:
-        return None
-    return Touchpoint.objects.select_related("stage", "journey_map").filter(key=key, published=True).first()
+    return touchpoints_for_keys([key]).get(key) if key else None
+
+
+def touchpoints_for_keys(keys: Iterable[str]) -> dict[str, Touchpoint]:
+    """{key: touchpoint of the *published* map} for those of `keys` that have one (one query; unknown keys left out)."""
+    keys = {key for key in keys if key}
+    if not keys:
+        return {}
+    touchpoints = Touchpoint.objects.select_related("stage", "journey_map").filter(key__in=keys, published=True)
+    return {touchpoint.key: touchpoint for touchpoint in touchpoints}
 
 
 def persona_list() -> QuerySet[Persona]:

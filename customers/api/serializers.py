@@ -1,7 +1,6 @@
 """API representations of the customers app. Writes go through services; the
 acting user comes from the request context, never from the body."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -9,15 +8,11 @@ from cxcrm.choices import Channel, Language
 from journeys.models import Persona
 
 from ..choices import CaseOrigin, CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
+from ..identities import identities_normalise
 from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from ..selectors import case_assignable_users
-from ..services.customers import identities_normalise
 
 MAX_BULK_ITEMS = 1000
-
-
-def _staff_users():
-    return get_user_model().objects.filter(is_active=True)
 
 
 # --------------------------------------------------------------------------- identities and customers
@@ -37,17 +32,16 @@ class IdentityInputSerializer(serializers.Serializer):
 
 
 class IdentityListInputField(serializers.ListField):
-    """A list of {kind, value, network?}, normalised as stored (messages name each bad value)."""
+    """A list of {kind, value, network?}, given back normalised as stored (messages name each bad value)."""
 
     child = IdentityInputSerializer()
 
     def to_internal_value(self, data):
         items = super().to_internal_value(data)
         try:
-            identities_normalise(items)
+            return identities_normalise(items)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict["identities"]) from None
-        return items
 
 
 class TagListField(serializers.ListField):
@@ -116,7 +110,7 @@ class CustomerCreateSerializer(CustomerSerializer):
         read_only_fields = [f for f in CustomerSerializer.Meta.read_only_fields if f != "identities"]
 
 
-class CustomerDetailsSerializer(serializers.Serializer):
+class CustomerDetailsSerializer(serializers.Serializer):  # schema only, as InteractionIngestSerializer
     """Fields that fill a customer created by an ingested interaction."""
 
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -164,6 +158,9 @@ class InteractionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The body of POST /api/interactions/ (and each item of bulk/), for the API schema and the browsable API only:
+# it is never run. The views parse the input with customers.services.ingest_input, which holds the rules
+# (the same for the file import) and checks a whole bulk batch in one pass.
 class InteractionIngestSerializer(serializers.Serializer):
     """One interaction to ingest. At least one identity or customer_id."""
 
@@ -184,19 +181,7 @@ class InteractionIngestSerializer(serializers.Serializer):
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     campaign = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     metadata = serializers.DictField(required=False, default=dict)
-    agent = serializers.PrimaryKeyRelatedField(
-        queryset=_staff_users().filter(is_staff=True), required=False, allow_null=True
-    )
-
-    def validate(self, attrs):
-        if not attrs.get("identities") and not attrs.get("customer_id"):
-            raise serializers.ValidationError({"identities": ["Give at least one identity or a customer_id."]})
-        return attrs
-
-    def service_kwargs(self) -> dict:
-        data = dict(self.validated_data)
-        data["customer_details"] = data.pop("customer", None)
-        return data
+    agent = serializers.IntegerField(required=False, allow_null=True)
 
 
 class IngestResultSerializer(serializers.Serializer):

@@ -64,17 +64,15 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             return InteractionIngestSerializer
         return InteractionSerializer
 
-    def _ingest(self, serializer):
-        return services.interaction_ingest(**serializer.service_kwargs(), live=True)
-
+    # Both actions parse their input with the parser the file import uses (services.interaction_inputs_parse);
+    # InteractionIngestSerializer only documents it.
     @extend_schema(
         request=InteractionIngestSerializer,
         responses={201: IngestResultSerializer, 200: OpenApiResponse(IngestResultSerializer, "Already stored")},
     )
     def create(self, request, *args, **kwargs):
-        serializer = InteractionIngestSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        result = self._ingest(serializer)
+        data = services.interaction_input_parse(request.data)
+        result = services.interaction_ingest(data=data, live=True)
         body = {"id": result.interaction.pk, "customer": result.interaction.customer_id, "created": result.created}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -92,15 +90,13 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             raise ValidationError(
                 {"non_field_errors": [f"At most {MAX_BULK_ITEMS} interactions per request ({len(items)} sent)."]}
             )
-        context = self.get_serializer_context()
         results: dict[int, dict] = {}
         valid = []
-        for index, item in enumerate(items):
-            serializer = InteractionIngestSerializer(data=item, context=context)
-            if serializer.is_valid():
-                valid.append((index, serializer.service_kwargs()))
+        for index, parsed in enumerate(services.interaction_inputs_parse(items)):
+            if isinstance(parsed, services.InteractionInput):
+                valid.append((index, parsed))
             else:
-                results[index] = {"index": index, "status": "error", "errors": serializer.errors}
+                results[index] = {"index": index, "status": "error", "errors": parsed}
         # The valid items in one batch: bulk lookups and inserts, each item still all-or-nothing.
         for outcome in services.interactions_ingest_batch(valid, live=True):
             entry = {"index": outcome.ref, "status": outcome.status}

@@ -11,7 +11,7 @@ from .customers import (
     note_delete,
     note_update,
 )
-from .importfile import rows_read
+from .importfile import inputs_read
 from .ingest import (
     BatchResult,
     ImportSummary,
@@ -20,6 +20,7 @@ from .ingest import (
     interactions_import,
     interactions_ingest_batch,
 )
+from .ingest_input import InteractionInput, interaction_input_parse, interaction_inputs_parse
 from .merges import MergePreview, customer_merge, merge_preview, merge_suggestion_dismiss, merge_undo
 from .workspace import workspace_visit_record
 
@@ -27,6 +28,7 @@ __all__ = [
     "BatchResult",
     "ImportSummary",
     "IngestResult",
+    "InteractionInput",
     "MergePreview",
     "case_create",
     "case_create_or_get",
@@ -37,7 +39,10 @@ __all__ = [
     "customer_update",
     "identity_add",
     "identity_remove",
+    "inputs_read",
     "interaction_ingest",
+    "interaction_input_parse",
+    "interaction_inputs_parse",
     "interactions_import",
     "interactions_ingest_batch",
     "lifecycle_stage_set",
@@ -47,7 +52,6 @@ __all__ = [
     "note_create",
     "note_delete",
     "note_update",
-    "rows_read",
     "sla_due_times",
     "workspace_visit_record",
 ]

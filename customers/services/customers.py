@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..choices import LifecycleStage
-from ..identities import NormalisedIdentity, normalise_identity
+from ..identities import NormalisedIdentity, identities_normalise, normalise_identity
 from ..models import Customer, Identity, LifecycleChange, Note, Tag
 
 # Fields a caller may set on a customer (FKs as instances: persona, owner).
@@ -77,37 +77,6 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
         if name in cleaned:
             cleaned[name] = getattr(probe, name)
     return cleaned
-
-
-def identities_normalise(identities, *, field: str = "identities") -> list[NormalisedIdentity]:
-    """Normalise a list of {kind, value, network?} (or (kind, value[, network]) tuples), without duplicates.
-
-    Raises ValidationError {field: [a message naming each bad value]}.
-    """
-    if identities is None:
-        return []
-    if isinstance(identities, (str, bytes, Mapping)) or not isinstance(identities, Iterable):
-        raise ValidationError({field: ["Give a list of identities like {kind, value, network?}."]})
-    result: list[NormalisedIdentity] = []
-    errors: list[str] = []
-    for item in identities:
-        if isinstance(item, Mapping):
-            kind, value, network = item.get("kind"), item.get("value"), item.get("network") or ""
-        elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
-            kind, value, network = (*item, "")[:3]
-        else:
-            errors.append(f"“{item}” is not an identity; give {{kind, value, network?}}.")
-            continue
-        try:
-            normalised = normalise_identity(kind, value, network)
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-            continue
-        if normalised not in result:
-            result.append(normalised)
-    if errors:
-        raise ValidationError({field: errors})
-    return result
 
 
 def identities_owned(identities: Iterable[NormalisedIdentity]) -> dict[NormalisedIdentity, Identity]:

@@ -23,7 +23,7 @@ from customers.models import (
     Note,
     SlaPolicy,
 )
-from customers.services import interaction_ingest
+from customers.services import interaction_ingest, interaction_input_parse
 from cxcrm.choices import Channel
 from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
 
@@ -104,16 +104,18 @@ def twin(ana):
     """The same Ana through another channel: an email only she has, given together with Ana's phone."""
     twin = CustomerFactory(first_name="Ana", last_name="S.", language="pt-br")
     IdentityFactory(customer=twin, kind=IdentityKind.EMAIL, value="ana.s@work.example")
-    interaction_ingest(
-        channel=Channel.CHAT,
-        occurred_at=timezone.now() - timedelta(days=1),
-        summary="Chat from a work email",
-        identities=[
-            {"kind": "phone", "value": "+55 11 91234-5678"},
-            {"kind": "email", "value": "ana.s@work.example"},
-        ],
-        live=False,
+    data = interaction_input_parse(
+        {
+            "channel": Channel.CHAT,
+            "occurred_at": timezone.now() - timedelta(days=1),
+            "summary": "Chat from a work email",
+            "identities": [
+                {"kind": "phone", "value": "+55 11 91234-5678"},
+                {"kind": "email", "value": "ana.s@work.example"},
+            ],
+        }
     )
+    interaction_ingest(data=data, live=False)
     assert MergeSuggestion.objects.filter(status="open").count() == 1
     return twin
 

@@ -7,23 +7,23 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
-from customers.services import interaction_ingest
+from customers.services import interaction_ingest, interaction_input_parse
 from customers.signals import interaction_recorded
 from customers.tests.factories import CaseFactory, CustomerFactory, IdentityFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def ingest(**kwargs):
+def ingest(live=True, **fields):
     data = {"channel": "email", "occurred_at": timezone.now(), "summary": "Hello"}
-    data.update(kwargs)
-    return interaction_ingest(**data)
+    data.update(fields)
+    return interaction_ingest(data=interaction_input_parse(data), live=live)
 
 
 def test_new_identity_creates_customer_with_details_and_initial_stage():
     result = ingest(
         identities=[{"kind": "email", "value": " Ana@Example.com "}],
-        customer_details={"first_name": "Ana", "last_name": "Silva", "language": "pt-br", "country": "br"},
+        customer={"first_name": "Ana", "last_name": "Silva", "language": "pt-br", "country": "br"},
     )
     customer = result.interaction.customer
     assert result.created and result.customer_created
@@ -131,7 +131,7 @@ def test_interaction_recorded_is_sent_after_commit_with_live_flag(django_capture
         ({"customer_id": 1, "touchpoint": "nope"}, "touchpoint"),
         ({"customer_id": 1, "case": 999999}, "case"),
         ({"customer_id": 1, "metadata": [1]}, "metadata"),
-        ({"customer_id": 1, "customer_details": {"timezone": "Mars/Base"}}, "customer"),
+        ({"customer_id": 1, "customer": {"timezone": "Mars/Base"}}, "customer"),
     ],
 )
 def test_bad_input_is_rejected_by_field(kwargs, field):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer, MergeSuggestion, Tag
 from customers.selectors import customer_get
-from customers.services import customer_merge, interaction_ingest, merge_preview, merge_undo
+from customers.services import customer_merge, interaction_ingest, interaction_input_parse, merge_preview, merge_undo
 from customers.signals import customers_merged, merge_undone
 from customers.signals import merge_preview as merge_preview_signal
 from customers.tests.factories import (
@@ -92,12 +92,15 @@ def test_merge_moves_everything_and_undo_puts_it_back(pair, django_capture_on_co
         assert record.moved["identities"] and len(record.moved["interactions"]) == 3
         assert MergeSuggestion.objects.get().status == "merged"
         # a new interaction by a folded identity lands on the survivor
-        result = interaction_ingest(
-            channel="chat",
-            occurred_at="2024-01-01T10:00:00Z",
-            summary="Hi",
-            identities=[{"kind": "email", "value": "ana.silva@example.com"}],
+        data = interaction_input_parse(
+            {
+                "channel": "chat",
+                "occurred_at": "2024-01-01T10:00:00Z",
+                "summary": "Hi",
+                "identities": [{"kind": "email", "value": "ana.silva@example.com"}],
+            }
         )
+        result = interaction_ingest(data=data)
         assert result.interaction.customer == survivor
         result.interaction.delete()
 

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from customers.choices import CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage, SuggestionStatus
 from customers.models import Case, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
-from customers.services import case_create, customer_merge, interaction_ingest, workspace_visit_record
+from customers.services import (
+    case_create,
+    customer_merge,
+    interaction_ingest,
+    interaction_input_parse,
+    workspace_visit_record,
+)
 from cxcrm.choices import Channel, Role
 from cxcrm.tests.factories import UserFactory
 from journeys.tests.factories import JourneyMapFactory, PersonaFactory, StageFactory, TouchpointFactory
@@ -868,13 +874,18 @@ def test_my_work_merge_keeps_the_customer_the_conflicting_interaction_went_to(re
     """Ingestion files the interaction under the first identity's owner; the suggested merge keeps that one."""
     newcomer = CustomerFactory(first_name="Ana", last_name="S.")
     IdentityFactory(customer=newcomer, kind=IdentityKind.EMAIL, value="ana.s@work.example")
-    interaction_ingest(
-        channel=Channel.CHAT,
-        occurred_at=timezone.now(),
-        summary="Chat from a work email",
-        identities=[{"kind": "phone", "value": "(11) 91234-5678"}, {"kind": "email", "value": "ana.s@work.example"}],
-        live=False,
+    data = interaction_input_parse(
+        {
+            "channel": Channel.CHAT,
+            "occurred_at": timezone.now(),
+            "summary": "Chat from a work email",
+            "identities": [
+                {"kind": "phone", "value": "(11) 91234-5678"},
+                {"kind": "email", "value": "ana.s@work.example"},
+            ],
+        }
     )
+    interaction_ingest(data=data, live=False)
     suggestion = MergeSuggestion.objects.get()
     response = rep.get(reverse("customers:my_work"))
     preview_url = reverse("customers:merge_preview", args=[ana.pk, newcomer.pk])

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from customers.choices import CaseOrigin, CasePriority, InteractionType
 from customers.models import Interaction, SlaPolicy
-from customers.services import interaction_ingest
+from customers.services import interaction_ingest, interaction_input_parse
 from cxcrm.choices import Role
 from cxcrm.tests.factories import UserFactory
 from feedback import tasks
@@ -25,12 +25,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker
 
 
 def chat(email):
-    return interaction_ingest(
-        channel="chat",
-        occurred_at=timezone.now(),
-        summary="Chat about a late delivery",
-        identities=[{"kind": "email", "value": email}],
-    ).interaction
+    data = interaction_input_parse(
+        {
+            "channel": "chat",
+            "occurred_at": timezone.now(),
+            "summary": "Chat about a late delivery",
+            "identities": [{"kind": "email", "value": email}],
+        }
+    )
+    return interaction_ingest(data=data).interaction
 
 
 def score_link(message, score):

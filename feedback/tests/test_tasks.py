@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers.choices import CaseStatus, Direction
 from customers.models import Interaction
-from customers.services import case_status_set, interaction_ingest
+from customers.services import case_status_set, interaction_ingest, interaction_input_parse
 from customers.signals import interaction_recorded
 from customers.tests.factories import CaseFactory, InteractionFactory
 from feedback import tasks
@@ -24,14 +24,16 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker
 
 
 def ingest(email, *, occurred_at=None, live=True, channel="chat", **details):
-    result = interaction_ingest(
-        channel=channel,
-        occurred_at=occurred_at or timezone.now(),
-        summary="Chat about a delivery",
-        identities=[{"kind": "email", "value": email}],
-        customer_details=details,
-        live=live,
+    data = interaction_input_parse(
+        {
+            "channel": channel,
+            "occurred_at": occurred_at or timezone.now(),
+            "summary": "Chat about a delivery",
+            "identities": [{"kind": "email", "value": email}],
+            "customer": details,
+        }
     )
+    result = interaction_ingest(data=data, live=live)
     return result.interaction
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.services import interactions_import
-from customers.services.importfile import rows_count, rows_read
+from customers.services.importfile import inputs_read, rows_count
 
 
 class ProgressBar:
@@ -48,7 +48,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         progress = None if no_progress else ProgressBar(total, self.stderr._out)
         try:
-            summary = interactions_import(rows_read(file), chunk_size=chunk_size, source=source, progress=progress)
+            rows = inputs_read(file, source=source, chunk_size=chunk_size)
+            summary = interactions_import(rows, chunk_size=chunk_size, progress=progress)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if progress:

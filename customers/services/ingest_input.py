@@ -1,0 +1,309 @@
+"""The one parser of interaction input, shared by every door interactions come in by: POST /api/interactions/
+and POST /api/interactions/bulk/ (customers/api/views.py), the file import (importfile.py, manage.py
+import_interactions) and in-process callers (the rep's log form, survey answers on the timeline).
+
+`interaction_inputs_parse(items)` checks a whole batch in one pass: each item's values with plain functions
+(no serializer per item), then one query per lookup for the whole batch (the touchpoint keys of published
+maps, the agents). Each item comes back as an `InteractionInput` (typed and normalised: an aware datetime,
+identities as stored with phones in E.164, the touchpoint resolved) or as its field messages
+{field: [message]}. The ingestion services (ingest.py) take InteractionInput only and check none of this
+again; what needs the customer resolved first (an unknown customer_id, a case of another customer) is theirs.
+
+Field names are the API's: `customer` holds the details of a customer created by the interaction, `touchpoint`
+a touchpoint key, `case` and `agent` ids. Messages keep the wording the API has always answered with.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from journeys.models import Touchpoint
+from journeys.selectors import touchpoints_for_keys
+
+from ..choices import Direction, InteractionType
+from ..identities import NormalisedIdentity, identities_normalise
+from ..models import Interaction
+from .customers import DETAIL_FIELDS, customer_fields_clean
+
+FieldErrors = dict[str, list[str]]
+
+REQUIRED = "This field is required."
+NULL = "This field may not be null."
+NOT_A_DICT = "Invalid data. Expected a dictionary, but got {type}."
+NOT_A_STRING = "Not a valid string."
+BLANK = "This field may not be blank."
+NO_SUMMARY = "Give a short summary."
+TOO_LONG = "Ensure this field has no more than {max_length} characters."
+NULL_CHARACTER = "Null characters are not allowed."
+SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
+NOT_A_CHOICE = '"{value}" is not a valid choice.'
+NOT_A_DATETIME = (
+    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
+A_DATE = "Expected a datetime but got a date."
+OUT_OF_RANGE = "Datetime value out of range."
+NOT_AN_INTEGER = "A valid integer is required."
+BELOW_ONE = "Ensure this value is greater than or equal to 1."
+NOT_AN_OBJECT = 'Expected a dictionary of items but got type "{type}".'
+NOT_A_PK = "Incorrect type. Expected pk value, received {type}."
+NO_SUCH_PK = 'Invalid pk "{pk}" - object does not exist.'
+NO_IDENTITY = "Give at least one identity or a customer_id."
+UNKNOWN_TOUCHPOINT = "Unknown touchpoint key “{key}” (not in a published journey map)."
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_DECIMAL_TAIL = re.compile(r"\.0*\s*$")  # "12.0" is 12, as JSON clients sometimes send it
+
+
+@dataclass(frozen=True)
+class InteractionInput:
+    """One interaction ready to ingest: every value checked and normalised, its lookups done.
+
+    Made by `interaction_inputs_parse` / `interaction_input_parse`; the services trust it as it is.
+    """
+
+    channel: str
+    occurred_at: datetime  # aware, in UTC
+    summary: str
+    identities: tuple[NormalisedIdentity, ...]  # distinct, in the order given
+    customer_id: int | None
+    customer_details: dict  # cleaned DETAIL_FIELDS, for a customer this interaction creates
+    body: str
+    direction: str
+    type: str
+    source: str
+    external_id: str
+    touchpoint_key: str
+    touchpoint: Touchpoint | None  # the published touchpoint of touchpoint_key
+    case_id: int | None
+    campaign: str
+    metadata: dict
+    agent: Model | None  # an active staff user
+
+
+# --------------------------------------------------------------------------- one value
+
+
+def _max_length(name: str) -> int:
+    return Interaction._meta.get_field(name).max_length
+
+
+def _choices(name: str) -> frozenset[str]:
+    return frozenset(str(value) for value, _ in Interaction._meta.get_field(name).choices)
+
+
+def _text(value, *, max_length: int | None = None, blank: str = "") -> str:
+    """Trimmed text; `blank` is the message refusing an empty one (empty is fine without it)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValidationError(NOT_A_STRING)
+    text = str(value).strip()
+    if not text and blank:
+        raise ValidationError(blank)
+    if max_length is not None and len(text) > max_length:
+        raise ValidationError(TOO_LONG.format(max_length=max_length))
+    if "\x00" in text:
+        raise ValidationError(NULL_CHARACTER)
+    surrogate = _SURROGATES.search(text)
+    if surrogate:
+        raise ValidationError(SURROGATE.format(code_point=ord(surrogate.group())))
+    return text
+
+
+def _choice(value, choices: frozenset[str]) -> str:
+    key = value.strip() if isinstance(value, str) else value
+    if not isinstance(key, str) or key not in choices:
+        raise ValidationError(NOT_A_CHOICE.format(value=value))
+    return key
+
+
+def _datetime(value) -> datetime:
+    """An aware datetime in UTC; a naive one is in the current time zone (settings.TIME_ZONE)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValidationError(A_DATE)
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime):
+        raise ValidationError(NOT_A_DATETIME)
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError(OUT_OF_RANGE) from None
+
+
+def _id(value) -> int:
+    """A positive whole number (an int, or its text)."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = int(_DECIMAL_TAIL.sub("", str(value)))
+    except (TypeError, ValueError):
+        raise ValidationError(NOT_AN_INTEGER) from None
+    if number < 1:
+        raise ValidationError(BELOW_ONE)
+    return number
+
+
+def _identities(value) -> tuple[NormalisedIdentity, ...]:
+    try:
+        return tuple(identities_normalise(value))
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["identities"]) from None
+
+
+def _customer_details(value) -> dict:
+    """The details of a customer the interaction creates; keys other than DETAIL_FIELDS are ignored."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(NOT_A_DICT.format(type=type(value).__name__))
+    try:
+        return customer_fields_clean({k: v for k, v in value.items() if k in DETAIL_FIELDS}, allowed=DETAIL_FIELDS)
+    except ValidationError as exc:
+        by_name = exc.message_dict.items()
+        raise ValidationError([f"{name}: {message}" for name, messages in by_name for message in messages]) from None
+
+
+def _metadata(value) -> dict:
+    if not isinstance(value, dict):
+        raise ValidationError(NOT_AN_OBJECT.format(type=type(value).__name__))
+    return value
+
+
+def _agent(value) -> Model | int:
+    """A user (given in-process) as it is, or the id of one, looked up with the batch."""
+    if isinstance(value, get_user_model()):
+        return value
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise ValidationError(NOT_A_PK.format(type=type(value).__name__)) from None
+
+
+# field: (parse, default when absent or null: a value, a factory such as dict, or REQUIRED)
+_FIELDS = {
+    "channel": (lambda v: _choice(v, _choices("channel")), REQUIRED),
+    "occurred_at": (_datetime, REQUIRED),
+    "summary": (lambda v: _text(v, max_length=_max_length("summary"), blank=NO_SUMMARY), REQUIRED),
+    "body": (_text, ""),
+    "direction": (lambda v: _choice(v, _choices("direction")), Direction.INBOUND),
+    "type": (lambda v: _choice(v, _choices("type")), InteractionType.MESSAGE),
+    "identities": (_identities, ()),
+    "customer_id": (_id, None),
+    "customer": (_customer_details, dict),
+    "source": (lambda v: _text(v, max_length=_max_length("source"), blank=BLANK), "api"),
+    "external_id": (lambda v: _text(v, max_length=_max_length("external_id")), ""),
+    "touchpoint": (lambda v: _text(v, max_length=_max_length("touchpoint_key")), ""),
+    "case": (_id, None),
+    "campaign": (lambda v: _text(v, max_length=_max_length("campaign")), ""),
+    "metadata": (_metadata, dict),
+    "agent": (_agent, None),
+}
+# Optional ids: an empty value is no value (a blank form field, an empty CSV cell).
+_EMPTY_IS_NONE = {"customer_id", "case", "agent"}
+
+
+# --------------------------------------------------------------------------- one item, then the batch
+
+
+def _values(item) -> tuple[dict, FieldErrors]:
+    """The item's values parsed one by one, with no database; (values by field, errors by field)."""
+    if not isinstance(item, Mapping):
+        return {}, {"non_field_errors": [NOT_A_DICT.format(type=type(item).__name__)]}
+    values: dict = {}
+    errors: FieldErrors = {}
+    for name, (parse, default) in _FIELDS.items():
+        given = item.get(name)
+        if name in _EMPTY_IS_NONE and given == "":
+            given = None
+        if given is None:
+            if default is REQUIRED:
+                errors[name] = [REQUIRED if name not in item else NULL]
+            else:
+                values[name] = default() if callable(default) else default
+            continue
+        try:
+            values[name] = parse(given)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    nobody = not values.get("identities") and values.get("customer_id") is None
+    if nobody and "identities" not in errors and "customer_id" not in errors:
+        errors["identities"] = [NO_IDENTITY]
+    return values, errors
+
+
+def _agents(ids: set[int]) -> dict[int, Model]:
+    """The active staff users among these ids (one query)."""
+    if not ids:
+        return {}
+    return {user.pk: user for user in get_user_model().objects.filter(pk__in=ids, is_active=True, is_staff=True)}
+
+
+def interaction_inputs_parse(items: Sequence[object]) -> list[InteractionInput | FieldErrors]:
+    """Check and normalise a batch of interaction inputs (API payloads, file rows) in one pass.
+
+    `items`: mappings with the API's field names (anything else is refused as "non_field_errors").
+    Returns, for each item in order, an InteractionInput or its errors {field: [message]}. All of an item's
+    field errors are given at once. Runs one query per lookup for the whole batch (touchpoint keys, agents),
+    none when no item needs it; each phone is parsed once.
+    """
+    parsed = [_values(item) for item in items]
+    touchpoints = touchpoints_for_keys({values["touchpoint"] for values, _ in parsed if values.get("touchpoint")})
+    agents = _agents({values["agent"] for values, _ in parsed if isinstance(values.get("agent"), int)})
+    results: list[InteractionInput | FieldErrors] = []
+    for values, errors in parsed:
+        key = values.get("touchpoint")
+        if key and key not in touchpoints:
+            errors["touchpoint"] = [UNKNOWN_TOUCHPOINT.format(key=key)]
+        agent = values.get("agent")
+        if isinstance(agent, int):
+            if agent in agents:
+                agent = agents[agent]
+            else:
+                errors["agent"] = [NO_SUCH_PK.format(pk=agent)]
+        if errors:
+            results.append(errors)
+            continue
+        results.append(
+            InteractionInput(
+                channel=values["channel"],
+                occurred_at=values["occurred_at"],
+                summary=values["summary"],
+                identities=values["identities"],
+                customer_id=values["customer_id"],
+                customer_details=values["customer"],
+                body=values["body"],
+                direction=values["direction"],
+                type=values["type"],
+                source=values["source"],
+                external_id=values["external_id"],
+                touchpoint_key=key,
+                touchpoint=touchpoints.get(key),
+                case_id=values["case"],
+                campaign=values["campaign"],
+                metadata=values["metadata"],
+                agent=agent,
+            )
+        )
+    return results
+
+
+def interaction_input_parse(item: object) -> InteractionInput:
+    """One interaction input, checked as `interaction_inputs_parse` checks each item of a batch.
+
+    Raises ValidationError({field: [message]}) with all of the item's field errors.
+    """
+    (result,) = interaction_inputs_parse([item])
+    if isinstance(result, InteractionInput):
+        return result
+    raise ValidationError(result)
