@@ -1,6 +1,6 @@
 """Aggregation of the metrics from their source rows, in SQL.
 
-One *source* per kind of row (responses, invitations, cases by one of their
+One *source* per type of row (responses, invitations, cases by one of their
 times, interactions, campaign recipients, customers for churn). A source knows
 its date field, how each dimension and filter maps onto its columns, and the
 conditional counts each metric needs. `aggregate()` groups by period (a day,
@@ -32,14 +32,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
-from customers.choices import ACTIVE_STAGES, InteractionType, LifecycleStage
+from customers.choices import ACTIVE_STAGES, CaseOrigin, InteractionType, LifecycleStage
 from customers.models import Case, Customer, Interaction, LifecycleChange
+from cxcrm.choices import Channel
 
 from ..models import Invitation, Response
 from ..scales import SCALES
 from .definitions import METRICS, Metric
 
-COUNT_FIELDS = ("n", "numerator", "denominator", "value_sum", "promoters", "passives", "detractors")
+# The exact counts every figure is derived from (definitions.py value functions), stored per day in MetricRollup:
+# the sample, a ratio's parts, a sum for means, and the answers in the top box, middle and bottom box of the
+# survey kind's scale (feedback/scales.py: promoters/passives/detractors for NPS, satisfied/neutral/dissatisfied
+# for CSAT, easy/neutral/difficult for CES).
+COUNT_FIELDS = ("n", "numerator", "denominator", "value_sum", "top_box", "middle", "bottom_box")
 
 
 def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -79,8 +84,10 @@ def _duration(end_field: str, start_field: str = "opened_at"):
 class Source:
     model = None
     date_field = ""
-    dims: dict[str, tuple[str, str]] = {}  # dimension -> (path, "id" | "str")
+    dims: dict[str, tuple[str, str]] = {}  # dimension -> (path, value type "id" | "str")
     filter_paths: dict[str, str] = {}
+    # The values of the `channel` dimension and filter (where the source has one).
+    channels: tuple[str, ...] = tuple(Channel.values)
 
     def base(self, metric: Metric):
         return self.model.objects.all()
@@ -111,11 +118,11 @@ class Source:
         return qs
 
     def dimension_q(self, dimension: str, value: str) -> Q:
-        path, kind = self.dims[dimension]
+        path, value_type = self.dims[dimension]
         if value in ("", None):
             empty = Q(**{f"{path}__isnull": True})
-            return empty if kind == "id" else empty | Q(**{path: ""})
-        return Q(**{path: int(value) if kind == "id" else value})
+            return empty if value_type == "id" else empty | Q(**{path: ""})
+        return Q(**{path: int(value) if value_type == "id" else value})
 
 
 def _score_counts(metric: Metric) -> dict:
@@ -123,9 +130,9 @@ def _score_counts(metric: Metric) -> dict:
     high, low = scale.top_box_from, scale.bottom_box_to
     return {
         "n": Count("pk"),
-        "promoters": Count("pk", filter=Q(score__gte=high)),
-        "passives": Count("pk", filter=Q(score__gt=low, score__lt=high)),
-        "detractors": Count("pk", filter=Q(score__lte=low)),
+        "top_box": Count("pk", filter=Q(score__gte=high)),
+        "middle": Count("pk", filter=Q(score__gt=low, score__lt=high)),
+        "bottom_box": Count("pk", filter=Q(score__lte=low)),
         "value_sum": Sum("score"),
     }
 
@@ -160,6 +167,7 @@ class ResponseSource(Source):
         return _score_counts(metric)
 
     def buckets(self, metric):
+        # Named as the drill-down URLs name them for every kind (scales.ScoreScale.bucket_names labels them).
         scale = SCALES[metric.survey_kind]
         high, low = scale.top_box_from, scale.bottom_box_to
         return {
@@ -228,6 +236,8 @@ class CaseSource(Source):
         "topic": ("topic", "str"),
     }
     filter_paths = {"persona": "customer__persona_id", "channel": "origin", "agent": "assignee_id"}
+    # A case's channel is its origin: a channel, or "survey" for a detractor follow-up.
+    channels = tuple(CaseOrigin.values)
 
     def __init__(self, date_field: str, duration: bool = False):
         self.date_field = date_field
@@ -296,9 +306,9 @@ class CampaignSource(Source):
             Q(occurred_at__lt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
         )
 
-        def of_type(kind):
+        def of_type(interaction_type):
             return Interaction.objects.filter(
-                type=kind, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
+                type=interaction_type, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
             )
 
         days = getattr(settings, "CAMPAIGN_CONVERSION_DAYS", 7)
@@ -434,25 +444,28 @@ def aggregate(
     *,
     start: date,
     end: date,
-    kind: str | None,
+    granularity: str | None,
     dimension: str = "overall",
     filters: dict | None = None,
 ) -> list[dict]:
     """Counts per (period, dimension value) straight from the source rows.
 
-    `kind` is day/week/month/quarter (periods start in TIME_ZONE, weeks on Monday,
+    `granularity` is day/week/month/quarter (periods start in TIME_ZONE, weeks on Monday,
     the first one cut to `start`) or None for the whole range. Returns dicts with
-    `period` (date), `dimension_value` ("" for none or overall) and the counts.
+    `period` (date), `dimension_value` ("" for none or overall) and the counts (COUNT_FIELDS,
+    hours for durations, and `median` for the case times).
     """
     metric = METRICS[metric_name]
     source = source_for(metric)
     if isinstance(source, ChurnSource):
-        return _aggregate_churn(metric, source, start=start, end=end, kind=kind, dimension=dimension, filters=filters)
+        return _aggregate_churn(
+            metric, source, start=start, end=end, granularity=granularity, dimension=dimension, filters=filters
+        )
     qs = source.queryset(metric, start, end, dimension=dimension, filters=filters)
     group = []
-    if kind:
+    if granularity:
         tz = timezone.get_default_timezone()
-        qs = qs.annotate(_period=Trunc(source.date_field, kind, output_field=DateField(), tzinfo=tz))
+        qs = qs.annotate(_period=Trunc(source.date_field, granularity, output_field=DateField(), tzinfo=tz))
         group.append("_period")
     if dimension != "overall":
         qs = qs.annotate(_dim=F(source.dims[dimension][0]))
@@ -471,25 +484,25 @@ def aggregate(
         row = _normalise(counts)
         if medians is not None:
             row["median"] = medians.get(key)
-        row["period"] = max(counts["_period"], start) if kind else start
+        row["period"] = max(counts["_period"], start) if granularity else start
         row["dimension_value"] = _dimension_key(counts.get("_dim")) if dimension != "overall" else ""
         rows.append(row)
     return rows
 
 
-def periods_in(start: date, end: date, kind: str | None) -> list[tuple[date, date]]:
-    """The periods of a range as inclusive (first, last) days, cut to the range."""
-    if kind is None:
+def periods_in(start: date, end: date, granularity: str | None) -> list[tuple[date, date]]:
+    """The periods of a range as inclusive (first, last) days, cut to the range (None: the range itself)."""
+    if granularity is None:
         return [(start, end)]
     result, cursor = [], start
     while cursor <= end:
-        if kind == "day":
+        if granularity == "day":
             natural_end = cursor
-        elif kind == "week":
+        elif granularity == "week":
             natural_end = cursor + timedelta(days=6 - cursor.weekday())
         else:
-            months = 1 if kind == "month" else 3
-            first_month = cursor.month if kind == "month" else 3 * ((cursor.month - 1) // 3) + 1
+            months = 1 if granularity == "month" else 3
+            first_month = cursor.month if granularity == "month" else 3 * ((cursor.month - 1) // 3) + 1
             year, month = cursor.year, first_month + months
             if month > 12:
                 year, month = year + 1, month - 12
@@ -500,10 +513,10 @@ def periods_in(start: date, end: date, kind: str | None) -> list[tuple[date, dat
     return result
 
 
-def _aggregate_churn(metric, source, *, start, end, kind, dimension, filters):
+def _aggregate_churn(metric, source, *, start, end, granularity, dimension, filters):
     """Churn is not a sum of days: each period's base is who was active at *its* start."""
     rows = []
-    for first, last in periods_in(start, end, kind):
+    for first, last in periods_in(start, end, granularity):
         low, high = local_bounds(first, last)
         qs = source.period_queryset(low, high, dimension=dimension, filters=filters)
         aggregates = source.aggregates(metric)

@@ -2,7 +2,7 @@
 how its value is derived from the stored counts, and the formula the pages show.
 
 Every metric is computed from exact counts (see docs/metrics.md): a score metric
-from promoters/passives/detractors and the score sum, a ratio from its numerator
+from its top box, middle and bottom box (feedback/scales.py) and the score sum, a ratio from its numerator
 and denominator, a duration from a sum and a count (mean) and a median taken
 from the source rows. The value functions below are the only place those
 formulas live; the API, the pages, the digest and the journeys provider all call
@@ -59,32 +59,36 @@ def _mean(total, count):
 # --------------------------------------------------------------------------- value functions
 
 
+# Each takes the counts (compute.COUNT_FIELDS) and returns the value and the figures shown beside it, named in the
+# metric's own words (the API's field names).
+
+
 def _nps(c):
     return {
-        "value": _pct(c["promoters"] - c["detractors"], c["n"]),
-        "promoters": c["promoters"],
-        "passives": c["passives"],
-        "detractors": c["detractors"],
+        "value": _pct(c["top_box"] - c["bottom_box"], c["n"]),
+        "promoters": c["top_box"],
+        "passives": c["middle"],
+        "detractors": c["bottom_box"],
     }
 
 
 def _csat(c):
     return {
-        "value": _pct(c["promoters"], c["n"]),
+        "value": _pct(c["top_box"], c["n"]),
         "mean": _mean(c["value_sum"], c["n"]),
-        "satisfied": c["promoters"],
-        "neutral": c["passives"],
-        "dissatisfied": c["detractors"],
+        "satisfied": c["top_box"],
+        "neutral": c["middle"],
+        "dissatisfied": c["bottom_box"],
     }
 
 
 def _ces(c):
     return {
         "value": _mean(c["value_sum"], c["n"]),
-        "easy_pct": _pct(c["promoters"], c["n"]),
-        "easy": c["promoters"],
-        "neutral": c["passives"],
-        "difficult": c["detractors"],
+        "easy_pct": _pct(c["top_box"], c["n"]),
+        "easy": c["top_box"],
+        "neutral": c["middle"],
+        "difficult": c["bottom_box"],
     }
 
 
@@ -348,6 +352,12 @@ OWN_METRICS = ("nps", "csat", "ces", "ttr_hours", "first_response_hours", "sla_b
 def metric_allows_filter(metric: Metric, name: str) -> bool:
     """A filter applies where the same-named dimension does (agent: the rep's own scope)."""
     return name in metric.dimensions
+
+
+def metric_allows_filters(metric: Metric, filters) -> bool:
+    """Whether every filter named applies to the metric; `agent`, the role scope of own figures, is not a page
+    filter and is left out (only metrics read by agent are scoped so)."""
+    return all(metric_allows_filter(metric, name) for name in filters if name != "agent")
 
 
 def format_value(metric: Metric, value) -> str:

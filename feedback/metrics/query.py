@@ -19,15 +19,15 @@ from .definitions import METRICS
 ROUND = 2
 
 
-def _rollup_counts(metric_name, *, start, end, kind, dimension) -> list[dict]:
+def _rollup_counts(metric_name, *, start, end, granularity, dimension) -> list[dict]:
     qs = MetricRollup.objects.filter(metric=metric_name, dimension=dimension, day__gte=start, day__lte=end)
-    if kind == "day":
+    if granularity == "day":
         qs = qs.annotate(_period=F("day"))
-    elif kind:
-        qs = qs.annotate(_period=Trunc("day", kind, output_field=DateField()))
-    group = (["_period"] if kind else []) + ["dimension_value"]
+    elif granularity:
+        qs = qs.annotate(_period=Trunc("day", granularity, output_field=DateField()))
+    group = (["_period"] if granularity else []) + ["dimension_value"]
     sums = {name: Sum(name) for name in compute.COUNT_FIELDS}
-    if kind == "day":
+    if granularity == "day":
         sums["median"] = Max("median")  # one row per group: the day's own median
     rows = []
     for counts in qs.values(*group).annotate(**sums).order_by(*group):
@@ -36,19 +36,21 @@ def _rollup_counts(metric_name, *, start, end, kind, dimension) -> list[dict]:
             name: (counts[name] or 0) if name == "value_sum" else int(counts[name] or 0)
             for name in compute.COUNT_FIELDS
         }
-        if kind == "day":
+        if granularity == "day":
             row["median"] = counts["median"]
-        row["period"] = max(counts["_period"], start) if kind else start
+        row["period"] = max(counts["_period"], start) if granularity else start
         row["dimension_value"] = counts["dimension_value"]
         rows.append(row)
     return rows
 
 
-def uses_rollups(metric_name: str, *, kind: str | None, filters: dict | None) -> bool:
+def uses_rollups(metric_name: str, *, granularity: str | None, filters: dict | None) -> bool:
+    """Whether the daily rollups give the figure: one dimension, no filters, and a metric that sums over days
+    (or daily periods, whose medians and churn are stored)."""
     metric = METRICS[metric_name]
     if filters:
         return False
-    return metric.additive or kind == "day"
+    return metric.additive or granularity == "day"
 
 
 def metric_counts(
@@ -56,17 +58,22 @@ def metric_counts(
     *,
     start: date,
     end: date,
-    kind: str | None,
+    granularity: str | None,
     dimension: str = "overall",
     filters: dict | None = None,
     source: str = "auto",
 ) -> list[dict]:
-    """Counts per (period, dimension value); `source` "auto", "rollups" or "live"."""
+    """Counts per (period, dimension value), `granularity` None for the whole range; `source` "auto",
+    "rollups" or "live"."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    live = source == "live" or (source == "auto" and not uses_rollups(metric_name, kind=kind, filters=filters))
+    live = source == "live" or (
+        source == "auto" and not uses_rollups(metric_name, granularity=granularity, filters=filters)
+    )
     if live:
-        return compute.aggregate(metric_name, start=start, end=end, kind=kind, dimension=dimension, filters=filters)
-    return _rollup_counts(metric_name, start=start, end=end, kind=kind, dimension=dimension)
+        return compute.aggregate(
+            metric_name, start=start, end=end, granularity=granularity, dimension=dimension, filters=filters
+        )
+    return _rollup_counts(metric_name, start=start, end=end, granularity=granularity, dimension=dimension)
 
 
 def _round(value):
@@ -97,7 +104,13 @@ def metric_series(
     """The rows the API returns: one per period (every period for `overall`, empty ones with
     n = 0 and value None) or per (period, dimension value) that has data."""
     counts = metric_counts(
-        metric_name, start=start, end=end, kind=granularity, dimension=dimension, filters=filters, source=source
+        metric_name,
+        start=start,
+        end=end,
+        granularity=granularity,
+        dimension=dimension,
+        filters=filters,
+        source=source,
     )
     if dimension == "overall":
         by_period = {row["period"]: row for row in counts}
@@ -118,7 +131,7 @@ def metric_total(
     metric_name: str, *, start: date, end: date, filters: dict | None = None, source: str = "auto"
 ) -> dict:
     """The figure over the whole range (a tile)."""
-    counts = metric_counts(metric_name, start=start, end=end, kind=None, filters=filters, source=source)
+    counts = metric_counts(metric_name, start=start, end=end, granularity=None, filters=filters, source=source)
     return to_row(
         metric_name, counts[0] if counts else None, period_start=start, dimension="overall", dimension_value=None
     )
@@ -126,7 +139,7 @@ def metric_total(
 
 def metric_breakdown(metric_name: str, *, start: date, end: date, dimension: str, filters: dict | None = None):
     """One row per dimension value over the whole range, largest sample first."""
-    counts = metric_counts(metric_name, start=start, end=end, kind=None, dimension=dimension, filters=filters)
+    counts = metric_counts(metric_name, start=start, end=end, granularity=None, dimension=dimension, filters=filters)
     rows = [
         to_row(metric_name, row, period_start=start, dimension=dimension, dimension_value=row["dimension_value"])
         for row in counts

@@ -22,7 +22,7 @@ def _rows_for(metric_name: str, start: date, end: date) -> list[MetricRollup]:
     metric = METRICS[metric_name]
     rows = []
     for dimension in metric.dimensions:
-        for counts in compute.aggregate(metric_name, start=start, end=end, kind="day", dimension=dimension):
+        for counts in compute.aggregate(metric_name, start=start, end=end, granularity="day", dimension=dimension):
             rows.append(
                 MetricRollup(
                     metric=metric_name,

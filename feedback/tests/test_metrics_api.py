@@ -151,7 +151,7 @@ def test_a_year_of_daily_rows_by_dimension_in_a_few_queries(api_as, manager_user
     start = date(2025, 1, 1)
     MetricRollup.objects.bulk_create(
         MetricRollup(
-            metric="csat", day=start + timedelta(days=i), dimension="channel", dimension_value=c, n=4, promoters=3
+            metric="csat", day=start + timedelta(days=i), dimension="channel", dimension_value=c, n=4, top_box=3
         )
         for i in range(365)
         for c in ("chat", "email", "phone")

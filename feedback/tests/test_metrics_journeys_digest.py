@@ -180,7 +180,7 @@ def test_rollup_metrics_command_for_one_metric_twice_is_idempotent(capsys):
         )
 
     assert set(MetricRollup.objects.values_list("metric", flat=True)) == {"csat"}
-    assert MetricRollup.objects.get(dimension="overall").promoters == 1
+    assert MetricRollup.objects.get(dimension="overall").top_box == 1
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_rollup_metrics_command_refuses_bad_dates(args, message):
 
 
 def test_rollups_are_read_only_in_the_admin(client, superuser):
-    MetricRollup.objects.create(metric="nps", day=date(2026, 1, 9), n=3, promoters=2, detractors=1)
+    MetricRollup.objects.create(metric="nps", day=date(2026, 1, 9), n=3, top_box=2, bottom_box=1)
     client.force_login(superuser)
 
     listing = client.get(reverse("admin:feedback_metricrollup_changelist"))

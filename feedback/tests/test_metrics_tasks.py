@@ -40,7 +40,7 @@ def test_beat_rollup_task_stores_todays_figures_through_the_worker(celery_live_w
     row = run_schedule("feedback.rollup_recent_metrics")
 
     stored = wait(lambda: MetricRollup.objects.filter(metric="nps", dimension="overall").first())
-    assert (stored.day, stored.n, stored.promoters, stored.detractors) == (timezone.localdate(), 3, 2, 1)
+    assert (stored.day, stored.n, stored.top_box, stored.bottom_box) == (timezone.localdate(), 3, 2, 1)
     assert row.interval.every == 900
 
     # Run again after one more answer: the day's row is replaced, not duplicated.

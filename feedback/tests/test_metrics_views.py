@@ -289,7 +289,7 @@ def test_anonymous_users_are_sent_to_login(client):
 def test_overview_over_a_year_of_rollups_in_bounded_queries(client, manager_user, django_assert_max_num_queries):
     start = date(2025, 1, 1)
     MetricRollup.objects.bulk_create(
-        MetricRollup(metric=metric, day=start + timedelta(days=i), n=5, promoters=3, detractors=1, value_sum=20)
+        MetricRollup(metric=metric, day=start + timedelta(days=i), n=5, top_box=3, bottom_box=1, value_sum=20)
         for i in range(365)
         for metric in ("nps", "csat", "ces")
     )
