@@ -1,8 +1,9 @@
-"""Rendering and sending the invitation email and SMS, in the customer's language.
+"""Rendering the invitation email and SMS, in the customer's language.
 
 `invitation_email` / `invitation_sms_text` build the messages; the services
-decide when to call them. The admin preview renders the same templates for a
-survey and a language without a stored invitation.
+(feedback/services/sending.py) decide when to send them. The admin preview renders
+the same templates for a survey and a language without a stored invitation.
+A helper of the services: it reads and renders, it writes nothing.
 """
 
 from dataclasses import dataclass

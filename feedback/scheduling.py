@@ -1,4 +1,8 @@
-"""Pure scheduling arithmetic: quiet hours in the customer's zone, the sampling draw, the retry backoff."""
+"""Pure scheduling arithmetic: quiet hours in the customer's zone, the sampling draw, the retry backoff.
+
+No database here: feedback/services/invitations.py (when to send, who is sampled) and
+feedback/services/sending.py (when to retry) call these functions.
+"""
 
 import hashlib
 from datetime import datetime, time, timedelta

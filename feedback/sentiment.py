@@ -5,7 +5,8 @@ feedback.choices.Sentiment, score the compound polarity from −1 to +1 (None wh
 settings.SENTIMENT_ANALYSER names the analyser: a dotted path to a callable with the same
 signature. The default, `vader_analyse`, scores English with vaderSentiment (compound ≥ 0.05
 positive, ≤ −0.05 negative, neutral between, the thresholds its authors recommend) and leaves
-every other language, and empty text, unknown.
+every other language, and empty text, unknown. feedback/services/responses.py stores the result
+with each response; this module only reads text.
 """
 
 import logging

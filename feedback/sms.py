@@ -3,6 +3,8 @@
 A backend sends `SmsMessage`s and returns how many it sent; it raises on failure
 so the caller can retry. A provider backend (Twilio, Vonage…) is a subclass
 with `send_messages`; the ones here write to the console, a file or memory.
+It stays at feedback/sms.py because SMS_BACKEND names its classes by dotted path;
+feedback/services/sending.py is its one caller.
 """
 
 import sys

@@ -3,7 +3,8 @@
 Nothing secret is stored: the token is rebuilt from the id whenever needed
 (reminders send the same link), and a forged or altered token fails the
 signature. Plain Signer (no timestamp) keeps the token stable; expiry is the
-invitation's own `expires_at`.
+invitation's own `expires_at`. Used by the messages (delivery.py), the public
+pages (views.py) and the API's invitation urls; it touches no database.
 """
 
 from django.conf import settings

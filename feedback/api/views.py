@@ -55,11 +55,7 @@ class SurveyViewSet(viewsets.ModelViewSet):
         return response
 
     def perform_destroy(self, instance):
-        from django.core.exceptions import ValidationError
-
-        if instance.invitations.exists():
-            raise ValidationError({"survey": ["This survey has invitations; deactivate it instead."]})
-        instance.delete()
+        services.survey_delete(survey=instance)
 
 
 class SurveyRuleViewSet(viewsets.ModelViewSet):

@@ -45,7 +45,7 @@ from .sending import (
     invitations_send_due,
     invitations_send_reminders,
 )
-from .surveys import survey_create, survey_send_test, survey_update
+from .surveys import survey_create, survey_delete, survey_send_test, survey_update
 
 __all__ = [
     "InvitationClosed",
@@ -70,6 +70,7 @@ __all__ = [
     "responses_move_on_merge",
     "source_key_for",
     "survey_create",
+    "survey_delete",
     "survey_rules_evaluate_case",
     "survey_rules_evaluate_interaction",
     "survey_send_test",

@@ -100,6 +100,16 @@ def survey_update(
     return survey
 
 
+def survey_delete(*, survey: Survey) -> None:
+    """Delete a survey with its questions, texts and rules.
+
+    Raises ValidationError (keyed `survey`) when it has invitations: their answers need it; deactivate it instead.
+    """
+    if survey.invitations.exists():
+        raise ValidationError({"survey": [_("This survey has invitations; deactivate it instead.")]})
+    survey.delete()
+
+
 def survey_send_test(*, survey: Survey, language: str, to: str) -> None:
     """Email a sample invitation of the survey in `language` to `to` (links do not open a real invitation).
 
