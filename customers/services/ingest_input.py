@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -84,12 +85,13 @@ class InteractionInput:
     case_id: int | None
     campaign: str
     metadata: dict
-    agent: Model | None  # an active staff user
+    agent: Model | None  # the user who handled it (given by id: an active staff user)
 
 
 # --------------------------------------------------------------------------- one value
 
 
+# Lengths and choices are the model's (customers.models.Interaction).
 def _max_length(name: str) -> int:
     return Interaction._meta.get_field(name).max_length
 
@@ -190,22 +192,23 @@ def _agent(value) -> Model | int:
         raise ValidationError(NOT_A_PK.format(type=type(value).__name__)) from None
 
 
-# field: (parse, default when absent or null: a value, a factory such as dict, or REQUIRED)
+_MUST_GIVE = object()
+# field: (parse, default when absent or null: a value, a factory such as dict, or _MUST_GIVE)
 _FIELDS = {
-    "channel": (lambda v: _choice(v, _choices("channel")), REQUIRED),
-    "occurred_at": (_datetime, REQUIRED),
-    "summary": (lambda v: _text(v, max_length=_max_length("summary"), blank=NO_SUMMARY), REQUIRED),
+    "channel": (partial(_choice, choices=_choices("channel")), _MUST_GIVE),
+    "occurred_at": (_datetime, _MUST_GIVE),
+    "summary": (partial(_text, max_length=_max_length("summary"), blank=NO_SUMMARY), _MUST_GIVE),
     "body": (_text, ""),
-    "direction": (lambda v: _choice(v, _choices("direction")), Direction.INBOUND),
-    "type": (lambda v: _choice(v, _choices("type")), InteractionType.MESSAGE),
+    "direction": (partial(_choice, choices=_choices("direction")), Direction.INBOUND),
+    "type": (partial(_choice, choices=_choices("type")), InteractionType.MESSAGE),
     "identities": (_identities, ()),
     "customer_id": (_id, None),
     "customer": (_customer_details, dict),
-    "source": (lambda v: _text(v, max_length=_max_length("source"), blank=BLANK), "api"),
-    "external_id": (lambda v: _text(v, max_length=_max_length("external_id")), ""),
-    "touchpoint": (lambda v: _text(v, max_length=_max_length("touchpoint_key")), ""),
+    "source": (partial(_text, max_length=_max_length("source"), blank=BLANK), "api"),
+    "external_id": (partial(_text, max_length=_max_length("external_id")), ""),
+    "touchpoint": (partial(_text, max_length=_max_length("touchpoint_key")), ""),
     "case": (_id, None),
-    "campaign": (lambda v: _text(v, max_length=_max_length("campaign")), ""),
+    "campaign": (partial(_text, max_length=_max_length("campaign")), ""),
     "metadata": (_metadata, dict),
     "agent": (_agent, None),
 }
@@ -227,7 +230,7 @@ def _values(item) -> tuple[dict, FieldErrors]:
         if name in _EMPTY_IS_NONE and given == "":
             given = None
         if given is None:
-            if default is REQUIRED:
+            if default is _MUST_GIVE:
                 errors[name] = [REQUIRED if name not in item else NULL]
             else:
                 values[name] = default() if callable(default) else default
