@@ -154,8 +154,6 @@ class SurveyAdmin(nested_admin.NestedModelAdmin):
     def _survey(self, request, pk):
         survey = get_object_or_404(Survey.objects.prefetch_related("texts", "questions"), pk=pk)
         if not self.has_view_permission(request, survey):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return survey
 
