@@ -1,9 +1,11 @@
 """Customers API: ingestion of interactions (one or in bulk), customers with their
 timeline and merges, cases, notes and merge suggestions. Views stay thin: they
-validate input with serializers and call services and selectors."""
+validate input with serializers (interactions: with the ingestion parser the file
+import shares) and call services and selectors."""
 
 from django.db import transaction
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
