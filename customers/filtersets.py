@@ -1,4 +1,8 @@
-"""FilterSets of the customers app, shared by the API and the pages."""
+"""FilterSets of the customers app, shared by the API, the pages and the selectors.
+
+The API's `ordering=` of each list is its FilterSet's OrderingFilter (comma-separated
+fields, "-" for descending; an unknown field is a 400 naming it).
+"""
 
 import django_filters
 from django.db.models import Q
@@ -7,8 +11,7 @@ from django.utils import timezone
 from cxcrm.choices import Channel
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
-from .models import Case, CaseQuerySet, Customer, Interaction, MergeSuggestion, Note
-from .selectors import customer_search, customers_with_channel
+from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -23,6 +26,9 @@ class CustomerFilterSet(django_filters.FilterSet):
     last_contact_after = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
     last_contact_before = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(
+        fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name")
+    )
 
     class Meta:
         model = Customer
@@ -40,15 +46,21 @@ class CustomerFilterSet(django_filters.FilterSet):
             "updated_since",
         ]
 
+    # The selectors build on these FilterSets (the timeline), so they are imported when called.
     def search(self, queryset, name, value):
+        from .selectors import customer_search
+
         return customer_search(value, queryset)
 
     def seen_on(self, queryset, name, value):
+        from .selectors import customers_with_channel
+
         return customers_with_channel(queryset, value)
 
 
 class TimelineFilterSet(django_filters.FilterSet):
-    """Validates a timeline's filters; its form's cleaned_data goes to selectors.customer_timeline."""
+    """A customer's timeline filters: selectors.timeline_queryset applies them, the API validates them first.
+    No ordering: the timeline is keyset-paginated on (occurred_at, id)."""
 
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     type = django_filters.ChoiceFilter(choices=InteractionType.choices)
@@ -68,6 +80,7 @@ class InteractionFilterSet(TimelineFilterSet):
     external_id = django_filters.CharFilter()
     touchpoint = django_filters.CharFilter(field_name="touchpoint_key", label="Touchpoint key")
     campaign = django_filters.CharFilter()
+    ordering = django_filters.OrderingFilter(fields=("occurred_at", "created_at"))
 
     class Meta(TimelineFilterSet.Meta):
         fields = [*TimelineFilterSet.Meta.fields, "customer_id", "source", "external_id", "touchpoint", "campaign"]
@@ -85,6 +98,7 @@ class CaseFilterSet(django_filters.FilterSet):
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = django_filters.OrderingFilter(fields=("opened_at", "updated_at", "resolution_due_at", "priority"))
 
     class Meta:
         model = Case
@@ -110,6 +124,7 @@ class CaseFilterSet(django_filters.FilterSet):
 class NoteFilterSet(django_filters.FilterSet):
     customer_id = django_filters.NumberFilter(field_name="customer_id")
     author_id = django_filters.NumberFilter(field_name="author_id")
+    ordering = django_filters.OrderingFilter(fields=("created_at",))
 
     class Meta:
         model = Note
@@ -118,6 +133,7 @@ class NoteFilterSet(django_filters.FilterSet):
 
 class MergeSuggestionFilterSet(django_filters.FilterSet):
     customer_id = django_filters.NumberFilter(method="involving", label="Involving this customer")
+    ordering = django_filters.OrderingFilter(fields=("created_at",))
 
     class Meta:
         model = MergeSuggestion
@@ -125,3 +141,11 @@ class MergeSuggestionFilterSet(django_filters.FilterSet):
 
     def involving(self, queryset, name, value):
         return queryset.filter(Q(customer_id=value) | Q(other_id=value))
+
+
+class MergeRecordFilterSet(django_filters.FilterSet):
+    ordering = django_filters.OrderingFilter(fields=("merged_at",))
+
+    class Meta:
+        model = MergeRecord
+        fields = []

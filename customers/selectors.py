@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,8 @@ from django.utils.dateparse import parse_datetime
 
 from cxcrm.choices import Role
 
-from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus, SuggestionStatus
+from .choices import OPEN_CASE_STATUSES, CaseStatus, SuggestionStatus
+from .filtersets import TimelineFilterSet
 from .identities import search_candidates
 from .models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note, WorkspaceVisit
 
@@ -140,29 +142,20 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, str]:
     return occurred_at, pk, direction
 
 
-def timeline_queryset(customer: Customer, filters: dict | None = None) -> QuerySet[Interaction]:
-    """A customer's interactions, filtered by channel, type, case, date range (`occurred_after`/`occurred_before`)."""
-    filters = filters or {}
-    qs = Interaction.objects.filter(customer=customer).select_related("agent", "case", "touchpoint")
-    if filters.get("channel"):
-        qs = qs.filter(channel=filters["channel"])
-    if filters.get("type"):
-        qs = qs.filter(type=filters["type"])
-    if filters.get("direction"):
-        qs = qs.filter(direction=filters["direction"])
-    if filters.get("case"):
-        qs = qs.filter(case_id=filters["case"])
-    if filters.get("occurred_after"):
-        qs = qs.filter(occurred_at__gte=filters["occurred_after"])
-    if filters.get("occurred_before"):
-        qs = qs.filter(occurred_at__lte=filters["occurred_before"])
-    return qs
+def timeline_queryset(customer: Customer, filters: Mapping | None = None) -> QuerySet[Interaction]:
+    """A customer's interactions filtered by TimelineFilterSet: `channel`, `type`, `direction`, `case` (id),
+    `occurred_after`/`occurred_before` (ISO strings or aware datetimes). Empty or invalid values filter nothing.
+    """
+    queryset = Interaction.objects.filter(customer=customer).select_related("agent", "case", "touchpoint")
+    return TimelineFilterSet(filters or None, queryset=queryset).qs
 
 
 def customer_timeline(
     customer: Customer, filters: dict | None = None, cursor: str | None = None, page_size: int = 50
 ) -> TimelinePage:
     """One page of a customer's timeline, newest first, keyset-paginated on (occurred_at, id).
+
+    `filters` as timeline_queryset takes them (a request's query parameters will do).
 
     `cursor` is the opaque string of a previous page's next_cursor/previous_cursor.
     Ties on occurred_at are broken by id, so no item is lost or repeated across pages.
@@ -334,46 +327,3 @@ def case_work_summary(*, user, now: datetime | None = None) -> dict:
         breached=Count("pk", filter=Q(sla_state="breached")),
         due_soon=Count("pk", filter=Q(sla_state="due_soon")),
     )
-
-
-# Sort keys of the cases list: name -> order_by fields, ascending.
-CASE_SORTS = {
-    "opened": ("opened_at", "id"),
-    "due": (F("next_due_at").asc(nulls_last=True), "id"),
-    "priority": ("priority_rank", "id"),
-    "status": ("status_rank", "id"),
-    "subject": ("subject", "id"),
-    "customer": ("customer__last_name", "customer__first_name", "id"),
-    "assignee": ("assignee__username", "id"),
-    "updated": ("updated_at", "id"),
-}
-
-
-def _descending(field):
-    if isinstance(field, str):
-        return f"-{field}"
-    return F(field.expression.name).desc(nulls_last=True)
-
-
-def cases_sorted(queryset: QuerySet[Case], sort: str) -> tuple[QuerySet[Case], str]:
-    """Order a case_list_sla queryset by a CASE_SORTS key ("-key" descending); unknown keys give "-opened".
-
-    Returns (queryset, the sort applied).
-    """
-    name = (sort or "").lstrip("-")
-    if name not in CASE_SORTS:
-        sort, name = "-opened", "opened"
-    fields = CASE_SORTS[name]
-    if sort.startswith("-"):
-        fields = [_descending(f) for f in fields]
-    ranks = {
-        "priority_rank": CaseWhen(
-            *[When(priority=p, then=Value(i)) for i, p in enumerate(CasePriority.values)],
-            default=Value(0),
-        ),
-        "status_rank": CaseWhen(
-            *[When(status=s, then=Value(i)) for i, s in enumerate(CaseStatus.values)],
-            default=Value(0),
-        ),
-    }
-    return queryset.annotate(**ranks).order_by(*fields), sort

@@ -20,5 +20,6 @@ urlpatterns = [
     path("suggestions/<int:pk>/dismiss/", views.SuggestionDismissView.as_view(), name="suggestion_dismiss"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),
     path("cases/export.csv", views.CaseExportView.as_view(), name="case_export"),
+    path("cases/export.xlsx", views.CaseExportView.as_view(export_format="xlsx"), name="case_export_xlsx"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
 ]

@@ -1,17 +1,17 @@
 """Pages of the customers app: search, the single customer view (profile, key figures,
 cases, notes, merge suggestions, the unified timeline and its forms), the rep's
-"My work", the cases list with its CSV export, a case's page and the merge preview.
+"My work", the cases list with its CSV and XLSX exports, a case's page and the merge preview.
+Lists are django-tables2 tables (customers/tables.py) paged and exported as cxcrm.tables does it.
 
 Views stay thin: reads through selectors, writes through services; a service's
 ValidationError is shown on the form field it names.
 """
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,18 +19,20 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.views import View
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 
 from cxcrm.choices import Channel
-from cxcrm.views import ClampedPaginationMixin, StaffPermissionMixin
+from cxcrm.tables import ListTableMixin
+from cxcrm.views import StaffPermissionMixin
 
 from . import selectors, services
 from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
-from .filtersets import CaseFilterSet, CustomerFilterSet, TimelineFilterSet
+from .filtersets import CaseFilterSet, CustomerFilterSet
 from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
 from .panels import customer_panels
 from .selectors import InvalidCursor
+from .tables import CaseTable, CustomerTable
 
 TIMELINE_PAGE_SIZE = 50
 NOTES_SHOWN = 20
@@ -42,21 +44,21 @@ NEW_WINDOW = timedelta(hours=24)  # "new" on a first visit to My work
 # --------------------------------------------------------------------------- search
 
 
-class CustomerListView(StaffPermissionMixin, ClampedPaginationMixin, ListView):
+class CustomerListView(StaffPermissionMixin, ListTableMixin, TemplateView):
     """Search by name, email, phone in any format, handle or external id; one hit opens the customer."""
 
     permission_required = "customers.view_customer"
     template_name = "customers/customer_list.html"
+    table_class = CustomerTable
     context_object_name = "customers"
     paginate_by = 25
 
-    def get_queryset(self):
-        self.filterset = CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset())
-        return self.filterset.qs
+    def get_table_data(self):
+        return CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset()).qs
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("q", "").strip() and not request.GET.get("page"):
-            hits = list(self.get_queryset().values_list("pk", flat=True)[:2])
+            hits = list(self.get_table_data().values_list("pk", flat=True)[:2])
             if len(hits) == 1:
                 return redirect("customers:customer_detail", pk=hits[0])
         return super().get(request, *args, **kwargs)
@@ -74,17 +76,13 @@ class CustomerListView(StaffPermissionMixin, ClampedPaginationMixin, ListView):
 
 
 def _timeline(request, customer):
-    """(filter values, TimelinePage) for the request's filters and cursor; bad values are ignored."""
-    filterset = TimelineFilterSet(request.GET or None)
-    form = filterset.form
-    form.is_valid()
-    filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v not in (None, "")}
+    """(filter values, TimelinePage, cursor) for the request's filters and cursor; bad values are ignored."""
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.customer_timeline(customer, filters, cursor=cursor, page_size=TIMELINE_PAGE_SIZE)
+        page = selectors.customer_timeline(customer, request.GET, cursor=cursor, page_size=TIMELINE_PAGE_SIZE)
     except InvalidCursor:
         cursor = None
-        page = selectors.customer_timeline(customer, filters, page_size=TIMELINE_PAGE_SIZE)
+        page = selectors.customer_timeline(customer, request.GET, page_size=TIMELINE_PAGE_SIZE)
     values = {
         "channel": request.GET.get("channel", ""),
         "type": request.GET.get("type", ""),
@@ -440,10 +438,14 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
         since = previous or now - NEW_WINDOW
         can_merge = user.has_perm("customers.merge_customer")
         suggestions = list(selectors.merge_suggestion_list()[:11]) if can_merge else []
+        queue = list(selectors.case_work_queue(user=user, now=now)[:WORK_QUEUE_SHOWN])
+        new_cases = list(selectors.cases_assigned_since(user=user, since=since, now=now)[:50])
         return super().get_context_data(
-            queue=list(selectors.case_work_queue(user=user, now=now)[:WORK_QUEUE_SHOWN]),
+            queue=queue,
+            queue_table=self.case_table(queue, "queue-table"),
             summary=selectors.case_work_summary(user=user, now=now),
-            new_cases=list(selectors.cases_assigned_since(user=user, since=since, now=now)[:50]),
+            new_cases=new_cases,
+            new_table=self.case_table(new_cases, "new-case-table"),
             previous_visit=previous,
             since=since,
             suggestions=suggestions[:10],
@@ -453,36 +455,42 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
             **kwargs,
         )
 
+    def case_table(self, cases: list[Case], testid: str) -> CaseTable:
+        """The cases as listed (no sort, no paging); every case here is the user's, so no assignee column."""
+        attrs = {**CaseTable._meta.attrs, "data-testid": testid}
+        return CaseTable(cases, order_by=(), orderable=False, exclude=("assignee", "opened"), attrs=attrs)
+
 
 # --------------------------------------------------------------------------- cases
 
 
-class CaseQueryMixin:
-    """The cases list's filters (CaseFilterSet) and sort, shared by the page and the CSV export."""
+class CaseQueryMixin(ListTableMixin):
+    """The cases list's rows: CaseFilterSet's filters (open cases when nothing is chosen) and CaseTable's
+    sort, shared by the page and the exports."""
 
-    def filtered_cases(self):
+    table_class = CaseTable
+
+    def get_table_data(self):
         params = self.request.GET
         if not params:
             params = params.copy()
             params.setlist("status", list(OPEN_CASE_STATUSES))
         self.params = params
         self.filterset = CaseFilterSet(params, queryset=selectors.case_list_sla())
-        queryset, self.sort = selectors.cases_sorted(self.filterset.qs, params.get("sort", ""))
-        return queryset
+        return self.filterset.qs
 
 
-class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin, ListView):
+class CaseListView(StaffPermissionMixin, CaseQueryMixin, TemplateView):
     permission_required = "customers.view_case"
     template_name = "customers/case_list.html"
     context_object_name = "cases"
     paginate_by = 50
 
-    def get_queryset(self):
-        return self.filtered_cases()
-
     def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         params = self.params
-        return super().get_context_data(
+        self.sort = self.sort_of(context["table"])
+        context.update(
             statuses=CaseStatus.choices,
             priorities=CasePriority.choices,
             origins=CaseOrigin.choices,
@@ -500,8 +508,8 @@ class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin,
             sort_options=self.sort_options(),
             filter_errors=self.filterset.form.errors,
             export_query=params.urlencode(),
-            **kwargs,
         )
+        return context
 
     def sort_options(self) -> list[tuple[str, str]]:
         """The "Sort by" choices (the column headers sort too, both ways; on a phone there are no headers)."""
@@ -520,74 +528,14 @@ class CaseListView(CaseQueryMixin, StaffPermissionMixin, ClampedPaginationMixin,
         return options
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-CSV_COLUMNS = (
-    "id",
-    "subject",
-    "customer_id",
-    "customer",
-    "status",
-    "priority",
-    "origin",
-    "topic",
-    "assignee",
-    "opened_at",
-    "first_response_due_at",
-    "first_response_at",
-    "resolution_due_at",
-    "resolved_at",
-    "sla_state",
-    "breached",
-    "reopen_count",
-)
-
-
-def _csv_row(case) -> list:
-    def iso(value):
-        return value.isoformat() if value else ""
-
-    return [
-        case.pk,
-        case.subject,
-        case.customer_id,
-        case.customer.full_name,
-        case.status,
-        case.priority,
-        case.origin,
-        case.topic,
-        case.assignee.username if case.assignee else "",
-        iso(case.opened_at),
-        iso(case.first_response_due_at),
-        iso(case.first_response_at),
-        iso(case.resolution_due_at),
-        iso(case.resolved_at),
-        case.sla_state,
-        "yes" if case.is_breached else "no",
-        case.reopen_count,
-    ]
-
-
-class CaseExportView(CaseQueryMixin, StaffPermissionMixin, View):
-    """The cases list (same filters and sort) as CSV, streamed."""
+class CaseExportView(StaffPermissionMixin, CaseQueryMixin, View):
+    """The cases list (same filters and sort), every row, as CSV (streamed, UTF-8 with a BOM) or XLSX."""
 
     permission_required = "customers.view_case"
+    export_format = "csv"
 
     def get(self, request):
-        queryset = self.filtered_cases()
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(CSV_COLUMNS)
-            for case in queryset.iterator(chunk_size=1000):
-                yield writer.writerow(_csv_row(case))
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.csv"'
-        return response
+        return self.export(self.export_format, filename=f"cases-{timezone.localdate():%Y-%m-%d}")
 
 
 class CaseDetailView(StaffPermissionMixin, View):

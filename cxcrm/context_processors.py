@@ -5,13 +5,20 @@ from .roles import user_roles
 
 
 def navigation(request):
+    """The navbar's items, roles and search link; worked out once per request and user, since every
+    template rendered with the request (the page, each django-tables2 table in it) runs this again."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    cached = getattr(request, "_navigation", None)
+    if cached is not None and cached[0] == user.pk:
+        return cached[1]
     search_url = None
     if user.has_perm("customers.view_customer"):
         try:
             search_url = reverse("customers:customer_list")
         except NoReverseMatch:
             pass
-    return {"nav_items": nav_for(user), "user_roles": user_roles(user), "search_url": search_url}
+    context = {"nav_items": nav_for(user), "user_roles": user_roles(user), "search_url": search_url}
+    request._navigation = (user.pk, context)
+    return context

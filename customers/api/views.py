@@ -19,6 +19,7 @@ from ..filtersets import (
     CaseFilterSet,
     CustomerFilterSet,
     InteractionFilterSet,
+    MergeRecordFilterSet,
     MergeSuggestionFilterSet,
     NoteFilterSet,
     TimelineFilterSet,
@@ -43,6 +44,8 @@ from .serializers import (
     NoteUpdateSerializer,
 )
 
+# Filters and `ordering=` both come from each resource's FilterSet (customers/filtersets.py).
+FILTER_BACKENDS = [DjangoFilterBackend]
 MERGE_PERMS = ["customers.view_customer", "customers.merge_customer"]
 
 # --------------------------------------------------------------------------- interactions
@@ -55,7 +58,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     queryset = Interaction.objects.none()
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilterSet
-    ordering_fields = ["occurred_at", "created_at"]
+    filter_backends = FILTER_BACKENDS
     action_permissions = {"bulk": ["customers.add_interaction"]}
 
     def get_queryset(self):
@@ -126,7 +129,7 @@ class CustomerViewSet(
     queryset = Customer.objects.none()
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
-    ordering_fields = ["last_contact_at", "created_at", "updated_at", "last_name", "first_name"]
+    filter_backends = FILTER_BACKENDS
     http_method_names = ["get", "post", "patch", "head", "options"]
     action_permissions = {
         "timeline": ["customers.view_customer", "customers.view_interaction"],
@@ -259,7 +262,8 @@ class MergeRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     queryset = MergeRecord.objects.none()
     serializer_class = MergeRecordSerializer
-    ordering_fields = ["merged_at"]
+    filterset_class = MergeRecordFilterSet
+    filter_backends = FILTER_BACKENDS
     action_permissions = {"undo": MERGE_PERMS}
 
     def get_queryset(self):
@@ -278,7 +282,7 @@ class MergeSuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     queryset = MergeSuggestion.objects.none()
     serializer_class = MergeSuggestionSerializer
     filterset_class = MergeSuggestionFilterSet
-    ordering_fields = ["created_at"]
+    filter_backends = FILTER_BACKENDS
     action_permissions = {"dismiss": ["customers.change_mergesuggestion"]}
 
     def get_queryset(self):
@@ -308,7 +312,7 @@ class CaseViewSet(
     queryset = Case.objects.none()
     serializer_class = CaseSerializer
     filterset_class = CaseFilterSet
-    ordering_fields = ["opened_at", "updated_at", "resolution_due_at", "priority"]
+    filter_backends = FILTER_BACKENDS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -348,7 +352,7 @@ class NoteViewSet(
     queryset = Note.objects.none()
     serializer_class = NoteSerializer
     filterset_class = NoteFilterSet
-    ordering_fields = ["created_at"]
+    filter_backends = FILTER_BACKENDS
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -845,8 +845,8 @@ def test_my_work_lists_my_open_cases_by_sla_due_with_breaches_highlighted(rep, r
     assert queue == ["Late", "Soon", "Needs first answer", "Detractor follow-up", "Later"]
     assert response.context["summary"] == {"total": 5, "breached": 1, "due_soon": 2}
     rows = html_of(response).split('data-testid="queue-table"')[1]
-    assert re.search(r'class="sla-breached"[^>]*>\s*<td[^>]*><a[^>]*>#\d+ Late', rows)
-    assert re.search(r'class="sla-due_soon"[^>]*>\s*<td[^>]*><a[^>]*>#\d+ Soon', rows)
+    assert re.search(r'class="sla-breached[^"]*"[^>]*>\s*<td[^>]*><a[^>]*>#\d+ Late', rows)
+    assert re.search(r'class="sla-due_soon[^"]*"[^>]*>\s*<td[^>]*><a[^>]*>#\d+ Soon', rows)
     assert "Survey follow-up" in rows
 
 
