@@ -1,0 +1,37 @@
+"""The shared list pieces (cxcrm/tables.py): paging that never counts a long list, and the export formats."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cxcrm.tables import CountedLazyPaginator, count_up_to, export_response
+from cxcrm.tests.factories import UserFactory
+
+
+@pytest.mark.parametrize(("asked", "shown"), [("2", 2), ("abc", 1), (None, 1), ("-1", 3), ("0", 3), ("99", 3)])
+def test_a_counted_list_pages_exactly_and_a_page_out_of_range_shows_the_last(asked, shown):
+    paginator = CountedLazyPaginator(list(range(105)), 50, total=105)
+    page = paginator.get_page(asked)
+    assert page.number == shown and paginator.num_pages == 3
+    assert list(page.object_list)[:1] == [(shown - 1) * 50]
+
+
+def test_an_uncounted_list_discovers_pages_and_a_page_past_the_end_shows_the_first():
+    paginator = CountedLazyPaginator(list(range(105)), 50)
+    page = paginator.get_page("2")
+    assert page.number == 2 and page.has_next() and page.has_previous()
+    last = paginator.get_page("3")
+    assert len(last.object_list) == 5 and not last.has_next()
+    assert paginator.get_page("9").number == 1
+
+
+@pytest.mark.django_db
+def test_count_up_to_stops_at_its_limit():
+    UserFactory.create_batch(4)
+    users = get_user_model().objects.all()
+    assert count_up_to(users, limit=4) == 4
+    assert count_up_to(users, limit=3) is None
+
+
+def test_export_knows_csv_and_xlsx_only():
+    with pytest.raises(ValueError, match="json"):
+        export_response(None, export_format="json", filename="x")
