@@ -458,6 +458,7 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
     def case_table(self, cases: list[Case], testid: str) -> CaseTable:
         """The cases as listed (no sort, no paging); every case here is the user's, so no assignee column."""
         attrs = {**CaseTable._meta.attrs, "data-testid": testid}
+        attrs["class"] += " mb-0"  # the table closes its card
         return CaseTable(cases, order_by=(), orderable=False, exclude=("assignee", "opened"), attrs=attrs)
 
 
