@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..metrics.params import MetricQuerySerializer, report_permission_for, report_scope
+from ..metrics.params import MetricQuerySerializer, filters_of, report_permission_for, report_scope
 from ..metrics.query import metric_series
 
 MetricSeriesSerializer = inline_serializer(
@@ -48,7 +48,7 @@ class MetricsView(APIView):
             request.user,
             metric=data["metric"],
             dimension=data["dimension"],
-            filters=MetricQuerySerializer.filters_of(data),
+            filters=filters_of(data),
         )
         results = metric_series(
             data["metric"],

@@ -16,8 +16,9 @@ from django.utils import timezone
 from cxcrm.choices import Role
 
 from ..models import MetricDigest
+from ..reports.drill import drill_url
+from ..reports.figures import OVERVIEW_METRICS, kpi_tiles, worst_touchpoints
 from ..scales import SMALL_SAMPLE
-from .reports import OVERVIEW_METRICS, kpi_tiles, worst_touchpoints
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +44,16 @@ def digest_recipients():
 
 
 def metrics_digest_build(*, week_start: date, week_end: date) -> dict:
+    """The digest's context: the week's tiles and its three worst touchpoints, each with the absolute link to
+    the rows behind it, and the links to the full reports over the week."""
     span = {"start": week_start.isoformat(), "end": week_end.isoformat()}
     tiles = kpi_tiles(OVERVIEW_METRICS, start=week_start, end=week_end)
     for tile in tiles:
-        tile["url"] = _absolute("feedback:report_drilldown", metric=tile["metric"], **span)
+        tile["url"] = settings.SITE_URL + drill_url(tile["metric"], start=week_start, end=week_end)
     worst = worst_touchpoints(start=week_start, end=week_end, limit=3)
     for row in worst:
-        row["url"] = _absolute(
-            "feedback:report_drilldown", metric=row["metric"], dimension="touchpoint", value=row["key"], **span
+        row["url"] = settings.SITE_URL + drill_url(
+            row["metric"], start=week_start, end=week_end, dimension="touchpoint", value=row["key"]
         )
     return {
         "week_start": week_start,

@@ -10,6 +10,7 @@ from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona
 
 from ..models import Survey
+from .compute import source_for
 from .definitions import (
     DIMENSIONS,
     FILTERS,
@@ -23,6 +24,8 @@ from .definitions import (
 )
 
 MAX_PERIODS = 1000
+# The permissions that open the reports, broadest first (declared on MetricRollup, granted by cxcrm/roles.py).
+REPORT_PERMISSIONS = ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports")
 # Dates outside these bounds are refused: the previous period of a tile and the calendar
 # arithmetic of periods must stay inside Python's date range (year 1..9999).
 EARLIEST_DATE = date(1900, 1, 1)
@@ -58,6 +61,16 @@ def range_errors(start: date, end: date, granularity: str, *, max_periods: int |
     return {}
 
 
+def filters_of(data: dict) -> dict:
+    """{filter: id or code} of the filters (FILTERS) given in validated `data`, the pages' forms' or the API's."""
+    filters = {}
+    for name in FILTERS:
+        value = data.get(name)
+        if value not in (None, ""):
+            filters[name] = getattr(value, "pk", value)
+    return filters
+
+
 class MetricQuerySerializer(serializers.Serializer):
     """`GET /api/metrics/` parameters; filters are ids (persona, journey, survey) or a channel code."""
 
@@ -84,30 +97,32 @@ class MetricQuerySerializer(serializers.Serializer):
         for name in FILTERS:
             if attrs.get(name) not in (None, "") and not metric_allows_filter(metric, name):
                 errors[name] = [f"{metric.label} cannot be filtered by {name}."]
+        channel = attrs.get("channel")
+        if channel and "channel" not in errors and channel not in source_for(metric).channels:
+            # A case's origin can be "survey" (a detractor follow-up); no other row has that channel.
+            errors["channel"] = [f"{metric.label} cannot be filtered by channel “{channel}”: only cases have it."]
         if errors:
             raise serializers.ValidationError(errors)
         attrs["dimension"] = dimension
         return attrs
 
-    @staticmethod
-    def filters_of(data: dict) -> dict:
-        """{filter: id or code} of the filters given."""
-        filters = {}
-        for name in FILTERS:
-            value = data.get(name)
-            if value not in (None, ""):
-                filters[name] = getattr(value, "pk", value)
-        return filters
 
-
-def report_scope(user, *, metric: str, dimension: str = "overall", filters: dict | None = None) -> dict:
+def report_scope(
+    user, *, metric: str, dimension: str = "overall", filters: dict | None = None, mine: bool = False
+) -> dict:
     """The filters a user's role imposes on a query; raises PermissionDenied if it may not read it.
 
     Managers read everything; marketers campaign figures and journey figures (scores by
     journey, stage or touchpoint, or filtered to one journey); reps their own cases' and
-    answers' figures (filtered to agent = themselves).
+    answers' figures (filtered to agent = themselves). `mine` ("My figures" and its
+    drill-downs): the user's own figures only, whatever else their role may read.
     """
     filters = dict(filters or {})
+    if mine:
+        if user.has_perm("feedback.view_own_reports") and metric in OWN_METRICS and dimension != "agent":
+            filters["agent"] = user.pk
+            return filters
+        raise PermissionDenied("These figures have no share of your own.")
     if user.has_perm("feedback.view_reports"):
         return filters
     if user.has_perm("feedback.view_marketing_reports"):
@@ -122,7 +137,7 @@ def report_scope(user, *, metric: str, dimension: str = "overall", filters: dict
 
 def report_permission_for(user) -> str:
     """The report permission a user holds (the API requires one of them)."""
-    for perm in ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports"):
+    for perm in REPORT_PERMISSIONS:
         if user.has_perm(perm):
             return perm
-    return "feedback.view_reports"
+    return REPORT_PERMISSIONS[0]

@@ -1,10 +1,102 @@
-"""Tables of the rows behind a figure: responses, invitations, cases, interactions or customers."""
+"""The drill-down: the rows behind any figure (responses, invitations, cases, interactions or customers).
+
+A figure is named by the API's parameters (metric, range, dimension, filters) plus a dimension value, a
+bucket of its rows (detractors, answered…) and `mine`; `drill_url` writes that link, `DrillQuerySerializer`
+reads it back, and `drill_rows`/`drill_table` lay out its rows.
+"""
+
+from urllib.parse import urlencode
 
 from django.db.models import F
 from django.urls import reverse
+from rest_framework import serializers
 
-from ..metrics.definitions import METRICS
-from ..metrics.reports import Table
+from customers.choices import CaseOrigin
+
+from ..metrics.compute import drill_buckets, source_for
+from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
+from ..metrics.params import MetricQuerySerializer
+from ..scales import SCALES
+from .tables import Table
+
+# --------------------------------------------------------------------------- the link and its parameters
+
+
+def drill_url(metric, *, start, end, filters=None, dimension="overall", value=None, bucket=None, mine=False) -> str:
+    """The drill-down of one figure; `filters` as the query read them (an `agent` scope is left out: the
+    drill-down applies the reader's own scope, and `mine` the signed-in user's own rows whatever their role)."""
+    params = {"metric": metric, "start": start.isoformat(), "end": end.isoformat(), **(filters or {})}
+    params.pop("agent", None)
+    if mine:
+        params["mine"] = 1
+    if dimension != "overall":
+        params.update(dimension=dimension, value=value or "")
+    if bucket:
+        params["bucket"] = bucket
+    return f"{reverse('feedback:report_drilldown')}?{urlencode(params)}"
+
+
+class _AnyText(serializers.CharField):
+    """Text taken as given, null characters included: a value no row has is answered by name below."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = []
+
+
+class DrillQuerySerializer(MetricQuerySerializer):
+    """The drill-down's parameters: the API's (`granularity` optional, it only bounds the range) and `value`
+    (of the dimension), `bucket` (compute.drill_buckets) and `mine` (the user's own rows: "My figures").
+
+    The channel filter also takes the cases' origin "survey": the follow-up report's link to the detractor
+    follow-ups (MetricQuerySerializer refuses it for any metric but the cases').
+    """
+
+    granularity = serializers.ChoiceField(choices=GRANULARITIES, default="quarter")
+    channel = serializers.ChoiceField(choices=CaseOrigin.choices, required=False)
+    value = _AnyText(required=False, allow_blank=True, trim_whitespace=False, default="")
+    bucket = serializers.CharField(required=False, allow_blank=True, default="")
+    mine = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        metric, dimension, value = METRICS[attrs["metric"]], attrs["dimension"], attrs["value"]
+        errors = {}
+        if dimension != "overall":
+            _path, value_type = source_for(metric).dims[dimension]
+            if "\x00" in value or (
+                value_type == "id" and value and not (value.isascii() and value.isdigit() and len(value) < 19)
+            ):
+                errors["value"] = [f"No {DIMENSIONS[dimension].lower()} “{value}”."]
+        if attrs["bucket"] and attrs["bucket"] not in drill_buckets(metric.name):
+            errors["bucket"] = [f"No subset “{attrs['bucket']}” for {metric.label}."]
+        if attrs["mine"] and metric.name not in OWN_METRICS:
+            errors["mine"] = [f"{metric.label} has no figures of your own."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+# How each bucket of a figure's rows is named on the page (the URL keeps the short key).
+BUCKET_NAMES = {
+    "response_rate": {"numerator": "Answered"},
+    "sla_breach_rate": {"numerator": "Breached"},
+    "churn_rate": {"numerator": "Churned"},
+    "open_rate": {"numerator": "Opened"},
+    "ctr": {"numerator": "Clicked"},
+    "click_to_open": {"numerator": "Clicked after opening"},
+    "conversion_rate": {"numerator": "Converted"},
+}
+
+
+def bucket_name(metric: str, bucket: str) -> str:
+    """ "Promoters (9–10)" for NPS's `promoters` bucket (from the scale table); "Answered" for a ratio's numerator."""
+    if metric in SCALES:
+        return SCALES[metric].bucket_names().get(bucket, bucket)
+    return BUCKET_NAMES.get(metric, {}).get(bucket, bucket.replace("_", " ").capitalize())
+
+
+# --------------------------------------------------------------------------- the rows
 
 
 def _when(value) -> str:

@@ -1,4 +1,9 @@
-from datetime import timedelta
+"""The inputs of the report pages: the period and filters every page reads (`ReportFilterForm` →
+`ReportParams`) and the breakdown's metric and dimension. The drill-down's parameters are validated by
+`drill.DrillQuerySerializer`, the API's serializer with its few extras."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -6,18 +11,40 @@ from django.utils import timezone
 from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona
 
-from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS
-from ..metrics.params import MAX_PERIODS, range_errors
+from ..metrics.definitions import DIMENSIONS, FILTERS, GRANULARITIES, METRICS
+from ..metrics.params import filters_of, range_errors
 from ..models import Survey
 
 DEFAULT_DAYS = 90
+DEFAULT_GRANULARITY = "week"
 # A page drawing a point per period stops here: more points cannot be read on a chart,
 # and every period costs the page time.
 MAX_CHART_PERIODS = 400
 
 
+@dataclass(frozen=True)
+class ReportParams:
+    """What a report page reads: the inclusive days [start, end], the granularity of its periods and the
+    filters chosen ({name: id or channel code}, before the role scope)."""
+
+    start: date
+    end: date
+    granularity: str = DEFAULT_GRANULARITY
+    filters: dict = field(default_factory=dict)
+
+    @classmethod
+    def default(cls, end: date | None = None) -> "ReportParams":
+        """The last DEFAULT_DAYS days up to `end` (default today), by week, without filters."""
+        end = end or timezone.localdate()
+        return cls(start=end - timedelta(days=DEFAULT_DAYS - 1), end=end)
+
+
 class ReportFilterForm(forms.Form):
-    """Period (granularity, start–end) and filters of a report page; defaults: the last 90 days by week."""
+    """Period (granularity, start–end) and filters of a report page; defaults: the last 90 days by week.
+
+    `filter_names`: the filters the page offers (of FILTERS); `by_period`: the page draws a point per
+    period, so it offers the granularity and bounds the number of periods (MAX_CHART_PERIODS).
+    """
 
     granularity = forms.ChoiceField(
         choices=[(g, g.title()) for g in GRANULARITIES],
@@ -33,10 +60,12 @@ class ReportFilterForm(forms.Form):
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     survey = forms.ModelChoiceField(Survey.objects.all(), required=False, empty_label="Any survey")
 
-    def __init__(self, *args, filter_names=(), max_periods=MAX_PERIODS, **kwargs):
+    def __init__(self, *args, filter_names=FILTERS, by_period=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_periods = max_periods
-        for name in ("persona", "journey", "channel", "survey"):
+        self.max_periods = MAX_CHART_PERIODS if by_period else None
+        if not by_period:
+            del self.fields["granularity"]
+        for name in FILTERS:
             if name not in filter_names:
                 del self.fields[name]
         if "journey" in self.fields:
@@ -47,26 +76,21 @@ class ReportFilterForm(forms.Form):
         if "start" in self.errors or "end" in self.errors:
             return data
         end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
-        granularity = data.get("granularity") or "week"
+        start = data.get("start") or ReportParams.default(end).start
+        granularity = data.get("granularity") or DEFAULT_GRANULARITY
         for name, message in range_errors(start, end, granularity, max_periods=self.max_periods).items():
             self.add_error(name, message)
         data.update(start=start, end=end, granularity=granularity)
         return data
 
-    def params(self) -> dict:
-        """Validated period and filters, or the defaults when the input is invalid."""
-        if self.is_valid():
-            data = self.cleaned_data
-        else:
-            end = timezone.localdate()
-            data = {"start": end - timedelta(days=DEFAULT_DAYS - 1), "end": end, "granularity": "week"}
-        filters = {}
-        for name in ("persona", "journey", "channel", "survey"):
-            value = data.get(name)
-            if value not in (None, ""):
-                filters[name] = getattr(value, "pk", value)
-        return {"start": data["start"], "end": data["end"], "granularity": data["granularity"], "filters": filters}
+    def params(self) -> ReportParams:
+        """The validated period and filters, or the default period without filters when the input is invalid."""
+        if not self.is_valid():
+            return ReportParams.default()
+        data = self.cleaned_data
+        return ReportParams(
+            start=data["start"], end=data["end"], granularity=data["granularity"], filters=filters_of(data)
+        )
 
 
 class BreakdownForm(forms.Form):

@@ -138,7 +138,8 @@ def test_weekly_digest_emails_managers_the_tiles_and_worst_touchpoints_with_link
     # shop-0-1: CSAT 0 of a target of 80 (one answer of 3); shop-0-0: its worst is 6 h to resolve against 4 h.
     assert "1. Touchpoint 0.1 (Journey" in body and "CSAT 0.0 against a target of 80.0, n = 1" in body
     assert "2. Touchpoint 0.0 (Journey" in body and "Time to resolution 6.0 against a target of 4.0, n = 2" in body
-    assert f"{settings.SITE_URL}/reports/drill/?metric=ttr_hours&dimension=touchpoint&value=shop-0-0" in body
+    drill = "/reports/drill/?metric=ttr_hours&start=2026-01-05&end=2026-01-11&dimension=touchpoint&value=shop-0-0"
+    assert f"{settings.SITE_URL}{drill}" in body
     assert f"{settings.SITE_URL}/reports/?granularity=day&start=2026-01-05&end=2026-01-11" in body
     html = message.alternatives[0][0]
     assert "Worst touchpoints against their targets" in html and "https://" in html

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from customers.choices import CaseStatus, InteractionType
+from customers.choices import CaseStatus, InteractionType, LifecycleStage
 from customers.tests.factories import CustomerFactory
 from cxcrm.choices import Role
 from cxcrm.tests.factories import UserFactory
 from feedback.metrics import rollup
 from feedback.models import MetricRollup
-from feedback.tests.metrics_factories import ResponseFactory, at, campaign_event, case
+from feedback.tests.factories import SurveyFactory
+from feedback.tests.metrics_factories import ResponseFactory, at, campaign_event, case, lifecycle
 from journeys.choices import MapStatus
 from journeys.tests.factories import PersonaFactory, build_map
 
@@ -147,6 +148,70 @@ def test_drill_down_csv_equals_its_table(client, manager_user, january):
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
     assert rows[1:] == table_cells(page)
     assert [row[-1] for row in rows[1:]] == ["24.0", "4.0"]  # the reopened case counts from its opening
+
+
+# ------------------------------------------------------ "survey": a survey, or the origin of a follow-up case
+
+
+@pytest.fixture
+def surveys_and_follow_ups():
+    """Two NPS surveys answered in January; a detractor follow-up case (origin survey) and a chat case, both
+    resolved; a customer who churned."""
+    second = SurveyFactory(kind="nps", name="Delivery NPS")
+    ResponseFactory(kind="nps", score=10, customer=CustomerFactory(first_name="Ann", last_name="General"))
+    ResponseFactory(
+        kind="nps", score=2, survey=second, customer=CustomerFactory(first_name="Dan", last_name="Delivery")
+    )
+    case(opened=at(2026, 1, 5, 8), resolved=at(2026, 1, 5, 12), origin="survey", subject="Call back Dan")
+    case(opened=at(2026, 1, 6, 8), resolved=at(2026, 1, 6, 9), origin="chat", subject="Wrong size")
+    gone = CustomerFactory(first_name="Gus", last_name="Gone")
+    lifecycle(gone, LifecycleStage.ACTIVE, at(2025, 12, 1))
+    lifecycle(gone, LifecycleStage.CHURNED, at(2026, 1, 10), LifecycleStage.ACTIVE)
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    return second
+
+
+def drill_links(page: str) -> list[str]:
+    return [html.unescape(link) for link in re.findall(r'href="([^"]*/reports/drill/[^"]*)"', page)]
+
+
+def test_the_follow_ups_drill_down_lists_the_survey_follow_up_cases_only(client, manager_user, surveys_and_follow_ups):
+    client.force_login(manager_user)
+    followups = client.get(reverse("feedback:report_followups"), JAN).content.decode()
+    closed = html.unescape(re.search(r'href="([^"]+)" data-testid="followups-closed"', followups).group(1))
+    by_origin = client.get(reverse("feedback:report_breakdown"), {**JAN, "metric": "ttr_hours", "dimension": "channel"})
+    survey_row = next(link for link in drill_links(by_origin.content.decode()) if "value=survey" in link)
+
+    for link in (closed, survey_row):
+        drill = client.get(link).content.decode()
+        assert [row[1] for row in table_cells(drill)] == ["Call back Dan"], link
+        assert 'data-testid="drill-figure">4.0<' in drill
+
+
+@pytest.mark.parametrize(
+    "query", [{"survey": "{pk}"}, {"dimension": "survey", "value": "{pk}"}], ids=["filter", "dimension"]
+)
+def test_a_survey_drills_to_the_answers_to_that_survey(client, manager_user, surveys_and_follow_ups, query):
+    client.force_login(manager_user)
+    query = {name: value.format(pk=surveys_and_follow_ups.pk) for name, value in query.items()}
+
+    drill = client.get(reverse("feedback:report_drilldown"), {"metric": "nps", **JAN, **query}).content.decode()
+
+    assert [(row[1], row[2]) for row in table_cells(drill)] == [("Dan Delivery", "Delivery NPS")]
+
+
+@pytest.mark.parametrize("metric", ["nps", "response_rate", "churn_rate"])
+def test_only_cases_can_be_drilled_to_the_survey_follow_up_channel(
+    client, manager_user, surveys_and_follow_ups, metric
+):
+    """Answers, invitations and customers have no "survey" channel: the link is refused, not read as another filter
+    (churn used to list every churned customer)."""
+    client.force_login(manager_user)
+
+    response = client.get(reverse("feedback:report_drilldown"), {"metric": metric, "channel": "survey", **JAN})
+
+    assert response.status_code == 400
+    assert "<strong>channel</strong>" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -1,66 +1,44 @@
-"""The figures the report pages and the weekly digest show, built on `query` so they
-agree with the API: KPI tiles, labelled breakdowns, worst touchpoints against their
-targets, case topics over time, campaign engagement and follow-up closure."""
+"""The figures the report pages and the weekly digest show, read through `feedback.metrics.query` so they
+agree with the API: KPI tiles, dimension labels, worst touchpoints against their targets, case topics over
+time, campaign engagement, follow-up closure and journey stages. Plain data (dicts, lists); `tables` and
+`charts` lay them out."""
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from customers.choices import OPEN_CASE_STATUSES
+from customers.choices import OPEN_CASE_STATUSES, CaseOrigin
 from customers.models import Case
-from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona, Touchpoint
 
+from ..metrics import query
+from ..metrics.compute import periods_in
+from ..metrics.definitions import METRICS, Metric, format_value, metric_allows_filters
+from ..metrics.journeys import journey_figures
 from ..models import Survey
-from ..scales import SMALL_SAMPLE
-from . import query
-from .definitions import DIMENSIONS, METRICS, format_value, metric_allows_filter
+from ..scales import SCALES, SMALL_SAMPLE
 
 OVERVIEW_METRICS = ("nps", "csat", "ces", "response_rate", "ttr_hours", "churn_rate")
 OWN_TILE_METRICS = ("csat", "nps", "ces", "ttr_hours", "first_response_hours", "case_volume")
 TOUCHPOINT_TARGETS = {"csat": "target_csat", "nps": "target_nps", "ces": "target_ces", "ttr_hours": "target_ttr_hours"}
-# Each metric's scale, to compare shortfalls against different targets (ttr: relative to the target).
-TARGET_SCALES = {"csat": 100.0, "nps": 200.0, "ces": 6.0}
 
 
-def number(value) -> str:
-    """A table cell: whole numbers as such, others with one decimal, nothing for no value."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+def value_range(metric: Metric) -> tuple[float | None, float | None]:
+    """The values a metric can take: −100..100 points (NPS), 0..100 % (rates), the kind's scale for a mean
+    score (CES 1..7, from feedback/scales.py), from 0 with no top for hours and counts."""
+    if metric.unit == "points":
+        return -100, 100
+    if metric.unit == "%":
+        return 0, 100
+    if metric.unit == "score" and metric.name in SCALES:
+        return SCALES[metric.name].low, SCALES[metric.name].high
+    if metric.unit in ("hours", "count"):
+        return 0, None
+    return None, None
 
 
-@dataclass
-class Table:
-    """A table shown on a page and exported as CSV with exactly the same cells."""
-
-    columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    links: list[str | None] = field(default_factory=list)  # a drill-down URL per row
-    # Per row: the sample behind its figure when that is under SMALL_SAMPLE (flagged on the page, not in the CSV).
-    small: list[str | None] = field(default_factory=list)
-    link_label: str = "rows"  # what a row's link opens: the rows behind it, a case, a customer, a map
-
-    @property
-    def items(self):
-        return list(zip(self.rows, self.links, self.small, strict=True))
-
-    @property
-    def has_side_column(self) -> bool:
-        """Whether any row has a link or a small-sample flag (the page's last column)."""
-        return any(self.links) or any(self.small)
-
-    def add(self, cells, link=None, *, small: str | None = None):
-        self.rows.append([number(c) if not isinstance(c, str) else c for c in cells])
-        self.links.append(link)
-        self.small.append(small)
-
-
-def small_sample_note(metric, n: int) -> str | None:
+def small_sample_note(metric: Metric, n: int) -> str | None:
     """ "Fewer than SMALL_SAMPLE answers" when a figure rests on a small sample; None otherwise (and for counts)."""
     if metric.unit == "count" or not 0 < n < SMALL_SAMPLE:
         return None
@@ -85,8 +63,8 @@ def dimension_labels(dimension: str, values) -> dict[str, str]:
         for user in get_user_model().objects.filter(pk__in=ids).only("username", "first_name", "last_name"):
             labels[str(user.pk)] = user.get_full_name() or user.username
     elif dimension == "channel":
-        labels.update({value: str(label) for value, label in Channel.choices})
-        labels["survey"] = "Survey follow-up"
+        # The interactions' channels, and the cases' origins (which add survey follow-ups).
+        labels.update({value: str(label) for value, label in CaseOrigin.choices})
     elif dimension == "touchpoint":
         names = Touchpoint.objects.filter(key__in=values, published=True).values_list("key", "name")
         labels.update({key: f"{name} ({key})" for key, name in names})
@@ -99,10 +77,13 @@ def dimension_labels(dimension: str, values) -> dict[str, str]:
 
 
 def kpi_tile(metric_name: str, *, start: date, end: date, filters: dict | None = None) -> dict:
+    """A metric's figure over the range beside the previous range of the same length: {metric, label, formula,
+    unit, value, display, previous, change, improved (True/False/None), n, sample_label, small_sample, row};
+    {…, "unavailable": True} when a filter does not apply to the metric."""
     metric = METRICS[metric_name]
     filters = filters or {}
     tile = {"metric": metric_name, "label": metric.label, "formula": metric.formula, "unit": metric.unit}
-    if any(not metric_allows_filter(metric, name) for name in filters if name != "agent"):
+    if not metric_allows_filters(metric, filters):
         return {**tile, "unavailable": True, "display": "—", "n": 0}
     current = query.metric_total(metric_name, start=start, end=end, filters=filters)
     prev_start, prev_end = query.previous_range(start, end)
@@ -131,35 +112,15 @@ def kpi_tiles(metrics, *, start: date, end: date, filters: dict | None = None) -
     return [kpi_tile(name, start=start, end=end, filters=filters) for name in metrics]
 
 
-# --------------------------------------------------------------------------- breakdowns
-
-
-def breakdown_table(metric_name: str, *, start, end, dimension, filters=None, link=None) -> Table:
-    """Rows per dimension value: label, value, sample and the metric's counts."""
-    metric = METRICS[metric_name]
-    rows = query.metric_breakdown(metric_name, start=start, end=end, dimension=dimension, filters=filters)
-    labels = dimension_labels(dimension, [r["dimension_value"] for r in rows])
-    # The columns of the metric's counts, also when no row has any (an empty period).
-    empty = metric.counts_to_row(dict.fromkeys(query.compute.COUNT_FIELDS, 0))
-    extra = [k for k in (rows[0] if rows else empty) if k not in ("value", "n", "period_start")]
-    extra = [k for k in extra if k not in ("dimension", "dimension_value")]
-    table = Table(columns=[str(DIMENSIONS[dimension]), f"{metric.label} ({metric.unit})", "n", *extra])
-    for row in rows:
-        table.add(
-            [
-                labels.get(row["dimension_value"], row["dimension_value"]),
-                row["value"],
-                row["n"],
-                *(row[k] for k in extra),
-            ],
-            link(row["dimension_value"]) if link else None,
-            small=small_sample_note(metric, row["n"]),
-        )
-    return table
+# --------------------------------------------------------------------------- touchpoints, topics, campaigns
 
 
 def worst_touchpoints(*, start: date, end: date, limit: int | None = None) -> list[dict]:
-    """Published touchpoints with a target, each by its largest shortfall, worst first."""
+    """Published touchpoints with a target, each by its largest shortfall, worst first.
+
+    A shortfall is measured as a share of the metric's whole range (value_range: NPS's 200 points, CSAT's
+    100 %, CES's scale), so that different targets compare; time to resolution relative to its target.
+    """
     touchpoints = {
         tp.key: tp
         for tp in Touchpoint.objects.published()
@@ -184,7 +145,8 @@ def worst_touchpoints(*, start: date, end: date, limit: int | None = None) -> li
             if metric_name == "ttr_hours":
                 gap = (target - row["value"]) / max(target, 1.0)
             else:
-                gap = (row["value"] - target) / TARGET_SCALES[metric_name]
+                low, high = value_range(METRICS[metric_name])
+                gap = (row["value"] - target) / (high - low)
             current = rows.get(tp.key)
             if current is None or gap < current["gap"]:
                 rows[tp.key] = {
@@ -204,12 +166,13 @@ def worst_touchpoints(*, start: date, end: date, limit: int | None = None) -> li
     return ordered[:limit] if limit else ordered
 
 
-def topics_over_time(*, start, end, granularity, filters=None, top: int = 8):
-    """Cases opened per topic per period: (periods, [(topic, counts per period, total)])."""
+def topics_over_time(*, start, end, granularity, filters=None):
+    """Cases opened per topic per period: (periods' first days, [(topic, counts per period, total)]), the
+    largest topic first."""
     series = query.metric_series(
         "case_volume", granularity=granularity, start=start, end=end, dimension="topic", filters=filters
     )
-    periods = [first for first, _last in query.compute.periods_in(start, end, granularity)]
+    periods = [first for first, _last in periods_in(start, end, granularity)]
     counts: dict[str, dict] = {}
     for row in series:
         counts.setdefault(row["dimension_value"], {})[row["period_start"]] = row["n"]
@@ -220,7 +183,7 @@ def topics_over_time(*, start, end, granularity, filters=None, top: int = 8):
 
 
 def campaign_rows(*, start, end, filters=None) -> list[dict]:
-    """Per campaign: recipients, open rate, CTR, click-to-open, conversion."""
+    """Per campaign: recipients, open rate, CTR, click-to-open, conversion; the largest campaign first."""
     merged: dict[str, dict] = {}
     for name in ("open_rate", "ctr", "click_to_open", "conversion_rate"):
         for row in query.metric_breakdown(name, start=start, end=end, dimension="campaign", filters=filters):
@@ -236,14 +199,18 @@ def campaign_rows(*, start, end, filters=None) -> list[dict]:
     return sorted(merged.values(), key=lambda r: (-r.get("recipients", 0), r["campaign"]))
 
 
+# --------------------------------------------------------------------------- follow-ups, journeys
+
+# Detractor follow-up cases are the cases of origin "survey"; the metrics read them as that channel.
+FOLLOWUP_FILTERS = {"channel": CaseOrigin.SURVEY.value}
+
+
 def followup_closure(*, start, end) -> dict:
-    """Detractor follow-up cases (origin survey): open now, and time to close those resolved in the range."""
-    followups = Case.objects.filter(origin="survey")
-    counts = followups.aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_CASE_STATUSES)),
-        opened_in_range=Count("pk", filter=Q(opened_at__date__gte=start, opened_at__date__lte=end)),
-    )
-    closed = query.metric_total("ttr_hours", start=start, end=end, filters={"channel": "survey"})
+    """Detractor follow-up cases: {open (now), closed (resolved in the range), median_hours, mean_hours (time to
+    close those), open_cases (queryset, oldest first)}."""
+    followups = Case.objects.filter(origin=CaseOrigin.SURVEY)
+    counts = followups.aggregate(open=Count("pk", filter=Q(status__in=OPEN_CASE_STATUSES)))
+    closed = query.metric_total("ttr_hours", start=start, end=end, filters=FOLLOWUP_FILTERS)
     open_cases = (
         followups.filter(status__in=OPEN_CASE_STATUSES)
         .select_related("customer", "assignee", "survey_response")
@@ -256,3 +223,12 @@ def followup_closure(*, start, end) -> dict:
         "mean_hours": closed["mean"],
         "open_cases": open_cases,
     }
+
+
+def journey_stage_rows(*, start, end) -> list[tuple]:
+    """Every stage of the published maps with its figures from the journeys provider: [(map, stage, figures)]."""
+    rows = []
+    for journey_map in JourneyMap.objects.published().prefetch_related("stages").order_by("name"):
+        figures = journey_figures(journey_map, start, end)["stages"]
+        rows.extend((journey_map, stage, figures.get(stage.pk, {})) for stage in journey_map.stages.all())
+    return rows

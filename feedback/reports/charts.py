@@ -1,0 +1,80 @@
+"""The charts of the report pages: the JSON that static/feedback/reports.js draws with Chart.js (through
+`json_script`): labels, values or datasets, the sample of each point and the URL a click on it opens."""
+
+from datetime import date
+
+from ..metrics.definitions import METRICS, Metric
+from ..scales import SMALL_SAMPLE
+from .figures import value_range
+from .tables import Table
+
+
+def chart_scale(metric: Metric) -> dict:
+    """The y axis of a metric's chart (its whole range, so that small moves do not look like falls) and how the
+    tooltip names its sample; reports.js warns on points under `small_sample` (0: never, for counts)."""
+    low, high = value_range(metric)
+    warn = metric.unit != "count"
+    return {"min": low, "max": high, "sample_label": metric.sample_label, "small_sample": SMALL_SAMPLE if warn else 0}
+
+
+def _title(metric: Metric) -> str:
+    return f"{metric.label} ({metric.unit})"
+
+
+def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> dict:
+    """A line per period of a metric's overall series, each point opening `links[i]`."""
+    metric = METRICS[metric_name]
+    return {
+        "id": f"chart-{metric_name}",
+        "type": "line",
+        "label": _title(metric),
+        **chart_scale(metric),
+        "labels": [row["period_start"].isoformat() for row in series],
+        "values": [row["value"] for row in series],
+        "n": [row["n"] for row in series],
+        "links": links,
+    }
+
+
+def breakdown_chart(metric: Metric, table: Table) -> dict:
+    """A bar per row of a breakdown table (tables.breakdown_table: label, value, n, …), linked as its rows."""
+    return {
+        "id": "chart-breakdown",
+        "type": "bar",
+        "label": _title(metric),
+        **chart_scale(metric),
+        "labels": [row[0] for row in table.rows],
+        "values": [float(row[1]) if row[1] else None for row in table.rows],
+        "n": [int(row[2]) for row in table.rows],
+        "links": table.links,
+    }
+
+
+def topics_chart(periods: list[date], rows: list[tuple], *, top: int = 8) -> dict:
+    """Cases opened per period, stacked by the `top` largest topics (figures.topics_over_time)."""
+    return {
+        "id": "chart-topics",
+        "type": "stacked",
+        "label": "Cases opened",
+        "labels": [d.isoformat() for d in periods],
+        "datasets": [{"label": topic or "(none)", "values": counts} for topic, counts, _total in rows[:top]],
+    }
+
+
+def campaigns_chart(table: Table) -> dict:
+    """Open rate, CTR and conversion side by side per campaign (tables.campaigns_table's rows)."""
+
+    def column(index):
+        return [float(row[index]) if row[index] else None for row in table.rows]
+
+    return {
+        "id": "chart-campaigns",
+        "type": "grouped",
+        "label": "%",
+        "labels": [row[0] for row in table.rows],
+        "datasets": [
+            {"label": "Open rate", "values": column(3)},
+            {"label": "CTR", "values": column(5)},
+            {"label": "Conversion", "values": column(8)},
+        ],
+    }
