@@ -372,5 +372,6 @@ CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
 METRICS_ROLLUP_RECENT_DAYS = env.int("METRICS_ROLLUP_RECENT_DAYS", default=3)
 # A campaign recipient converted if they purchased within this many days of a click.
 CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
-# The journey map page's measured figures come from the metric rollups.
+# Unless the environment names another provider, the journey map page's measured figures come from
+# the metric rollups (feedback/metrics/journeys.py).
 JOURNEYS_FIGURES_PROVIDER = JOURNEYS_FIGURES_PROVIDER or "feedback.metrics.journeys.journey_figures"

@@ -5,8 +5,9 @@ Every metric is computed from exact counts (see docs/metrics.md): a score metric
 from its top box, middle and bottom box (feedback/scales.py) and the score sum, a ratio from its numerator
 and denominator, a duration from a sum and a count (mean) and a median taken
 from the source rows. The value functions below are the only place those
-formulas live; the API, the pages, the digest and the journeys provider all call
-them through `feedback.metrics.query`.
+formulas live (`Metric.counts_to_row`); the API, the pages and the digest call
+them through `feedback.metrics.query`, the journeys provider on the summed rollups
+of a map's touchpoints.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from ..scales import SCALES, SMALL_SAMPLE  # noqa: F401 (SMALL_SAMPLE re-exported for the metric modules)
+from ..scales import SCALES
 
 # --------------------------------------------------------------------------- vocabulary
 

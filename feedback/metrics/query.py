@@ -1,10 +1,10 @@
-"""Reading metrics: series by period and dimension, totals for tiles, labels.
+"""Reading metrics: series by period and dimension, totals for tiles, breakdowns.
 
 Single-dimension series of additive metrics are sums of the daily rollups;
 with filters (persona and channel, say), or for medians and churn over periods
 longer than a day, they are computed live from the source rows. Both paths give
-the same counts (tested), and the API, the pages, the digest and the journeys
-provider all read through here, so they agree.
+the same counts (tested), and the API, the pages and the digest all read through
+here, so they agree (the journeys provider sums the same daily rollups per touchpoint).
 """
 
 from datetime import date, timedelta
