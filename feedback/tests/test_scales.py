@@ -2,6 +2,7 @@
 one change to it changes every rule, figure and page that shows a threshold."""
 
 import dataclasses
+import json
 import re
 from datetime import date
 
@@ -80,3 +81,14 @@ def test_a_changed_table_changes_the_rules_figures_and_pages(stricter_nps, janua
     page = client.get(reverse("customers:customer_detail", args=[january_nps.pk])).content.decode()
     nps_html = page.split('data-testid="cx-score-nps"')[1].split("</div>\n  </div>")[0]
     assert re.search(r">7<", nps_html) and "text-danger" in nps_html
+
+
+def test_a_changed_scale_redraws_the_mean_score_chart_axis(monkeypatch, client, manager_user):
+    """CES on a five-point scale: the overview's CES chart spans 1–5 (the axis is read from the table)."""
+    monkeypatch.setitem(SCALES, "ces", dataclasses.replace(SCALES["ces"], high=5, top_box_from=4, bottom_box_to=2))
+    client.force_login(manager_user)
+
+    page = client.get(reverse("feedback:report_overview"), JAN).content.decode()
+
+    chart = json.loads(re.search(r'<script id="chart-ces-data" type="application/json">(.*?)</script>', page).group(1))
+    assert (chart["min"], chart["max"]) == (1, 5)
