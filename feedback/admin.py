@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import case_assignable_users
 from cxcrm.admin import ReadOnlyAdminMixin
 from cxcrm.choices import Language
 
@@ -276,7 +277,13 @@ class FeedbackSettingsAdmin(admin.ModelAdmin):
 
     fields = ["default_followup_assignee", "followup_priority", "updated_at"]
     readonly_fields = ["updated_at"]
-    autocomplete_fields = ["default_followup_assignee"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # A follow-up is a case: its default assignee is one of the users a case can be assigned to.
+        form = super().get_form(request, obj, **kwargs)
+        current = obj.default_followup_assignee_id if obj else None
+        form.base_fields["default_followup_assignee"].queryset = case_assignable_users(current_id=current)
+        return form
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not FeedbackSettings.objects.exists()

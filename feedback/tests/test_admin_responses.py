@@ -57,6 +57,18 @@ def test_the_manager_sets_the_default_follow_up_assignee(client, manager_user):
     assert FeedbackSettings.objects.count() == 1
 
 
+def test_the_default_follow_up_assignee_is_a_support_rep(client, manager_user):
+    marketer = UserFactory(username="brand-lead", role=Role.MARKETER)
+    client.force_login(manager_user)
+    url = reverse("admin:feedback_feedbacksettings_change", args=[FeedbackSettings.load().pk])
+    assert "brand-lead" not in client.get(url).content.decode()
+
+    response = client.post(url, {"default_followup_assignee": marketer.pk, "followup_priority": "high"})
+
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert FeedbackSettings.load().default_followup_assignee is None
+
+
 def test_a_rep_cannot_change_the_feedback_settings(client, rep_user):
     client.force_login(rep_user)
     FeedbackSettings.load()
