@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab  # noqa: F401  (handy for local overrides)
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,9 +35,45 @@ TESTING = "pytest" in sys.modules or env.str("CXCRM_TESTING", default="") == "1"
 
 # --------------------------------------------------------------------------- core
 DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = _secret("SECRET_KEY", "insecure-dev-key-change-me-" + "x" * 40)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"])
+# The development key signs sessions and survey links on a laptop and in tests only: with
+# it, anyone could sign a survey link and answer or unsubscribe any customer. With DEBUG
+# off the process refuses to start until SECRET_KEY, ALLOWED_HOSTS and SITE_URL are set.
+DEV_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 40
+SECRET_KEY = _secret("SECRET_KEY", DEV_SECRET_KEY if DEBUG or TESTING else "")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", cast=str.strip, default=[])
+
+
+def _production_key_problem(key: str) -> str | None:
+    """Why `key` cannot sign production sessions and links (None when it can): Django's own deploy rules."""
+    if not key:
+        return "is not set"
+    if key == DEV_SECRET_KEY or key.startswith(("django-insecure-", "insecure-dev-key")):
+        return "is the development key"
+    if len(key) < 50 or len(set(key)) < 5:
+        return "is too short (at least 50 characters, 5 of them different)"
+    return None
+
+
+if not DEBUG and not TESTING:
+    _problem = _production_key_problem(SECRET_KEY)
+    if _problem:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY {_problem}. With DEBUG off, set SECRET_KEY to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'` (see README, Deploy)."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is not set. With DEBUG off, set ALLOWED_HOSTS to the host names the site answers to, "
+            "comma-separated (e.g. crm.example.org)."
+        )
+    if not env.str("SITE_URL", default=""):
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. With DEBUG off, set SITE_URL to the address customers open "
+            "(e.g. https://crm.example.org): survey, unsubscribe and case links in emails are built on it."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -181,8 +218,9 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cxcrm <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Absolute links in emails (survey links, password reset) are built on this.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails (survey links, password reset) are built on this. Unset, it is
+# the address `make run` serves: PORT (scripts/run.sh passes it on) on the loopback.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}").rstrip("/")
 
 # --------------------------------------------------------------------------- security
 SESSION_COOKIE_HTTPONLY = True
@@ -191,13 +229,22 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
+    # HTTPS everywhere (docs/security.md). Behind a TLS-terminating proxy, the proxy sets the
+    # header named by SECURE_PROXY_SSL_HEADER ("HTTP_X_FORWARDED_PROTO,https": header, value)
+    # on every request, overwriting what the client sent; "off" when nothing in front sets it.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    _proxy_header = env.list("SECURE_PROXY_SSL_HEADER", cast=str.strip, default=["HTTP_X_FORWARDED_PROTO", "https"])
+    if _proxy_header != ["off"]:
+        if len(_proxy_header) != 2:
+            raise ImproperlyConfigured(
+                'SECURE_PROXY_SSL_HEADER must be "HEADER,value" (e.g. HTTP_X_FORWARDED_PROTO,https) or "off".'
+            )
+        SECURE_PROXY_SSL_HEADER = tuple(_proxy_header)
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {

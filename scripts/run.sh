@@ -3,7 +3,9 @@
 # server, a Celery worker and Celery beat. One Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT=${PORT:-8000}
+# Every process below reads PORT: unless SITE_URL is set, survey, unsubscribe and case
+# links are built on http://127.0.0.1:$PORT (cxcrm/settings.py).
+export PORT=${PORT:-8000}
 BIN=.venv/bin
 PY=$BIN/python
 
@@ -32,6 +34,7 @@ pids+=($!)
 cat <<MSG
 
   cxcrm is running at http://127.0.0.1:$PORT/   (API docs: http://127.0.0.1:$PORT/api/docs/)
+  Links in emails start with ${SITE_URL:-http://127.0.0.1:$PORT}/
 $LOGINS
 
   Press Ctrl-C to stop.

@@ -12,6 +12,7 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "DEBUG": "false",
         "SECRET_KEY": "a-long-random-production-secret-" + "k7Qz9" * 10,
         "ALLOWED_HOSTS": "crm.example.org",
+        "SITE_URL": "https://crm.example.org",
         "CXCRM_VAR_DIR": str(tmp_path),
     }
     for name in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "CELERY_BROKER_URL"):
