@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .reports import views as reports
@@ -19,4 +19,6 @@ urlpatterns = [
     path("s/<str:token>/", views.SurveyAnswerView.as_view(), name="survey_answer"),
     path("s/<str:token>/thanks/", views.survey_thanks, name="survey_thanks"),
     path("s/<str:token>/unsubscribe/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    # Last: any other path under /s/ (a survey link cut short) gets the friendly 404, not the URL list.
+    re_path(r"^s/(?P<rest>.*)$", views.survey_link_unmatched, name="survey_link_unmatched"),
 ]

@@ -3,16 +3,15 @@
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
 
-from cxcrm.choices import Language
+from cxcrm.choices import Language, language_best_match
 from cxcrm.views import StaffPermissionMixin
 
 from . import delivery, selectors, services, tokens
@@ -38,12 +37,45 @@ class SurveyListView(StaffPermissionMixin, ListView):
         return context
 
 
-def _invitation_or_404(token: str):
+# --------------------------------------------------------------------------- links that lead nowhere
+# The public pages answer a bad link with our own page and its documented status, never an
+# Http404: with DEBUG on (make run), Django would show the customer its debug page instead.
+
+
+def _invitation_for_token(token: str):
+    """The invitation a survey link names, or None when the token is unknown, cut short or forged."""
     invitation_id = tokens.invitation_id_from_token(token)
-    invitation = selectors.invitation_for_link(invitation_id) if invitation_id else None
-    if invitation is None:
-        raise Http404("Unknown survey link")
-    return invitation
+    return selectors.invitation_for_link(invitation_id) if invitation_id else None
+
+
+def _link_not_found(request, invitation=None):
+    """404 with the friendly "this link does not work" page: in the customer's language when the
+    invitation is known (a suppressed link), else `?lang=` or the browser's (LocaleMiddleware)."""
+    if invitation is not None:
+        language = _page_language(request, invitation)
+    else:
+        requested = (request.GET.get("lang") or "").lower()
+        language = requested if requested in Language.values else translation.get_language()
+    with translation.override(language):
+        response = render(request, "feedback/public/not_found.html", {"language": language}, status=404)
+    return _public_response(response)
+
+
+def survey_link_unmatched(request, rest: str = ""):
+    """Any other path under /s/ (a link cut short or with its end garbled): the friendly 404.
+
+    A link whose only fault is a missing final slash goes on to its page: this catch-all
+    route takes the path before CommonMiddleware's APPEND_SLASH could redirect it.
+    """
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not survey_link_unmatched:
+            query = request.META.get("QUERY_STRING", "")
+            return redirect(request.path + "/" + (f"?{query}" if query else ""), permanent=True)
+    return _link_not_found(request)
 
 
 def _render_public(request, template, invitation, context=None, status=200):
@@ -67,8 +99,8 @@ def _render_public(request, template, invitation, context=None, status=200):
 
 def _page_language(request, invitation) -> str:
     """`?lang=` (or the posted `lang`) when it names a language we speak, else the customer's."""
-    requested = (request.POST.get("lang") or request.GET.get("lang") or "").lower()
-    if requested in Language.values:
+    requested = language_best_match(request.POST.get("lang") or request.GET.get("lang"))
+    if requested:
         return requested
     return delivery.normalise_language(invitation.customer.language)
 
@@ -93,18 +125,21 @@ class SurveyAnswerView(View):
 
     GET shows the questions (`?score=N` preselects the primary score) and marks the invitation
     opened; only POST records an answer, so link checkers in mail systems never answer for anyone.
-    Unknown, tampered or suppressed links are 404; answered and expired ones get their own page.
+    Unknown, tampered or suppressed links are 404 (our page, in the customer's language when the
+    invitation is known); answered links get the "already answered" page (200), expired ones 410.
     """
 
     template_name = "feedback/public/answer.html"
 
     def dispatch(self, request, token):
         self.token = token
-        self.invitation = _invitation_or_404(token)
+        self.invitation = _invitation_for_token(token)
+        if self.invitation is None:
+            return _link_not_found(request)
         self.language = _page_language(request, self.invitation)
         self.state = services.invitation_answer_state(self.invitation)
         if self.state == "unavailable":
-            raise Http404("This survey link is not available")
+            return _link_not_found(request, self.invitation)
         with translation.override(self.language):
             if self.state in ("answered", "expired"):
                 return self.closed(self.state)
@@ -166,7 +201,9 @@ class SurveyAnswerView(View):
 
 def survey_thanks(request, token):
     """The thank-you page after an answer; before one, back to the questions."""
-    invitation = _invitation_or_404(token)
+    invitation = _invitation_for_token(token)
+    if invitation is None:
+        return _link_not_found(request)
     language = _page_language(request, invitation)
     if services.invitation_answer_state(invitation) != "answered":
         return redirect("feedback:survey_answer", token=token)
@@ -190,10 +227,14 @@ class UnsubscribeView(View):
     """GET: a confirmation page; POST (the form or a mail client's one-click): opt out of surveys."""
 
     def get(self, request, token):
-        invitation = _invitation_or_404(token)
+        invitation = _invitation_for_token(token)
+        if invitation is None:
+            return _link_not_found(request)
         return _render_public(request, "feedback/unsubscribe.html", invitation, {"done": False})
 
     def post(self, request, token):
-        invitation = _invitation_or_404(token)
+        invitation = _invitation_for_token(token)
+        if invitation is None:
+            return _link_not_found(request)
         services.customer_survey_opt_out(invitation=invitation)
         return _render_public(request, "feedback/unsubscribe.html", invitation, {"done": True})

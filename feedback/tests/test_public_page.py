@@ -332,3 +332,129 @@ def test_the_page_needs_no_login_and_no_session(client):
     )
     assert token
     assert response.status_code == 302
+
+
+# --------------------------------------------------------------------------- links that lead nowhere (DEBUG on and off)
+
+DEBUG_PAGE_MARKS = ("Using the URLconf", "technical_404", "Django tried these URL patterns", "Page not found at")
+
+
+def assert_our_link_page(response, status=404):
+    html = response.content.decode()
+    assert response.status_code == status
+    assert 'data-testid="link-not-found"' in html
+    assert not any(mark in html for mark in DEBUG_PAGE_MARKS)
+    assert 'data-testid="nav"' not in html
+    assert response["Cache-Control"] == "no-store"
+
+
+def half(token):
+    return token[: len(token) // 2]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/s/abc/",
+        "/s/abc/thanks/",
+        "/s/abc/unsubscribe/",
+        "/s/MQ:forged/",
+        "/s/a/b/c/",
+        "/s/",
+        "/s/abc/thanks/more",
+    ],
+)
+def test_a_link_that_leads_nowhere_gets_our_404_page(client, settings, debug, path):
+    settings.DEBUG = debug
+    assert_our_link_page(client.get(path))
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_truncated_survey_link_gets_our_404_page(client, settings, debug):
+    settings.DEBUG = debug
+    token = invitation_token(sent().pk)
+    assert_our_link_page(client.get(f"/s/{half(token)}/"))
+    assert_our_link_page(client.get(f"/s/{half(token)}", follow=True))  # no slash: on to the slashed path, then 404
+    assert_our_link_page(client.post(f"/s/{half(token)}/unsubscribe/"))
+    assert_our_link_page(client.post(f"/s/{half(token)}/", {"comment": "x"}))
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_link_missing_its_final_slash_goes_on_to_its_page(client, settings, debug):
+    settings.DEBUG = debug
+    invitation = sent()
+    token = invitation_token(invitation.pk)
+    response = client.get(f"/s/{token}?score=4")
+    assert response.status_code == 301
+    assert response["Location"] == f"/s/{token}/?score=4"
+    assert client.get(f"/s/{token}/thanks")["Location"] == f"/s/{token}/thanks/"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_a_suppressed_link_is_our_404_in_the_customers_language(client, settings, debug):
+    settings.DEBUG = debug
+    invitation = InvitationFactory(
+        status=InvitationStatus.SUPPRESSED,
+        suppression_reason=SuppressionReason.OPT_OUT,
+        suppressed_at=timezone.now(),
+        customer=CustomerFactory(language="pl"),
+    )
+    response = client.get(url(invitation), HTTP_ACCEPT_LANGUAGE="es")
+    assert_our_link_page(response)
+    assert "Ten link nie działa" in response.content.decode()
+    assert '<html lang="pl">' in response.content.decode()
+
+
+def test_an_unknown_link_speaks_the_browsers_language_or_lang(client):
+    assert "Este enlace no funciona" in client.get("/s/abc/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Αυτός ο σύνδεσμος δεν λειτουργεί" in client.get("/s/abc/?lang=el").content.decode()
+    assert "This link does not work" in client.get("/s/abc/").content.decode()
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_expired_and_answered_pages_keep_their_statuses_whatever_debug_is(client, settings, debug):
+    settings.DEBUG = debug
+    expired = sent(expires_at=timezone.now() - timedelta(minutes=1), customer=CustomerFactory(language="es"))
+    page = client.get(url(expired))
+    assert page.status_code == 410
+    assert 'data-testid="survey-closed"' in page.content.decode()
+    answered = sent(customer=CustomerFactory(language="en"))
+    answer(client, answered, 5)
+    page = client.get(url(answered))
+    assert page.status_code == 200
+    assert 'data-testid="already-answered"' in page.content.decode()
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_unsubscribe_keeps_working_whatever_debug_is(client, settings, debug):
+    settings.DEBUG = debug
+    invitation = sent()
+    path = reverse("feedback:unsubscribe", args=[invitation_token(invitation.pk)])
+    assert client.get(path).status_code == 200
+    assert 'data-testid="unsubscribed"' in client.post(path).content.decode()
+
+
+# --------------------------------------------------------------------------- the site's own error pages (DEBUG off)
+
+
+def test_an_unknown_page_is_our_plain_404_without_staff_data(admin_client, settings):
+    settings.DEBUG = False
+    response = admin_client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="pt-br")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert 'data-testid="page-not-found"' in html
+    assert "Página não encontrada" in html
+    assert 'data-testid="nav"' not in html and "admin" not in html
+
+
+def test_a_server_error_is_our_plain_500(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("en"):
+        response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert 'data-testid="server-error"' in html
+    assert "Something went wrong" in html
