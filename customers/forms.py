@@ -24,7 +24,7 @@ from .choices import (
     InteractionType,
     LifecycleStage,
 )
-from .models import Case, Customer
+from .models import Case, Customer, LanguageFormField
 from .selectors import case_assignable_users
 
 BLANK = [("", "—")]
@@ -172,7 +172,7 @@ class ProfileForm(ServiceForm):
     owner = UserChoiceField(queryset=case_assignable_users(), required=False)
     persona = forms.ModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, b2b")
-    language = forms.ChoiceField(choices=Language.choices)
+    language = LanguageFormField(choices=Language.choices)
     timezone = forms.CharField(max_length=64, required=False, help_text="e.g. America/Sao_Paulo")
     country = forms.CharField(max_length=8, required=False, help_text="Two-letter code, e.g. BR")
     preferred_channel = forms.ChoiceField(choices=BLANK + list(Channel.choices), required=False)

@@ -1,8 +1,9 @@
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from cxcrm.choices import Channel, Language
+from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
 
 from .choices import (
     OPEN_CASE_STATUSES,
@@ -46,6 +47,36 @@ class CountryCodeField(models.CharField):
         return value.strip().upper() if isinstance(value, str) else value
 
 
+class LanguageFormField(forms.TypedChoiceField):
+    """A language choice that also takes any BCP 47 tag ("pt-BR", "es_MX"), read as its best supported match."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return language_best_match(value) or value
+
+
+class LanguageField(models.CharField):
+    """A supported customer language (cxcrm.choices.Language); a BCP 47 tag is stored as its best match.
+
+    The matching happens in `to_python` (cxcrm.choices.language_best_match), which `Model.clean_fields`,
+    the admin and every ModelForm apply; a tag without a match is refused naming the supported ones.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 8)
+        kwargs.setdefault("choices", Language.choices)
+        kwargs.setdefault("default", Language.EN)
+        super().__init__(*args, **kwargs)
+        self.error_messages["invalid_choice"] = LANGUAGE_UNSUPPORTED
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return language_best_match(value) or value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"choices_form_class": LanguageFormField, **kwargs})
+
+
 class CustomerQuerySet(models.QuerySet):
     def active(self):
         """Customers that were not folded into another by a merge."""
@@ -57,7 +88,7 @@ class Customer(models.Model):
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
+    language = LanguageField()
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name, e.g. America/Sao_Paulo"
     )

@@ -1,6 +1,8 @@
 """Vocabulary shared by several apps: the channels we meet customers through,
 the staff roles, and the customer languages."""
 
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,39 @@ class Language(models.TextChoices):
     ES = "es", "Español"
     PL = "pl", "Polski"
     EL = "el", "Ελληνικά"
+
+
+# The supported language of a base language subtag, for tags without an exact match:
+# "pt-PT" is read as Brazilian Portuguese until European Portuguese is supported.
+_LANGUAGE_OF_BASE = {"en": Language.EN, "pt": Language.PT_BR, "es": Language.ES, "pl": Language.PL, "el": Language.EL}
+_LANGUAGE_TAG = re.compile(r"^[a-z]{2,8}(-[a-z0-9]{1,8})*$")
+
+LANGUAGE_UNSUPPORTED = (
+    "“%(value)s” is not a supported language. Give a language tag (BCP 47, e.g. pt-BR, es-MX, en-US, pl-PL, "
+    "el-GR) whose language is one of: " + ", ".join(Language.values) + "."
+)
+
+
+def language_best_match(tag) -> str | None:
+    """The supported language (a Language value) that best serves a BCP 47 language tag, or None.
+
+    The one rule for every door (API, bulk, import, forms, the customer model, the survey page):
+    case does not matter and "_" is read as "-" ("PT_BR", "pt-BR", "pt-br" are the same); an exact
+    supported code wins, then the tag with its last subtags dropped ("pt-BR-x-foo" -> "pt-br"), then
+    the base language ("es-MX", "es-419" -> "es", "en-US" -> "en", "pt-PT" -> "pt-br").
+    None for anything else: an unsupported language ("zh-Hant", "de"), a malformed tag, a non-string.
+    """
+    if not isinstance(tag, str):
+        return None
+    tag = tag.strip().replace("_", "-").lower()
+    if not _LANGUAGE_TAG.match(tag):
+        return None
+    subtags = tag.split("-")
+    for end in range(len(subtags), 0, -1):
+        candidate = "-".join(subtags[:end])
+        if candidate in Language.values:
+            return candidate
+    return _LANGUAGE_OF_BASE.get(subtags[0])
 
 
 class Role(models.TextChoices):

@@ -15,7 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from cxcrm.choices import Language
+from cxcrm.choices import Language, language_best_match
 
 from . import tokens
 from .choices import SurveyKind
@@ -33,8 +33,8 @@ def customer_zone(name: str) -> ZoneInfo:
 
 
 def normalise_language(code: str) -> str:
-    code = (code or "").lower()
-    return code if code in Language.values else Language.EN
+    """The supported language that best serves a language tag (cxcrm.choices.language_best_match), else English."""
+    return language_best_match(code) or Language.EN
 
 
 @dataclass

@@ -4,7 +4,7 @@ acting user comes from the request context, never from the body."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from cxcrm.choices import Channel, Language
+from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
 from journeys.models import Persona
 
 from ..choices import CaseOrigin, CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
@@ -44,6 +44,29 @@ class IdentityListInputField(serializers.ListField):
             raise serializers.ValidationError(exc.message_dict["identities"]) from None
 
 
+class LanguageTagField(serializers.CharField):
+    """A BCP 47 language tag in any case, with "_" or "-" ("pt-BR", "PT_BR", "es-MX"), given back as its best
+    supported language (cxcrm.choices.language_best_match); a tag without a match is a 400 naming the supported ones."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 35)
+        kwargs.setdefault(
+            "help_text",
+            "A BCP 47 language tag; stored as the best supported language (" + ", ".join(Language.values) + ").",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        tag = super().to_internal_value(data)
+        language = language_best_match(tag)
+        if language is None:
+            raise serializers.ValidationError(LANGUAGE_UNSUPPORTED % {"value": tag}, code="invalid_choice")
+        return language
+
+    def to_representation(self, value):
+        return value
+
+
 class TagListField(serializers.ListField):
     child = serializers.CharField(max_length=50)
 
@@ -52,7 +75,7 @@ class TagListField(serializers.ListField):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    language = LanguageTagField(required=False)
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
     persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False, allow_null=True)
@@ -115,7 +138,7 @@ class CustomerDetailsSerializer(serializers.Serializer):  # schema only, as Inte
 
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    language = LanguageTagField(required=False)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
 

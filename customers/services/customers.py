@@ -33,10 +33,11 @@ DETAIL_FIELDS = ("first_name", "last_name", "language", "country", "timezone")
 
 def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_FIELDS) -> dict:
     """Validate customer field values; return them cleaned (country upper-cased, names trimmed,
-    an empty time zone as UTC).
+    an empty time zone as UTC, a language tag as its best supported language: "pt-BR" -> "pt-br").
 
-    Raises ValidationError with a message per field (unknown field, bad choice, unknown time
-    zone or country: the model fields' validators, see customers.validators).
+    Raises ValidationError with a message per field (unknown field, bad choice, a language tag
+    with no supported match (naming the supported ones), unknown time zone or country: the model
+    fields' rules, see customers.models.LanguageField and customers.validators).
     """
     allowed = set(allowed)
     if not isinstance(fields, Mapping):
@@ -58,7 +59,7 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
     if "timezone" in cleaned and "timezone" not in errors:
         cleaned["timezone"] = cleaned["timezone"] or Customer._meta.get_field("timezone").default
     if "language" in cleaned and "language" not in errors:
-        cleaned["language"] = cleaned["language"].lower() or Customer._meta.get_field("language").default
+        cleaned["language"] = cleaned["language"] or Customer._meta.get_field("language").default
     for name in ("marketing_consent", "survey_opt_out"):
         if name in cleaned and not isinstance(cleaned[name], bool):
             errors[name] = ["Must be true or false."]
@@ -73,7 +74,7 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
             errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    for name in ("country", "timezone"):
+    for name in ("country", "timezone", "language"):
         if name in cleaned:
             cleaned[name] = getattr(probe, name)
     return cleaned
