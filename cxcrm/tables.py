@@ -2,6 +2,7 @@
 
 - `Table`: the base of our tables, rendered with templates/tables/table.html (Bootstrap 5; on a phone a
   table with the `table-stack` class shows each row as a card whose cells carry their column's label).
+  A subclass without a `Meta` of its own keeps its parent's (django-tables2 alone would reset it).
 - `ListTableMixin`: a page showing one table of a queryset. `?sort=` is one orderable column's name
   ("-" for descending); any other value keeps the table's `Meta.order_by`. `?page=` pages with
   django-tables2's LazyPaginator (LIMIT/OFFSET, never a COUNT of the whole list); the page tells how
@@ -24,6 +25,7 @@ from django.utils.dateformat import format as format_date
 from django_tables2.data import TableQuerysetData
 from django_tables2.export import TableExport
 from django_tables2.paginators import LazyPaginator
+from django_tables2.tables import DeclarativeColumnsMetaclass
 
 COUNT_LIMIT = 1000
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -31,7 +33,19 @@ EXPORT_CHUNK_SIZE = 1000
 BOM = "\ufeff"
 
 
-class Table(tables.Table):
+class _InheritedMeta(DeclarativeColumnsMetaclass):
+    """Gives a table class without a `Meta` its nearest parent's, as Python's inheritance would (django-tables2
+    reads only the class's own `Meta`, so a subclass would lose its parent's template, attributes, sequence…)."""
+
+    def __new__(mcs, name, bases, attrs):
+        if "Meta" not in attrs:
+            parent_meta = next((base.Meta for base in bases if hasattr(base, "Meta")), None)
+            if parent_meta is not None:
+                attrs["Meta"] = parent_meta
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class Table(tables.Table, metaclass=_InheritedMeta):
     """Base of our tables.
 
     `export_column_names`: the export's header row gives the column names ("opened_at") instead of

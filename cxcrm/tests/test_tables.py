@@ -1,9 +1,10 @@
 """The shared list pieces (cxcrm/tables.py): paging that never counts a long list, and the export formats."""
 
+import django_tables2 as tables
 import pytest
 from django.contrib.auth import get_user_model
 
-from cxcrm.tables import CountedLazyPaginator, count_up_to, export_response
+from cxcrm.tables import CountedLazyPaginator, Table, count_up_to, export_response
 from cxcrm.tests.factories import UserFactory
 
 
@@ -35,3 +36,21 @@ def test_count_up_to_stops_at_its_limit():
 def test_export_knows_csv_and_xlsx_only():
     with pytest.raises(ValueError, match="json"):
         export_response(None, export_format="json", filename="x")
+
+
+def test_a_table_without_a_meta_keeps_its_parents():
+    class Parent(Table):
+        name = tables.Column()
+
+        class Meta(Table.Meta):
+            orderable = False
+            attrs = {"data-testid": "parent"}
+
+    class Child(Parent):
+        age = tables.Column()
+
+    child = Child([{"name": "Ana", "age": 3}])
+
+    assert child.template_name == "tables/table.html"
+    assert child.attrs["data-testid"] == "parent" and not child.orderable
+    assert [column.name for column in child.columns] == ["name", "age"]

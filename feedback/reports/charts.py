@@ -6,7 +6,7 @@ from datetime import date
 from ..metrics.definitions import METRICS, Metric
 from ..scales import SMALL_SAMPLE
 from .figures import value_range
-from .tables import Table
+from .tables import ReportTable
 
 
 def chart_scale(metric: Metric) -> dict:
@@ -36,16 +36,16 @@ def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> di
     }
 
 
-def breakdown_chart(metric: Metric, table: Table) -> dict:
+def breakdown_chart(metric: Metric, table: ReportTable) -> dict:
     """A bar per row of a breakdown table (tables.breakdown_table: label, value, n, …), linked as its rows."""
     return {
         "id": "chart-breakdown",
         "type": "bar",
         "label": _title(metric),
         **chart_scale(metric),
-        "labels": [row[0] for row in table.rows],
-        "values": [float(row[1]) if row[1] else None for row in table.rows],
-        "n": [int(row[2]) for row in table.rows],
+        "labels": [row[0] for row in table.cells],
+        "values": [float(row[1]) if row[1] else None for row in table.cells],
+        "n": [int(row[2]) for row in table.cells],
         "links": table.links,
     }
 
@@ -61,17 +61,17 @@ def topics_chart(periods: list[date], rows: list[tuple], *, top: int = 8) -> dic
     }
 
 
-def campaigns_chart(table: Table) -> dict:
+def campaigns_chart(table: ReportTable) -> dict:
     """Open rate, CTR and conversion side by side per campaign (tables.campaigns_table's rows)."""
 
     def column(index):
-        return [float(row[index]) if row[index] else None for row in table.rows]
+        return [float(row[index]) if row[index] else None for row in table.cells]
 
     return {
         "id": "chart-campaigns",
         "type": "grouped",
         "label": "%",
-        "labels": [row[0] for row in table.rows],
+        "labels": [row[0] for row in table.cells],
         "datasets": [
             {"label": "Open rate", "values": column(3)},
             {"label": "CTR", "values": column(5)},

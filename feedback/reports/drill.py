@@ -2,11 +2,12 @@
 
 A figure is named by the API's parameters (metric, range, dimension, filters) plus a dimension value, a
 bucket of its rows (detractors, answered…) and `mine`; `drill_url` writes that link, `DrillQuerySerializer`
-reads it back, and `drill_rows`/`drill_table` lay out its rows.
+reads it back, and `drill_rows`/`drill_table_class` lay out its rows.
 """
 
 from urllib.parse import urlencode
 
+import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from rest_framework import serializers
@@ -17,7 +18,7 @@ from ..metrics.compute import drill_buckets, source_for
 from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
 from ..metrics.params import MetricQuerySerializer
 from ..scales import SCALES
-from .tables import Table
+from .tables import LinkedTable, TextColumn, number, user_name, when
 
 # --------------------------------------------------------------------------- the link and its parameters
 
@@ -99,125 +100,101 @@ def bucket_name(metric: str, bucket: str) -> str:
 # --------------------------------------------------------------------------- the rows
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+class DrillTable(LinkedTable):
+    """The rows behind a figure of `metric` (`drill_rows`), each linked to its customer."""
+
+    link_label = "customer"
+
+    def __init__(self, data, *, metric: str, **kwargs):
+        self.metric = METRICS[metric]
+        super().__init__(data, **kwargs)
+
+    def row_link(self, record):
+        return reverse("customers:customer_detail", args=[record.customer_id])
 
 
-def _user(user) -> str:
-    return (user.get_full_name() or user.username) if user else ""
+class ResponsesTable(DrillTable):
+    submitted = TextColumn("Submitted", lambda r: when(r.submitted_at))
+    customer = TextColumn("Customer", lambda r: str(r.customer))
+    survey = TextColumn("Survey", lambda r: r.survey.name)
+    score = TextColumn("Score", lambda r: r.score)
+    channel = TextColumn("Channel", lambda r: r.channel)
+    touchpoint = TextColumn("Touchpoint", lambda r: r.touchpoint_key)
+    stage = TextColumn("Stage", lambda r: r.stage_name)
+    agent = TextColumn("Agent", lambda r: user_name(r.agent))
+    comment = TextColumn("Comment", lambda r: r.comment[:200])
 
 
-def _customer_link(customer_id) -> str:
-    return reverse("customers:customer_detail", args=[customer_id])
+class InvitationsTable(DrillTable):
+    sent = TextColumn("Sent", lambda i: when(i.sent_at))
+    customer = TextColumn("Customer", lambda i: str(i.customer))
+    survey = TextColumn("Survey", lambda i: i.survey.name)
+    channel = TextColumn("Channel", lambda i: i.channel)
+    status = TextColumn("Status", lambda i: i.status)
+    answered = TextColumn("Answered", lambda i: _yes_no(i.answered_flag))
 
 
-def _responses(rows):
-    table = Table(
-        columns=["Submitted", "Customer", "Survey", "Score", "Channel", "Touchpoint", "Stage", "Agent", "Comment"],
-        link_label="customer",
-    )
-    for r in rows:
-        table.add(
-            [
-                _when(r.submitted_at),
-                str(r.customer),
-                r.survey.name,
-                r.score,
-                r.channel,
-                r.touchpoint_key,
-                r.stage_name,
-                _user(r.agent),
-                r.comment[:200],
-            ],
-            _customer_link(r.customer_id),
-        )
-    return table
+class CasesTable(DrillTable):
+    """Cases, with the hours the metric measures (to resolution or first response) when it measures any."""
+
+    link_label = "case"
+
+    case = TextColumn("Case", lambda c: f"#{c.pk}")
+    subject = TextColumn("Subject", lambda c: c.subject)
+    customer = TextColumn("Customer", lambda c: str(c.customer))
+    topic = TextColumn("Topic", lambda c: c.topic)
+    origin = TextColumn("Origin", lambda c: c.origin)
+    assignee = TextColumn("Assignee", lambda c: user_name(c.assignee))
+    opened = TextColumn("Opened", lambda c: when(c.opened_at))
+    resolved = TextColumn("Resolved", lambda c: when(c.resolved_at))
+    hours = tables.Column("Hours", empty_values=())
+
+    END_FIELDS = {"ttr_hours": "resolved_at", "first_response_hours": "first_response_at"}
+
+    def render_hours(self, record):
+        end_field = self.END_FIELDS.get(self.metric.name)
+        end = getattr(record, end_field) if end_field else None
+        return number((end - record.opened_at).total_seconds() / 3600 if end else None)
+
+    def value_hours(self, record):
+        return self.render_hours(record)
+
+    def row_link(self, record):
+        return reverse("customers:case_detail", args=[record.pk])
 
 
-def _invitations(rows):
-    table = Table(columns=["Sent", "Customer", "Survey", "Channel", "Status", "Answered"], link_label="customer")
-    for i in rows:
-        table.add(
-            [_when(i.sent_at), str(i.customer), i.survey.name, i.channel, i.status, "yes" if i.answered_flag else "no"],
-            _customer_link(i.customer_id),
-        )
-    return table
+class CampaignTable(DrillTable):
+    first_sent = TextColumn("First sent", lambda i: when(i.occurred_at))
+    customer = TextColumn("Customer", lambda i: str(i.customer))
+    campaign = TextColumn("Campaign", lambda i: i.campaign)
+    opened = TextColumn("Opened", lambda i: _yes_no(i.opened_flag))
+    clicked = TextColumn("Clicked", lambda i: _yes_no(i.clicked_flag))
+    converted = TextColumn("Converted", lambda i: _yes_no(i.converted_flag))
 
 
-def _cases(rows, metric):
-    table = Table(
-        columns=["Case", "Subject", "Customer", "Topic", "Origin", "Assignee", "Opened", "Resolved", "Hours"],
-        link_label="case",
-    )
-    end_field = {"ttr_hours": "resolved_at", "first_response_hours": "first_response_at"}.get(metric.name)
-    for c in rows:
-        hours = None
-        if end_field and getattr(c, end_field):
-            hours = (getattr(c, end_field) - c.opened_at).total_seconds() / 3600
-        table.add(
-            [
-                f"#{c.pk}",
-                c.subject,
-                str(c.customer),
-                c.topic,
-                c.origin,
-                _user(c.assignee),
-                _when(c.opened_at),
-                _when(c.resolved_at),
-                hours,
-            ],
-            reverse("customers:case_detail", args=[c.pk]),
-        )
-    return table
+class InteractionsTable(DrillTable):
+    occurred = TextColumn("When", lambda i: when(i.occurred_at))
+    customer = TextColumn("Customer", lambda i: str(i.customer))
+    channel = TextColumn("Channel", lambda i: i.channel)
+    type = TextColumn("Type", lambda i: i.type)
+    touchpoint = TextColumn("Touchpoint", lambda i: i.touchpoint_key)
+    campaign = TextColumn("Campaign", lambda i: i.campaign)
+    agent = TextColumn("Agent", lambda i: user_name(i.agent))
+    summary = TextColumn("Summary", lambda i: i.summary)
 
 
-def _interactions(rows, metric):
-    if metric.source == "campaign":
-        table = Table(
-            columns=["First sent", "Customer", "Campaign", "Opened", "Clicked", "Converted"], link_label="customer"
-        )
-        for i in rows:
-            table.add(
-                [
-                    _when(i.occurred_at),
-                    str(i.customer),
-                    i.campaign,
-                    "yes" if i.opened_flag else "no",
-                    "yes" if i.clicked_flag else "no",
-                    "yes" if i.converted_flag else "no",
-                ],
-                _customer_link(i.customer_id),
-            )
-        return table
-    table = Table(
-        columns=["When", "Customer", "Channel", "Type", "Touchpoint", "Campaign", "Agent", "Summary"],
-        link_label="customer",
-    )
-    for i in rows:
-        table.add(
-            [
-                _when(i.occurred_at),
-                str(i.customer),
-                i.channel,
-                i.type,
-                i.touchpoint_key,
-                i.campaign,
-                _user(i.agent),
-                i.summary,
-            ],
-            _customer_link(i.customer_id),
-        )
-    return table
+class CustomersTable(DrillTable):
+    customer = TextColumn("Customer", str)
+    persona = TextColumn("Persona", lambda c: c.persona.name if c.persona else "")
+    stage = TextColumn("Stage now", lambda c: c.lifecycle_stage)
+    churned = TextColumn("Churned in the period", lambda c: _yes_no(c.churned_flag))
+
+    def row_link(self, record):
+        return reverse("customers:customer_detail", args=[record.pk])
 
 
-def _customers(rows):
-    table = Table(columns=["Customer", "Persona", "Stage now", "Churned in the period"], link_label="customer")
-    for c in rows:
-        table.add(
-            [str(c), c.persona.name if c.persona else "", c.lifecycle_stage, "yes" if c.churned_flag else "no"],
-            _customer_link(c.pk),
-        )
-    return table
+def _yes_no(flag) -> str:
+    return "yes" if flag else "no"
 
 
 def drill_rows(metric_name: str, qs):
@@ -238,15 +215,17 @@ def drill_rows(metric_name: str, qs):
     return qs.select_related("persona").annotate(churned_flag=F("churned"))
 
 
-def drill_table(metric_name: str, rows) -> Table:
-    """The table of drill-down rows (`drill_rows`, or a page of them), with a link per row."""
+def drill_table_class(metric_name: str) -> type[DrillTable]:
+    """The table of a metric's drill-down rows (`drill_rows`), built with `metric=metric_name`."""
     metric = METRICS[metric_name]
     if metric.source == "responses":
-        return _responses(rows)
+        return ResponsesTable
     if metric.source == "invitations":
-        return _invitations(rows)
+        return InvitationsTable
     if metric.source.startswith("cases"):
-        return _cases(rows, metric)
-    if metric.source in ("campaign", "interactions"):
-        return _interactions(rows, metric)
-    return _customers(rows)
+        return CasesTable
+    if metric.source == "campaign":
+        return CampaignTable
+    if metric.source == "interactions":
+        return InteractionsTable
+    return CustomersTable

@@ -1,19 +1,27 @@
-"""The tables of the report pages: what a page shows is, cell for cell, what its `?format=csv` exports.
+"""The tables of the report pages (django-tables2, on `cxcrm.tables`): what a page shows is, cell for cell, what
+its `?format=csv` (or `xlsx`) exports.
 
-Each builder lays out figures already read (`figures`, `feedback.metrics.query`); `link` gives a row's URL
-(the rows behind it, a case, a map), so the views, which know the period, the filters and the scope, build
-the links.
+- `LinkedTable`: a report table whose rows may each open a page (the rows behind a figure, a case, a map) and
+  flag a figure resting on a small sample, in a last column that the exports leave out.
+- `ReportTable`: a table of figures already read (`figures`, `feedback.metrics.query`), with the columns its
+  builder names: the builders below lay out each page's figures; `link` gives a row's URL, so the views,
+  which know the period, the filters and the scope, build the links. (The drill-down's tables: `drill`.)
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from datetime import date
 from urllib.parse import urlencode
 
+import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from cxcrm.tables import Table, local_minute
 
 from ..metrics.compute import COUNT_FIELDS, periods_in
 from ..metrics.definitions import DIMENSIONS, METRICS, Metric
+from ..scales import SMALL_SAMPLE
 from .figures import small_sample_note
 
 
@@ -26,52 +34,148 @@ def number(value) -> str:
     return str(value)
 
 
-@dataclass
-class Table:
-    """A table shown on a page and exported as CSV with exactly the same cells."""
+def when(value) -> str:
+    """A date-time cell: local time to the minute, nothing for no value."""
+    return local_minute(value) if value else ""
 
-    columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    links: list[str | None] = field(default_factory=list)  # a drill-down URL per row
-    # Per row: the sample behind its figure when that is under SMALL_SAMPLE (flagged on the page, not in the CSV).
-    small: list[str | None] = field(default_factory=list)
-    link_label: str = "rows"  # what a row's link opens: the rows behind it, a case, a customer, a map
+
+def user_name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+# --------------------------------------------------------------------------- the bases
+
+
+class LinkedTable(Table):
+    """A report table, not sortable, whose cells are plain text (the page and the export show the same).
+
+    Its last column holds, per row, a small-sample flag (`row_small`: the note, or None) and a link
+    (`row_link`: a URL, or None) named `link_label`; the exports leave it out.
+    """
+
+    link_label = "rows"
+
+    side = tables.Column(
+        mark_safe('<span class="visually-hidden">Links</span>'),  # noqa: S308 (a constant)
+        empty_values=(),
+        exclude_from_export=True,
+        attrs={"td": {"class": "text-end text-nowrap"}},
+    )
+
+    class Meta(Table.Meta):
+        orderable = False
+        default = ""
+        sequence = ("...", "side")
+        attrs = {"class": "table table-sm table-hover align-middle bg-body", "data-testid": "report-table"}
+
+    def row_link(self, record) -> str | None:
+        return None
+
+    def row_small(self, record) -> str | None:
+        return None
+
+    def render_side(self, record):
+        small, link = self.row_small(record), self.row_link(record)
+        badge = (
+            format_html(
+                '<span class="badge text-bg-warning me-2" title="{}" data-bs-toggle="tooltip"'
+                ' data-testid="row-small-sample"><i class="bi bi-exclamation-triangle"></i> n&lt;{}'
+                '<span class="visually-hidden">: {}</span></span>',
+                small,
+                SMALL_SAMPLE,
+                small,
+            )
+            if small
+            else ""
+        )
+        anchor = (
+            format_html(
+                '<a href="{}" class="small" data-testid="drill-link">{}'
+                ' <i class="bi bi-box-arrow-in-down-right"></i></a>',
+                link,
+                self.link_label,
+            )
+            if link
+            else ""
+        )
+        return format_html("{}{}", badge, anchor)
 
     @property
-    def items(self):
-        return list(zip(self.rows, self.links, self.small, strict=True))
+    def has_rows(self) -> bool:
+        """Whether the table (its page, when paged) has a row; never counts a paged queryset."""
+        page = getattr(self, "page", None)
+        return bool(page.object_list) if page else bool(len(self.rows))
+
+
+class TextColumn(tables.Column):
+    """A plain-text cell written from the row's record by `text(record)` (numbers by `number`), the same on the
+    page and in the exports."""
+
+    def __init__(self, verbose_name: str, text: Callable, **kwargs):
+        super().__init__(verbose_name, empty_values=(), **kwargs)
+        self.text = text
+
+    def render(self, record):
+        value = self.text(record)
+        return value if isinstance(value, str) else number(value)
+
+
+def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -> dict:
+    """A row of a `ReportTable`: its cells (numbers written by `number`), its link and its small-sample note."""
+    return {"cells": [c if isinstance(c, str) else number(c) for c in cells], "link": link, "small": small}
+
+
+class ReportTable(LinkedTable):
+    """A table of figures with the columns `columns` (their headers, also the export's) and the rows `rows`
+    (`row()`); the last column is shown only when a row has a link or a small-sample flag."""
+
+    def __init__(self, columns: list[str], rows: list[dict] = (), *, link_label: str = "rows"):
+        self.link_label = link_label
+        self.records = list(rows)
+        super().__init__(
+            self.records,
+            extra_columns=[(f"c{i}", tables.Column(label, accessor=f"cells__{i}")) for i, label in enumerate(columns)],
+        )
+        if not any(r["link"] or r["small"] for r in self.records):
+            self.columns.hide("side")
+
+    def row_link(self, record):
+        return record["link"]
+
+    def row_small(self, record):
+        return record["small"]
 
     @property
-    def has_side_column(self) -> bool:
-        """Whether any row has a link or a small-sample flag (the page's last column)."""
-        return any(self.links) or any(self.small)
+    def cells(self) -> list[list[str]]:
+        """The cells of every row, as shown and exported."""
+        return [r["cells"] for r in self.records]
 
-    def add(self, cells, link=None, *, small: str | None = None):
-        self.rows.append([number(c) if not isinstance(c, str) else c for c in cells])
-        self.links.append(link)
-        self.small.append(small)
+    @property
+    def links(self) -> list[str | None]:
+        """Each row's link."""
+        return [r["link"] for r in self.records]
 
 
 # --------------------------------------------------------------------------- trends and breakdowns
 
 
-def trend_table(series: dict[str, list[dict]], *, start: date, end: date, granularity: str) -> Table:
+def trend_table(series: dict[str, list[dict]], *, start: date, end: date, granularity: str) -> ReportTable:
     """One row per period of the range: each metric's value and sample (`series`: {metric: its overall series})."""
     columns = [granularity.title()]
     for name in series:
         columns += [f"{METRICS[name].label} ({METRICS[name].unit})", f"{METRICS[name].label} n"]
-    table = Table(columns=columns)
+    rows = []
     for index, (first, _last) in enumerate(periods_in(start, end, granularity)):
         cells = [first.isoformat()]
-        for rows in series.values():
-            cells += [rows[index]["value"], rows[index]["n"]]
-        table.add(cells)
-    return table
+        for values in series.values():
+            cells += [values[index]["value"], values[index]["n"]]
+        rows.append(row(cells))
+    return ReportTable(columns, rows)
 
 
 def breakdown_table(
     metric: Metric, rows: list[dict], *, dimension: str, labels: dict[str, str], link: Callable[[str], str]
-) -> Table:
+) -> ReportTable:
     """One row per dimension value (`rows`: query.metric_breakdown): label, value, sample and the metric's counts
     in its own words (promoters…, satisfied…, numerator…)."""
     # The columns of the metric's counts, also when no row has any (an empty period).
@@ -81,62 +185,50 @@ def breakdown_table(
         for k in (rows[0] if rows else empty)
         if k not in ("value", "n", "period_start", "dimension", "dimension_value")
     ]
-    table = Table(columns=[str(DIMENSIONS[dimension]), f"{metric.label} ({metric.unit})", "n", *extra])
-    for row in rows:
-        table.add(
-            [
-                labels.get(row["dimension_value"], row["dimension_value"]),
-                row["value"],
-                row["n"],
-                *(row[k] for k in extra),
-            ],
-            link(row["dimension_value"]),
-            small=small_sample_note(metric, row["n"]),
-        )
-    return table
+    return ReportTable(
+        [str(DIMENSIONS[dimension]), f"{metric.label} ({metric.unit})", "n", *extra],
+        [
+            row(
+                [labels.get(r["dimension_value"], r["dimension_value"]), r["value"], r["n"], *(r[k] for k in extra)],
+                link(r["dimension_value"]),
+                small=small_sample_note(metric, r["n"]),
+            )
+            for r in rows
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- touchpoints, topics, campaigns
 
 
-def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> Table:
+def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> ReportTable:
     """The worst touchpoints (figures.worst_touchpoints), each against its target."""
-    table = Table(columns=["Touchpoint", "Key", "Journey", "Stage", "Metric", "Value", "Target", "Against target", "n"])
-    for row in rows:
-        metric = METRICS[row["metric"]]
-        distance = abs(row["value"] - row["target"])
+    lines = []
+    for r in rows:
+        metric = METRICS[r["metric"]]
+        distance = abs(r["value"] - r["target"])
         unit = {"%": " pts", "points": " pts", "hours": " h"}.get(metric.unit, "")
-        table.add(
-            [
-                row["name"],
-                row["key"],
-                row["journey"],
-                row["stage"],
-                row["label"],
-                row["value"],
-                row["target"],
-                f"{'missed' if row['missed'] else 'met'} by {distance:.1f}{unit}",
-                row["n"],
-            ],
-            link(row),
-            small=small_sample_note(metric, row["n"]),
-        )
-    return table
+        cells = [r["name"], r["key"], r["journey"], r["stage"], r["label"], r["value"], r["target"]]
+        cells += [f"{'missed' if r['missed'] else 'met'} by {distance:.1f}{unit}", r["n"]]
+        lines.append(row(cells, link(r), small=small_sample_note(metric, r["n"])))
+    return ReportTable(
+        ["Touchpoint", "Key", "Journey", "Stage", "Metric", "Value", "Target", "Against target", "n"], lines
+    )
 
 
-def topics_table(periods: list[date], rows: list[tuple], *, link: Callable[[str], str]) -> Table:
+def topics_table(periods: list[date], rows: list[tuple], *, link: Callable[[str], str]) -> ReportTable:
     """Cases opened per topic and period (figures.topics_over_time), with the topic's total and share."""
-    table = Table(columns=["Topic", *(d.isoformat() for d in periods), "Total", "Share (%)"])
     grand = sum(total for _topic, _counts, total in rows) or 1
-    for topic, counts, total in rows:
-        table.add([topic or "(none)", *counts, total, 100.0 * total / grand], link(topic))
-    return table
+    return ReportTable(
+        ["Topic", *(d.isoformat() for d in periods), "Total", "Share (%)"],
+        [row([topic or "(none)", *counts, total, 100.0 * total / grand], link(topic)) for topic, counts, total in rows],
+    )
 
 
-def campaigns_table(rows: list[dict], *, link: Callable[[str], str]) -> Table:
+def campaigns_table(rows: list[dict], *, link: Callable[[str], str]) -> ReportTable:
     """Engagement per campaign (figures.campaign_rows)."""
-    table = Table(
-        columns=[
+    return ReportTable(
+        [
             "Campaign",
             "Recipients",
             "Openers",
@@ -146,54 +238,61 @@ def campaigns_table(rows: list[dict], *, link: Callable[[str], str]) -> Table:
             "Click-to-open (%)",
             "Converted",
             "Conversion (%)",
-        ]
+        ],
+        [
+            row(
+                [
+                    r["campaign"],
+                    r.get("recipients", 0),
+                    r.get("openers", 0),
+                    r.get("open_rate"),
+                    r.get("clickers", 0),
+                    r.get("ctr"),
+                    r.get("click_to_open"),
+                    r.get("converted", 0),
+                    r.get("conversion_rate"),
+                ],
+                link(r["campaign"]),
+            )
+            for r in rows
+        ],
     )
-    for row in rows:
-        table.add(
-            [
-                row["campaign"],
-                row.get("recipients", 0),
-                row.get("openers", 0),
-                row.get("open_rate"),
-                row.get("clickers", 0),
-                row.get("ctr"),
-                row.get("click_to_open"),
-                row.get("converted", 0),
-                row.get("conversion_rate"),
-            ],
-            link(row["campaign"]),
-        )
-    return table
 
 
 # --------------------------------------------------------------------------- follow-ups, journeys
 
 
-def followups_table(open_cases) -> Table:
+def followups_table(open_cases) -> ReportTable:
     """The open follow-up cases (figures.followup_closure), each linked to its case."""
-    table = Table(columns=["Case", "Subject", "Customer", "Score", "Opened", "Assignee", "Status"], link_label="case")
+    rows = []
     for case in open_cases:
         response = getattr(case, "survey_response", None)
-        table.add(
-            [
-                f"#{case.pk}",
-                case.subject,
-                str(case.customer),
-                f"{response.kind.upper()} {response.score}" if response and response.score is not None else "",
-                case.opened_at.strftime("%Y-%m-%d %H:%M"),
-                (case.assignee.get_full_name() or case.assignee.username) if case.assignee else "",
-                case.get_status_display(),
-            ],
-            reverse("customers:case_detail", args=[case.pk]),
+        score = f"{response.kind.upper()} {response.score}" if response and response.score is not None else ""
+        rows.append(
+            row(
+                [
+                    f"#{case.pk}",
+                    case.subject,
+                    str(case.customer),
+                    score,
+                    when(case.opened_at),
+                    user_name(case.assignee),
+                    case.get_status_display(),
+                ],
+                reverse("customers:case_detail", args=[case.pk]),
+            )
         )
-    return table
+    return ReportTable(
+        ["Case", "Subject", "Customer", "Score", "Opened", "Assignee", "Status"], rows, link_label="case"
+    )
 
 
-def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> Table:
+def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> ReportTable:
     """Each stage's measured figures beside its designed emotion (figures.journey_stage_rows), linked to its map
     over the same period."""
-    table = Table(
-        columns=[
+    period = urlencode({"period": "custom", "start": start.isoformat(), "end": end.isoformat()})
+    return ReportTable(
+        [
             "Journey",
             "Stage",
             "Interactions",
@@ -205,23 +304,23 @@ def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> Table:
             "Designed emotion",
             "Measured emotion",
         ],
+        [
+            row(
+                [
+                    journey_map.label,
+                    stage.name,
+                    f.get("volume", 0),
+                    f.get("responses", 0),
+                    f.get("csat"),
+                    f.get("nps"),
+                    f.get("ces"),
+                    f.get("ttr_hours"),
+                    stage.emotion_score,
+                    f.get("emotion"),
+                ],
+                f"{journey_map.get_absolute_url()}?{period}",
+            )
+            for journey_map, stage, f in stage_rows
+        ],
         link_label="map",
     )
-    period = urlencode({"period": "custom", "start": start.isoformat(), "end": end.isoformat()})
-    for journey_map, stage, f in stage_rows:
-        table.add(
-            [
-                journey_map.label,
-                stage.name,
-                f.get("volume", 0),
-                f.get("responses", 0),
-                f.get("csat"),
-                f.get("nps"),
-                f.get("ces"),
-                f.get("ttr_hours"),
-                stage.emotion_score,
-                f.get("emotion"),
-            ],
-            f"{journey_map.get_absolute_url()}?{period}",
-        )
-    return table

@@ -3,20 +3,20 @@ a rep's own figures, and the drill-down to the rows behind any figure.
 
 Every page takes one path: its form (`forms.ReportFilterForm`, the drill-down's `drill.DrillQuerySerializer`)
 → the role scope (`metrics.params.report_scope`) → the figures (`figures`, `metrics.query`) → its table
-(`tables`) and charts (`charts`). Every table exports as CSV with the same cells (`?format=csv`).
+(`tables`, django-tables2) and charts (`charts`). Every table exports with the same cells as CSV or XLSX
+(`?format=csv`, `?format=xlsx`: `cxcrm.tables.export_response`).
 """
 
-import csv
 from functools import cached_property
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.text import slugify
 from django.views.generic import TemplateView
 
+from cxcrm.tables import EXPORT_FORMATS, ListTableMixin, export_response
 from cxcrm.views import StaffPermissionMixin
 
 from ..metrics import compute, query
@@ -24,27 +24,28 @@ from ..metrics.definitions import DIMENSIONS, FILTERS, METRICS, metric_allows_fi
 from ..metrics.params import REPORT_PERMISSIONS, filters_of, report_scope
 from ..scales import SMALL_SAMPLE
 from . import charts, figures, tables
-from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table, drill_url
+from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
 from .forms import BreakdownForm, ReportFilterForm, ReportParams
 
 
-def csv_response(table: tables.Table, name: str, start, end) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(name)}-{start:%Y%m%d}-{end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
-    return response
+def export_name(name: str, start, end) -> str:
+    """A report's file name, without its extension: "cx-overview-20260101-20260131"."""
+    return f"{slugify(name)}-{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def export_urls(request) -> dict:
+    """The page's `csv_url` and `xlsx_url`: its query string (without `page`) and the format."""
+    params = {k: v for k, v in request.GET.items() if k not in ("format", "page")}
+    return {f"{fmt}_url": f"?{urlencode({**params, 'format': fmt})}" for fmt in EXPORT_FORMATS}
 
 
 class ReportView(StaffPermissionMixin, TemplateView):
     """A report page: reads its period and filters, scopes each figure to the user's role, and lays out
-    `table()` (also its CSV, `?format=csv`) with the page's tiles and charts."""
+    `table()` (also its CSV or XLSX, `?format=csv`, `?format=xlsx`) with the page's tiles and charts."""
 
     filter_names: tuple[str, ...] = FILTERS
     title = ""
-    csv_name = "report"
+    file_name = "report"
     # Pages with a point per period offer the granularity and bound the number of periods.
     by_period = False
     # "My figures": every figure is the signed-in user's own (report_scope's `mine`).
@@ -80,18 +81,15 @@ class ReportView(StaffPermissionMixin, TemplateView):
             **figure,
         )
 
-    def table(self) -> tables.Table:
+    def table(self) -> tables.ReportTable:
         raise Http404("No table on this page.")
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "csv":
-            return csv_response(self.table(), self.csv_name, self.params.start, self.params.end)
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            filename = export_name(self.file_name, self.params.start, self.params.end)
+            return export_response(self.table(), export_format=export_format, filename=filename)
         return super().get(request, *args, **kwargs)
-
-    def query_string(self, **extra) -> str:
-        params = {k: v for k, v in self.request.GET.items() if k not in ("format", "page")}
-        params.update(extra)
-        return urlencode(params)
 
     def get_context_data(self, **kwargs):
         p = self.params
@@ -102,7 +100,7 @@ class ReportView(StaffPermissionMixin, TemplateView):
             end=p.end,
             granularity=p.granularity if self.by_period else None,
             filters=p.filters,
-            csv_url=f"?{self.query_string(format='csv')}",
+            **export_urls(self.request),
             small_sample=SMALL_SAMPLE,
             **kwargs,
         )
@@ -118,7 +116,7 @@ class OverviewView(ReportView):
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/overview.html"
     title = "CX overview"
-    csv_name = "cx-overview"
+    file_name = "cx-overview"
     metrics = figures.OVERVIEW_METRICS
     chart_metrics = figures.OVERVIEW_METRICS
 
@@ -169,7 +167,7 @@ class MineView(OverviewView):
     permission_required = "feedback.view_own_reports"
     template_name = "feedback/reports/mine.html"
     title = "My figures"
-    csv_name = "my-figures"
+    file_name = "my-figures"
     filter_names = ()
     mine = True
     metrics = figures.OWN_TILE_METRICS
@@ -197,13 +195,13 @@ class BreakdownView(ReportView):
         return data.get("metric") or "nps", data.get("dimension") or "channel"
 
     @property
-    def csv_name(self):
+    def file_name(self):
         return "breakdown-{}-by-{}".format(*self.choice)
 
     @cached_property
-    def breakdown(self) -> tables.Table:
+    def breakdown(self) -> tables.ReportTable:
         if self.breakdown_form.errors:
-            return tables.Table(columns=[])
+            return tables.ReportTable([])
         name, dimension = self.choice
         metric = METRICS[name]
         # The page's filters that apply to the metric (the form offers every filter for any metric).
@@ -241,7 +239,7 @@ class BreakdownView(ReportView):
             allowed_dimensions=[(d, DIMENSIONS[d]) for d in metric.dimensions if d != "overall"],
             metrics=[(n, m.label) for n, m in METRICS.items()],
             table=table,
-            charts=[charts.breakdown_chart(metric, table)] if table.rows else [],
+            charts=[charts.breakdown_chart(metric, table)] if table.records else [],
             **kwargs,
         )
 
@@ -253,7 +251,7 @@ class TouchpointsView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
     title = "Worst touchpoints against their targets"
-    csv_name = "worst-touchpoints"
+    file_name = "worst-touchpoints"
     filter_names = ()
 
     def table(self):
@@ -271,7 +269,7 @@ class TopicsView(ReportView):
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/table_page.html"
     title = "Case topics over time"
-    csv_name = "case-topics"
+    file_name = "case-topics"
     filter_names = ("persona", "channel")
 
     @cached_property
@@ -306,11 +304,11 @@ class CampaignsView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
     title = "Campaign engagement"
-    csv_name = "campaigns"
+    file_name = "campaigns"
     filter_names = ("persona",)
 
     @cached_property
-    def campaigns(self) -> tables.Table:
+    def campaigns(self) -> tables.ReportTable:
         rows = figures.campaign_rows(
             start=self.params.start,
             end=self.params.end,
@@ -326,7 +324,7 @@ class CampaignsView(ReportView):
     def get_context_data(self, **kwargs):
         table = self.campaigns
         return super().get_context_data(
-            table=table, charts=[charts.campaigns_chart(table)] if table.rows else [], **kwargs
+            table=table, charts=[charts.campaigns_chart(table)] if table.records else [], **kwargs
         )
 
 
@@ -337,7 +335,7 @@ class FollowupsView(ReportView):
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/followups.html"
     title = "Follow-up closure"
-    csv_name = "open-follow-ups"
+    file_name = "open-follow-ups"
     filter_names = ()
 
     @cached_property
@@ -360,7 +358,7 @@ class JourneysView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
     title = "Journey stages: measured against designed"
-    csv_name = "journey-stages"
+    file_name = "journey-stages"
     filter_names = ()
 
     def table(self):
@@ -374,16 +372,17 @@ class JourneysView(ReportView):
 # --------------------------------------------------------------------------- drill-down
 
 
-class DrilldownView(LoginRequiredMixin, TemplateView):
+class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
     """The rows behind one figure: metric, range, filters, optionally one dimension value and bucket.
 
     The same role scope as the API applies: a rep only ever sees their own rows; `mine=1`
     (links from "My figures") narrows anyone's drill-down to their own rows. Parameters
-    that name no figure get the page with what is wrong, status 400.
+    that name no figure get the page with what is wrong, status 400. The rows are paged without
+    counting them all (`ListTableMixin`): the page tells their number up to `count_limit`.
     """
 
     template_name = "feedback/reports/drilldown.html"
-    page_size = 100
+    paginate_by = 100
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not any(request.user.has_perm(p) for p in REPORT_PERMISSIONS):
@@ -394,13 +393,26 @@ class DrilldownView(LoginRequiredMixin, TemplateView):
         params = DrillQuerySerializer(data=request.GET)
         if not params.is_valid():
             errors = {name: " ".join(str(m) for m in messages) for name, messages in params.errors.items()}
-            return self.render_to_response(
-                super().get_context_data(errors=errors, title="This figure cannot be shown"), status=400
-            )
+            context = {"view": self, "errors": errors, "title": "This figure cannot be shown"}
+            return self.render_to_response(context, status=400)
         self.drill_query = q = params.validated_data
         self.filters = report_scope(
             request.user, metric=q["metric"], dimension=q["dimension"], filters=filters_of(q), mine=q["mine"]
         )
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            return self.export(export_format, export_name(f"drill-{q['metric']}", q["start"], q["end"]))
+        return super().get(request, *args, **kwargs)
+
+    @property
+    def table_class(self) -> type[tables.LinkedTable]:
+        return drill_table_class(self.drill_query["metric"])
+
+    def get_table_kwargs(self) -> dict:
+        return {"metric": self.drill_query["metric"]}
+
+    def get_table_data(self):
+        q = self.drill_query
         queryset = compute.drill_queryset(
             q["metric"],
             start=q["start"],
@@ -410,15 +422,11 @@ class DrilldownView(LoginRequiredMixin, TemplateView):
             filters=self.filters,
             bucket=q["bucket"] or None,
         )
-        self.rows = drill_rows(q["metric"], queryset)
-        if request.GET.get("format") == "csv":
-            return csv_response(drill_table(q["metric"], self.rows), f"drill-{q['metric']}", q["start"], q["end"])
-        return super().get(request, *args, **kwargs)
+        return drill_rows(q["metric"], queryset)
 
     def get_context_data(self, **kwargs):
         q, filters = self.drill_query, self.filters
         name, dimension, value, bucket = q["metric"], q["dimension"], q["value"], q["bucket"]
-        page = Paginator(self.rows, self.page_size).get_page(self.request.GET.get("page"))
         figure = query.metric_total(name, start=q["start"], end=q["end"], filters=filters)
         label = ""
         if dimension != "overall":
@@ -445,10 +453,6 @@ class DrilldownView(LoginRequiredMixin, TemplateView):
             figure=figure,
             figure_display=tables.number(figure["value"]),
             small_sample=SMALL_SAMPLE,
-            table=drill_table(name, page.object_list),
-            page=page,
-            total=page.paginator.count,
-            csv_url=f"?{urlencode({**self.request.GET.dict(), 'format': 'csv'})}",
-            page_query=urlencode({k: v for k, v in self.request.GET.items() if k != "page"}),
+            **export_urls(self.request),
             **kwargs,
         )

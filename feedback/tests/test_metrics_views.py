@@ -8,15 +8,20 @@ import json
 import re
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.choices import CaseStatus, InteractionType, LifecycleStage
 from customers.tests.factories import CustomerFactory
 from cxcrm.choices import Role
+from cxcrm.tables import BOM
 from cxcrm.tests.factories import UserFactory
 from feedback.metrics import rollup
 from feedback.models import MetricRollup
+from feedback.reports.views import DrilldownView
 from feedback.tests.factories import SurveyFactory
 from feedback.tests.metrics_factories import ResponseFactory, at, campaign_event, case, lifecycle
 from journeys.choices import MapStatus
@@ -50,10 +55,23 @@ def table_cells(page: str) -> list[list[str]]:
     """The body cells of the page's report table, as text (the drill link column left out)."""
     body = page.split('data-testid="report-table"', 1)[1].split("</table>", 1)[0]
     rows = []
-    for row in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S):
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body.split("<tbody", 1)[1], flags=re.S):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
         rows.append([html.unescape(c).strip() for c in cells if "drill-link" not in c])
     return rows
+
+
+def exported_rows(response) -> list[list[str]]:
+    """The rows of a CSV export (headers first), which starts with a UTF-8 BOM for spreadsheet programs."""
+    body = b"".join(response.streaming_content)
+    assert body.startswith(BOM.encode())
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def xlsx_rows(response) -> list[list[str]]:
+    """The rows of an XLSX export (headers first), empty cells as ""."""
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return [["" if cell.value is None else str(cell.value) for cell in row] for row in sheet.iter_rows()]
 
 
 def chart_data(page: str, chart_id: str) -> dict:
@@ -144,10 +162,13 @@ def test_drill_down_csv_equals_its_table(client, manager_user, january):
 
     page = client.get(url).content.decode()
     exported = client.get(url + "&format=csv")
+    excel = client.get(url + "&format=xlsx")
 
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = exported_rows(exported)
     assert rows[1:] == table_cells(page)
     assert [row[-1] for row in rows[1:]] == ["24.0", "4.0"]  # the reopened case counts from its opening
+    assert exported["Content-Disposition"] == 'attachment; filename="drill-ttr_hours-20260101-20260131.csv"'
+    assert xlsx_rows(excel) == rows
 
 
 # ------------------------------------------------------ "survey": a survey, or the origin of a follow-up case
@@ -232,11 +253,14 @@ def test_every_table_exports_as_csv_with_the_same_cells(client, manager_user, ja
 
     page = client.get(reverse(name), params).content.decode()
     exported = client.get(reverse(name), {**params, "format": "csv"})
+    excel = client.get(reverse(name), {**params, "format": "xlsx"})
 
     assert exported["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    rows = exported_rows(exported)
     assert rows[1:] == (table_cells(page) if 'data-testid="report-table"' in page else [])
     assert len(rows) >= 1
+    assert excel["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx_rows(excel) == rows
 
 
 def touchpoint_data():
@@ -378,3 +402,21 @@ def test_drill_down_of_many_rows_in_bounded_queries(client, manager_user, django
 
     assert 'data-testid="drill-total">120<' in page.content.decode()
     assert len(table_cells(page.content.decode())) == 100
+
+
+def test_a_long_drill_down_pages_without_counting_every_row(client, manager_user, monkeypatch):
+    for i in range(120):
+        ResponseFactory(kind="nps", score=i % 11, submitted_at=at(2026, 1, 1 + i % 28))
+    monkeypatch.setattr(DrilldownView, "count_limit", 100)
+    client.force_login(manager_user)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("feedback:report_drilldown"), {"metric": "nps", **JAN}).content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    next_page = html.unescape(re.search(r'href="([^"]+)">Next<', first).group(1))
+    second = client.get(reverse("feedback:report_drilldown") + next_page).content.decode()
+
+    assert 'data-testid="drill-total">more than 100<' in first
+    assert counts and all("LIMIT" in sql.upper() for sql in counts), counts
+    assert len(table_cells(first)) == 100 and len(table_cells(second)) == 20
+    assert 'data-testid="drill-total">more than 100<' in second and ">Previous<" in second
