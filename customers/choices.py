@@ -26,6 +26,11 @@ class IdentityKind(models.TextChoices):
     DEVICE = "device", _("Device")
 
 
+# Identity kinds integrations send that are one of ours: a WhatsApp (or SMS) number is a plain phone
+# identity, network-less, so the same number never becomes two identities.
+IDENTITY_KIND_ALIASES = {"whatsapp": IdentityKind.PHONE, "sms": IdentityKind.PHONE, "mobile": IdentityKind.PHONE}
+
+
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
     OUTBOUND = "outbound", _("Outbound")

@@ -80,10 +80,22 @@ class InteractionFilterSet(TimelineFilterSet):
     external_id = django_filters.CharFilter()
     touchpoint = django_filters.CharFilter(field_name="touchpoint_key", label="Touchpoint key")
     campaign = django_filters.CharFilter()
+    network = django_filters.CharFilter(method="in_network", label="Messaging app or social network, e.g. whatsapp")
     ordering = django_filters.OrderingFilter(fields=("occurred_at", "created_at"))
 
     class Meta(TimelineFilterSet.Meta):
-        fields = [*TimelineFilterSet.Meta.fields, "customer_id", "source", "external_id", "touchpoint", "campaign"]
+        fields = [
+            *TimelineFilterSet.Meta.fields,
+            "customer_id",
+            "source",
+            "external_id",
+            "touchpoint",
+            "campaign",
+            "network",
+        ]
+
+    def in_network(self, queryset, name, value):
+        return queryset.filter(network=value.strip().lower())
 
 
 class CaseFilterSet(django_filters.FilterSet):

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .choices import IdentityKind
+from .choices import IDENTITY_KIND_ALIASES, IdentityKind
 
 MAX_VALUE_LENGTH = 254
 MAX_NETWORK_LENGTH = 50
@@ -70,11 +70,19 @@ def normalise_identity(kind, value, network="") -> NormalisedIdentity:
     - external_id: trimmed, case kept; network (the source system) required, lower-cased.
     - device: trimmed, case kept; network "".
 
+    The kind is read in any case; an alias (customers.choices.IDENTITY_KIND_ALIASES: "whatsapp", "sms",
+    "mobile") is a phone, so a WhatsApp number and the same phone are one identity.
+
     Raises ValidationError naming the value and the reason (unknown kind, empty, invalid email or phone…).
     """
+    if isinstance(kind, str):
+        kind = kind.strip().lower()
+        kind = IDENTITY_KIND_ALIASES.get(kind, kind)
     if not isinstance(kind, str) or kind not in IdentityKind.values:
         raise ValidationError(
-            f"Unknown identity kind “{kind}”; use one of: {', '.join(IdentityKind.values)}.", code="invalid_kind"
+            f"Unknown identity kind “{kind}”; use one of: {', '.join(IdentityKind.values)} "
+            f"(or {', '.join(IDENTITY_KIND_ALIASES)} for a phone).",
+            code="invalid_kind",
         )
     if isinstance(value, int) and not isinstance(value, bool) and kind == IdentityKind.PHONE:
         value = str(value)

@@ -322,6 +322,9 @@ class Interaction(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     channel = models.CharField(max_length=16, choices=Channel.choices)
+    # The messaging app or social network of a chat or social interaction ("whatsapp", "instagram"; the
+    # documented names are cxcrm.choices.CHAT_NETWORKS and SOCIAL_NETWORKS), lower case; "" when none.
+    network = models.CharField(max_length=50, blank=True, default="")
     direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INBOUND)
     type = models.CharField(max_length=32, choices=InteractionType.choices, default=InteractionType.MESSAGE)
     occurred_at = models.DateTimeField()

@@ -22,6 +22,43 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Messaging apps and social networks are not channels of their own: an interaction on WhatsApp is a
+# `chat` with network "whatsapp", a comment on Instagram is `social` with network "instagram", so that
+# reports can count chat and social as a whole and break them down by network. These names are also
+# accepted as a channel (the alias sets both); the list is documented in docs/api.md.
+CHAT_NETWORKS = ("whatsapp", "telegram", "messenger", "line", "wechat", "signal", "viber")
+SOCIAL_NETWORKS = ("instagram", "facebook", "tiktok", "x", "linkedin", "youtube")
+CHANNEL_ALIASES: dict[str, tuple[str, str]] = {
+    **{network: (Channel.CHAT, network) for network in CHAT_NETWORKS},
+    **{network: (Channel.SOCIAL, network) for network in SOCIAL_NETWORKS},
+    "twitter": (Channel.SOCIAL, "x"),
+    "fb": (Channel.SOCIAL, "facebook"),
+    "text": (Channel.SMS, ""),
+}
+CHANNEL_UNKNOWN = (
+    '"%(value)s" is not a valid choice. Channels: '
+    + ", ".join(Channel.values)
+    + "; or a messaging app or social network, read as its channel: "
+    + ", ".join(CHANNEL_ALIASES)
+    + " (any case)."
+)
+
+
+def channel_parse(value) -> tuple[str, str] | None:
+    """(channel, network) of a channel name as integrations send it, or None when it names no channel.
+
+    Case and surrounding spaces do not matter ("Chat" is `chat`); an alias names its channel and network
+    ("WhatsApp" -> ("chat", "whatsapp"), "instagram" -> ("social", "instagram")); a channel itself has
+    no network (""). The one rule of every door that takes a channel name.
+    """
+    if not isinstance(value, str):
+        return None
+    key = value.strip().lower()
+    if key in Channel.values:
+        return key, ""
+    return CHANNEL_ALIASES.get(key)
+
+
 # Bootstrap Icons name per channel, used by every page that lists interactions.
 CHANNEL_ICONS = {
     Channel.EMAIL: "envelope",

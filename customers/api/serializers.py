@@ -4,10 +4,19 @@ acting user comes from the request context, never from the body."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
+from cxcrm.choices import CHANNEL_ALIASES, LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
 from journeys.models import Persona
 
-from ..choices import CaseOrigin, CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
+from ..choices import (
+    IDENTITY_KIND_ALIASES,
+    CaseOrigin,
+    CasePriority,
+    CaseStatus,
+    Direction,
+    IdentityKind,
+    InteractionType,
+    LifecycleStage,
+)
 from ..identities import identities_normalise
 from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from ..selectors import case_assignable_users
@@ -26,7 +35,10 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 
 class IdentityInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=IdentityKind.choices)
+    kind = serializers.ChoiceField(
+        choices=[*IdentityKind.values, *IDENTITY_KIND_ALIASES],
+        help_text="whatsapp, sms and mobile are read as phone (a phone identity has no network).",
+    )
     value = serializers.CharField(max_length=254, trim_whitespace=False)
     network = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
@@ -162,6 +174,7 @@ class InteractionSerializer(serializers.ModelSerializer):
             "id",
             "customer",
             "channel",
+            "network",
             "direction",
             "type",
             "occurred_at",
@@ -187,7 +200,19 @@ class InteractionSerializer(serializers.ModelSerializer):
 class InteractionIngestSerializer(serializers.Serializer):
     """One interaction to ingest. At least one identity or customer_id."""
 
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(
+        choices=[*Channel.values, *CHANNEL_ALIASES],
+        help_text="A channel, or a messaging app or social network read as its channel and network "
+        "(whatsapp: chat + network whatsapp; instagram: social + network instagram); any case.",
+    )
+    network = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The messaging app or social network (lower case), e.g. whatsapp, telegram, instagram; "
+        "set by a channel alias when not given.",
+    )
     occurred_at = serializers.DateTimeField()
     summary = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")

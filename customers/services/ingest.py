@@ -120,6 +120,7 @@ def _interaction_new(data: InteractionInput, live: bool) -> Interaction:
     """The (unsaved) row of an input, without its customer and case."""
     return Interaction(
         channel=data.channel,
+        network=data.network,
         direction=data.direction,
         type=data.type,
         occurred_at=data.occurred_at,

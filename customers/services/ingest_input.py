@@ -25,6 +25,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cxcrm.choices import CHANNEL_UNKNOWN, channel_parse
 from journeys.models import Touchpoint
 from journeys.selectors import touchpoints_for_keys
 
@@ -57,6 +58,7 @@ NOT_A_PK = "Incorrect type. Expected pk value, received {type}."
 NO_SUCH_PK = 'Invalid pk "{pk}" - object does not exist.'
 NO_IDENTITY = "Give at least one identity or a customer_id."
 UNKNOWN_TOUCHPOINT = "Unknown touchpoint key “{key}” (not in a published journey map)."
+OTHER_NETWORK = "The channel “{channel}” is network “{implied}”, not “{network}”."
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _DECIMAL_TAIL = re.compile(r"\.0*\s*$")  # "12.0" is 12, as JSON clients sometimes send it
@@ -70,6 +72,7 @@ class InteractionInput:
     """
 
     channel: str
+    network: str  # lower case; "" when none (set by a channel alias such as "whatsapp", or given)
     occurred_at: datetime  # aware, in UTC
     summary: str
     identities: tuple[NormalisedIdentity, ...]  # distinct, in the order given
@@ -122,6 +125,18 @@ def _choice(value, choices: frozenset[str]) -> str:
     if not isinstance(key, str) or key not in choices:
         raise ValidationError(NOT_A_CHOICE.format(value=value))
     return key
+
+
+def _channel(value) -> tuple[str, str]:
+    """(channel, network) of a channel name or alias in any case (cxcrm.choices.channel_parse)."""
+    parsed = channel_parse(value)
+    if parsed is None:
+        raise ValidationError(CHANNEL_UNKNOWN % {"value": value})
+    return parsed
+
+
+def _network(value) -> str:
+    return _text(value, max_length=_max_length("network")).lower()
 
 
 def _datetime(value) -> datetime:
@@ -195,7 +210,8 @@ def _agent(value) -> Model | int:
 _MUST_GIVE = object()
 # field: (parse, default when absent or null: a value, a factory such as dict, or _MUST_GIVE)
 _FIELDS = {
-    "channel": (partial(_choice, choices=_choices("channel")), _MUST_GIVE),
+    "channel": (_channel, _MUST_GIVE),
+    "network": (_network, ""),
     "occurred_at": (_datetime, _MUST_GIVE),
     "summary": (partial(_text, max_length=_max_length("summary"), blank=NO_SUMMARY), _MUST_GIVE),
     "body": (_text, ""),
@@ -239,6 +255,12 @@ def _values(item) -> tuple[dict, FieldErrors]:
             values[name] = parse(given)
         except ValidationError as exc:
             errors[name] = exc.messages
+    if "channel" in values:
+        values["channel"], implied = values["channel"]
+        given = values.get("network", "")
+        if implied and given and given != implied:
+            errors["network"] = [OTHER_NETWORK.format(channel=item.get("channel"), implied=implied, network=given)]
+        values["network"] = given or implied
     nobody = not values.get("identities") and values.get("customer_id") is None
     if nobody and "identities" not in errors and "customer_id" not in errors:
         errors["identities"] = [NO_IDENTITY]
@@ -280,6 +302,7 @@ def interaction_inputs_parse(items: Sequence[object]) -> list[InteractionInput |
         results.append(
             InteractionInput(
                 channel=values["channel"],
+                network=values["network"],
                 occurred_at=values["occurred_at"],
                 summary=values["summary"],
                 identities=values["identities"],

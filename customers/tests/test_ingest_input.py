@@ -20,6 +20,7 @@ from customers.services import (
     interaction_inputs_parse,
     interactions_import,
 )
+from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN
 from cxcrm.tests.factories import UserFactory
 from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
 
@@ -53,7 +54,7 @@ BAD_INPUTS = {
     ),
     "an unknown channel": (
         {**GOOD, "channel": "pigeon", "identities": EMAIL},
-        {"channel": ['"pigeon" is not a valid choice.']},
+        {"channel": [CHANNEL_UNKNOWN % {"value": "pigeon"}]},
     ),
     "no identity nor customer id": (GOOD, {"identities": ["Give at least one identity or a customer_id."]}),
     "a bad date": (
@@ -104,7 +105,7 @@ def test_all_of_an_items_field_errors_are_given_at_once(integration):
     )
     assert response.status_code == 400
     assert response.json() == {
-        "channel": ['"pigeon" is not a valid choice.'],
+        "channel": [CHANNEL_UNKNOWN % {"value": "pigeon"}],
         "occurred_at": ["This field is required."],
         "summary": ["Give a short summary."],
         "customer_id": ["A valid integer is required."],
@@ -309,14 +310,18 @@ def test_the_schema_documents_the_limits_and_choices_the_parser_applies():
         ("external_id", "external_id"),
         ("touchpoint", "touchpoint_key"),
         ("campaign", "campaign"),
+        ("network", "network"),
     ]:
         assert body[name]["maxLength"] == Interaction._meta.get_field(field).max_length, name
     for name in ("channel", "direction", "type"):
         ref = body[name].get("$ref") or body[name]["allOf"][0]["$ref"]
         enum = schemas[ref.rsplit("/", 1)[1]]["enum"]
-        assert set(enum) == {value for value, _ in Interaction._meta.get_field(name).choices}, name
+        # A channel may also be given as a messaging app or social network (cxcrm.choices.CHANNEL_ALIASES).
+        aliases = set(CHANNEL_ALIASES) if name == "channel" else set()
+        assert set(enum) == {value for value, _ in Interaction._meta.get_field(name).choices} | aliases, name
     assert set(body) == {
         "channel",
+        "network",
         "occurred_at",
         "summary",
         "body",

@@ -1,0 +1,136 @@
+"""Channel names as integrations send them: any case, and messaging apps or social networks read as their
+channel with a `network` (cxcrm.choices.channel_parse); a WhatsApp identity is the customer's phone."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from customers.models import Identity, Interaction
+from customers.services import identity_add
+from customers.tests.factories import CustomerFactory
+from cxcrm.choices import CHANNEL_ALIASES, Channel
+
+pytestmark = pytest.mark.django_db
+
+WHEN = (timezone.now() - timedelta(hours=1)).isoformat()
+
+# (channel as sent, channel stored, network stored)
+CHANNELS = [
+    ("whatsapp", "chat", "whatsapp"),
+    ("WhatsApp", "chat", "whatsapp"),
+    ("telegram", "chat", "telegram"),
+    ("messenger", "chat", "messenger"),
+    ("line", "chat", "line"),
+    ("wechat", "chat", "wechat"),
+    ("instagram", "social", "instagram"),
+    ("Facebook", "social", "facebook"),
+    ("tiktok", "social", "tiktok"),
+    ("x", "social", "x"),
+    ("twitter", "social", "x"),
+    ("linkedin", "social", "linkedin"),
+    ("Chat", "chat", ""),
+    ("EMAIL", "email", ""),
+    (" sms ", "sms", ""),
+    ("mobile_app", "mobile_app", ""),
+]
+
+
+@pytest.fixture
+def integration(api_as, integration_user):
+    return api_as(integration_user)
+
+
+def payload(channel, n=1, **extra):
+    return {
+        "channel": channel,
+        "occurred_at": WHEN,
+        "summary": "Hi",
+        "identities": [{"kind": "email", "value": f"p{n}@example.com"}],
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(("sent", "channel", "network"), CHANNELS)
+def test_post_interaction_reads_the_channel_and_its_network(integration, sent, channel, network):
+    response = integration.post("/api/interactions/", payload(sent), format="json")
+    assert response.status_code == 201, response.json()
+    stored = Interaction.objects.get(pk=response.json()["id"])
+    assert (stored.channel, stored.network) == (channel, network)
+    shown = integration.get(f"/api/interactions/{stored.pk}/").json()
+    assert (shown["channel"], shown["network"]) == (channel, network)
+
+
+@pytest.mark.parametrize("sent", ["pigeon", "fax", "", "whats app", "e-mail"])
+def test_an_unknown_channel_is_a_400_listing_the_channels_and_the_aliases(integration, sent):
+    response = integration.post("/api/interactions/", payload(sent), format="json")
+    assert response.status_code == 400
+    message = " ".join(response.json()["channel"])
+    for accepted in [*Channel.values, *CHANNEL_ALIASES]:
+        assert accepted in message
+    assert not Interaction.objects.exists()
+
+
+def test_a_chat_or_social_interaction_may_name_its_network(integration):
+    response = integration.post("/api/interactions/", payload("chat", network="Viber"), format="json")
+    assert response.status_code == 201, response.json()
+    assert Interaction.objects.get().network == "viber"
+    response = integration.post("/api/interactions/", payload("whatsapp", 2, network="whatsapp"), format="json")
+    assert response.status_code == 201
+
+
+def test_an_alias_and_another_network_contradict_each_other(integration):
+    response = integration.post("/api/interactions/", payload("whatsapp", network="telegram"), format="json")
+    assert response.status_code == 400
+    assert "network" in response.json()
+    assert not Interaction.objects.exists()
+
+
+def test_bulk_and_import_read_aliases_the_same(integration, tmp_path):
+    items = [payload("whatsapp", 1), payload("Instagram", 2), payload("Chat", 3), payload("carrier pigeon", 4)]
+    results = integration.post("/api/interactions/bulk/", items, format="json").json()["results"]
+    assert [r["status"] for r in results] == ["created", "created", "created", "error"]
+    path = tmp_path / "history.jsonl"
+    path.write_text("\n".join(json.dumps(payload(c, 10 + n)) for n, c in enumerate(["telegram", "LinkedIn"])))
+    call_command("import_interactions", str(path), "--no-progress", stdout=io.StringIO())
+    stored = sorted(Interaction.objects.values_list("channel", "network"))
+    assert stored == [
+        ("chat", ""),
+        ("chat", "telegram"),
+        ("chat", "whatsapp"),
+        ("social", "instagram"),
+        ("social", "linkedin"),
+    ]
+
+
+def test_interactions_can_be_filtered_by_network(integration):
+    for n, channel in enumerate(["whatsapp", "telegram", "whatsapp", "chat"]):
+        integration.post("/api/interactions/", payload(channel, n), format="json")
+    results = integration.get("/api/interactions/", {"network": "WhatsApp"}).json()["results"]
+    assert len(results) == 2 and {r["network"] for r in results} == {"whatsapp"}
+
+
+@pytest.mark.parametrize("kind", ["whatsapp", "WhatsApp", "sms", "mobile", "PHONE"])
+def test_a_whatsapp_identity_is_the_customers_phone(integration, kind):
+    first = {**payload("whatsapp"), "identities": [{"kind": kind, "value": "+55 41 98799-1234", "network": "whatsapp"}]}
+    second = {**payload("phone"), "identities": [{"kind": "phone", "value": "+5541987991234"}]}
+    one = integration.post("/api/interactions/", first, format="json").json()["customer"]
+    two = integration.post("/api/interactions/", second, format="json").json()["customer"]
+    assert one == two
+    assert list(Identity.objects.values_list("kind", "network", "value")) == [("phone", "", "+5541987991234")]
+
+
+def test_the_customers_api_and_the_service_take_a_whatsapp_identity(api_as, rep_user):
+    response = api_as(rep_user).post(
+        "/api/customers/",
+        {"first_name": "Ana", "identities": [{"kind": "whatsapp", "value": "+30 694 123 4567"}]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["identities"][0]["kind"] == "phone"
+    customer = CustomerFactory()
+    identity = identity_add(customer=customer, kind="whatsapp", value="+48 512 345 678")
+    assert (identity.kind, identity.network, identity.value) == ("phone", "", "+48512345678")
