@@ -40,6 +40,9 @@ DEBUG = env.bool("DEBUG", default=True)
 # off the process refuses to start until SECRET_KEY, ALLOWED_HOSTS and SITE_URL are set.
 DEV_SECRET_KEY = "insecure-dev-key-change-me-" + "x" * 40
 SECRET_KEY = _secret("SECRET_KEY", DEV_SECRET_KEY if DEBUG or TESTING else "")
+# Former keys, comma-separated, still accepted when checking signatures: rotating SECRET_KEY then keeps
+# the survey links already emailed and the open sessions valid until the old key is dropped from here.
+SECRET_KEY_FALLBACKS = [key.strip() for key in _secret("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()]
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", cast=str.strip, default=["127.0.0.1", "localhost", "testserver"] if DEBUG or TESTING else []
 )

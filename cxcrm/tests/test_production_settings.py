@@ -20,6 +20,7 @@ PRODUCTION = {
 SHOWN = (
     "DEBUG",
     "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
     "ALLOWED_HOSTS",
     "SITE_URL",
     "SECURE_SSL_REDIRECT",
@@ -110,6 +111,12 @@ def test_debug_off_defaults_to_https_behind_a_proxy(tmp_path):
     assert s["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert (s["SESSION_COOKIE_SECURE"], s["CSRF_COOKIE_SECURE"]) == (True, True)
     assert s["SECURE_HSTS_SECONDS"] == 31536000
+    assert s["SECRET_KEY_FALLBACKS"] == []
+
+
+def test_former_keys_are_taken_as_written(tmp_path):
+    s = loaded(tmp_path, **PRODUCTION, SECRET_KEY_FALLBACKS="$old-key-one-" + "a" * 40 + ", old-key-two-" + "b" * 40)
+    assert s["SECRET_KEY_FALLBACKS"] == ["$old-key-one-" + "a" * 40, "old-key-two-" + "b" * 40]
 
 
 def test_https_settings_follow_their_variables(tmp_path):

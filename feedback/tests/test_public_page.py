@@ -458,3 +458,13 @@ def test_a_server_error_is_our_plain_500(rf):
     assert response.status_code == 500
     assert 'data-testid="server-error"' in html
     assert "Something went wrong" in html
+
+
+def test_a_link_signed_with_a_former_key_still_opens_after_rotation(client, settings):
+    invitation = sent()
+    old_link = url(invitation)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-production-key-" + "r7Tq2" * 10
+    assert client.get(old_link).status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert_our_link_page(client.get(old_link))
