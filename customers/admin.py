@@ -58,18 +58,27 @@ CASE_ADD_FIELDS = [
 
 
 class IdentityAdminForm(forms.ModelForm):
-    """Normalises the value as on ingestion; the error is shown on the value."""
+    """Normalises the value as on ingestion (a national-format phone in the customer's country); the error
+    is shown on the value."""
 
     class Meta:
         model = Identity
         fields = ["customer", "kind", "network", "value"]
+
+    def _customer_country(self, data) -> str | None:
+        customer = data.get("customer")
+        if customer is None and (
+            self.instance.customer_id or Identity._meta.get_field("customer").is_cached(self.instance)
+        ):
+            customer = self.instance.customer  # an inline's customer, maybe being added in the same form
+        return getattr(customer, "country", "") or None
 
     def clean(self):
         data = super().clean()
         kind, value = data.get("kind"), data.get("value")
         if kind and value:
             try:
-                key = normalise_identity(kind, value, data.get("network") or "")
+                key = normalise_identity(kind, value, data.get("network") or "", region=self._customer_country(data))
             except ValidationError as error:
                 self.add_error("value", error.messages)
                 return data

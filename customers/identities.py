@@ -6,6 +6,7 @@ Every write and every lookup goes through `normalise_identity`, so
 "+55 11 91234-5678", are the same identity.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
@@ -35,20 +36,81 @@ _PARSE_REASONS = {
 }
 
 
-def _phone(value: str) -> str:
-    region = getattr(settings, "PHONE_DEFAULT_REGION", "BR") or None
+def default_region() -> str | None:
+    """The organisation's region for national-format phones (settings.PHONE_DEFAULT_REGION), None if unset."""
+    return (getattr(settings, "PHONE_DEFAULT_REGION", "BR") or "").upper() or None
+
+
+def _valid(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
+    """The number if valid, or a Brazilian mobile number from before the ninth digit in its current form.
+
+    The rule (Anatel, completed in 2016): a Brazilian mobile number is a two-digit area code and nine digits
+    starting with 9. A number given as an area code and eight digits starting with 6, 7, 8 or 9 (the form
+    WhatsApp still sends for older accounts, e.g. 55 41 8799-1234) is that mobile without its ninth digit:
+    it is stored with the 9 (+55 41 98799-1234). Eight digits starting with 2 to 5 are landlines, and a number
+    valid as given (such as the remaining 8-digit radio numbers) is kept as given.
+    """
+    if phonenumbers.is_valid_number(number):
+        return number
+    national = str(number.national_number)
+    if number.country_code == 55 and len(national) == 10 and national[2] in "6789":
+        ninth = phonenumbers.parse(f"+55{national[:2]}9{national[2:]}")
+        mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+        if phonenumbers.is_valid_number(ninth) and phonenumbers.number_type(ninth) in mobile:
+            return ninth
+    return None
+
+
+_DIGITS_ONLY = re.compile(r"^[\d\s().-]+$")
+
+
+def _phone(value: str, region: str | None = None) -> str:
+    """E.164 of a phone: international ("+30 694 123 4567"), or national read in `region` (default: the
+    organisation's); digits without "+" that are no valid national number are tried as international
+    (WhatsApp sends "554187991234"); a Brazilian mobile without its ninth digit gets it (see `_valid`)."""
+    region = (region or "").upper() or default_region()
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        reason = _PARSE_REASONS.get(exc.error_type, "it does not look like a phone number")
-        raise ValidationError(f"“{value}” is not a phone number: {reason}.", code="invalid") from exc
-    if not phonenumbers.is_valid_number(number):
+        number, error = None, exc
+    else:
+        error = None
+        number = _valid(number)
+    if number is None and _DIGITS_ONLY.match(value) and not value.lstrip().startswith("0"):
+        try:
+            number = _valid(phonenumbers.parse("+" + re.sub(r"\D", "", value)))
+        except phonenumbers.NumberParseException:
+            number = None
+    if number is None and error is not None:
+        reason = _PARSE_REASONS.get(error.error_type, "it does not look like a phone number")
+        raise ValidationError(f"“{value}” is not a phone number: {reason}.", code="invalid") from error
+    if number is None:
         raise ValidationError(
             f"“{value}” is not a valid phone number (region {region or 'unknown'}); "
             "give it in international format, e.g. +55 11 91234-5678.",
             code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_readings(text: str) -> set[str]:
+    """Every E.164 number a national-format phone could be, one per region where it is valid.
+
+    Search uses it to find a number given without its country code whatever the customer's country
+    ("692 510 8966" is a Greek mobile and a Brazilian landline). Empty for anything not phone-like.
+    """
+    text = (text or "").strip()
+    if not text or text.startswith("+") or not _DIGITS_ONLY.match(text) or sum(c.isdigit() for c in text) < 6:
+        return set()
+    readings = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number_for_region(number, region):
+            readings.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return readings
 
 
 def _email(value: str) -> str:
@@ -61,11 +123,13 @@ def _email(value: str) -> str:
     return email
 
 
-def normalise_identity(kind, value, network="") -> NormalisedIdentity:
+def normalise_identity(kind, value, network="", *, region: str | None = None) -> NormalisedIdentity:
     """Return (kind, network, value) as stored.
 
     - email: trimmed and lower-cased, validated; network "".
-    - phone: parsed with phonenumbers into E.164 (national formats use settings.PHONE_DEFAULT_REGION); network "".
+    - phone: parsed with phonenumbers into E.164; a national format is read in `region` (the ISO 3166 code
+      of the customer's country), else in settings.PHONE_DEFAULT_REGION; a Brazilian mobile number without
+      its ninth digit is stored with it (see `_valid`); network "".
     - handle: lower-cased, without a leading '@'; network (the social network) required, lower-cased.
     - external_id: trimmed, case kept; network (the source system) required, lower-cased.
     - device: trimmed, case kept; network "".
@@ -101,7 +165,7 @@ def normalise_identity(kind, value, network="") -> NormalisedIdentity:
     if kind == IdentityKind.EMAIL:
         value, network = _email(value), ""
     elif kind == IdentityKind.PHONE:
-        value, network = _phone(value), ""
+        value, network = _phone(value, region), ""
     elif kind == IdentityKind.HANDLE:
         value = value.lstrip("@").strip().lower()
         if not value:
@@ -126,9 +190,12 @@ def normalise_identity(kind, value, network="") -> NormalisedIdentity:
     return NormalisedIdentity(kind, network, value)
 
 
-def identities_normalise(identities, *, field: str = "identities") -> list[NormalisedIdentity]:
+def identities_normalise(
+    identities, *, field: str = "identities", region: str | None = None
+) -> list[NormalisedIdentity]:
     """Normalise a list of {kind, value, network?} (or (kind, value[, network]) tuples), without duplicates.
 
+    `region`: the customer's country, in which national-format phones are read (see normalise_identity).
     A NormalisedIdentity in the list is taken as it is (it was normalised already: a phone is parsed once).
     Raises ValidationError {field: [a message naming each bad value]}.
     """
@@ -150,7 +217,7 @@ def identities_normalise(identities, *, field: str = "identities") -> list[Norma
                 errors.append(f"“{item}” is not an identity; give {{kind, value, network?}}.")
                 continue
             try:
-                normalised = normalise_identity(kind, value, network)
+                normalised = normalise_identity(kind, value, network, region=region)
             except ValidationError as exc:
                 errors.extend(exc.messages)
                 continue

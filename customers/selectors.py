@@ -17,9 +17,9 @@ from django.utils.dateparse import parse_datetime
 
 from cxcrm.choices import Role
 
-from .choices import OPEN_CASE_STATUSES, CaseStatus, SuggestionStatus
+from .choices import OPEN_CASE_STATUSES, CaseStatus, IdentityKind, SuggestionStatus
 from .filtersets import TimelineFilterSet
-from .identities import search_candidates
+from .identities import phone_readings, search_candidates
 from .models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note, WorkspaceVisit
 
 MAX_FOLD_HOPS = 20
@@ -93,14 +93,31 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     if not q:
         return queryset
     identity_match = Q(pk__in=[])
-    for kind, value in search_candidates(q):
+    candidates = search_candidates(q)
+    for kind, value in candidates:
         identity_match |= Q(kind=kind, value=value)
+    identity_match |= _phone_elsewhere(q, candidates)
     if len(q) >= 3:
         identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
     name_match = Q()
     for word in q.split():
         name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
     return queryset.filter(name_match | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id")))
+
+
+def _phone_elsewhere(q: str, candidates: set[tuple[str, str]]) -> Q:
+    """A national-format phone read in another region than the organisation's, when exactly one stored
+    phone is such a reading ("692 510 8966" finds the Greek +30 692 510 8966 while no +55 69 2510-8966 is
+    stored); nothing when the organisation's reading is stored or the readings are ambiguous (one query)."""
+    readings = phone_readings(q)
+    if not readings:
+        return Q(pk__in=[])
+    found = set(
+        Identity.objects.filter(kind=IdentityKind.PHONE, value__in=readings).values_list("value", flat=True)[:2]
+    )
+    if len(found) != 1 or (IdentityKind.PHONE, next(iter(found))) in candidates:
+        return Q(pk__in=[])
+    return Q(kind=IdentityKind.PHONE, value__in=found)
 
 
 def customers_with_channel(queryset: QuerySet, channel: str) -> QuerySet:

@@ -1,7 +1,6 @@
 """API representations of the customers app. Writes go through services; the
 acting user comes from the request context, never from the body."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from cxcrm.choices import CHANNEL_ALIASES, LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
@@ -17,7 +16,6 @@ from ..choices import (
     InteractionType,
     LifecycleStage,
 )
-from ..identities import identities_normalise
 from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from ..selectors import case_assignable_users
 
@@ -44,16 +42,10 @@ class IdentityInputSerializer(serializers.Serializer):
 
 
 class IdentityListInputField(serializers.ListField):
-    """A list of {kind, value, network?}, given back normalised as stored (messages name each bad value)."""
+    """A list of {kind, value, network?}. The service normalises them (customers.identities), reading a
+    national-format phone in the customer's country, and names each bad value."""
 
     child = IdentityInputSerializer()
-
-    def to_internal_value(self, data):
-        items = super().to_internal_value(data)
-        try:
-            return identities_normalise(items)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict["identities"]) from None
 
 
 class LanguageTagField(serializers.CharField):

@@ -123,11 +123,12 @@ def lifecycle_change_record(*, customer: Customer, from_stage: str, to_stage: st
 def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = None, **fields) -> Customer:
     """Create a customer with its identities and tags; record its initial lifecycle stage (at `at`, default now).
 
-    `fields` are CUSTOMER_FIELDS. Raises ValidationError for a bad field, a bad identity,
+    `fields` are CUSTOMER_FIELDS; national-format phones among `identities` are read in the customer's
+    country (else settings.PHONE_DEFAULT_REGION). Raises ValidationError for a bad field, a bad identity,
     or an identity that already belongs to a customer (naming that customer).
     """
     cleaned = customer_fields_clean(fields)
-    normalised = identities_normalise(identities)
+    normalised = identities_normalise(identities, region=cleaned.get("country") or None)
     owned = identities_owned(normalised)
     if owned:
         raise ValidationError(
@@ -197,10 +198,11 @@ def lifecycle_stage_set(*, customer: Customer, stage: str, user=None, at: dateti
 def identity_add(*, customer: Customer, kind: str, value: str, network: str = "", user=None) -> Identity:
     """Give a customer one more identity (normalised). Returns the existing row if it already has it.
 
+    A national-format phone is read in the customer's country (else settings.PHONE_DEFAULT_REGION).
     Raises ValidationError if the value is invalid or belongs to another customer (naming it).
     """
     try:
-        key = normalise_identity(kind, value, network)
+        key = normalise_identity(kind, value, network, region=customer.country or None)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from None
     existing = identities_owned([key]).get(key)

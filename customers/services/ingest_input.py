@@ -31,7 +31,7 @@ from journeys.selectors import touchpoints_for_keys
 
 from ..choices import Direction, InteractionType
 from ..identities import NormalisedIdentity, identities_normalise
-from ..models import Interaction
+from ..models import Customer, Interaction
 from .customers import DETAIL_FIELDS, customer_fields_clean
 
 FieldErrors = dict[str, list[str]]
@@ -171,9 +171,10 @@ def _id(value) -> int:
     return number
 
 
-def _identities(value) -> tuple[NormalisedIdentity, ...]:
+def _identities(value, region: str | None = None) -> tuple[NormalisedIdentity, ...]:
+    """The identities as stored; national-format phones are read in `region` (the customer's country)."""
     try:
-        return tuple(identities_normalise(value))
+        return tuple(identities_normalise(value, region=region))
     except ValidationError as exc:
         raise ValidationError(exc.message_dict["identities"]) from None
 
@@ -217,9 +218,10 @@ _FIELDS = {
     "body": (_text, ""),
     "direction": (partial(_choice, choices=_choices("direction")), Direction.INBOUND),
     "type": (partial(_choice, choices=_choices("type")), InteractionType.MESSAGE),
-    "identities": (_identities, ()),
     "customer_id": (_id, None),
     "customer": (_customer_details, dict),
+    # After customer_id and customer: a national-format phone is read in the customer's country.
+    "identities": (_identities, ()),
     "source": (partial(_text, max_length=_max_length("source"), blank=BLANK), "api"),
     "external_id": (partial(_text, max_length=_max_length("external_id")), ""),
     "touchpoint": (partial(_text, max_length=_max_length("touchpoint_key")), ""),
@@ -235,8 +237,11 @@ _EMPTY_IS_NONE = {"customer_id", "case", "agent"}
 # --------------------------------------------------------------------------- one item, then the batch
 
 
-def _values(item) -> tuple[dict, FieldErrors]:
-    """The item's values parsed one by one, with no database; (values by field, errors by field)."""
+def _values(item, countries: Mapping[int, str]) -> tuple[dict, FieldErrors]:
+    """The item's values parsed one by one, with no database; (values by field, errors by field).
+
+    `countries`: {customer id: country} of the existing customers named by the batch's customer_id.
+    """
     if not isinstance(item, Mapping):
         return {}, {"non_field_errors": [NOT_A_DICT.format(type=type(item).__name__)]}
     values: dict = {}
@@ -251,6 +256,10 @@ def _values(item) -> tuple[dict, FieldErrors]:
             else:
                 values[name] = default() if callable(default) else default
             continue
+        if name == "identities":
+            # The customer's country: the payload's, else the existing customer's, else the organisation's.
+            region = (values.get("customer") or {}).get("country") or countries.get(values.get("customer_id"))
+            parse = partial(parse, region=region or None)
         try:
             values[name] = parse(given)
         except ValidationError as exc:
@@ -267,6 +276,25 @@ def _values(item) -> tuple[dict, FieldErrors]:
     return values, errors
 
 
+def _countries(items: Sequence[object]) -> dict[int, str]:
+    """{customer id: country} of the existing customers the items name by customer_id without giving
+    customer.country, for reading their national-format phones (one query, none when no item needs it)."""
+    ids = set()
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("customer_id") in (None, ""):
+            continue
+        details = item.get("customer")
+        if isinstance(details, Mapping) and details.get("country"):
+            continue
+        try:
+            ids.add(_id(item["customer_id"]))
+        except ValidationError:
+            continue
+    if not ids:
+        return {}
+    return dict(Customer.objects.filter(pk__in=ids).exclude(country="").values_list("pk", "country"))
+
+
 def _agents(ids: set[int]) -> dict[int, Model]:
     """The active staff users among these ids (one query)."""
     if not ids:
@@ -279,10 +307,12 @@ def interaction_inputs_parse(items: Sequence[object]) -> list[InteractionInput |
 
     `items`: mappings with the API's field names (anything else is refused as "non_field_errors").
     Returns, for each item in order, an InteractionInput or its errors {field: [message]}. All of an item's
-    field errors are given at once. Runs one query per lookup for the whole batch (touchpoint keys, agents),
-    none when no item needs it; each phone is parsed once.
+    field errors are given at once. Runs one query per lookup for the whole batch (touchpoint keys, agents,
+    the countries of the customers named by id), none when no item needs it; each phone is parsed once, in
+    its customer's country (customer.country, else the existing customer's, else PHONE_DEFAULT_REGION).
     """
-    parsed = [_values(item) for item in items]
+    countries = _countries(items)
+    parsed = [_values(item, countries) for item in items]
     touchpoints = touchpoints_for_keys({values["touchpoint"] for values, _ in parsed if values.get("touchpoint")})
     agents = _agents({values["agent"] for values, _ in parsed if isinstance(values.get("agent"), int)})
     results: list[InteractionInput | FieldErrors] = []
