@@ -36,7 +36,7 @@ from .models import (
     Tag,
     WorkspaceVisit,
 )
-from .selectors import case_assignable_users
+from .selectors import case_assignable_users, customer_search
 from .services.cases import EDITABLE_FIELDS as CASE_EDITABLE_FIELDS
 
 # What a new case is opened with: the arguments of services.case_create.
@@ -151,8 +151,12 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return queryset, True if search_term else may_have_duplicates
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return found, may_have_duplicates
+        # Also the pages' search: names without accents ("perez" finds Pérez), phones as on ingestion, "#304".
+        searched = customer_search(search_term, Customer.objects.all()).values("pk")
+        return found | queryset.filter(pk__in=searched), True
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

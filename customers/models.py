@@ -16,6 +16,7 @@ from .choices import (
     LifecycleStage,
     SuggestionStatus,
 )
+from .text import search_fold
 from .validators import validate_country_code, validate_time_zone
 
 # --------------------------------------------------------------------------- customers
@@ -82,12 +83,22 @@ class CustomerQuerySet(models.QuerySet):
         """Customers that were not folded into another by a merge."""
         return self.filter(merged_into__isnull=True)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """As QuerySet.bulk_create, with each customer's search_name filled as save() fills it."""
+        objs = list(objs)
+        for customer in objs:
+            customer.search_name = customer.search_name_of()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Customer(models.Model):
     """A person or account we serve, known through one or more identities."""
 
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
+    # The full name folded for search (customers.text.search_fold: lower case, no accents or tonos,
+    # ł -> l), kept by save() and bulk_create; PostgreSQL indexes it with pg_trgm for `contains`.
+    search_name = models.CharField(max_length=201, blank=True, default="", editable=False)
     language = LanguageField()
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name, e.g. America/Sao_Paulo"
@@ -126,9 +137,21 @@ class Customer(models.Model):
     def __str__(self):
         return self.full_name or f"Customer #{self.pk}"
 
+    def save(self, *args, **kwargs):
+        # A derived column, not a side effect: every write path that saves a name keeps it in step.
+        self.search_name = self.search_name_of()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def search_name_of(self) -> str:
+        """The folded full name search compares with (see search_name)."""
+        return search_fold(self.full_name)
 
 
 class LifecycleChange(models.Model):

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from .choices import OPEN_CASE_STATUSES, CaseStatus, IdentityKind, SuggestionSta
 from .filtersets import TimelineFilterSet
 from .identities import phone_readings, search_candidates
 from .models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note, WorkspaceVisit
+from .text import search_fold
 
 MAX_FOLD_HOPS = 20
 
@@ -82,27 +84,60 @@ def customer_list_queryset() -> QuerySet[Customer]:
 
 
 def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Customer]:
-    """Customers whose name contains every word of `q`, or who own an identity matching `q`.
+    """Customers whose name contains every word of `q`, who own an identity matching `q`, or whose id it is.
 
-    Identity values are normalised as on ingestion: "(11) 91234-5678" finds +5511912345678,
-    " Ana@Example.com" finds ana@example.com, "@Ana" finds the handle ana. Partial
-    identity values (3+ characters) match too.
+    Names are compared folded (customers.text.search_fold, through Customer.search_name): "hugo perez"
+    finds "Hugo Pérez", "γιωργος" "Γιώργος", "lukasz" "Łukasz". Identity values are normalised as on
+    ingestion: "(11) 91234-5678" finds +5511912345678, " Ana@Example.com" finds ana@example.com, "@Ana"
+    finds the handle ana; a national phone of another region is found when unambiguous (_phone_elsewhere).
+    Partial identity values (3+ characters) match too. "#304" or "304" finds customer 304.
+
+    Ranked (then the queryset's own order): the customer whose id it is or who owns an identity equal to
+    `q` first, then names equal to `q`, names starting with it, names with a word starting with it, the rest.
     """
     queryset = queryset if queryset is not None else customer_list_queryset()
     q = (q or "").strip()
     if not q:
         return queryset
-    identity_match = Q(pk__in=[])
+    identity_exact = Q(pk__in=[])
     candidates = search_candidates(q)
     for kind, value in candidates:
-        identity_match |= Q(kind=kind, value=value)
-    identity_match |= _phone_elsewhere(q, candidates)
+        identity_exact |= Q(kind=kind, value=value)
+    identity_exact |= _phone_elsewhere(q, candidates)
+    identity_match = identity_exact
     if len(q) >= 3:
         identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
+    folded = search_fold(q)
     name_match = Q()
-    for word in q.split():
-        name_match &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    return queryset.filter(name_match | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id")))
+    for word in folded.split():
+        name_match &= Q(search_name__contains=word)
+    exact = Q(pk__in=Identity.objects.filter(identity_exact).values("customer_id"))
+    by_id = _customer_id_in(q)
+    if by_id is not None:
+        exact |= Q(pk=by_id)
+    rank = CaseWhen(
+        When(exact, then=Value(0)),
+        When(search_name=folded, then=Value(1)),
+        When(search_name__startswith=folded, then=Value(2)),
+        When(search_name__contains=f" {folded}", then=Value(3)),
+        default=Value(4),
+    )
+    matches = queryset.filter(
+        (name_match if folded else Q(pk__in=[]))
+        | exact
+        | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id"))
+    )
+    return matches.annotate(search_rank=rank).order_by("search_rank", *_ordering(queryset))
+
+
+def _customer_id_in(q: str) -> int | None:
+    """The customer id a search term names: "#304" or "304" (None for anything else)."""
+    match = re.fullmatch(r"#?\s*(\d{1,18})", q)
+    return int(match.group(1)) if match else None
+
+
+def _ordering(queryset: QuerySet) -> list:
+    return list(queryset.query.order_by) or list(queryset.model._meta.ordering)
 
 
 def _phone_elsewhere(q: str, candidates: set[tuple[str, str]]) -> Q:
