@@ -386,8 +386,9 @@ SURVEY_SEND_BATCH_SIZE = env.int("SURVEY_SEND_BATCH_SIZE", default=100)
 # A failed send is retried after BACKOFF * 2**(attempt-1) seconds, up to MAX_ATTEMPTS sends in all.
 SURVEY_SEND_MAX_ATTEMPTS = env.int("SURVEY_SEND_MAX_ATTEMPTS", default=3)
 SURVEY_SEND_RETRY_BACKOFF_SECONDS = env.int("SURVEY_SEND_RETRY_BACKOFF_SECONDS", default=300)
-# A row left in `sending` this long (worker died mid-send) is marked failed, never re-sent.
-SURVEY_SENDING_STALE_MINUTES = env.int("SURVEY_SENDING_STALE_MINUTES", default=15)
+# A send run's claim on due invitations is a lease: rows still in `sending` this long after the claim
+# (the worker died) go back to scheduled and the next run sends them; a live run renews its lease.
+SURVEY_SEND_LEASE_SECONDS = env.int("SURVEY_SEND_LEASE_SECONDS", default=300)
 # Sampling is a deterministic draw per (seed, rule, event): a retried evaluation decides the same.
 SURVEY_SAMPLING_SEED = env.str("SURVEY_SAMPLING_SEED", default="cxcrm-surveys")
 # SMS: feedback.sms.ConsoleSmsBackend (default), FileSmsBackend (SMS_FILE_PATH) or LocmemSmsBackend (tests).

@@ -360,6 +360,15 @@ class Invitation(models.Model):
     scheduled_for = models.DateTimeField()
     expires_at = models.DateTimeField()
     sending_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(
+        max_length=32, blank=True, help_text="The send run holding this row while it is in `sending`"
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: the claim is handed back to scheduled after this time"
+    )
+    message_id = models.CharField(
+        max_length=255, blank=True, help_text="Message-ID of the email sent (stored in the same transaction)"
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)

@@ -41,8 +41,10 @@ def evaluate_case_rules(case_id: int) -> int:
 
 @shared_task(name="feedback.send_due_invitations", **TASK_OPTIONS)
 def send_due_invitations(batch_size: int | None = None) -> dict:
-    """Beat: first fail rows a dead worker left in `sending`, then claim and send a batch of due ones."""
-    services.invitations_fail_stale_sending()
+    """Beat: first hand back the claims of a dead worker (lease expired), then claim and send a batch of due ones.
+
+    Idempotent: a redelivered or concurrent run claims only rows still scheduled."""
+    services.invitations_release_expired_claims()
     return services.invitations_send_due(batch_size=batch_size)
 
 

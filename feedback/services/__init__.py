@@ -3,7 +3,7 @@
 - surveys.py      creating and changing surveys (the question rules are Survey.questions_check), a test email
 - invitations.py  which survey goes to whom and when: rule evaluation, scheduling, link-only invitations,
                   the first visit, opt-out
-- sending.py      getting invitations and reminders out in batches, retries, stale sends, expiry
+- sending.py      getting invitations and reminders out in batches, retries, send leases, expiry
 - responses.py    recording an answer, the detractor's follow-up case and its assignee's email
 - merges.py       invitations and responses following a customer merge and its undo
 
@@ -40,8 +40,9 @@ from .responses import (
     response_submit,
 )
 from .sending import (
+    invitations_claim_due,
     invitations_expire,
-    invitations_fail_stale_sending,
+    invitations_release_expired_claims,
     invitations_send_due,
     invitations_send_reminders,
 )
@@ -60,9 +61,10 @@ __all__ = [
     "invitation_mark_opened",
     "invitation_schedule",
     "invitations_expire",
-    "invitations_fail_stale_sending",
+    "invitations_claim_due",
     "invitations_move_back_on_undo",
     "invitations_move_on_merge",
+    "invitations_release_expired_claims",
     "invitations_send_due",
     "invitations_send_reminders",
     "response_submit",

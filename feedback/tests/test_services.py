@@ -14,6 +14,7 @@ from customers.tests.factories import CaseFactory, CustomerFactory, InteractionF
 from feedback import services
 from feedback.choices import DeliveryChannel, InvitationStatus, SuppressionReason, SurveyKind, TriggerEvent
 from feedback.models import Invitation, InvitationMergeMove
+from feedback.services import sending
 from feedback.tests.factories import (
     InvitationFactory,
     SurveyFactory,
@@ -317,16 +318,48 @@ def test_failing_backend_is_retried_with_backoff_then_marked_failed(due_email_in
     assert "SMTP down" in due_email_invitation.last_error
 
 
-def test_stale_sending_rows_fail_without_a_second_send(due_email_invitation, settings):
-    settings.SURVEY_SENDING_STALE_MINUTES = 15
+def test_an_expired_send_lease_is_handed_back_and_sent_once(due_email_invitation, settings):
+    settings.SURVEY_SEND_LEASE_SECONDS = 60
+    # A run claimed the row and its worker died before sending (nothing was recorded as sent).
     Invitation.objects.filter(pk=due_email_invitation.pk).update(
-        status=InvitationStatus.SENDING, sending_at=timezone.now() - timedelta(minutes=16), attempts=1
+        status=InvitationStatus.SENDING,
+        sending_at=timezone.now() - timedelta(seconds=90),
+        lease_until=timezone.now() - timedelta(seconds=30),
+        claim_token="dead-worker",
+        attempts=1,
     )
-    assert services.invitations_fail_stale_sending() == 1
+    assert services.invitations_release_expired_claims() == 1
+    assert services.invitations_send_due() == {"sent": 1}
+    assert services.invitations_release_expired_claims() == 0
     assert services.invitations_send_due() == {}
     due_email_invitation.refresh_from_db()
-    assert due_email_invitation.status == InvitationStatus.FAILED
-    assert "not retried" in due_email_invitation.last_error
+    assert due_email_invitation.status == InvitationStatus.SENT
+    assert due_email_invitation.attempts == 2
+    assert due_email_invitation.message_id.startswith(f"<survey-invitation-{due_email_invitation.pk}@")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == due_email_invitation.message_id
+
+
+def test_a_lease_still_running_is_not_handed_back(due_email_invitation, settings):
+    settings.SURVEY_SEND_LEASE_SECONDS = 60
+    Invitation.objects.filter(pk=due_email_invitation.pk).update(
+        status=InvitationStatus.SENDING,
+        sending_at=timezone.now(),
+        lease_until=timezone.now() + timedelta(seconds=50),
+        claim_token="live-worker",
+        attempts=1,
+    )
+    assert services.invitations_release_expired_claims() == 0
+    assert services.invitations_send_due() == {}
+    assert mail.outbox == []
+
+
+def test_a_run_whose_claim_was_handed_back_does_not_send(due_email_invitation):
+    token = services.invitations_claim_due(now=timezone.now(), batch_size=10)
+    [claimed] = list(sending._claimed(token))
+    # Its lease expired and another run claimed the row meanwhile.
+    Invitation.objects.filter(pk=claimed.pk).update(claim_token="another-run")
+    assert sending._send_one(claimed, token=token, now=timezone.now()) is None
     assert mail.outbox == []
 
 

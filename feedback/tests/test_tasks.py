@@ -1,5 +1,6 @@
 """The survey loop through a real Celery worker on the configured broker."""
 
+import time
 from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlparse
@@ -17,7 +18,6 @@ from customers.tests.factories import CaseFactory, InteractionFactory
 from feedback import tasks
 from feedback.choices import InvitationStatus, TriggerEvent
 from feedback.models import Invitation
-from feedback.services import sending
 from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyRuleFactory, customer_with_email
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
@@ -125,7 +125,7 @@ def test_backend_failing_every_time_ends_failed_with_the_error(celery_live_worke
     invitation = InvitationFactory(customer=customer_with_email())
     with mock.patch.object(mail.EmailMultiAlternatives, "send", side_effect=TimeoutError("SMTP timeout")):
         tasks.send_due_invitations.delay()
-        wait(lambda: Invitation.objects.filter(pk=invitation.pk, attempts=1).exists())
+        wait(lambda: Invitation.objects.filter(pk=invitation.pk, attempts=1, status="scheduled").exists())
         Invitation.objects.filter(pk=invitation.pk).update(scheduled_for=timezone.now() - timedelta(seconds=1))
         tasks.send_due_invitations.delay()
         failed = wait(lambda: Invitation.objects.filter(pk=invitation.pk, status="failed").first())
@@ -134,25 +134,27 @@ def test_backend_failing_every_time_ends_failed_with_the_error(celery_live_worke
     assert mail.outbox == []
 
 
-def test_worker_crash_after_claiming_does_not_send_twice(celery_live_worker, wait, settings):
-    settings.SURVEY_SENDING_STALE_MINUTES = 15
+def test_worker_crash_after_claiming_is_sent_once_when_the_lease_expires(celery_live_worker, wait, settings):
+    settings.SURVEY_SEND_LEASE_SECONDS = 60
     invitation = InvitationFactory(customer=customer_with_email())
-    # A worker claimed the row, sent the email, and died before marking it sent.
-    claimed_at = timezone.now() - timedelta(minutes=20)
+    # A worker claimed the row and died before sending it: its lease ran out.
+    claimed_at = timezone.now() - timedelta(minutes=2)
     assert Invitation.objects.filter(pk=invitation.pk, status="scheduled").update(
-        status="sending", sending_at=claimed_at, attempts=1
+        status="sending",
+        sending_at=claimed_at,
+        lease_until=claimed_at + timedelta(seconds=60),
+        claim_token="x",
+        attempts=1,
     )
-    claimed = Invitation.objects.select_related("survey", "customer").get(pk=invitation.pk)
-    claimed.recipient = f"c{claimed.customer_id}@example.com"
-    sending._deliver(claimed)
-    assert len(mail.outbox) == 1
 
     # The broker redelivers the task (acks_late) and beat keeps ticking.
     tasks.send_due_invitations.delay()
     tasks.send_due_invitations.delay()
-    failed = wait(lambda: Invitation.objects.filter(pk=invitation.pk, status="failed").first())
-    assert "not retried" in failed.last_error
+    sent = wait(lambda: Invitation.objects.filter(pk=invitation.pk, status="sent").first())
+    wait(lambda: len(mail.outbox) >= 1)
+    time.sleep(0.5)
     assert len(mail.outbox) == 1
+    assert sent.message_id and mail.outbox[0].extra_headers["Message-ID"] == sent.message_id
 
 
 def test_reminders_and_expiry_run_on_the_worker(celery_live_worker, wait):
