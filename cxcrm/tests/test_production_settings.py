@@ -165,3 +165,26 @@ def test_site_url_follows_the_port_make_run_serves(tmp_path):
     assert loaded(tmp_path, PORT="8611")["SITE_URL"] == "http://127.0.0.1:8611"
     assert loaded(tmp_path)["SITE_URL"] == "http://127.0.0.1:8000"
     assert loaded(tmp_path, PORT="8611", SITE_URL="https://cx.example.org/")["SITE_URL"] == "https://cx.example.org"
+
+
+# --------------------------------------------------------------------------- static files
+
+
+def test_collectstatic_with_debug_off_takes_every_vendored_file(tmp_path):
+    """The manifest storage refuses a file whose source map is missing; the vendored libraries ship theirs."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    env.update(PRODUCTION, CXCRM_VAR_DIR=str(tmp_path), STATIC_ROOT=str(tmp_path / "static"))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    for name in ("vendor/chartjs/chart.umd.min.js", "vendor/bootstrap/bootstrap.bundle.min.js"):
+        hashed = manifest[name]
+        assert hashed != name
+        assert f"sourceMappingURL={Path(manifest[name + '.map']).name}" in (tmp_path / "static" / hashed).read_text()
