@@ -54,8 +54,7 @@ def _link_not_found(request, invitation=None):
     if invitation is not None:
         language = _page_language(request, invitation)
     else:
-        requested = (request.GET.get("lang") or "").lower()
-        language = requested if requested in Language.values else translation.get_language()
+        language = language_best_match(request.GET.get("lang")) or translation.get_language()
     with translation.override(language):
         response = render(request, "feedback/public/not_found.html", {"language": language}, status=404)
     return _public_response(response)

@@ -409,6 +409,7 @@ def test_a_suppressed_link_is_our_404_in_the_customers_language(client, settings
 def test_an_unknown_link_speaks_the_browsers_language_or_lang(client):
     assert "Este enlace no funciona" in client.get("/s/abc/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Αυτός ο σύνδεσμος δεν λειτουργεί" in client.get("/s/abc/?lang=el").content.decode()
+    assert "Este link não funciona" in client.get("/s/abc/?lang=pt-BR").content.decode()
     assert "This link does not work" in client.get("/s/abc/").content.decode()
 
 
