@@ -223,6 +223,7 @@ class _Builder:
         self.reps = [users[name] for name in DEMO_REPS if name in users]
         self.sla = {p.priority: p for p in SlaPolicy.objects.all()}
         self.interactions: list[Interaction] = []
+        self.interaction_owners: list[int] = []  # the customer index of each of self.interactions
         self.contacts: dict[int, list[datetime]] = defaultdict(list)  # customer index -> [first, last]
         self.used_values: set[tuple[str, str, str]] = set()
 
@@ -269,11 +270,7 @@ class _Builder:
                 live=False,
             )
         )
-        seen = self.contacts[index]
-        if not seen:
-            seen.extend([occurred_at, occurred_at])
-        else:
-            seen[0], seen[1] = min(seen[0], occurred_at), max(seen[1], occurred_at)
+        self.interaction_owners.append(index)
 
     def unique(self, kind: str, network: str, make) -> str | None:
         for _ in range(20):
@@ -881,6 +878,13 @@ class _Builder:
         for interaction in self.interactions:
             if interaction.occurred_at > self.now:
                 interaction.occurred_at = self.now - timedelta(minutes=rng.randint(1, 59))
+        # First and last contact follow the interactions as stored: never in the future.
+        for interaction, index in zip(self.interactions, self.interaction_owners, strict=True):
+            seen, at = self.contacts[index], interaction.occurred_at
+            if not seen:
+                seen.extend([at, at])
+            else:
+                seen[0], seen[1] = min(seen[0], at), max(seen[1], at)
 
         paths = {}
         for person in everyone:

@@ -4,13 +4,12 @@ customer's time zone and country: customers.validators), and their ValidationErr
 come back onto the fields (`add_service_errors`), so a page says exactly what the API
 would. The users offered as assignee or owner come from selectors.case_assignable_users."""
 
-from datetime import timedelta
-
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils import timezone
 
 from cxcrm.choices import Channel, Language
+from cxcrm.validators import FUTURE, instant_clean
 from journeys.models import Persona
 from journeys.selectors import touchpoint_list_published
 
@@ -28,7 +27,6 @@ from .models import Case, Customer, LanguageFormField
 from .selectors import case_assignable_users
 
 BLANK = [("", "—")]
-FUTURE_LEEWAY = timedelta(minutes=5)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -84,11 +82,17 @@ class InteractionLogForm(ServiceForm):
         self.fields["touchpoint"].choices = BLANK + [(t.key, f"{t.name} ({t.key})") for t in touchpoints]
 
     def clean_occurred_at(self):
-        # A few minutes of leeway for a rep's clock; beyond that it is a typo (a wrong year, a wrong month).
+        # The bounds of every instant (cxcrm.validators), read in the rep's time zone; a few minutes of
+        # leeway for a rep's clock (INTERACTION_FUTURE_SKEW), beyond that it is a typo (a wrong year or month).
         value = self.cleaned_data["occurred_at"]
-        if value and value > timezone.now() + FUTURE_LEEWAY:
-            raise ValidationError("That is in the future: when did it happen?")
-        return value
+        if not value:
+            return value
+        try:
+            return instant_clean(value, naive="local", future_skew=settings.INTERACTION_FUTURE_SKEW)
+        except ValidationError as error:
+            if error.code == FUTURE:
+                raise ValidationError("That is in the future: when did it happen?") from None
+            raise
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -9,6 +9,7 @@ bare machine. Production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -345,6 +346,9 @@ LOGGING = {
 # --------------------------------------------------------------------------- cxcrm
 # Default region for phone numbers written in national format ("(11) 91234-5678").
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="BR")
+# Clock skew allowed on an interaction's occurred_at (cxcrm.validators.instant_clean): a time ahead of the
+# server's clock by less is taken as now, one further ahead is refused. Seconds in the environment.
+INTERACTION_FUTURE_SKEW = timedelta(seconds=env.int("INTERACTION_FUTURE_SKEW_SECONDS", default=300))
 
 # Demo data loaders run by `manage.py load_demo`, in dependency order; each skips what is there.
 DEMO_LOADERS: list[str] = [

@@ -16,16 +16,16 @@ a touchpoint key, `case` and `agent` ids. Messages keep the wording the API has 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from cxcrm.choices import CHANNEL_UNKNOWN, channel_parse
+from cxcrm.validators import instant_clean
 from journeys.models import Touchpoint
 from journeys.selectors import touchpoints_for_keys
 
@@ -46,11 +46,6 @@ TOO_LONG = "Ensure this field has no more than {max_length} characters."
 NULL_CHARACTER = "Null characters are not allowed."
 SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
 NOT_A_CHOICE = '"{value}" is not a valid choice.'
-NOT_A_DATETIME = (
-    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
-)
-A_DATE = "Expected a datetime but got a date."
-OUT_OF_RANGE = "Datetime value out of range."
 NOT_AN_INTEGER = "A valid integer is required."
 BELOW_ONE = "Ensure this value is greater than or equal to 1."
 NOT_AN_OBJECT = 'Expected a dictionary of items but got type "{type}".'
@@ -139,23 +134,11 @@ def _network(value) -> str:
     return _text(value, max_length=_max_length("network")).lower()
 
 
-def _datetime(value) -> datetime:
-    """An aware datetime in UTC; a naive one is in the current time zone (settings.TIME_ZONE)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValidationError(A_DATE)
-    if isinstance(value, str):
-        try:
-            value = parse_datetime(value.strip())
-        except ValueError:
-            value = None
-    if not isinstance(value, datetime):
-        raise ValidationError(NOT_A_DATETIME)
-    try:
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValidationError(OUT_OF_RANGE) from None
+def _occurred_at(value) -> datetime:
+    """An aware datetime in UTC within the product's bounds (cxcrm.validators.instant_clean): years
+    INSTANT_MIN_YEAR..INSTANT_MAX_YEAR, offsets within ±14:00, not later than now + INTERACTION_FUTURE_SKEW
+    (a time ahead by less is taken as now). A naive one is in the current time zone (settings.TIME_ZONE)."""
+    return instant_clean(value, naive="local", future_skew=settings.INTERACTION_FUTURE_SKEW)
 
 
 def _id(value) -> int:
@@ -213,7 +196,7 @@ _MUST_GIVE = object()
 _FIELDS = {
     "channel": (_channel, _MUST_GIVE),
     "network": (_network, ""),
-    "occurred_at": (_datetime, _MUST_GIVE),
+    "occurred_at": (_occurred_at, _MUST_GIVE),
     "summary": (partial(_text, max_length=_max_length("summary"), blank=NO_SUMMARY), _MUST_GIVE),
     "body": (_text, ""),
     "direction": (partial(_choice, choices=_choices("direction")), Direction.INBOUND),

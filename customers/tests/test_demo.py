@@ -5,7 +5,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -62,6 +62,17 @@ def test_demo_loads_a_year_of_history_with_bulk_inserts(demo):
     # History: nothing live (no surveys), and customers' contact dates follow their interactions.
     assert not Interaction.objects.filter(live=True).exists()
     assert not Customer.objects.filter(last_contact_at__isnull=True, interactions__isnull=False).exists()
+
+
+def test_demo_never_shows_a_future_last_contact(demo):
+    now = timezone.now()
+    assert not Interaction.objects.filter(occurred_at__gt=now).exists()
+    assert not Customer.objects.filter(Q(last_contact_at__gt=now) | Q(first_contact_at__gt=now)).exists()
+    # Each customer's last contact is its latest interaction as stored.
+    latest = dict(Interaction.objects.values("customer").annotate(m=Max("occurred_at")).values_list("customer", "m"))
+    stored = dict(Customer.objects.filter(pk__in=latest).values_list("pk", "last_contact_at"))
+    assert stored == latest
+    assert set(Customer.objects.values_list("search_name", flat=True)) - {""}
 
 
 def test_demo_covers_every_channel_and_the_journeys_touchpoints(demo):

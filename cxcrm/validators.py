@@ -1,0 +1,134 @@
+"""Bounds on the instants the product accepts: one validator for every door that takes a date and time.
+
+Why bounds: a timestamp that the database or Python cannot hold or shift to UTC (year 9999 with a negative
+offset, year 1 with a positive one) breaks every list that later reads it, and a time far in the future
+(a wrong year typed, a device clock gone wrong) sorts first forever and shows as a "last contact" to come.
+
+The rule, for API bodies and filters, the file import and page forms alike:
+
+- a year between INSTANT_MIN_YEAR and INSTANT_MAX_YEAR (UTC): years of history are normal, 1970 onwards;
+- a UTC offset within ±14:00 (the widest in use, Kiribati's +14:00);
+- a zone (an offset or "Z") on every text timestamp of the API and the import: a time without one is refused,
+  never silently read as UTC; page forms, which send local times by nature, pass `naive="local"` to read it in
+  the user's current time zone;
+- optionally, not in the future beyond an allowance for clock skew (`future_skew`, e.g.
+  settings.INTERACTION_FUTURE_SKEW): a time ahead of the server's clock by less than that is taken as now.
+
+`instant_clean(value, ...)` returns an aware datetime in UTC or raises django.core.exceptions.ValidationError
+with one of the codes below; callers put the message on their field (a serializer field, a filter, a line of
+an import).
+"""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+INSTANT_MIN_YEAR = 1970
+INSTANT_MAX_YEAR = 2100
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+# Error codes, for callers that word a message of their own.
+INVALID, A_DATE, NAIVE, OFFSET, RANGE, FUTURE = "invalid", "date", "naive", "offset", "range", "future"
+
+MESSAGES = {
+    INVALID: (
+        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+    ),
+    A_DATE: "Expected a datetime but got a date.",
+    NAIVE: "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC.",
+    OFFSET: "The UTC offset %(offset)s is outside -14:00 to +14:00.",
+    RANGE: f"Give a time between {INSTANT_MIN_YEAR}-01-01 and {INSTANT_MAX_YEAR}-12-31 (UTC).",
+    FUTURE: (
+        "This is %(ahead)s in the future (the server's clock says %(now)s UTC); times more than %(allowance)s "
+        "ahead are refused: give when it happened, with its UTC offset."
+    ),
+}
+
+_EARLIEST = datetime(INSTANT_MIN_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(INSTANT_MAX_YEAR + 1, 1, 1, tzinfo=UTC)
+
+
+def _error(code: str, **params) -> ValidationError:
+    return ValidationError(MESSAGES[code], code=code, params=params or None)
+
+
+def _offset_text(offset: timedelta) -> str:
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _duration_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{max(minutes, 1)} minute{'s' if minutes != 1 else ''}"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hours"
+    return f"{hours // 24} days"
+
+
+def instant_clean(
+    value,
+    *,
+    naive: Literal["refuse", "local"] = "refuse",
+    future_skew: timedelta | None = None,
+    now: datetime | None = None,
+) -> datetime:
+    """An instant within the product's bounds, as an aware datetime in UTC.
+
+    `value`: an ISO 8601 text ("2024-05-01T14:30:00-03:00", "…Z") or a datetime.
+    `naive`: "refuse" (API, import: a time without a zone is an error) or "local" (page forms: read in the
+    current time zone). `future_skew`: when given, a time later than now + future_skew is refused, and one
+    later than now but within the allowance is taken as now (the sender's clock runs a little ahead).
+    `now`: the server's clock, for tests.
+
+    Raises ValidationError with code "invalid" (not a datetime), "date" (a date without a time), "naive"
+    (no zone), "offset" (beyond ±14:00), "range" (outside INSTANT_MIN_YEAR..INSTANT_MAX_YEAR in UTC) or
+    "future" (beyond the allowance).
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise _error(A_DATE)
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, datetime):
+        raise _error(INVALID)
+    if timezone.is_naive(value):
+        if naive != "local":
+            raise _error(NAIVE)
+        try:
+            value = timezone.make_aware(value)
+        except (OverflowError, ValueError):
+            raise _error(RANGE) from None
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise _error(OFFSET, offset=_offset_text(offset))
+    try:
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise _error(RANGE) from None
+    if not _EARLIEST <= value < _LATEST:
+        raise _error(RANGE)
+    if future_skew is not None:
+        now = now or timezone.now()
+        if value > now + future_skew:
+            raise _error(
+                FUTURE,
+                ahead=_duration_text(value - now),
+                now=now.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                allowance=_duration_text(future_skew),
+            )
+        value = min(value, now)
+    return value
+
+
+def validate_instant(value) -> None:
+    """instant_clean as a field validator (model and form fields holding aware datetimes): bounds only,
+    no future check. Raises ValidationError as instant_clean does."""
+    instant_clean(value, naive="local")
