@@ -105,3 +105,27 @@ def test_the_log_form_refuses_the_future_beyond_the_allowance(client, rep_user):
     response = client.post(url, {**data, "log-occurred_at": "2024-05-01T10:00"})
     assert response.status_code == 302
     assert Interaction.objects.get().occurred_at == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+
+
+def test_the_migration_brings_future_contact_dates_back_to_the_interactions_as_stored():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from customers.tests.factories import CustomerFactory, InteractionFactory
+
+    migration = import_module("customers.migrations.0008_last_contact_not_in_future")
+    now = timezone.now()
+    customer = CustomerFactory()
+    InteractionFactory(customer=customer, occurred_at=now - timedelta(days=3))
+    InteractionFactory(customer=customer, occurred_at=now - timedelta(hours=2))
+    Customer.objects.filter(pk=customer.pk).update(
+        first_contact_at=now - timedelta(days=3), last_contact_at=now + timedelta(days=1)
+    )
+    untouched = CustomerFactory(last_contact_at=now - timedelta(days=9))
+    migration.contact_dates_up_to_now(apps, None)
+    customer.refresh_from_db()
+    assert customer.last_contact_at == now - timedelta(hours=2)
+    assert customer.first_contact_at == now - timedelta(days=3)
+    untouched.refresh_from_db()
+    assert untouched.last_contact_at == now - timedelta(days=9)
