@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "nested_admin",
+    "axes",
     # ours, in dependency order: journeys <- customers <- feedback; cxcrm is shared
     "cxcrm",
     "journeys",
@@ -115,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login that axes locked out into our 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxcrm.urls"
@@ -175,6 +178,26 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The lockout backend first: it refuses a locked-out (username, IP) pair before any password is checked,
+# and it needs the request (the login form and the admin pass it; tests sign in with force_login).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# How many reverse proxies stand in front of gunicorn, each appending to X-Forwarded-For (the README's
+# nginx is one). The client's IP is then the address that many places from the right of that header;
+# with 0 it is the connection's peer. Used by the login lockout and the public pages' rate limits
+# (cxcrm/security.py client_ip). Too high a number lets a client choose its own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one username from one IP lock
+# that pair, never the user alone (anyone could lock a manager out), for LOGIN_LOCKOUT_MINUTES; a
+# successful login resets the count. A locked-out login answers 429 with registration/locked_out.html.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "cxcrm.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "cxcrm.security.login_locked_out_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
