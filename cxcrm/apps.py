@@ -16,12 +16,21 @@ def _sync_roles(sender, using, **kwargs):
     sync_role_permissions(group_model=Group, permission_model=Permission)
 
 
+def _create_cache_table(sender, using, **kwargs):
+    # The embedded install's cache lives in a database table (cxcrm/cache.py): made after every
+    # migrate, the test databases' included; nothing to do when the cache is Redis.
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=0)
+
+
 class CxcrmConfig(AppConfig):
     name = "cxcrm"
     verbose_name = "cxcrm"
 
     def ready(self):
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cxcrm.sync_roles")
+        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="cxcrm.create_cache_table")
         from axes.signals import user_locked_out
 
         from .security import login_lockout_recorded

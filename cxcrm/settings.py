@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "nested_admin",
     "axes",
+    "django_ratelimit",
     # ours, in dependency order: journeys <- customers <- feedback; cxcrm is shared
     "cxcrm",
     "journeys",
@@ -168,6 +169,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
         DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cxcrm-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --------------------------------------------------------------------------- cache
+# The public pages' rate limits count requests in Django's cache (django-ratelimit), which must be shared
+# by every process and count atomically. CACHE_URL names it in production (redis://127.0.0.1:6379/1);
+# unset, it is a table of the database itself (cxcrm/cache.py, created after each migrate). A local-memory
+# or file cache would give each process its own counts: django-ratelimit's check refuses them (E003).
+if "CACHE_URL" in env:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "cxcrm.cache.AtomicDatabaseCache",
+            "LOCATION": "cxcrm_cache",
+            # Culling drops a third of the entries past this many: high enough never to forget live counts.
+            "OPTIONS": {"MAX_ENTRIES": 100000},
+        }
+    }
+# django-ratelimit warns (W001) about any backend outside its list of third-party ones; ours and Django's
+# own Redis cache both increment atomically (a locked row, Redis INCR). Its errors (E001-E003) stay on.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 # --------------------------------------------------------------------------- auth
 AUTH_PASSWORD_VALIDATORS = [
@@ -437,6 +458,11 @@ JOURNEYS_FIGURES_PROVIDER = env.str("JOURNEYS_FIGURES_PROVIDER", default=None)
 CUSTOMER_PAGE_PANELS: list[str] = []
 
 # --------------------------------------------------------------------------- feedback (responses, closed loop)
+# Rate limits of the public survey, thanks and unsubscribe pages ("count/s|m|h|d"), over the client's IP
+# (behind TRUSTED_PROXY_COUNT proxies) and over each link's token; past either, 429 with a page in the
+# customer's language. A customer answering uses 3 requests; an office behind one address shares the first.
+SURVEY_RATE_LIMIT_PER_IP = env.str("SURVEY_RATE_LIMIT_PER_IP", default="60/m")
+SURVEY_RATE_LIMIT_PER_TOKEN = env.str("SURVEY_RATE_LIMIT_PER_TOKEN", default="20/m")
 # Longest comment or free-text answer the public survey page accepts.
 SURVEY_COMMENT_MAX_LENGTH = env.int("SURVEY_COMMENT_MAX_LENGTH", default=2000)
 # Comment sentiment: a dotted path to a callable (text, language) -> feedback.sentiment.SentimentResult.

@@ -1,7 +1,9 @@
 """Pages: the staff survey list, and the public link pages (the survey answer page, thanks, unsubscribe)."""
 
+import functools
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -10,8 +12,10 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
+from django_ratelimit.core import is_ratelimited
 
 from cxcrm.choices import Language, language_best_match
+from cxcrm.security import ratelimit_ip_key
 from cxcrm.views import StaffPermissionMixin
 
 from . import delivery, selectors, services, tokens
@@ -48,18 +52,78 @@ def _invitation_for_token(token: str):
     return selectors.invitation_for_link(invitation_id) if invitation_id else None
 
 
+def _public_page_language(request, invitation=None) -> str:
+    """The customer's language when the invitation is known (or `?lang=`), else `?lang=` or the browser's."""
+    if invitation is not None:
+        return _page_language(request, invitation)
+    return language_best_match(request.GET.get("lang")) or translation.get_language()
+
+
 def _link_not_found(request, invitation=None):
     """404 with the friendly "this link does not work" page: in the customer's language when the
     invitation is known (a suppressed link), else `?lang=` or the browser's (LocaleMiddleware)."""
-    if invitation is not None:
-        language = _page_language(request, invitation)
-    else:
-        language = language_best_match(request.GET.get("lang")) or translation.get_language()
+    language = _public_page_language(request, invitation)
     with translation.override(language):
         response = render(request, "feedback/public/not_found.html", {"language": language}, status=404)
     return _public_response(response)
 
 
+# --------------------------------------------------------------------------- rate limits
+# Every public request counts against two limits in Django's cache (django-ratelimit): one per client
+# IP (cxcrm.security.client_ip, behind TRUSTED_PROXY_COUNT proxies), which stops anyone walking
+# through tokens, and one per link token, which stops one link being hammered from many addresses.
+
+
+def _token_key(token: str):
+    return lambda group, request: token
+
+
+def _over_rate_limit(request, token: str | None) -> bool:
+    """Count this request; True when it goes over the per-IP or the per-token limit."""
+    over_ip = is_ratelimited(
+        request,
+        group="survey-pages:ip",
+        key=ratelimit_ip_key,
+        rate=settings.SURVEY_RATE_LIMIT_PER_IP,
+        increment=True,
+    )
+    over_token = token is not None and is_ratelimited(
+        request,
+        group="survey-pages:token",
+        key=_token_key(token),
+        rate=settings.SURVEY_RATE_LIMIT_PER_TOKEN,
+        increment=True,
+    )
+    return over_ip or over_token
+
+
+def _too_many_requests(request, token: str | None):
+    """429 with a "too many requests" page in the customer's language when the link names a real
+    invitation (a forged link costs no database query: its signature fails first), else ?lang= or
+    the browser's; Retry-After says when the minute's count starts again."""
+    invitation = _invitation_for_token(token) if token else None
+    language = _public_page_language(request, invitation)
+    with translation.override(language):
+        response = render(request, "feedback/public/rate_limited.html", {"language": language}, status=429)
+    response["Retry-After"] = "60"
+    return _public_response(response)
+
+
+def rate_limited(view):
+    """Decorator of the public pages: the rate limits first, before any database query."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, token=None, **kwargs):
+        if _over_rate_limit(request, token):
+            return _too_many_requests(request, token)
+        if token is None:
+            return view(request, *args, **kwargs)
+        return view(request, *args, token=token, **kwargs)
+
+    return wrapped
+
+
+@rate_limited
 def survey_link_unmatched(request, rest: str = ""):
     """Any other path under /s/ (a link cut short or with its end garbled): the friendly 404.
 
@@ -80,16 +144,18 @@ def survey_link_unmatched(request, rest: str = ""):
 def _render_public(request, template, invitation, context=None, status=200):
     language = delivery.normalise_language(invitation.customer.language)
     with translation.override(language):
-        return render(
-            request,
-            template,
-            {
-                "invitation": invitation,
-                "texts": delivery.survey_texts(invitation.survey, language),
-                "language": language,
-                **(context or {}),
-            },
-            status=status,
+        return _public_response(
+            render(
+                request,
+                template,
+                {
+                    "invitation": invitation,
+                    "texts": delivery.survey_texts(invitation.survey, language),
+                    "language": language,
+                    **(context or {}),
+                },
+                status=status,
+            )
         )
 
 
@@ -119,6 +185,7 @@ def _public_response(response):
     return response
 
 
+@method_decorator(rate_limited, name="dispatch")
 class SurveyAnswerView(View):
     """The public answer page `/s/<token>/`: no login, the customer's language (or `?lang=`).
 
@@ -198,6 +265,7 @@ class SurveyAnswerView(View):
         return self.render(self.template_name, {"form": form}, status=400)
 
 
+@rate_limited
 def survey_thanks(request, token):
     """The thank-you page after an answer; before one, back to the questions."""
     invitation = _invitation_for_token(token)
@@ -205,7 +273,7 @@ def survey_thanks(request, token):
         return _link_not_found(request)
     language = _page_language(request, invitation)
     if services.invitation_answer_state(invitation) != "answered":
-        return redirect("feedback:survey_answer", token=token)
+        return _public_response(redirect("feedback:survey_answer", token=token))
     with translation.override(language):
         response = render(
             request,
@@ -222,6 +290,7 @@ def survey_thanks(request, token):
 
 
 @method_decorator(csrf_exempt, name="dispatch")  # RFC 8058 one-click POSTs come without a CSRF token
+@method_decorator(rate_limited, name="dispatch")
 class UnsubscribeView(View):
     """GET: a confirmation page; POST (the form or a mail client's one-click): opt out of surveys."""
 
