@@ -1,8 +1,20 @@
 """Domain events of the customers app.
 
-Sent by customers' services *after the transaction commits*; higher apps
-(feedback) connect receivers in their AppConfig.ready(). customers never imports
-them. Every signal is sent with `sender` = the model class concerned.
+Signals: interaction_recorded and case_resolved are sent by customers' services
+*after the transaction commits*; customers_merged and merge_undone *inside* the
+merge's transaction (receivers move their rows with it and record their
+background work in it). Higher apps (feedback) connect receivers in their
+AppConfig.ready(); customers never imports them. Every signal is sent with
+`sender` = the model class concerned.
+
+Background work that must not be lost is not left to a signal: the services
+record an outbox row (cxcrm/outbox.py) in the write's transaction under one of
+the event names below, and the app that handles it registers a handler for the
+name (an event nobody handles is not recorded):
+
+- INTERACTIONS_RECORDED {"interaction_ids": [...]}: new live interactions (not
+  history, not survey answers), one row per call (a bulk call or batch: one row).
+- CASE_RESOLVED {"case_id": n}: a case moved to resolved.
 
 - interaction_recorded(interaction, live): an interaction was stored (not on an
   idempotent replay). `live` is False for history (imports, demo data, backfills).
@@ -17,6 +29,9 @@ them. Every signal is sent with `sender` = the model class concerned.
 """
 
 from django.dispatch import Signal
+
+INTERACTIONS_RECORDED = "customers.interactions_recorded"
+CASE_RESOLVED = "customers.case_resolved"
 
 interaction_recorded = Signal()
 case_resolved = Signal()

@@ -14,3 +14,39 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(models.Model):
+    """Background work that must not be lost, written in the same transaction as the write that causes it.
+
+    `event` names the work ("customers.interactions_recorded"); the app that handles it registered a
+    handler under that name (cxcrm/outbox.py), which `payload` (JSON) is handed to. The dispatcher
+    enqueues the row after commit and again from a beat sweep: `dispatched_at` is the last hand-over to
+    the broker and `lease_until` the time after which a row not yet done is handed over again. The task
+    marks `done_at` in the transaction that does the work, so a row handed over twice is done once.
+    After OUTBOX_MAX_ATTEMPTS failed runs `failed_at` is set and the row is left for an operator.
+    """
+
+    event = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    dispatch_count = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Runs of its handler that failed")
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["lease_until", "id"],
+                name="cxcrm_outbox_pending_idx",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"Outbox #{self.pk} {self.event} ({'done' if self.done_at else 'pending'})"

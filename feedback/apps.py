@@ -7,12 +7,16 @@ class FeedbackConfig(AppConfig):
 
     def ready(self):
         from customers import signals
+        from cxcrm.outbox import outbox_register
 
         from . import receivers
         from .metrics import tasks as metrics_tasks  # noqa: F401  (registers the metrics' Celery tasks)
+        from .services.responses import FOLLOWUP_NOTIFY
 
-        signals.interaction_recorded.connect(receivers.on_interaction_recorded, dispatch_uid="feedback.interaction")
-        signals.case_resolved.connect(receivers.on_case_resolved, dispatch_uid="feedback.case_resolved")
+        outbox_register(signals.INTERACTIONS_RECORDED, receivers.handle_interactions_recorded)
+        outbox_register(signals.CASE_RESOLVED, receivers.handle_case_resolved)
+        outbox_register(FOLLOWUP_NOTIFY, receivers.handle_followup_notify)
+        outbox_register(receivers.ROLLUPS_AFTER_MERGE, receivers.handle_rollups_after_merge)
         signals.customers_merged.connect(receivers.on_customers_merged, dispatch_uid="feedback.merged")
         signals.merge_undone.connect(receivers.on_merge_undone, dispatch_uid="feedback.merge_undone")
         signals.merge_preview.connect(receivers.on_merge_preview, dispatch_uid="feedback.merge_preview")

@@ -1,29 +1,46 @@
-"""Receivers of customers' domain events (connected in FeedbackConfig.ready()).
+"""Receivers of customers' domain events and handlers of the outbox events feedback handles
+(connected and registered in FeedbackConfig.ready()).
 
-Events arrive after the customers transaction committed. Rule evaluation goes to
-the worker (enqueued on commit of whatever transaction is open now); merge moves
-are small updates done in place so a merge and its undo see them at once.
+Rule evaluation and the follow-up email are background work that must not be lost: customers (for an
+interaction or a resolved case) and feedback's own services (for an answer) record an outbox row in the
+write's transaction (cxcrm/outbox.py), and the worker runs the handler registered here for its event.
+Merge moves are small updates done in place by the signals, which customers sends inside the merge's
+transaction, so a merge and its undo see them at once; the rollup recompute they cause is an outbox row
+recorded in that same transaction. Every handler is idempotent.
 """
 
-from django.db import transaction
+from cxcrm.outbox import outbox_record
 
-from customers.choices import InteractionType
-
-from . import services, tasks
+from . import services
 from .metrics import tasks as metric_tasks
 
-
-def on_interaction_recorded(sender, interaction, live=True, **kwargs):
-    # History starts no survey, and neither does an answer to one (no task needed to tell).
-    if not live or interaction.type == InteractionType.SURVEY_RESPONSE:
-        return
-    interaction_id = interaction.pk
-    transaction.on_commit(lambda: tasks.evaluate_interaction_rules.delay(interaction_id))
+ROLLUPS_AFTER_MERGE = "feedback.rollups_after_merge"
 
 
-def on_case_resolved(sender, case, **kwargs):
-    case_id = case.pk
-    transaction.on_commit(lambda: tasks.evaluate_case_rules.delay(case_id))
+# --------------------------------------------------------------------------- outbox handlers
+
+
+def handle_interactions_recorded(payload: dict) -> int:
+    """{"interaction_ids": [...]}: one rule evaluation for the whole batch. Returns invitations made or found."""
+    return len(services.survey_rules_evaluate_interactions(interaction_ids=payload["interaction_ids"]))
+
+
+def handle_case_resolved(payload: dict) -> int:
+    """{"case_id": n}: the case-resolved rules. Returns invitations made or found."""
+    return len(services.survey_rules_evaluate_case(case_id=payload["case_id"]))
+
+
+def handle_followup_notify(payload: dict) -> bool:
+    """{"response_id": n}: email the follow-up case's assignee (once: followup_notify claims a stamp)."""
+    return services.followup_notify(response_id=payload["response_id"])
+
+
+def handle_rollups_after_merge(payload: dict) -> int:
+    """{"merge_id": n}: recompute the metric rollups the merge (or its undo) changed."""
+    return metric_tasks.rollup_metrics_after_merge(payload["merge_id"])
+
+
+# --------------------------------------------------------------------------- signal receivers
 
 
 def on_customers_merged(sender, merge, **kwargs):
@@ -40,8 +57,7 @@ def on_merge_undone(sender, merge, **kwargs):
 
 def _refresh_rollups(merge):
     # The moved history changes past figures (by persona, churn, unique customers): recompute them on the worker.
-    merge_id = merge.pk
-    transaction.on_commit(lambda: metric_tasks.rollup_metrics_after_merge.delay(merge_id))
+    outbox_record(event=ROLLUPS_AFTER_MERGE, payload={"merge_id": merge.pk})
 
 
 def on_merge_preview(sender, survivor, other, **kwargs):

@@ -7,7 +7,8 @@ SLA rules:
 - time spent pending does not count: leaving pending pushes the due times not yet met
   forward by the time spent pending (accumulated in pending_seconds);
 - resolved_at = the last resolution; reopening clears it and counts a reopen;
-- `case_resolved` is sent after commit on each move to resolved.
+- `case_resolved` is sent after commit on each move to resolved, and its background work is recorded in the
+  transaction as an outbox row (event CASE_RESOLVED, payload {"case_id"}) for the app that handles it.
 """
 
 from datetime import datetime, timedelta
@@ -17,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cxcrm.choices import Channel
+from cxcrm.outbox import outbox_record
 
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus
 from ..models import Case, Customer, SlaPolicy
-from ..signals import case_resolved
+from ..signals import CASE_RESOLVED, case_resolved
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
 
@@ -179,6 +181,7 @@ def case_status_set(*, case: Case, status: str, user=None, at: datetime | None =
     if status == CaseStatus.RESOLVED:
         case.resolved_at = now
         case.closed_at = None
+        outbox_record(event=CASE_RESOLVED, payload={"case_id": case.pk})
         transaction.on_commit(lambda: case_resolved.send(sender=Case, case=case))
     if status == CaseStatus.CLOSED:
         case.closed_at = now

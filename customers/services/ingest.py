@@ -27,10 +27,12 @@ from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from ..choices import Direction, SuggestionStatus
+from cxcrm.outbox import outbox_record
+
+from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
-from ..signals import interaction_recorded
+from ..signals import INTERACTIONS_RECORDED, interaction_recorded
 from .customers import identities_owned
 from .ingest_input import FieldErrors, InteractionInput
 
@@ -242,6 +244,7 @@ def interaction_ingest(*, data: InteractionInput, live: bool = True) -> IngestRe
             customer.first_contact_at = min(filter(None, [customer.first_contact_at, at]))
             customer.last_contact_at = max(filter(None, [customer.last_contact_at, at]))
             _first_response_from(interaction)
+            _record_work([interaction])
             transaction.on_commit(
                 lambda: interaction_recorded.send(sender=Interaction, interaction=interaction, live=interaction.live)
             )
@@ -251,6 +254,15 @@ def interaction_ingest(*, data: InteractionInput, live: bool = True) -> IngestRe
             raise
         return IngestResult(existing, False)
     return IngestResult(interaction, True, customer_created)
+
+
+def _record_work(interactions: Sequence[Interaction]) -> None:
+    """Record, in the current transaction, the background work of new live interactions: one outbox row
+    (event INTERACTIONS_RECORDED, payload {"interaction_ids": [...]}) for the whole batch. History and
+    survey answers start nothing."""
+    ids = [i.pk for i in interactions if i.live and i.type != InteractionType.SURVEY_RESPONSE]
+    if ids:
+        outbox_record(event=INTERACTIONS_RECORDED, payload={"interaction_ids": ids})
 
 
 def _existing(source: str, external_id: str) -> Interaction | None:
@@ -431,6 +443,8 @@ def _ingest_resolved(fresh: list[_Pending]) -> dict[int, BatchResult]:
     _touch_contact({real(target) for _, target in rows})
     for interaction in interactions:
         _first_response_from(interaction)
+
+    _record_work(interactions)
 
     def send():
         for interaction in interactions:

@@ -6,7 +6,8 @@ survivor, its tags are added, the survivor's empty fields are filled from it, an
 `other.merged_into` points at the survivor (lookups by its id land on the survivor).
 The MergeRecord lists exactly the ids that moved, so `merge_undo` moves exactly
 those back. Other apps move their own rows on `customers_merged`/`merge_undone`
-(sent after commit) and report what they would move through `merge_preview`.
+(sent inside the merge's transaction, so their moves and the background work they record commit
+or roll back with it) and report what they would move through `merge_preview`.
 """
 
 from dataclasses import dataclass, field
@@ -105,7 +106,7 @@ def merge_preview(*, survivor: Customer, other: Customer) -> MergePreview:
 def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRecord:
     """Fold `other` into `survivor` in one transaction; returns the MergeRecord.
 
-    Open suggestions between the two are marked merged. `customers_merged` is sent after commit.
+    Open suggestions between the two are marked merged. `customers_merged` is sent inside the transaction.
     Raises ValidationError if either was already folded or they are the same customer.
     """
     # Lock both rows (in id order, against deadlocks) and re-read them.
@@ -145,7 +146,8 @@ def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRe
     other.save(update_fields=["merged_into", "updated_at"])
 
     record = MergeRecord.objects.create(survivor=survivor, merged=other, merged_by=user, moved=moved)
-    transaction.on_commit(lambda: customers_merged.send(sender=MergeRecord, merge=record))
+    # In the transaction: receivers move their rows with the merge, and record their background work in it.
+    customers_merged.send(sender=MergeRecord, merge=record)
     return record
 
 
@@ -153,7 +155,7 @@ def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRe
 def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
     """Undo a merge: move back exactly the rows its record lists (those still on the survivor),
     remove the tags it added, restore the survivor's fields it filled (unless changed since),
-    unfold the merged customer and reopen the suggestions it closed. `merge_undone` is sent after commit.
+    unfold the merged customer and reopen the suggestions it closed. `merge_undone` is sent inside the transaction.
 
     Raises ValidationError if already undone, or if the survivor was itself merged since
     (undo that later merge first).
@@ -199,7 +201,7 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
     merge.undone_at = timezone.now()
     merge.undone_by = user
     merge.save(update_fields=["undone_at", "undone_by"])
-    transaction.on_commit(lambda: merge_undone.send(sender=MergeRecord, merge=merge))
+    merge_undone.send(sender=MergeRecord, merge=merge)
     return merge
 
 

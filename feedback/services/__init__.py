@@ -23,6 +23,7 @@ from .invitations import (
     source_key_for,
     survey_rules_evaluate_case,
     survey_rules_evaluate_interaction,
+    survey_rules_evaluate_interactions,
 )
 from .merges import (
     invitations_move_back_on_undo,
@@ -75,6 +76,7 @@ __all__ = [
     "survey_delete",
     "survey_rules_evaluate_case",
     "survey_rules_evaluate_interaction",
+    "survey_rules_evaluate_interactions",
     "survey_send_test",
     "survey_update",
 ]

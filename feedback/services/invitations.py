@@ -89,6 +89,34 @@ def survey_rules_evaluate_interaction(*, interaction_id: int, now: datetime | No
     ]
 
 
+def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datetime | None = None) -> list[Invitation]:
+    """`survey_rules_evaluate_interaction` for a batch (a bulk call): the interactions and the active rules
+    are read once, in two queries; each match is scheduled (or suppressed) as one invitation. Idempotent:
+    an event already invited returns its invitation. Unknown ids are skipped. Raises nothing.
+    """
+    now = now or timezone.now()
+    rules = list(SurveyRule.objects.for_event(TriggerEvent.INTERACTION))
+    if not rules:
+        return []
+    invitations = []
+    for interaction in Interaction.objects.filter(pk__in=interaction_ids).order_by("occurred_at", "id"):
+        if not interaction_starts_surveys(interaction, now=now):
+            continue
+        for rule in rules:
+            if _rule_matches_interaction(rule, interaction):
+                invitations.append(
+                    invitation_schedule(
+                        rule=rule,
+                        customer_id=interaction.customer_id,
+                        interaction_id=interaction.pk,
+                        case_id=interaction.case_id,
+                        event_at=interaction.occurred_at,
+                        now=now,
+                    )
+                )
+    return invitations
+
+
 def survey_rules_evaluate_case(*, case_id: int, now: datetime | None = None) -> list[Invitation]:
     """Schedule (or suppress) one invitation per active case-resolved rule matching the case's origin.
 

@@ -3,8 +3,8 @@ opens, and emailing its assignee.
 
 `response_submit` is the one way an answer is stored (the public page and tests call it);
 `answers_clean` is the rule the page's form and the service share. The comment's sentiment comes
-from feedback/sentiment.py. The assignee's email goes out on the worker
-(`feedback.notify_followup_assignee`, which calls `followup_notify`).
+from feedback/sentiment.py. The assignee's email goes out on the worker: the answer's
+transaction records an outbox row (event FOLLOWUP_NOTIFY, cxcrm/outbox.py) whose handler calls `followup_notify`.
 
 Every function is keyword-only; each docstring says what it raises.
 """
@@ -12,7 +12,6 @@ Every function is keyword-only; each docstring says what it raises.
 import logging
 from datetime import datetime
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -26,6 +25,7 @@ from customers.choices import CaseOrigin, Direction, InteractionType
 from customers.models import Case, Customer, Interaction
 from customers.services import case_create, interaction_ingest, interaction_input_parse
 from cxcrm.choices import Channel
+from cxcrm.outbox import outbox_record
 from journeys.models import Touchpoint
 
 from .. import delivery, sentiment
@@ -37,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 FOLLOWUP_TOPIC = "detractor follow-up"
 RESPONSE_SOURCE = "survey"
-# feedback/tasks.py imports the services (each task calls one), so the services never import the
-# tasks: they enqueue by the task's registered name.
+# The outbox event of the assignee's email (handled by feedback.receivers.handle_followup_notify,
+# registered in FeedbackConfig.ready()); the old task name stays for messages queued before.
+FOLLOWUP_NOTIFY = "feedback.followup_notify"
 FOLLOWUP_NOTIFY_TASK = "feedback.notify_followup_assignee"
 
 
@@ -297,7 +298,8 @@ def _followup_open(response: Response) -> Case:
     response.followup_case = case
     response_id = response.pk
 
-    transaction.on_commit(lambda: current_app.signature(FOLLOWUP_NOTIFY_TASK, args=(response_id,)).apply_async())
+    # The email is background work that must not be lost: an outbox row in the answer's transaction.
+    outbox_record(event=FOLLOWUP_NOTIFY, payload={"response_id": response_id})
     logger.info("response %s: follow-up case %s for %s", response.pk, case.pk, assignee or "nobody")
     return case
 

@@ -11,8 +11,10 @@ from django.utils import timezone
 from customers.choices import CaseOrigin, CasePriority, CaseStatus, InteractionType
 from customers.models import Interaction, SlaPolicy
 from customers.services import case_update, customer_merge, merge_preview, merge_undo
+from customers.signals import INTERACTIONS_RECORDED
 from customers.tests.factories import CaseFactory, CustomerFactory, InteractionFactory
 from cxcrm.choices import Role
+from cxcrm.models import OutboxMessage
 from cxcrm.tests.factories import UserFactory
 from feedback import services
 from feedback.choices import InvitationStatus, Sentiment, SurveyKind
@@ -45,9 +47,9 @@ def submit(invitation, score, comment="", language="en", **kwargs):
 
 @pytest.fixture
 def notify_delay():
-    # The service enqueues the task by its name; the registered task's apply_async receives it.
-    with mock.patch("feedback.tasks.notify_followup_assignee.apply_async") as apply_async:
-        yield apply_async
+    # The service records an outbox row; the dispatcher hands its id to the broker after commit.
+    with mock.patch("cxcrm.outbox._enqueue") as enqueue:
+        yield enqueue
 
 
 # --------------------------------------------------------------------------- context
@@ -121,6 +123,7 @@ def test_the_answer_is_on_the_customers_timeline_and_starts_no_survey(django_cap
     assert entry.metadata["response_id"] == response.pk
     assert entry.live is True
     evaluate.assert_not_called()
+    assert not OutboxMessage.objects.filter(event=INTERACTIONS_RECORDED).exists()
     assert services.survey_rules_evaluate_interaction(interaction_id=entry.pk) == []
 
 
@@ -258,7 +261,9 @@ def test_follow_up_case_is_assigned_to_the_owner_with_an_sla_and_the_response_li
     assert case.resolution_due_at == case.opened_at + timedelta(minutes=480)
     assert "Nobody called me back." in case.description
     assert case.survey_response == response
-    notify_delay.assert_called_once_with((response.pk,), {})
+    [message] = OutboxMessage.objects.filter(event=services.responses.FOLLOWUP_NOTIFY)
+    assert message.payload == {"response_id": response.pk}
+    notify_delay.assert_called_once_with(message.pk)
 
 
 def test_default_assignee_is_used_when_the_customer_has_no_owner(notify_delay):

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from customers.choices import CaseStatus, Direction
-from customers.models import Interaction
 from customers.services import case_status_set, interaction_ingest, interaction_input_parse
-from customers.signals import interaction_recorded
+from customers.signals import INTERACTIONS_RECORDED
 from customers.tests.factories import CaseFactory, InteractionFactory
+from cxcrm.outbox import outbox_record
 from feedback import tasks
 from feedback.choices import InvitationStatus, TriggerEvent
 from feedback.models import Invitation
@@ -70,7 +70,7 @@ def test_history_and_old_interactions_start_nothing_on_the_worker(celery_live_wo
     ingest("old@example.com", occurred_at=timezone.now() - timedelta(days=30))
     with transaction.atomic():  # a system interaction recorded as live
         system = InteractionFactory(customer=customer_with_email(), direction=Direction.SYSTEM)
-        transaction.on_commit(lambda: interaction_recorded.send(sender=Interaction, interaction=system, live=True))
+        outbox_record(event=INTERACTIONS_RECORDED, payload={"interaction_ids": [system.pk]})
     fresh = ingest("fresh@example.com")
 
     wait(lambda: Invitation.objects.filter(interaction=fresh).exists())

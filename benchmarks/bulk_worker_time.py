@@ -1,0 +1,85 @@
+"""Worker time of the survey rule evaluation a 1,000-item bulk call causes: per item (before) and per batch (after).
+
+`python benchmarks/bulk_worker_time.py` (BENCH_DATABASE_URL, default an SQLite file under var/). It creates a
+test database, posts 1,000 live interactions to POST /api/interactions/bulk/ with one active interaction
+rule, then times in-process, on the same rows:
+- before: the old path, one task per item: `survey_rules_evaluate_interaction` 1,000 times (the task bodies
+  only; each also paid a broker round trip and a task start on the worker, not counted here);
+- after: the one outbox row the call recorded, run as the worker runs it (`outbox_run`).
+"""
+
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT}/var/bench-bulk.sqlite3"
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxcrm.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+settings.ALLOWED_HOSTS = ["*"]
+setup_test_environment()
+test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+try:
+    from unittest import mock
+
+    from rest_framework.test import APIClient
+
+    from cxcrm import outbox
+    from cxcrm.choices import Role
+    from cxcrm.models import OutboxMessage
+    from cxcrm.tests.factories import UserFactory
+    from feedback import services
+    from feedback.models import Invitation
+    from feedback.tests.factories import SurveyRuleFactory
+
+    SurveyRuleFactory(delay_minutes=0, sample_percent=100)
+    client = APIClient()
+    client.force_authenticate(UserFactory(role=Role.INTEGRATION))
+    now = timezone.now()
+    items = [
+        {
+            "channel": "email",
+            "occurred_at": (now - timedelta(minutes=n)).isoformat(),
+            "summary": f"Message {n}",
+            "source": "bench",
+            "external_id": f"bench-{n}",
+            "identities": [{"kind": "email", "value": f"person{n}@example.com"}],
+        }
+        for n in range(1000)
+    ]
+    with mock.patch("cxcrm.outbox._enqueue"):
+        start = time.perf_counter()
+        response = client.post("/api/interactions/bulk/", items, format="json")
+        request_s = time.perf_counter() - start
+    assert response.status_code < 300, response.content[:500]
+    [message] = OutboxMessage.objects.all()
+    ids = message.payload["interaction_ids"]
+
+    start = time.perf_counter()
+    for interaction_id in ids:
+        services.survey_rules_evaluate_interaction(interaction_id=interaction_id)
+    before_s = time.perf_counter() - start
+    made = Invitation.objects.count()
+    Invitation.objects.all().delete()
+
+    start = time.perf_counter()
+    assert outbox.outbox_run(message_id=message.pk)
+    after_s = time.perf_counter() - start
+    assert Invitation.objects.count() == made == len(ids), (made, len(ids))
+    print(f"database: {connection.vendor}; bulk request: {request_s:.2f} s; invitations: {made}")
+    print(f"before (1,000 tasks, bodies only): {before_s:.2f} s; after (1 outbox task): {after_s:.2f} s")
+finally:
+    connection.creation.destroy_test_db(test_db, verbosity=0)

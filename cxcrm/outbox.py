@@ -1,0 +1,149 @@
+"""The transactional outbox: background work recorded with the write that causes it, then handed to Celery.
+
+A service whose write must start background work calls `outbox_record(event=..., payload=...)` inside its
+transaction: the row commits or rolls back with the write, so the work is never lost when the broker is down
+and never done for a write that did not happen. After commit the dispatcher (`outbox_dispatch`) enqueues
+the row at once, best effort (a broker that does not answer is logged, never raised to the request); the
+beat sweep (task `cxcrm.dispatch_outbox`, every 30 s) enqueues again the rows never handed over or whose
+lease (OUTBOX_LEASE_SECONDS) expired without the task finishing. The task (`cxcrm.run_outbox_message`)
+locks its row, runs the handler and stamps `done_at` in one transaction: a row delivered twice is done once.
+
+cxcrm imports no app: an app registers the handler of each event it handles in its AppConfig.ready()
+(`outbox_register`), and a lower app records events by name without knowing who handles them. An event
+nobody registered is not recorded. Handlers take the payload (a dict of JSON values), are idempotent and
+raise on failure (the row is then tried again after a backoff, up to OUTBOX_MAX_ATTEMPTS runs).
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RUN_TASK = "cxcrm.run_outbox_message"
+
+_handlers: dict[str, Callable[[dict], object]] = {}
+
+
+def outbox_register(event: str, handler: Callable[[dict], object]) -> None:
+    """Register `handler(payload)` as the one handler of `event` (registering again replaces it)."""
+    _handlers[event] = handler
+
+
+def outbox_handles(event: str) -> bool:
+    return event in _handlers
+
+
+def outbox_record(*, event: str, payload: dict) -> OutboxMessage | None:
+    """Record `event` with its JSON `payload` in the current transaction and dispatch it after commit.
+
+    Returns the row, or None when no app handles `event`. Raises what the database raises.
+    """
+    if event not in _handlers:
+        return None
+    message = OutboxMessage.objects.create(event=event, payload=payload)
+    message_id = message.pk
+    transaction.on_commit(lambda: outbox_dispatch(ids=[message_id]))
+    return message
+
+
+def _pending(now: datetime):
+    return OutboxMessage.objects.filter(done_at__isnull=True, failed_at__isnull=True).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    )
+
+
+def _enqueue(message_id: int) -> None:
+    from celery import current_app
+
+    current_app.signature(RUN_TASK, args=(message_id,)).apply_async(retry=False)
+
+
+def outbox_dispatch(*, ids: Iterable[int] | None = None, now: datetime | None = None, limit: int = 500) -> int:
+    """Hand pending rows (never handed over, or lease expired) to the broker; returns how many were enqueued.
+
+    `ids` limits it to those rows (the immediate dispatch after commit); without, it is the sweep, taking
+    the oldest `limit` rows. Rows are taken with FOR UPDATE SKIP LOCKED on PostgreSQL and stamped
+    (`dispatched_at`, `lease_until`) before the enqueue; a failed enqueue clears the lease so the next
+    sweep tries again, and stops this run (the broker is down). Raises nothing.
+    """
+    now = now or timezone.now()
+    lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    try:
+        with transaction.atomic():
+            pending = _pending(now).order_by("id")
+            if ids is not None:
+                pending = pending.filter(pk__in=list(ids))
+            if connection.features.has_select_for_update_skip_locked:
+                pending = pending.select_for_update(skip_locked=True)
+            taken = list(pending.values_list("pk", flat=True)[:limit])
+            OutboxMessage.objects.filter(pk__in=taken).update(
+                dispatched_at=now, lease_until=now + lease, dispatch_count=F("dispatch_count") + 1
+            )
+    except Exception:  # a database that does not answer: the sweep tries again
+        logger.exception("outbox: could not take rows to dispatch")
+        return 0
+    sent = 0
+    for position, message_id in enumerate(taken):
+        try:
+            _enqueue(message_id)
+            sent += 1
+        except Exception as exc:  # broker down: the rows stay pending for the next sweep
+            OutboxMessage.objects.filter(pk__in=taken[position:], done_at__isnull=True).update(lease_until=None)
+            logger.warning(
+                "outbox: broker did not take message %s (%s); %s left for the sweep",
+                message_id,
+                exc,
+                len(taken) - position,
+            )
+            break
+    if taken:
+        logger.info("outbox: %s of %s rows enqueued", sent, len(taken))
+    return sent
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(settings.OUTBOX_RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), 3600))
+
+
+def outbox_run(*, message_id: int) -> bool:
+    """Run the handler of one row and mark it done, in one transaction; returns whether it ran now.
+
+    A row already done (delivered twice), failed for good or unknown is not run again (False). A handler
+    that raises rolls its work back; the row records the error and is handed over again after a backoff,
+    or is marked failed after OUTBOX_MAX_ATTEMPTS runs. Raises nothing.
+    """
+    try:
+        with transaction.atomic():
+            message = (
+                OutboxMessage.objects.select_for_update()
+                .filter(pk=message_id, done_at__isnull=True, failed_at__isnull=True)
+                .first()
+            )
+            if message is None:
+                return False
+            handler = _handlers.get(message.event)
+            if handler is None:
+                raise LookupError(f"no handler registered for outbox event {message.event!r}")
+            handler(message.payload)
+            OutboxMessage.objects.filter(pk=message_id).update(done_at=timezone.now(), lease_until=None, last_error="")
+    except Exception as exc:
+        now = timezone.now()
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        row = OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True)
+        attempts = (row.values_list("attempts", flat=True).first() or 0) + 1
+        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            row.update(attempts=attempts, last_error=error, failed_at=now, lease_until=None)
+            logger.error("outbox message %s failed after %s runs: %s", message_id, attempts, error)
+        else:
+            row.update(attempts=attempts, last_error=error, lease_until=now + _retry_delay(attempts))
+            logger.warning("outbox message %s failed (run %s), tried again later: %s", message_id, attempts, error)
+        return False
+    return True

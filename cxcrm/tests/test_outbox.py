@@ -1,0 +1,112 @@
+"""The transactional outbox: recorded with the write, dispatched after commit and by the sweep, done once."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from cxcrm import outbox
+from cxcrm.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+EVENT = "tests.something_happened"
+
+
+@pytest.fixture
+def handled():
+    calls = []
+    outbox.outbox_register(EVENT, calls.append)
+    yield calls
+    outbox._handlers.pop(EVENT, None)
+
+
+@pytest.fixture
+def enqueue():
+    with mock.patch("cxcrm.outbox._enqueue") as enqueue:
+        yield enqueue
+
+
+def test_an_event_nobody_handles_is_not_recorded():
+    assert outbox.outbox_record(event="tests.unhandled", payload={}) is None
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_row_rolls_back_with_the_write(handled, enqueue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        outbox.outbox_record(event=EVENT, payload={"n": 1})
+        raise RuntimeError("the write failed")
+    assert not OutboxMessage.objects.exists()
+    enqueue.assert_not_called()
+
+
+def test_the_row_is_handed_to_the_broker_after_commit_under_a_lease(
+    handled, enqueue, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_LEASE_SECONDS = 120
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.outbox_record(event=EVENT, payload={"n": 1})
+        enqueue.assert_not_called()
+    enqueue.assert_called_once_with(message.pk)
+    message.refresh_from_db()
+    assert message.dispatched_at is not None and message.dispatch_count == 1
+    assert message.lease_until == message.dispatched_at + timedelta(seconds=120)
+    # The sweep leaves a row alone while its lease runs.
+    assert outbox.outbox_dispatch() == 0
+    assert enqueue.call_count == 1
+
+
+def test_broker_down_the_row_waits_for_the_sweep(handled, enqueue, django_capture_on_commit_callbacks):
+    enqueue.side_effect = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.outbox_record(event=EVENT, payload={"n": 1})
+    message.refresh_from_db()
+    assert message.lease_until is None and message.done_at is None
+
+    enqueue.side_effect = None
+    assert outbox.outbox_dispatch() == 1
+    enqueue.assert_called_with(message.pk)
+
+
+def test_the_sweep_hands_over_again_a_row_whose_lease_expired_unfinished(handled, enqueue):
+    message = OutboxMessage.objects.create(event=EVENT, payload={})
+    assert outbox.outbox_dispatch() == 1
+    assert outbox.outbox_dispatch() == 0
+    later = timezone.now() + timedelta(seconds=301)
+    assert outbox.outbox_dispatch(now=later) == 1
+    message.refresh_from_db()
+    assert message.dispatch_count == 2
+    # Done: never handed over again.
+    assert outbox.outbox_run(message_id=message.pk) is True
+    assert outbox.outbox_dispatch(now=later + timedelta(hours=1)) == 0
+
+
+def test_a_row_delivered_twice_is_done_once(handled):
+    message = OutboxMessage.objects.create(event=EVENT, payload={"n": 7})
+    assert outbox.outbox_run(message_id=message.pk) is True
+    assert outbox.outbox_run(message_id=message.pk) is False
+    assert handled == [{"n": 7}]
+    message.refresh_from_db()
+    assert message.done_at is not None
+
+
+def test_a_failing_handler_is_retried_with_backoff_then_failed(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    settings.OUTBOX_RETRY_BACKOFF_SECONDS = 30
+    outbox.outbox_register(EVENT, mock.Mock(side_effect=ValueError("boom")))
+    try:
+        message = OutboxMessage.objects.create(event=EVENT, payload={})
+        before = timezone.now()
+        assert outbox.outbox_run(message_id=message.pk) is False
+        message.refresh_from_db()
+        assert (message.attempts, message.last_error, message.failed_at) == (1, "ValueError: boom", None)
+        assert message.lease_until >= before + timedelta(seconds=30)
+        assert outbox.outbox_run(message_id=message.pk) is False
+        message.refresh_from_db()
+        assert message.failed_at is not None and message.done_at is None
+        assert outbox.outbox_dispatch(now=timezone.now() + timedelta(days=1)) == 0
+    finally:
+        outbox._handlers.pop(EVENT, None)
