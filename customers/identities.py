@@ -8,6 +8,7 @@ Every write and every lookup goes through `normalise_identity`, so
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
@@ -93,15 +94,17 @@ def _phone(value: str, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_readings(text: str) -> set[str]:
+@lru_cache(maxsize=256)
+def phone_readings(text: str) -> frozenset[str]:
     """Every E.164 number a national-format phone could be, one per region where it is valid.
 
     Search uses it to find a number given without its country code whatever the customer's country
     ("692 510 8966" is a Greek mobile and a Brazilian landline). Empty for anything not phone-like.
+    Cached: about 250 regions are tried (≈ 20 ms).
     """
     text = (text or "").strip()
     if not text or text.startswith("+") or not _DIGITS_ONLY.match(text) or sum(c.isdigit() for c in text) < 6:
-        return set()
+        return frozenset()
     readings = set()
     for region in phonenumbers.SUPPORTED_REGIONS:
         try:
@@ -110,7 +113,7 @@ def phone_readings(text: str) -> set[str]:
             continue
         if phonenumbers.is_valid_number_for_region(number, region):
             readings.add(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-    return readings
+    return frozenset(readings)
 
 
 def _email(value: str) -> str:
