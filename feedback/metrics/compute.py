@@ -142,6 +142,7 @@ class ResponseSource(Source):
     date_field = "submitted_at"
     dims = {
         "channel": ("channel", "str"),
+        "network": ("interaction__network", "str"),
         "touchpoint": ("touchpoint_key", "str"),
         "stage": ("stage_name", "str"),
         "journey": ("journey_map_id", "id"),
@@ -182,6 +183,7 @@ class InvitationSource(Source):
     date_field = "sent_at"
     dims = {
         "channel": ("event_channel", "str"),
+        "network": ("interaction__network", "str"),
         "touchpoint": ("interaction__touchpoint_key", "str"),
         "journey": ("interaction__touchpoint__journey_map_id", "id"),
         "persona": ("customer__persona_id", "id"),
@@ -273,6 +275,7 @@ class InteractionSource(Source):
     date_field = "occurred_at"
     dims = {
         "channel": ("channel", "str"),
+        "network": ("network", "str"),
         "touchpoint": ("touchpoint_key", "str"),
         "journey": ("touchpoint__journey_map_id", "id"),
         "persona": ("customer__persona_id", "id"),

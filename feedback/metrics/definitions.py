@@ -24,6 +24,8 @@ GRANULARITIES = ("day", "week", "month", "quarter")
 DIMENSIONS = {
     "overall": _("Overall"),
     "channel": _("Channel"),
+    # The messaging app or social network of a chat or social interaction (whatsapp, instagram, ...).
+    "network": _("Network"),
     "touchpoint": _("Touchpoint"),
     "stage": _("Journey stage"),
     "journey": _("Journey map"),
@@ -150,6 +152,7 @@ class Metric:
 RESPONSE_DIMENSIONS = (
     "overall",
     "channel",
+    "network",
     "touchpoint",
     "stage",
     "journey",
@@ -159,9 +162,9 @@ RESPONSE_DIMENSIONS = (
     "topic",
     "campaign",
 )
-INVITATION_DIMENSIONS = ("overall", "channel", "touchpoint", "journey", "persona", "survey")
+INVITATION_DIMENSIONS = ("overall", "channel", "network", "touchpoint", "journey", "persona", "survey")
 CASE_DIMENSIONS = ("overall", "channel", "touchpoint", "persona", "agent", "topic")
-INTERACTION_DIMENSIONS = ("overall", "channel", "touchpoint", "journey", "persona", "agent", "campaign")
+INTERACTION_DIMENSIONS = ("overall", "channel", "network", "touchpoint", "journey", "persona", "agent", "campaign")
 CAMPAIGN_DIMENSIONS = ("overall", "campaign", "persona")
 
 METRICS: dict[str, Metric] = {

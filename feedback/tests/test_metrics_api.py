@@ -188,3 +188,27 @@ def test_metrics_endpoint_is_in_the_openapi_schema_without_warnings():
     assert metric_warnings == {}
     params = {p["name"] for p in schema["paths"]["/api/metrics/"]["get"]["parameters"]}
     assert {"metric", "granularity", "start", "end", "dimension", "persona", "journey", "channel", "survey"} <= params
+
+
+def test_chat_and_social_break_down_by_network(api_as, manager_user):
+    """Interactions that arrived as whatsapp/instagram keep their channel and are counted by network."""
+    from customers.tests.factories import InteractionFactory
+
+    for network, count in (("whatsapp", 3), ("telegram", 1), ("", 2)):
+        for _ in range(count):
+            InteractionFactory(channel="chat", network=network, occurred_at=at(2026, 1, 7))
+    InteractionFactory(channel="social", network="instagram", occurred_at=at(2026, 1, 8))
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+
+    body = (
+        api_as(manager_user)
+        .get(URL, {"metric": "interaction_volume", "granularity": "month", "dimension": "network", **JAN})
+        .json()
+    )
+
+    assert sorted((r["dimension_value"], r["value"]) for r in body["results"]) == [
+        ("", 2),
+        ("instagram", 1),
+        ("telegram", 1),
+        ("whatsapp", 3),
+    ]
