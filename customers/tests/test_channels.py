@@ -134,3 +134,17 @@ def test_the_customers_api_and_the_service_take_a_whatsapp_identity(api_as, rep_
     customer = CustomerFactory()
     identity = identity_add(customer=customer, kind="whatsapp", value="+48 512 345 678")
     assert (identity.kind, identity.network, identity.value) == ("phone", "", "+48512345678")
+
+
+def test_the_rep_sees_the_network_of_a_whatsapp_message_on_the_timeline(client, rep_user, api_as):
+    body = {"channel": "whatsapp", "type": "message", "occurred_at": WHEN, "summary": "Where is my order?"}
+    body["identities"] = [{"kind": "phone", "value": "+5511912345678"}]
+    created = api_as(rep_user).post("/api/interactions/", body, format="json")
+    assert created.status_code == 201, created.content
+    customer_id = Interaction.objects.get(pk=created.json()["id"]).customer_id
+    client.force_login(rep_user)
+
+    page = client.get(f"/customers/{customer_id}/").content.decode()
+
+    item = page.split('data-testid="timeline-item"', 1)[1].split("</li>", 1)[0]
+    assert 'data-channel="chat"' in page and 'data-testid="timeline-network">whatsapp<' in item
