@@ -189,3 +189,165 @@ def browser_login(browser_page):
         return browser_page
 
     return login
+
+
+# --------------------------------------------------------------------------- fault tests (real services)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "fault: a fault test against real PostgreSQL and Redis (run by .ci/run with CXCRM_FAULT_TESTS=1)",
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port (never the shared one): start, stop, restart."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        import subprocess
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            + ["--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self.answers, timeout=10)
+
+    def answers(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def fault_services(transactional_db, monkeypatch):
+    """Skip unless fault tests were asked for (CXCRM_FAULT_TESTS=1) on PostgreSQL with redis-server installed;
+    yields a RedisServer of the test's own (started) with the Celery app pointed at it, restored after."""
+    import os
+    import shutil
+
+    from django.db import connection
+
+    if os.environ.get("CXCRM_FAULT_TESTS") != "1":
+        pytest.skip("fault tests run in .ci/run (CXCRM_FAULT_TESTS=1)")
+    if connection.vendor != "postgresql":
+        pytest.skip("fault tests need PostgreSQL")
+    if not shutil.which("redis-server"):
+        pytest.fail("fault tests need redis-server on the PATH")
+    from cxcrm.celery import app
+
+    redis = RedisServer()
+    redis.start()
+    previous = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
+    app.conf.broker_url = redis.url
+    monkeypatch.setenv("CELERY_BROKER_URL", redis.url)  # Celery reads this variable before its own setting
+    # As settings do for a Redis broker: a producer gives up at once on a server that does not answer.
+    app.conf.broker_transport_options = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+    app.conf.task_always_eager = False
+    _reset_celery_pools(app)
+    try:
+        yield redis
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options = previous
+        _reset_celery_pools(app)
+        redis.stop()
+
+
+def _reset_celery_pools(app):
+    """Drop the app's connection and producer pools (kombu's global ones too): the next publish connects anew."""
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess (its own process group) on the test database and the given broker."""
+
+    def __init__(self, *, broker_url: str, env: dict | None = None, concurrency: int = 2):
+        import os
+        import sys
+
+        from django.db import connection
+
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "CELERY_BROKER_URL": broker_url,
+            "CXCRM_TESTING": "1",
+            **(env or {}),
+        }
+        if db.get("PASSWORD"):
+            self.env["DATABASE_URL"] = self.env["DATABASE_URL"].replace(
+                f"//{db['USER']}@", f"//{db['USER']}:{db['PASSWORD']}@"
+            )
+        self.command = [sys.executable, "-m", "celery", "-A", "cxcrm", "worker", "-P", "prefork"]
+        self.command += ["-c", str(concurrency), "-l", "WARNING", "--without-gossip", "--without-mingle"]
+        self.process = None
+
+    def start(self):
+        import subprocess
+        from pathlib import Path
+
+        self.process = subprocess.Popen(
+            self.command,
+            env=self.env,
+            cwd=Path(__file__).resolve().parent,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return self
+
+    def kill(self):
+        """SIGKILL the whole process group: the main process and its pool children, no warm shutdown."""
+        import os
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def worker_process():
+    """Start real worker subprocesses: worker_process(broker_url=..., env={...}); all are killed at the end."""
+    started = []
+
+    def start(**kwargs):
+        worker = WorkerProcess(**kwargs).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()

@@ -309,7 +309,8 @@ class _Pending:
 
 def interactions_ingest_batch(items: Iterable[tuple[object, InteractionInput]], *, live: bool) -> list[BatchResult]:
     """Ingest several interactions as `interaction_ingest` would one after the other, with bulk lookups and
-    bulk inserts: the batch is one transaction, a few queries whatever its size.
+    bulk inserts: the batch is one transaction (a database failure midway stores none of it), a few queries
+    whatever its size.
 
     `items`: (ref, InteractionInput) pairs, in order; a later item sees the customers and identities an
     earlier one made, and repeats an earlier item's (source, external_id) as "existing".
@@ -317,6 +318,14 @@ def interactions_ingest_batch(items: Iterable[tuple[object, InteractionInput]], 
     field messages and leaves nothing behind. When a concurrent writer makes a bulk insert collide, the
     batch is rolled back and its new items are ingested one by one instead.
     """
+    items = list(items)
+    if not items:
+        return []
+    with transaction.atomic():
+        return _ingest_batch(items, live)
+
+
+def _ingest_batch(items: list[tuple[object, InteractionInput]], live: bool) -> list[BatchResult]:
     pending = [
         _Pending(position, ref, data, _interaction_new(data, live)) for position, (ref, data) in enumerate(items)
     ]

@@ -1,9 +1,20 @@
 """API error handling: a Django ValidationError raised by a service becomes a 400
-with field messages, like a serializer's; an unknown object stays a 404."""
+with field messages, like a serializer's; an unknown object stays a 404; a database
+that stops answering mid-request (connection lost, server restarting) is a 503 with
+Retry-After, never a 500: the request's transaction was rolled back, so nothing of it
+was stored and the client retries it whole."""
+
+import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.db import InterfaceError, OperationalError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def django_validation_detail(error: DjangoValidationError):
@@ -15,4 +26,14 @@ def django_validation_detail(error: DjangoValidationError):
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=django_validation_detail(exc))
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable during %s: %s", context.get("request") and context["request"].path, exc)
+        return Response(
+            {
+                "detail": "The database did not answer. Nothing of this request was stored; send it again.",
+                "stored": False,
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
     return drf_exception_handler(exc, context)
