@@ -28,6 +28,7 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
@@ -442,6 +443,14 @@ def _medians(qs, source: CaseSource, group: list[str]) -> dict:
     return {key: statistics.median(hours) for key, hours in values.items()}
 
 
+def dimension_expression(source: "Source", dimension: str):
+    """The value a row is grouped by for a dimension. A text dimension reached through a nullable relation
+    (a response's campaign, an invitation's network when it has no interaction) groups its NULLs with ""
+    as one "(none)" value, so a day never has two rows for the same empty key."""
+    path, value_type = source.dims[dimension]
+    return Coalesce(F(path), Value("")) if value_type == "str" else F(path)
+
+
 def aggregate(
     metric_name: str,
     *,
@@ -471,7 +480,7 @@ def aggregate(
         qs = qs.annotate(_period=Trunc(source.date_field, granularity, output_field=DateField(), tzinfo=tz))
         group.append("_period")
     if dimension != "overall":
-        qs = qs.annotate(_dim=F(source.dims[dimension][0]))
+        qs = qs.annotate(_dim=dimension_expression(source, dimension))
         group.append("_dim")
     aggregates = dict(source.aggregates(metric))
     duration = isinstance(source, CaseSource) and source.duration
@@ -526,7 +535,7 @@ def _aggregate_churn(metric, source, *, start, end, granularity, dimension, filt
         if dimension == "overall":
             grouped = [qs.aggregate(**aggregates)]
         else:
-            grouped = qs.values(_dim=F(source.dims[dimension][0])).annotate(**aggregates).order_by()
+            grouped = qs.values(_dim=dimension_expression(source, dimension)).annotate(**aggregates).order_by()
         for counts in grouped:
             if not counts.get("n"):
                 continue

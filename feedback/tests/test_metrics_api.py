@@ -212,3 +212,29 @@ def test_chat_and_social_break_down_by_network(api_as, manager_user):
         ("telegram", 1),
         ("whatsapp", 3),
     ]
+
+
+def test_a_network_breakdown_counts_invitations_without_an_interaction_as_none(api_as, manager_user):
+    """A post-resolution survey has no interaction (NULL network) and another one's interaction has none ("");
+    both are the one "(none)" value of the day, and the rollup stores them as one row."""
+    from customers.tests.factories import InteractionFactory
+    from feedback.tests.metrics_factories import SentInvitationFactory
+
+    SentInvitationFactory(interaction=None, scheduled_for=at(2026, 1, 7))
+    SentInvitationFactory(interaction=InteractionFactory(channel="chat"), scheduled_for=at(2026, 1, 7))
+    SentInvitationFactory(
+        interaction=InteractionFactory(channel="chat", network="whatsapp"), scheduled_for=at(2026, 1, 7)
+    )
+
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+
+    rows = MetricRollup.objects.filter(metric="response_rate", dimension="network").values_list(
+        "dimension_value", "denominator"
+    )
+    assert sorted(rows) == [("", 2), ("whatsapp", 1)]
+    body = (
+        api_as(manager_user)
+        .get(URL, {"metric": "response_rate", "granularity": "month", "dimension": "network", **JAN})
+        .json()
+    )
+    assert sorted((r["dimension_value"], r["denominator"]) for r in body["results"]) == [("", 2), ("whatsapp", 1)]
