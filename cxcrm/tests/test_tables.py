@@ -54,3 +54,27 @@ def test_a_table_without_a_meta_keeps_its_parents():
     assert child.template_name == "tables/table.html"
     assert child.attrs["data-testid"] == "parent" and not child.orderable
     assert [column.name for column in child.columns] == ["name", "age"]
+
+
+@pytest.mark.parametrize(
+    "cell, exported",
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Wójcik", "Wójcik"),
+        ("-3.5", "-3.5"),
+        ("+12", "+12"),
+        ("40%", "40%"),
+        ("+302101234567", "+302101234567"),
+        (7, 7),
+        (None, None),
+    ],
+)
+def test_cells_a_spreadsheet_would_run_are_exported_as_text(cell, exported):
+    from cxcrm.tables import spreadsheet_safe
+
+    assert spreadsheet_safe(cell) == exported
