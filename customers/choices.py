@@ -29,6 +29,8 @@ class IdentityKind(models.TextChoices):
 # Identity kinds integrations send that are one of ours: a WhatsApp (or SMS) number is a plain phone
 # identity, network-less, so the same number never becomes two identities.
 IDENTITY_KIND_ALIASES = {"whatsapp": IdentityKind.PHONE, "sms": IdentityKind.PHONE, "mobile": IdentityKind.PHONE}
+# Networks whose accounts are phone numbers: a handle or external id on them is stored as the phone.
+PHONE_NETWORKS = frozenset({"whatsapp"})
 
 
 class Direction(models.TextChoices):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .choices import IDENTITY_KIND_ALIASES, IdentityKind
+from .choices import IDENTITY_KIND_ALIASES, PHONE_NETWORKS, IdentityKind
 
 MAX_VALUE_LENGTH = 254
 MAX_NETWORK_LENGTH = 50
@@ -138,7 +138,8 @@ def normalise_identity(kind, value, network="", *, region: str | None = None) ->
     - device: trimmed, case kept; network "".
 
     The kind is read in any case; an alias (customers.choices.IDENTITY_KIND_ALIASES: "whatsapp", "sms",
-    "mobile") is a phone, so a WhatsApp number and the same phone are one identity.
+    "mobile") is a phone, and so is a handle or external id of a network whose accounts are phone numbers
+    (PHONE_NETWORKS: "whatsapp"), so a WhatsApp number and the same phone are one identity.
 
     Raises ValidationError naming the value and the reason (unknown kind, empty, invalid email or phone…).
     """
@@ -164,6 +165,10 @@ def normalise_identity(kind, value, network="", *, region: str | None = None) ->
     network = network.strip().lower()
     if not value:
         raise ValidationError(f"The {kind} value is empty.", code="required")
+    if kind in (IdentityKind.HANDLE, IdentityKind.EXTERNAL_ID) and network in PHONE_NETWORKS:
+        # A WhatsApp account is its phone number, whatever kind the integration files it under (the
+        # Business API's wa_id is an external id of digits): one number, one identity.
+        kind = IdentityKind.PHONE
 
     if kind == IdentityKind.EMAIL:
         value, network = _email(value), ""

@@ -113,9 +113,22 @@ def test_interactions_can_be_filtered_by_network(integration):
     assert len(results) == 2 and {r["network"] for r in results} == {"whatsapp"}
 
 
-@pytest.mark.parametrize("kind", ["whatsapp", "WhatsApp", "sms", "mobile", "PHONE"])
-def test_a_whatsapp_identity_is_the_customers_phone(integration, kind):
-    first = {**payload("whatsapp"), "identities": [{"kind": kind, "value": "+55 41 98799-1234", "network": "whatsapp"}]}
+@pytest.mark.parametrize(
+    "kind, value, network",
+    [
+        ("whatsapp", "+55 41 98799-1234", "whatsapp"),
+        ("WhatsApp", "+55 41 98799-1234", "whatsapp"),
+        ("sms", "+55 41 98799-1234", ""),
+        ("mobile", "+55 41 98799-1234", ""),
+        ("PHONE", "+55 41 98799-1234", ""),
+        # A handle or an external id (the Business API's wa_id) on WhatsApp is the phone number too.
+        ("handle", "+55 41 98799-1234", "WhatsApp"),
+        ("handle", "554187991234", "whatsapp"),
+        ("external_id", "5541987991234", "whatsapp"),
+    ],
+)
+def test_a_whatsapp_identity_is_the_customers_phone(integration, kind, value, network):
+    first = {**payload("whatsapp"), "identities": [{"kind": kind, "value": value, "network": network}]}
     second = {**payload("phone"), "identities": [{"kind": "phone", "value": "+5541987991234"}]}
     one = integration.post("/api/interactions/", first, format="json").json()["customer"]
     two = integration.post("/api/interactions/", second, format="json").json()["customer"]
