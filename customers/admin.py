@@ -36,6 +36,7 @@ from .models import (
     Tag,
     WorkspaceVisit,
 )
+from .permissions import note_change_allowed
 from .selectors import case_assignable_users, customer_search
 from .services.cases import EDITABLE_FIELDS as CASE_EDITABLE_FIELDS
 
@@ -421,11 +422,27 @@ class InteractionAdmin(admin.ModelAdmin):
 
 @admin.register(Note)
 class NoteAdmin(admin.ModelAdmin):
+    """A note's author is whoever adds it; only the author (or a manager) changes or deletes it."""
+
     list_display = ["__str__", "customer", "author", "created_at"]
     search_fields = ["body", "customer__first_name", "customer__last_name"]
-    autocomplete_fields = ["customer", "author"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["author"]
     list_select_related = ["customer", "author"]
     list_filter = [("author", admin.RelatedOnlyFieldListFilter)]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or note_change_allowed(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or note_change_allowed(request.user, obj))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
 
 
 # --------------------------------------------------------------------------- merges

@@ -47,8 +47,16 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("customers", ("customer",), ("view",)),
         ("customers", ("interaction", "case", "note"), WRITE),
         ("feedback", ("invitation",), ("view", "add")),
+        # POST /api/invitations/ names a survey: the integration must be able to list them.
+        ("feedback", ("survey",), ("view",)),
     ],
 }
+
+# Roles whose users work through the API only (their token): the login form refuses them and the staff
+# pages answer 403 even to a session (cxcrm.forms.StaffAuthenticationForm, cxcrm.views.StaffPermissionMixin).
+API_ONLY_ROLES = frozenset({Role.INTEGRATION})
+# Roles that may change other users' records where a record belongs to its author (notes).
+OTHERS_RECORDS_ROLES = frozenset({Role.MANAGER})
 
 # Where each role lands after login (a URL name; the first that resolves wins).
 ROLE_HOME: dict[str, tuple[str, ...]] = {
@@ -83,9 +91,25 @@ def sync_role_permissions(*, group_model, permission_model) -> None:
         group.permissions.add(*permission_model.objects.filter(query))
 
 
+def is_api_only(user) -> bool:
+    """True for a signed-in user whose roles are all API-only (an integration); never a superuser."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    roles = set(user_roles(user))
+    return bool(roles) and roles <= API_ONLY_ROLES
+
+
+def may_change_others_records(user) -> bool:
+    """True when the user may change records another user authored: superusers and OTHERS_RECORDS_ROLES."""
+    return user.is_superuser or bool(set(user_roles(user)) & OTHERS_RECORDS_ROLES)
+
+
 def user_roles(user) -> list[str]:
-    """The role names a user holds, in the order of Role."""
+    """The role names a user holds, in the order of Role; read once per user object (one request)."""
     if not user.is_authenticated:
         return []
-    names = {group.name for group in user.groups.all()}
-    return [role.value for role in Role if role.value in names]
+    cached = getattr(user, "_cxcrm_roles", None)
+    if cached is None:
+        names = {group.name for group in user.groups.all()}
+        cached = user._cxcrm_roles = [role.value for role in Role if role.value in names]
+    return list(cached)

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from . import views
+from .forms import StaffAuthenticationForm
 
 admin.site.site_header = "cxcrm administration"
 admin.site.site_title = "cxcrm"
@@ -11,6 +13,8 @@ admin.site.site_title = "cxcrm"
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    # Before Django's auth URLs: the login form that refuses API-only users.
+    path("accounts/login/", LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("cxcrm.api.urls")),

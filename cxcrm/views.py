@@ -13,14 +13,18 @@ from django.views.decorators.http import require_GET
 from .celery import app as celery_app
 from .models import Heartbeat
 from .navigation import nav_for
-from .roles import ROLE_HOME, user_roles
+from .roles import ROLE_HOME, is_api_only, user_roles
 
 logger = logging.getLogger(__name__)
 
 
 class StaffPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Base for staff pages: anonymous users go to login, users without the
-    permission get 403 (raise_exception once signed in)."""
+    permission get 403 (raise_exception once signed in), and so do API-only users
+    (integrations), whatever permissions they hold."""
+
+    def has_permission(self):
+        return not is_api_only(self.request.user) and super().has_permission()
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:

@@ -25,7 +25,8 @@ SHOTS = [
     ("reports-overview", "manager", "manager-demo-1", "/reports/"),
     ("reports-touchpoints", "manager", "manager-demo-1", "/reports/touchpoints/"),
     ("survey-page-phone", None, None, "survey-link"),
-    ("api-docs", "integration", "integration-demo-1", "/api/docs/"),
+    # Integrations are API-only (no session): the docs as a manager sees them.
+    ("api-docs", "manager", "manager-demo-1", "/api/docs/"),
 ]
 
 

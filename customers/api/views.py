@@ -25,6 +25,7 @@ from ..filtersets import (
     TimelineFilterSet,
 )
 from ..models import Case, Customer, Interaction, MergeRecord, MergeSuggestion, Note
+from ..permissions import note_change_allowed
 from .serializers import (
     MAX_BULK_ITEMS,
     BulkResultSerializer,
@@ -347,9 +348,11 @@ class NoteViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Reps' internal notes on customers; the author is the acting user."""
+    """Reps' internal notes on customers; the author is the acting user. Only the author (or a
+    manager) changes a note: others get 403 (cxcrm.api.permissions.RolePermission)."""
 
     queryset = Note.objects.none()
+    object_write_allowed = staticmethod(note_change_allowed)
     serializer_class = NoteSerializer
     filterset_class = NoteFilterSet
     filter_backends = FILTER_BACKENDS

@@ -96,11 +96,14 @@ def test_surveys_are_read_by_other_roles_but_not_written(api_as, rep_user, manag
         assert client.patch(f"/api/surveys/{survey.pk}/", {"active": False}, format="json").status_code == 403
 
 
-def test_survey_api_anonymous_401_unknown_404_integration_403(api_client, api_as, marketer_user, integration_user):
+def test_survey_api_anonymous_401_unknown_404_integration_reads_only(
+    api_client, api_as, marketer_user, integration_user
+):
     assert api_client.get("/api/surveys/").status_code == 401
     assert api_as(marketer_user).get("/api/surveys/999/").status_code == 404
-    # Cross-role: an integration creates invitations but does not read survey definitions.
-    assert api_as(integration_user).get("/api/surveys/").status_code == 403
+    # Cross-role: an integration reads the surveys it names in POST /api/invitations/, and writes none.
+    assert api_as(integration_user).get("/api/surveys/").status_code == 200
+    assert api_as(integration_user).post("/api/surveys/", {"name": "x"}).status_code == 403
 
 
 def test_survey_list_query_count(api_as, rep_user, django_assert_max_num_queries):
