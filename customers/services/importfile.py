@@ -1,9 +1,9 @@
 """Reading interaction files (CSV or JSONL) into parsed rows for `interactions_import`.
 
-Columns / keys: channel, occurred_at, summary, body, direction, type, source,
+Columns / keys: channel, network, occurred_at, summary, body, direction, type, source,
 external_id, touchpoint, case, campaign, metadata (JSON), customer_id; customer
 details first_name, last_name, language, country, timezone (or a JSONL
-`customer` object); identities as columns `email`, `phone`, `device`,
+`customer` object); identities as columns `email`, `phone` (or `whatsapp`, `sms`, `mobile`), `device`,
 `handle:<network>`, `external_id:<system>` (or a JSONL `identities` list).
 Each row becomes the API's input and goes through the same parser (ingest_input.py).
 """
@@ -16,27 +16,17 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from .ingest_input import FieldErrors, InteractionInput, interaction_inputs_parse
+from ..choices import IDENTITY_KIND_ALIASES
+from .ingest_input import INPUT_FIELDS, FieldErrors, InteractionInput, interaction_inputs_parse
 
 IMPORT_SOURCE = "import"
 
-INTERACTION_KEYS = {
-    "channel",
-    "occurred_at",
-    "summary",
-    "body",
-    "direction",
-    "type",
-    "source",
-    "external_id",
-    "touchpoint",
-    "case",
-    "campaign",
-    "metadata",
-    "customer_id",
-}
+# Every field of the API's input but the nested ones (the customer's details and identities have columns of
+# their own below) and the agent (a user id means nothing in a file from another system).
+INTERACTION_KEYS = INPUT_FIELDS - {"customer", "identities", "agent"}
 DETAIL_KEYS = {"first_name", "last_name", "language", "country", "timezone"}
-PLAIN_IDENTITY_KEYS = {"email", "phone", "device"}
+# Identity columns: a kind, or an alias of the phone ("whatsapp", "sms", "mobile").
+PLAIN_IDENTITY_KEYS = {"email", "phone", "device", *IDENTITY_KIND_ALIASES}
 NETWORK_IDENTITY_KINDS = {"handle", "external_id"}
 
 

@@ -213,6 +213,8 @@ _FIELDS = {
     "metadata": (_metadata, dict),
     "agent": (_agent, None),
 }
+# The fields an item may give (the file import's columns and keys are read from this too).
+INPUT_FIELDS = frozenset(_FIELDS)
 # Optional ids: an empty value is no value (a blank form field, an empty CSV cell).
 _EMPTY_IS_NONE = {"customer_id", "case", "agent"}
 

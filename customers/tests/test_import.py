@@ -148,3 +148,37 @@ def test_chunk_that_collides_with_a_concurrent_writer_falls_back_to_row_by_row(t
     monkeypatch.setattr(ingest, "_ingest_resolved", collide)
     out, _ = run(big_csv(tmp_path, 20), "--no-progress")
     assert "Created 20 interactions, 0 already present, 20 new customers, 0 errors." in out
+
+
+def test_the_import_takes_a_network_and_a_whatsapp_column_as_the_api_does(tmp_path):
+    csv_path = tmp_path / "whatsapp.csv"
+    csv_path.write_text(
+        "channel,network,occurred_at,summary,whatsapp,country\n"
+        "chat,whatsapp,2024-01-01T10:00:00Z,Where is my order?,554187991234,BR\n"
+        "whatsapp,,2024-01-02T10:00:00Z,Thanks,+55 41 98799-1234,\n"
+    )
+    jsonl_path = tmp_path / "social.jsonl"
+    jsonl_path.write_text(
+        json.dumps(
+            {
+                "channel": "social",
+                "network": "Instagram",
+                "occurred_at": "2024-01-03T10:00:00Z",
+                "summary": "Comment",
+                "identities": [{"kind": "whatsapp", "value": "+5541987991234"}],
+            }
+        )
+        + "\n"
+    )
+
+    out, _ = run(csv_path)
+    assert "Created 2 interactions, 0 already present, 1 new customers, 0 errors." in out, out
+    out, _ = run(jsonl_path)
+    assert "Created 1 interactions, 0 already present, 0 new customers, 0 errors." in out, out
+
+    assert list(Identity.objects.values_list("kind", "network", "value")) == [("phone", "", "+5541987991234")]
+    assert sorted(Interaction.objects.values_list("channel", "network")) == [
+        ("chat", "whatsapp"),
+        ("chat", "whatsapp"),
+        ("social", "instagram"),
+    ]
