@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from cxcrm.admin import ReadOnlyAdminMixin
+from cxcrm.admin import OwnRecordsAdminMixin, ReadOnlyAdminMixin
 
 from . import services
 from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus
@@ -36,7 +36,6 @@ from .models import (
     Tag,
     WorkspaceVisit,
 )
-from .permissions import note_change_allowed
 from .selectors import case_assignable_users, customer_search
 from .services.cases import EDITABLE_FIELDS as CASE_EDITABLE_FIELDS
 
@@ -404,7 +403,10 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
+    """Interactions change only by their agent or a manager (one without an agent is nobody's own)."""
+
+    owner_field = "agent"
     list_display = ["summary", "customer", "channel", "direction", "type", "occurred_at", "agent", "case", "live"]
     list_filter = ["channel", "type", "direction", "live", "source"]
     search_fields = ["summary", "external_id", "campaign", "touchpoint_key", "customer__identities__value"]
@@ -421,28 +423,15 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
     """A note's author is whoever adds it; only the author (or a manager) changes or deletes it."""
 
+    owner_field = "author"
     list_display = ["__str__", "customer", "author", "created_at"]
     search_fields = ["body", "customer__first_name", "customer__last_name"]
-    autocomplete_fields = ["customer"]
-    readonly_fields = ["author"]
+    autocomplete_fields = ["customer", "author"]
     list_select_related = ["customer", "author"]
     list_filter = [("author", admin.RelatedOnlyFieldListFilter)]
-
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or note_change_allowed(request.user, obj))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or note_change_allowed(request.user, obj))
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
 
 
 # --------------------------------------------------------------------------- merges
@@ -497,6 +486,12 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkspaceVisit)
-class WorkspaceVisitAdmin(admin.ModelAdmin):
+class WorkspaceVisitAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
+    """Written by the My work page; a visit is changed or deleted only by its user or a manager."""
+
+    owner_field = "user"
+
+    def has_add_permission(self, request):
+        return False
     list_display = ["user", "seen_at"]
     list_select_related = ["user"]

@@ -1,5 +1,7 @@
 """Admin pieces shared by the apps."""
 
+from .roles import may_change_others_records, may_change_record
+
 
 class ReadOnlyAdminMixin:
     """An audit or computed record: every field shown, nothing added, changed or deleted here.
@@ -19,3 +21,36 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class OwnRecordsAdminMixin:
+    """A record that belongs to a user (`owner_field`: a note's author, an interaction's agent, a
+    workspace visit's user): changed or deleted only by that user, a manager or a superuser
+    (cxcrm.roles.may_change_record); others see it read-only. The owner is set to whoever adds the
+    record and only managers may choose or change it."""
+
+    owner_field: str = ""
+
+    def _owns(self, request, obj) -> bool:
+        return obj is None or may_change_record(request.user, getattr(obj, f"{self.owner_field}_id"))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._owns(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._owns(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not may_change_others_records(request.user) and self.owner_field not in fields:
+            fields.append(self.owner_field)
+        return fields
+
+    def get_autocomplete_fields(self, request):
+        fields = list(super().get_autocomplete_fields(request))
+        return [f for f in fields if f != self.owner_field or may_change_others_records(request.user)]
+
+    def save_model(self, request, obj, form, change):
+        if not change and not may_change_others_records(request.user):
+            setattr(obj, self.owner_field, request.user)
+        super().save_model(request, obj, form, change)

@@ -8,6 +8,10 @@ permissions: what an administrator grants a group by hand stays.
 A rule is (app_label, models, actions): models is "*" for every model of the
 app (present and future) or a tuple of model names; actions are Django's
 view/add/change/delete, or, with models="=", whole custom codenames.
+
+ROLE_EXCLUSIONS names what a role must not hold although a wider rule above would give it
+(reps write customer records, but not the SLA policies or the lifecycle history): the sync
+removes those from the group, also when granted by hand or by an earlier version.
 """
 
 from django.db.models import F, Q, Value
@@ -58,6 +62,14 @@ API_ONLY_ROLES = frozenset({Role.INTEGRATION})
 # Roles that may change other users' records where a record belongs to its author (notes).
 OTHERS_RECORDS_ROLES = frozenset({Role.MANAGER})
 
+# Taken away after the rules above (same rule format): the SLA policies are the managers' settings, and the
+# lifecycle history is the input of churn, written by the services when a stage changes, never by hand.
+ROLE_EXCLUSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
+    Role.SUPPORT_REP: [
+        ("customers", ("slapolicy", "lifecyclechange"), ("add", "change", "delete")),
+    ],
+}
+
 # Where each role lands after login (a URL name; the first that resolves wins).
 ROLE_HOME: dict[str, tuple[str, ...]] = {
     Role.SUPPORT_REP: ("customers:my_work",),
@@ -82,13 +94,17 @@ def _rule_query(app_label: str, models, actions) -> Q:
 
 
 def sync_role_permissions(*, group_model, permission_model) -> None:
-    """Create the role groups if needed and add every permission the rules name."""
+    """Create the role groups if needed, add every permission the rules name and remove the exclusions."""
     for role, rules in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
         query = Q(pk__in=[])
         for app_label, models, actions in rules:
             query |= _rule_query(app_label, models, actions)
         group.permissions.add(*permission_model.objects.filter(query))
+        excluded = Q(pk__in=[])
+        for app_label, models, actions in ROLE_EXCLUSIONS.get(role, []):
+            excluded |= _rule_query(app_label, models, actions)
+        group.permissions.remove(*permission_model.objects.filter(excluded))
 
 
 def is_api_only(user) -> bool:
@@ -102,6 +118,12 @@ def is_api_only(user) -> bool:
 def may_change_others_records(user) -> bool:
     """True when the user may change records another user authored: superusers and OTHERS_RECORDS_ROLES."""
     return user.is_superuser or bool(set(user_roles(user)) & OTHERS_RECORDS_ROLES)
+
+
+def may_change_record(user, owner_id) -> bool:
+    """True when the user may change a record that belongs to the user `owner_id` (its author, agent,
+    visitor): its owner, a superuser or an OTHERS_RECORDS_ROLES holder. A record of nobody is nobody's own."""
+    return (owner_id is not None and owner_id == user.pk) or may_change_others_records(user)
 
 
 def user_roles(user) -> list[str]:

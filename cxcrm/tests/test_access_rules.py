@@ -145,3 +145,106 @@ def test_a_note_added_in_the_admin_is_its_adders(rep_user, other_rep):
     )
     assert response.status_code == 302
     assert Note.objects.get().author == rep_user
+
+
+# --------------------------------------------------------------------------- the admin: settings, history, own records
+
+
+@pytest.mark.parametrize("model", ["slapolicy", "lifecyclechange"])
+def test_reps_only_read_sla_policies_and_lifecycle_history(rep_user, manager_user, model):
+    for action in ("add", "change", "delete"):
+        assert not rep_user.has_perm(f"customers.{action}_{model}")
+    assert rep_user.has_perm(f"customers.view_{model}")
+    assert manager_user.has_perm(f"customers.change_{model}")
+    client = Client()
+    client.force_login(rep_user)
+    assert client.get(reverse(f"admin:customers_{model}_add")).status_code == 403
+
+
+def test_a_rep_cannot_edit_sla_targets_from_the_list(rep_user):
+    from customers.models import SlaPolicy
+
+    policy = SlaPolicy.objects.first() or SlaPolicy.objects.create(
+        priority="high", first_response_minutes=60, resolution_minutes=480
+    )
+    client = Client()
+    client.force_login(rep_user)
+    page = client.get(reverse("admin:customers_slapolicy_changelist"))
+    assert page.status_code == 200
+    assert b"form-0-first_response_minutes" not in page.content
+    response = client.post(
+        reverse("admin:customers_slapolicy_change", args=[policy.pk]),
+        {"priority": policy.priority, "first_response_minutes": 1, "resolution_minutes": 2},
+    )
+    assert response.status_code == 403
+
+
+def test_the_role_sync_takes_back_an_excluded_permission_granted_by_hand(rep_user):
+    from django.contrib.auth.models import Group, Permission
+
+    from cxcrm.roles import sync_role_permissions
+
+    group = Group.objects.get(name=Role.SUPPORT_REP)
+    group.permissions.add(Permission.objects.get(codename="change_slapolicy"))
+    sync_role_permissions(group_model=Group, permission_model=Permission)
+    assert not group.permissions.filter(codename="change_slapolicy").exists()
+
+
+@pytest.fixture
+def others_interaction(other_rep):
+    from customers.tests.factories import InteractionFactory
+
+    return InteractionFactory(agent=other_rep, summary="Their call")
+
+
+def _post_interaction(client, interaction, summary):
+    from django.forms.models import model_to_dict
+
+    data = {k: v for k, v in model_to_dict(interaction).items() if v is not None}
+    data.update(summary=summary, occurred_at_0=interaction.occurred_at.date(), occurred_at_1="10:00:00")
+    data["metadata"] = "{}"
+    return client.post(reverse("admin:customers_interaction_change", args=[interaction.pk]), data)
+
+
+def test_in_the_admin_a_rep_cannot_change_another_agents_interaction(rep_user, others_interaction):
+    client = Client()
+    client.force_login(rep_user)
+    assert _post_interaction(client, others_interaction, "Changed").status_code == 403
+    others_interaction.refresh_from_db()
+    assert others_interaction.summary == "Their call"
+    delete = reverse("admin:customers_interaction_delete", args=[others_interaction.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_in_the_admin_a_manager_may_change_any_interaction(manager_user, others_interaction):
+    client = Client()
+    client.force_login(manager_user)
+    page = client.get(reverse("admin:customers_interaction_change", args=[others_interaction.pk]))
+    assert b'name="summary"' in page.content
+
+
+def test_in_the_admin_a_rep_cannot_change_another_users_workspace_visit(rep_user, other_rep):
+    from django.utils import timezone
+
+    from customers.models import WorkspaceVisit
+
+    visit = WorkspaceVisit.objects.create(user=other_rep, seen_at=timezone.now())
+    client = Client()
+    client.force_login(rep_user)
+    url = reverse("admin:customers_workspacevisit_change", args=[visit.pk])
+    assert b'name="seen_at' not in client.get(url).content
+    assert client.post(url, {"user": rep_user.pk, "seen_at_0": "2020-01-01", "seen_at_1": "00:00"}).status_code == 403
+    delete = reverse("admin:customers_workspacevisit_delete", args=[visit.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert WorkspaceVisit.objects.get(pk=visit.pk).user == other_rep
+
+
+def test_in_the_admin_a_rep_changes_their_own_interaction(rep_user):
+    from customers.tests.factories import InteractionFactory
+
+    own = InteractionFactory(agent=rep_user, summary="My call")
+    client = Client()
+    client.force_login(rep_user)
+    page = client.get(reverse("admin:customers_interaction_change", args=[own.pk]))
+    assert b'name="summary"' in page.content
+    assert b'name="agent"' not in page.content  # a rep cannot hand it to someone else
