@@ -3,8 +3,8 @@
 `python benchmarks/bulk_worker_time.py` (BENCH_DATABASE_URL, default an SQLite file under var/). It creates a
 test database, posts 1,000 live interactions to POST /api/interactions/bulk/ with one active interaction
 rule, then times in-process, on the same rows:
-- before: the old path, one task per item: `survey_rules_evaluate_interaction` 1,000 times (the task bodies
-  only; each also paid a broker round trip and a task start on the worker, not counted here);
+- per item (the road before the outbox): `survey_rules_evaluate_interaction` 1,000 times, as the 1,000 tasks
+  did (their bodies only; each also paid a broker round trip and a task start on the worker, not counted here);
 - after: the one outbox row the call recorded, run as the worker runs it (`outbox_run`).
 """
 
@@ -80,6 +80,6 @@ try:
     after_s = time.perf_counter() - start
     assert Invitation.objects.count() == made == len(ids), (made, len(ids))
     print(f"database: {connection.vendor}; bulk request: {request_s:.2f} s; invitations: {made}")
-    print(f"before (1,000 tasks, bodies only): {before_s:.2f} s; after (1 outbox task): {after_s:.2f} s")
+    print(f"per item (1,000 task bodies): {before_s:.2f} s; after (1 outbox task): {after_s:.2f} s")
 finally:
     connection.creation.destroy_test_db(test_db, verbosity=0)

@@ -16,17 +16,18 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.choices import CaseOrigin, Direction, InteractionType
-from customers.models import Case, Customer, Interaction
+from customers.models import Case, Customer, Identity, Interaction
 from customers.services import customer_update
 
 from .. import delivery, scheduling
-from ..choices import DeliveryChannel, InvitationStatus, SuppressionReason, TriggerEvent
+from ..choices import FATIGUE_STATUSES, DeliveryChannel, InvitationStatus, SuppressionReason, TriggerEvent
 from ..models import Invitation, Survey, SurveyRule
-from ..selectors import customer_contact
+from ..selectors import CONTACT_KIND, customer_contact
 
 logger = logging.getLogger(__name__)
 
@@ -67,54 +68,127 @@ def survey_rules_evaluate_interaction(*, interaction_id: int, now: datetime | No
     """Schedule (or record as suppressed) one invitation per active rule the interaction matches.
 
     A missing interaction, history, a system interaction, a survey response or an
-    interaction older than SURVEY_LIVE_WINDOW_DAYS starts nothing. Raises nothing.
+    interaction older than SURVEY_LIVE_WINDOW_DAYS starts nothing. The batch of one of
+    `survey_rules_evaluate_interactions`. Raises nothing.
     """
-    now = now or timezone.now()
-    interaction = Interaction.objects.filter(pk=interaction_id).first()
-    if interaction is None or not interaction_starts_surveys(interaction, now=now):
-        return []
-    rules = [
-        r for r in SurveyRule.objects.for_event(TriggerEvent.INTERACTION) if _rule_matches_interaction(r, interaction)
-    ]
-    return [
-        invitation_schedule(
-            rule=rule,
-            customer_id=interaction.customer_id,
-            interaction_id=interaction.pk,
-            case_id=interaction.case_id,
-            event_at=interaction.occurred_at,
-            now=now,
-        )
-        for rule in rules
-    ]
+    return survey_rules_evaluate_interactions(interaction_ids=[interaction_id], now=now)
 
 
 def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datetime | None = None) -> list[Invitation]:
-    """`survey_rules_evaluate_interaction` for a batch (a bulk call): the interactions and the active rules
-    are read once, in two queries; each match is scheduled (or suppressed) as one invitation. Idempotent:
-    an event already invited returns its invitation. Unknown ids are skipped. Raises nothing.
+    """`survey_rules_evaluate_interaction` for a batch (a bulk call), set-based: the interactions, the active
+    rules, the invitations already made for these events, the customers' contacts and their latest
+    fatiguing invitation are each read in one query; the customers are locked (select_for_update, in id
+    order) while fatigue is decided, and the new invitations (scheduled, or suppressed with the reason)
+    are inserted in one bulk insert. Decides exactly as `invitation_schedule` would one event after the
+    other (in the order the interactions occurred). Idempotent: an event already invited returns its
+    invitation. Unknown ids are skipped. Raises nothing.
     """
     now = now or timezone.now()
     rules = list(SurveyRule.objects.for_event(TriggerEvent.INTERACTION))
     if not rules:
         return []
-    invitations = []
-    for interaction in Interaction.objects.filter(pk__in=interaction_ids).order_by("occurred_at", "id"):
-        if not interaction_starts_surveys(interaction, now=now):
-            continue
-        for rule in rules:
-            if _rule_matches_interaction(rule, interaction):
-                invitations.append(
-                    invitation_schedule(
-                        rule=rule,
-                        customer_id=interaction.customer_id,
-                        interaction_id=interaction.pk,
-                        case_id=interaction.case_id,
-                        event_at=interaction.occurred_at,
-                        now=now,
-                    )
-                )
-    return invitations
+    interactions = [
+        i
+        for i in Interaction.objects.filter(pk__in=interaction_ids).order_by("occurred_at", "id")
+        if interaction_starts_surveys(i, now=now)
+    ]
+    matches = [(i, rule) for i in interactions for rule in rules if _rule_matches_interaction(rule, i)]
+    if not matches:
+        return []
+    customer_ids = sorted({i.customer_id for i, _ in matches})
+    channels = {rule.survey.delivery_channel for _, rule in matches}
+    with transaction.atomic():
+        customers = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk")}
+        keys = {source_key_for(interaction_id=i.pk) for i, _ in matches}
+        existing = {
+            (inv.survey_id, inv.source_key): inv
+            for inv in Invitation.objects.filter(source_key__in=keys, survey_id__in={r.survey_id for _, r in matches})
+        }
+        contacts = _contacts(customer_ids, channels)
+        latest = dict(
+            Invitation.objects.filter(customer_id__in=customer_ids, status__in=FATIGUE_STATUSES)
+            .values("customer_id")
+            .annotate(latest=Max("scheduled_for"))
+            .values_list("customer_id", "latest")
+        )
+        fatigue = timedelta(days=settings.SURVEY_FATIGUE_DAYS)
+        result: list[Invitation] = []
+        new: list[Invitation] = []
+        for interaction, rule in matches:
+            survey = rule.survey
+            source_key = source_key_for(interaction_id=interaction.pk)
+            found = existing.get((survey.pk, source_key))
+            if found is not None:
+                result.append(found)
+                continue
+            customer = customers[interaction.customer_id]
+            send_at = scheduling.next_allowed_time(
+                max(interaction.occurred_at + timedelta(minutes=rule.delay_minutes), now),
+                zone=delivery.customer_zone(customer.timezone),
+                quiet_start=rule.quiet_start,
+                quiet_end=rule.quiet_end,
+            )
+            reason = ""
+            if not survey.active:
+                reason = SuppressionReason.SURVEY_INACTIVE
+            elif customer.survey_opt_out:
+                reason = SuppressionReason.OPT_OUT
+            elif survey.delivery_channel != DeliveryChannel.LINK and not contacts.get(
+                (customer.pk, survey.delivery_channel)
+            ):
+                reason = SuppressionReason.NO_CONTACT
+            elif not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
+                reason = SuppressionReason.SAMPLED_OUT
+            elif latest.get(customer.pk) is not None and latest[customer.pk] >= send_at - fatigue:
+                reason = SuppressionReason.FATIGUE
+            invitation = Invitation(
+                survey=survey,
+                customer=customer,
+                rule=rule,
+                interaction_id=interaction.pk,
+                case_id=interaction.case_id,
+                source_key=source_key,
+                channel=survey.delivery_channel,
+                status=InvitationStatus.SUPPRESSED if reason else InvitationStatus.SCHEDULED,
+                suppression_reason=reason,
+                suppressed_at=now if reason else None,
+                scheduled_for=send_at,
+                expires_at=send_at + timedelta(days=survey.expiry_days),
+            )
+            if not reason:
+                latest[customer.pk] = max(filter(None, [latest.get(customer.pk), send_at]))
+            existing[(survey.pk, source_key)] = invitation
+            new.append(invitation)
+            result.append(invitation)
+        Invitation.objects.bulk_create(new)
+    scheduled = sum(1 for i in new if i.status == InvitationStatus.SCHEDULED)
+    logger.info(
+        "survey rules: %s interactions, %s invitations made (%s scheduled, %s suppressed), %s already made",
+        len(interactions),
+        len(new),
+        scheduled,
+        len(new) - scheduled,
+        len(result) - len(new),
+    )
+    return result
+
+
+def _contacts(customer_ids: list[int], channels: set[str]) -> dict[tuple[int, str], str]:
+    """{(customer id, delivery channel): the newest email or phone identity} in one query (as customer_contact)."""
+    kinds = {channel: kind for channel, kind in CONTACT_KIND.items() if channel in channels}
+    if not kinds:
+        return {}
+    found: dict[tuple[int, str], str] = {}
+    rows = (
+        Identity.objects.filter(customer_id__in=customer_ids, kind__in=set(kinds.values()))
+        .order_by("customer_id", "kind", "-created_at", "-id")
+        .values_list("customer_id", "kind", "value")
+    )
+    for customer_id, kind, value in rows:
+        for channel, channel_kind in kinds.items():
+            if channel_kind == kind:
+                found.setdefault((customer_id, channel), value)
+    return found
 
 
 def survey_rules_evaluate_case(*, case_id: int, now: datetime | None = None) -> list[Invitation]:
