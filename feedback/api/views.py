@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from .. import selectors, services
 from ..filtersets import InvitationFilterSet, ResponseFilterSet, SurveyFilterSet, SurveyRuleFilterSet
+from ..metrics.params import response_rows_scope
 from ..models import SurveyRule
 from .serializers import (
     InvitationCreatedSerializer,
@@ -97,11 +98,20 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 
 class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Survey responses (read only). Detractor follow-ups are cases with origin `survey` (see /api/cases/)."""
+    """Survey responses (read only). Detractor follow-ups are cases with origin `survey` (see /api/cases/).
+
+    Each role reads the rows its report scope gives it (feedback.metrics.params.response_rows_scope):
+    managers and marketers all, a rep the answers attributed to them (another's is 404)."""
 
     serializer_class = ResponseSerializer
     filterset_class = ResponseFilterSet
     ordering_fields = ["submitted_at", "score"]
 
     def get_queryset(self):
-        return selectors.response_list()
+        rows = selectors.response_list()
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return rows.none()
+        scope = response_rows_scope(self.request.user)
+        if "agent" in scope:
+            rows = rows.filter(agent_id=scope["agent"])
+        return rows

@@ -135,6 +135,14 @@ def report_scope(
     raise PermissionDenied("Your role cannot read this figure.")
 
 
+def response_rows_scope(user) -> dict:
+    """The filters a user's role imposes on survey response rows (/api/responses/): the scope of the score
+    figures by journey in the reports and /api/metrics/ (report_scope), so a row is readable exactly when
+    its figure is. Managers and marketers: {} (every row); reps: {"agent": their id} (the answers attributed
+    to them). Raises PermissionDenied for a role that reads no score figure."""
+    return report_scope(user, metric="nps", dimension="journey")
+
+
 def report_permission_for(user) -> str:
     """The report permission a user holds (the API requires one of them)."""
     for perm in REPORT_PERMISSIONS:

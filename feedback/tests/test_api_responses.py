@@ -62,9 +62,9 @@ def ids(response):
     return {item["id"] for item in response.data["results"]}
 
 
-def test_item_has_score_kind_time_and_context(api_as, rep_user, context_rows):
+def test_item_has_score_kind_time_and_context(api_as, manager_user, context_rows):
     row = context_rows["phone_detractor"]
-    response = api_as(rep_user).get(f"{URL}{row.pk}/")
+    response = api_as(manager_user).get(f"{URL}{row.pk}/")
     assert response.status_code == 200
     body = response.data
     assert (body["score"], body["kind"], body["survey_name"]) == (2, "nps", "Relationship")
@@ -111,7 +111,7 @@ def test_filters_by_survey_persona_journey_stage_and_dates(api_as, marketer_user
     assert ids(response) == {context_rows["chat_promoter"].pk}
 
 
-def test_followup_is_shown_with_its_note_and_time_to_close(api_as, rep_user):
+def test_followup_is_shown_with_its_note_and_time_to_close(api_as, manager_user):
     opened = timezone.now() - timedelta(hours=5)
     case = CaseFactory(
         origin=CaseOrigin.SURVEY,
@@ -123,7 +123,7 @@ def test_followup_is_shown_with_its_note_and_time_to_close(api_as, rep_user):
     )
     row = ResponseFactory(invitation__customer=case.customer, score=1, followup_case=case)
     ResponseFactory(score=5)
-    api = api_as(rep_user)
+    api = api_as(manager_user)
     body = api.get(f"{URL}{row.pk}/").data
     assert body["followup"]["id"] == case.pk
     assert body["followup"]["resolution_note"] == "Called back, refunded."
@@ -162,7 +162,7 @@ def test_roles(api_as, api_client, rep_user, integration_user, superuser):
     assert root.delete(f"{URL}{row.pk}/").status_code == 405
 
 
-def test_list_query_count(api_as, rep_user, django_assert_max_num_queries):
+def test_list_query_count(api_as, manager_user, django_assert_max_num_queries):
     persona = PersonaFactory()
     stage = StageFactory(journey_map=JourneyMapFactory(status=MapStatus.PUBLISHED))
     touchpoint = TouchpointFactory(stage=stage)
@@ -178,7 +178,7 @@ def test_list_query_count(api_as, rep_user, django_assert_max_num_queries):
             agent=agent,
             followup_case=CaseFactory(customer=customer, origin=CaseOrigin.SURVEY) if i % 3 == 0 else None,
         )
-    api = api_as(rep_user)
+    api = api_as(manager_user)
     with django_assert_max_num_queries(5):  # auth 3, count, responses with their joins
         response = api.get(URL)
     assert response.data["count"] == 25
