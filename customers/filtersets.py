@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from cxcrm.choices import Channel
+from cxcrm.fields import ChannelFilter
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
 from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
@@ -20,7 +20,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     persona_id = django_filters.NumberFilter(field_name="persona_id")
     owner_id = django_filters.NumberFilter(field_name="owner_id")
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag name")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, method="seen_on", label="Seen on channel")
+    channel = ChannelFilter(method="seen_on", label="Seen on channel (any case; whatsapp, instagram… too)")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     last_contact_after = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
@@ -55,14 +55,15 @@ class CustomerFilterSet(django_filters.FilterSet):
     def seen_on(self, queryset, name, value):
         from .selectors import customers_with_channel
 
-        return customers_with_channel(queryset, value)
+        channel, network = value
+        return customers_with_channel(queryset, channel, network=network)
 
 
 class TimelineFilterSet(django_filters.FilterSet):
     """A customer's timeline filters: selectors.timeline_queryset applies them, the API validates them first.
     No ordering: the timeline is keyset-paginated on (occurred_at, id)."""
 
-    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    channel = ChannelFilter(network_field="network", label="Channel (any case; whatsapp, instagram… narrow to it)")
     type = django_filters.ChoiceFilter(choices=InteractionType.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     case = django_filters.NumberFilter(field_name="case_id")
@@ -105,7 +106,7 @@ class CaseFilterSet(django_filters.FilterSet):
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     customer_id = django_filters.NumberFilter(field_name="customer_id")
     topic = django_filters.CharFilter()
-    origin = django_filters.ChoiceFilter(choices=CaseOrigin.choices)
+    origin = ChannelFilter(extra=(CaseOrigin.SURVEY,), label="Origin: a channel (any case, aliases too) or survey")
     breached = django_filters.BooleanFilter(method="filter_breached", label="SLA breached now")
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")

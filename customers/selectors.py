@@ -155,9 +155,12 @@ def _phone_elsewhere(q: str, candidates: set[tuple[str, str]]) -> Q:
     return Q(kind=IdentityKind.PHONE, value__in=found)
 
 
-def customers_with_channel(queryset: QuerySet, channel: str) -> QuerySet:
-    """Customers with at least one interaction on `channel`."""
-    return queryset.filter(Exists(Interaction.objects.filter(customer=OuterRef("pk"), channel=channel)))
+def customers_with_channel(queryset: QuerySet, channel: str, *, network: str = "") -> QuerySet:
+    """Customers with at least one interaction on `channel` (and on `network`, e.g. whatsapp, when given)."""
+    on = Interaction.objects.filter(customer=OuterRef("pk"), channel=channel)
+    if network:
+        on = on.filter(network=network)
+    return queryset.filter(Exists(on))
 
 
 # --------------------------------------------------------------------------- timeline (keyset pagination)

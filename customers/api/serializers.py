@@ -4,6 +4,7 @@ acting user comes from the request context, never from the body."""
 from rest_framework import serializers
 
 from cxcrm.choices import CHANNEL_ALIASES, LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
+from cxcrm.fields import ChannelSerializerField
 from journeys.models import Persona
 
 from ..choices import (
@@ -81,7 +82,7 @@ class TagListField(serializers.ListField):
 class CustomerSerializer(serializers.ModelSerializer):
     language = LanguageTagField(required=False)
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
-    preferred_channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    preferred_channel = ChannelSerializerField(required=False, allow_blank=True)
     persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False, allow_null=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=case_assignable_users(), required=False, allow_null=True, help_text="An active support rep"
@@ -247,7 +248,7 @@ class BulkResultSerializer(serializers.Serializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    origin = serializers.ChoiceField(choices=CaseOrigin.choices, default=Channel.OTHER)
+    origin = ChannelSerializerField(choices=CaseOrigin.choices, default=Channel.OTHER)
     priority = serializers.ChoiceField(choices=CasePriority.choices, default=CasePriority.NORMAL)
     status = serializers.ChoiceField(choices=CaseStatus.choices, default=CaseStatus.NEW)
     assignee = serializers.PrimaryKeyRelatedField(

@@ -208,7 +208,7 @@ class CustomerViewSet(
         except ValueError:
             raise ValidationError({"page_size": ["Give a positive whole number."]}) from None
         page = selectors.customer_timeline(
-            customer, filterset.form.cleaned_data, request.query_params.get("cursor"), page_size
+            customer, request.query_params, request.query_params.get("cursor"), page_size
         )
         url = request.build_absolute_uri()
 

@@ -161,3 +161,56 @@ def test_the_rep_sees_the_network_of_a_whatsapp_message_on_the_timeline(client, 
 
     item = page.split('data-testid="timeline-item"', 1)[1].split("</li>", 1)[0]
     assert 'data-channel="chat"' in page and 'data-testid="timeline-network">whatsapp<' in item
+
+
+# --------------------------------------------------------------------------- every door that takes a channel
+
+
+def test_every_body_field_that_names_a_channel_reads_it_as_integrations_send_it(api_as, rep_user, marketer_user):
+    from feedback.tests.factories import SurveyFactory
+
+    rep, marketer = api_as(rep_user), api_as(marketer_user)
+    customer = CustomerFactory()
+
+    case = rep.post("/api/cases/", {"customer": customer.pk, "subject": "Late", "origin": "WhatsApp"}, format="json")
+    assert case.status_code == 201, case.json()
+    assert case.json()["origin"] == "chat"
+    survey_case = rep.post("/api/cases/", {"customer": customer.pk, "subject": "x", "origin": "Survey"}, format="json")
+    assert survey_case.json()["origin"] == "survey"
+    profile = rep.patch(f"/api/customers/{customer.pk}/", {"preferred_channel": "Chat"}, format="json")
+    assert profile.status_code == 200 and profile.json()["preferred_channel"] == "chat"
+    rule = marketer.post(
+        "/api/survey-rules/",
+        {"survey": SurveyFactory().pk, "name": "After chats", "channel": "whatsapp"},
+        format="json",
+    )
+    assert rule.status_code == 201, rule.json()
+    assert rule.json()["channel"] == "chat"
+    persona = marketer.post(
+        "/api/personas/", {"name": "Mobile first", "preferred_channels": ["whatsapp", "Instagram"]}, format="json"
+    )
+    assert persona.status_code == 201, persona.json()
+    assert persona.json()["preferred_channels"] == ["chat", "social"]
+
+    refused = rep.post("/api/cases/", {"customer": customer.pk, "subject": "x", "origin": "pigeon"}, format="json")
+    assert refused.status_code == 400
+    message = refused.json()["origin"][0]
+    assert '"pigeon" is not a valid choice' in message and "email" in message and "whatsapp" in message
+
+
+def test_channel_filters_read_any_case_and_an_alias_narrows_to_its_network(integration, rep_user, api_as):
+    for n, channel in enumerate(["whatsapp", "telegram", "chat", "email"]):
+        integration.post("/api/interactions/", payload(channel, n), format="json")
+    rep = api_as(rep_user)
+
+    assert len(rep.get("/api/interactions/", {"channel": "CHAT"}).json()["results"]) == 3
+    whatsapp = rep.get("/api/interactions/", {"channel": "WhatsApp"}).json()["results"]
+    assert [(r["channel"], r["network"]) for r in whatsapp] == [("chat", "whatsapp")]
+    assert rep.get("/api/customers/", {"channel": "whatsapp"}).json()["count"] == 1
+    assert rep.get("/api/customers/", {"channel": "Chat"}).json()["count"] == 3
+    customer_id = whatsapp[0]["customer"]
+    timeline = rep.get(f"/api/customers/{customer_id}/timeline/", {"channel": "telegram"}).json()
+    assert timeline["results"] == []
+
+    refused = rep.get("/api/interactions/", {"channel": "pigeon"})
+    assert refused.status_code == 400 and "whatsapp" in refused.json()["channel"][0]

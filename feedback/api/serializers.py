@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.models import Case, Customer, Interaction
+from cxcrm.fields import ChannelSerializerField
 
 from .. import tokens
 from ..choices import InvitationStatus
@@ -66,6 +67,12 @@ class SurveySerializer(serializers.ModelSerializer):
 
 
 class SurveyRuleSerializer(serializers.ModelSerializer):
+    channel = ChannelSerializerField(
+        required=False,
+        allow_blank=True,
+        help_text="Interaction channel or case origin (any case; aliases such as whatsapp too); empty: any",
+    )
+
     class Meta:
         model = SurveyRule
         fields = [

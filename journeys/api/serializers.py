@@ -3,13 +3,13 @@
 
 from rest_framework import serializers
 
-from cxcrm.choices import Channel
+from cxcrm.fields import ChannelSerializerField
 
 from ..models import JourneyMap, Persona, Stage, Touchpoint
 
 
 class PersonaSerializer(serializers.ModelSerializer):
-    preferred_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False)
+    preferred_channels = serializers.ListField(child=ChannelSerializerField(), required=False)
     picture = serializers.ImageField(required=False, allow_null=True)
 
     class Meta:
@@ -37,6 +37,8 @@ class TouchpointNestedSerializer(serializers.ModelSerializer):
     # Declared so no model-derived unique validator applies: a draft may carry the
     # keys of the published version it replaces (checked when publishing).
     key = serializers.SlugField(max_length=80)
+
+    channel = ChannelSerializerField()
 
     class Meta:
         model = Touchpoint
@@ -143,6 +145,8 @@ class TouchpointSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True)
     journey_map_name = serializers.CharField(source="journey_map.name", read_only=True)
     journey_map_version = serializers.IntegerField(source="journey_map.version", read_only=True)
+
+    channel = ChannelSerializerField()
 
     class Meta:
         model = Touchpoint
