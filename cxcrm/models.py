@@ -50,3 +50,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"Outbox #{self.pk} {self.event} ({'done' if self.done_at else 'pending'})"
+
+
+class Access(models.Model):
+    """No rows: the holder of the permissions that belong to no model (Django keeps a permission on
+    a model's content type). Grant them to a role or a user in the admin like any other."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("export_customer_rows", "Can export customer-level rows (CSV, Excel)"),
+        ]
+
+    def __str__(self):
+        return "access"

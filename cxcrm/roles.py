@@ -45,6 +45,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("feedback", "=", ("view_reports", "view_marketing_reports", "view_own_reports")),
         ("feedback", ("feedbacksettings",), ("view", "change")),
         ("django_celery_beat", "*", ALL),
+        # CSV/Excel of customer-level rows (the drill-downs); grantable to marketers in the admin.
+        ("cxcrm", "=", ("export_customer_rows",)),
     ],
     Role.INTEGRATION: [
         ("journeys", "*", ("view",)),
@@ -55,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("feedback", ("survey",), ("view",)),
     ],
 }
+
+# Exporting customer-level rows (the drill-downs' CSV and Excel), apart from reading them on the page.
+EXPORT_ROWS_PERMISSION = "cxcrm.export_customer_rows"
 
 # Roles whose users work through the API only (their token): the login form refuses them and the staff
 # pages answer 403 even to a session (cxcrm.forms.StaffAuthenticationForm, cxcrm.views.StaffPermissionMixin).

@@ -7,6 +7,7 @@ Every page takes one path: its form (`forms.ReportFilterForm`, the drill-down's 
 (`?format=csv`, `?format=xlsx`: `cxcrm.tables.export_response`).
 """
 
+import logging
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.http import Http404
 from django.utils.text import slugify
 from django.views.generic import TemplateView
 
+from cxcrm.roles import EXPORT_ROWS_PERMISSION
 from cxcrm.tables import EXPORT_FORMATS, ListTableMixin, export_response
 from cxcrm.views import StaffPermissionMixin
 
@@ -26,6 +28,8 @@ from ..scales import SMALL_SAMPLE
 from . import charts, figures, tables
 from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
 from .forms import BreakdownForm, ReportFilterForm, ReportParams
+
+logger = logging.getLogger(__name__)
 
 
 def export_name(name: str, start, end) -> str:
@@ -376,7 +380,9 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
     """The rows behind one figure: metric, range, filters, optionally one dimension value and bucket.
 
     The same role scope as the API applies: a rep only ever sees their own rows; `mine=1`
-    (links from "My figures") narrows anyone's drill-down to their own rows. Parameters
+    (links from "My figures") narrows anyone's drill-down to their own rows. Reading the rows
+    stays with the roles that read the figure; exporting them (CSV, Excel: customer-level rows)
+    needs EXPORT_ROWS_PERMISSION as well (managers by default), else 403 and no export buttons. Parameters
     that name no figure get the page with what is wrong, status 400. The rows are paged without
     counting them all (`ListTableMixin`): the page tells their number up to `count_limit`.
     """
@@ -401,6 +407,11 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         )
         export_format = request.GET.get("format")
         if export_format in EXPORT_FORMATS:
+            if not request.user.has_perm(EXPORT_ROWS_PERMISSION):
+                raise PermissionDenied
+            logger.info(
+                "customer rows exported: user=%s metric=%s format=%s", request.user.pk, q["metric"], export_format
+            )
             return self.export(export_format, export_name(f"drill-{q['metric']}", q["start"], q["end"]))
         return super().get(request, *args, **kwargs)
 
@@ -453,6 +464,6 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             figure=figure,
             figure_display=tables.number(figure["value"]),
             small_sample=SMALL_SAMPLE,
-            **export_urls(self.request),
+            **(export_urls(self.request) if self.request.user.has_perm(EXPORT_ROWS_PERMISSION) else {}),
             **kwargs,
         )
