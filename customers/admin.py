@@ -493,5 +493,6 @@ class WorkspaceVisitAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
     list_display = ["user", "seen_at"]
     list_select_related = ["user"]

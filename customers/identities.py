@@ -49,16 +49,23 @@ def _valid(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
     starting with 9. A number given as an area code and eight digits starting with 6, 7, 8 or 9 (the form
     WhatsApp still sends for older accounts, e.g. 55 41 8799-1234) is that mobile without its ninth digit:
     it is stored with the 9 (+55 41 98799-1234). Eight digits starting with 2 to 5 are landlines, and a number
-    valid as given (such as the remaining 8-digit radio numbers) is kept as given.
+    valid as given (such as the remaining 8-digit radio numbers) is kept as given. The same kind of rule for
+    Mexico: a mobile given with the "1" after +52 that the numbering plan dropped in 2019 is stored without it.
     """
     if phonenumbers.is_valid_number(number):
         return number
     national = str(number.national_number)
+    mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
     if number.country_code == 55 and len(national) == 10 and national[2] in "6789":
         ninth = phonenumbers.parse(f"+55{national[:2]}9{national[2:]}")
-        mobile = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
         if phonenumbers.is_valid_number(ninth) and phonenumbers.number_type(ninth) in mobile:
             return ninth
+    if number.country_code == 52 and len(national) == 11 and national[0] == "1":
+        # Mexico dropped the "1" that mobiles carried after +52 in 2019 (IFT); WhatsApp still sends it for
+        # older accounts (521 55 1234 5678): the number is +52 55 1234 5678.
+        current = phonenumbers.parse(f"+52{national[1:]}")
+        if phonenumbers.is_valid_number(current):
+            return current
     return None
 
 
@@ -87,8 +94,12 @@ def _phone(value: str, region: str | None = None) -> str:
         raise ValidationError(f"“{value}” is not a phone number: {reason}.", code="invalid") from error
     if number is None:
         raise ValidationError(
-            f"“{value}” is not a valid phone number (region {region or 'unknown'}); "
-            "give it in international format, e.g. +55 11 91234-5678.",
+            f"“{value}” is not a valid phone number"
+            + (
+                " (check its country code and digits)."
+                if value.lstrip().startswith("+")
+                else f" (region {region or 'unknown'}); give it in international format, e.g. +55 11 91234-5678."
+            ),
             code="invalid",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

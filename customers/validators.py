@@ -12,7 +12,8 @@ from django_countries import countries
 @cache
 def _time_zones() -> frozenset[str]:
     # available_timezones() walks the tz database on disk at every call; it only changes on an upgrade.
-    return frozenset(zoneinfo.available_timezones())
+    # Without the names that are no place: the machine's own zone and the tz database's placeholders.
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory", "posixrules", "posix/Factory"}
 
 
 def validate_time_zone(value: str) -> None:

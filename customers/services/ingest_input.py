@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from cxcrm.choices import CHANNEL_UNKNOWN, channel_parse
+from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN, channel_parse
 from cxcrm.validators import instant_clean
 from journeys.models import Touchpoint
 from journeys.selectors import touchpoints_for_keys
@@ -131,7 +131,10 @@ def _channel(value) -> tuple[str, str]:
 
 
 def _network(value) -> str:
-    return _text(value, max_length=_max_length("network")).lower()
+    """Lower case; a known alias reads as its network's name ("twitter" is x, "fb" facebook)."""
+    network = _text(value, max_length=_max_length("network")).lower()
+    alias = CHANNEL_ALIASES.get(network)
+    return alias[1] if alias and alias[1] else network
 
 
 def _occurred_at(value) -> datetime:

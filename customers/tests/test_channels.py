@@ -214,3 +214,18 @@ def test_channel_filters_read_any_case_and_an_alias_narrows_to_its_network(integ
 
     refused = rep.get("/api/interactions/", {"channel": "pigeon"})
     assert refused.status_code == 400 and "whatsapp" in refused.json()["channel"][0]
+
+
+@pytest.mark.parametrize(
+    "channel, network, stored",
+    [
+        ("chat", "WhatsApp", ("chat", "whatsapp")),
+        ("social", "twitter", ("social", "x")),
+        ("social", "fb", ("social", "facebook")),
+        ("twitter", "twitter", ("social", "x")),
+    ],
+)
+def test_a_given_network_is_read_by_its_documented_name(integration, channel, network, stored):
+    response = integration.post("/api/interactions/", payload(channel, network=network), format="json")
+    assert response.status_code == 201, response.json()
+    assert Interaction.objects.values_list("channel", "network").get() == stored

@@ -15,6 +15,9 @@ pytestmark = pytest.mark.django_db
 BAD_VALUES = [
     ("timezone", "Mars/Olympus", "is not a known time zone"),
     ("timezone", "Not a zone", "is not a known time zone"),
+    # Names of the tz database that are no place: the server's own zone and a placeholder.
+    ("timezone", "localtime", "is not a known time zone"),
+    ("timezone", "Factory", "is not a known time zone"),
     ("country", "XX", "is not a two-letter ISO 3166 country code"),
     ("country", "bra", "is not a two-letter ISO 3166 country code"),
 ]

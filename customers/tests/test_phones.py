@@ -83,6 +83,21 @@ def test_whatsapp_digits_of_a_brazilian_number_are_read_whatever_the_customers_c
     assert normalise_identity("phone", "5541987991234", region="PL").value == "+5541987991234"
 
 
+@pytest.mark.parametrize(
+    ("given", "region"),
+    [("5215512345678", "GR"), ("+52 1 55 1234 5678", None), ("+52 1 33 1234 5678", "BR")],
+)
+def test_a_mexican_mobile_with_the_dropped_1_is_stored_in_its_current_form(given, region):
+    expected = "+523312345678" if " 33 " in given else "+525512345678"
+    assert normalise_identity("whatsapp", given, region=region).value == expected
+
+
+def test_an_invalid_international_number_is_not_said_to_be_read_in_a_region():
+    with pytest.raises(ValidationError) as error:
+        normalise_identity("phone", "+52 1 99", region="BR")
+    assert "region" not in error.value.messages[0] and "+52 1 99" in error.value.messages[0]
+
+
 @pytest.mark.parametrize(("given", "country"), [("512 345", "PL"), ("12", "GR"), ("0000 000 000", "GB")])
 def test_a_number_invalid_in_the_customers_country_is_refused_naming_it(given, country):
     with pytest.raises(ValidationError) as error:
