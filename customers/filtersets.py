@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from cxcrm.fields import ChannelFilter
+from cxcrm.fields import ChannelFilter, OrderingFilter
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
 from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
@@ -26,9 +26,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     last_contact_after = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
     last_contact_before = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    ordering = django_filters.OrderingFilter(
-        fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name")
-    )
+    ordering = OrderingFilter(fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name"))
 
     class Meta:
         model = Customer
@@ -82,7 +80,7 @@ class InteractionFilterSet(TimelineFilterSet):
     touchpoint = django_filters.CharFilter(field_name="touchpoint_key", label="Touchpoint key")
     campaign = django_filters.CharFilter()
     network = django_filters.CharFilter(method="in_network", label="Messaging app or social network, e.g. whatsapp")
-    ordering = django_filters.OrderingFilter(fields=("occurred_at", "created_at"))
+    ordering = OrderingFilter(fields=("occurred_at", "created_at"))
 
     class Meta(TimelineFilterSet.Meta):
         fields = [
@@ -111,7 +109,7 @@ class CaseFilterSet(django_filters.FilterSet):
     opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    ordering = django_filters.OrderingFilter(fields=("opened_at", "updated_at", "resolution_due_at", "priority"))
+    ordering = OrderingFilter(fields=("opened_at", "updated_at", "resolution_due_at", "priority"))
 
     class Meta:
         model = Case
@@ -137,7 +135,7 @@ class CaseFilterSet(django_filters.FilterSet):
 class NoteFilterSet(django_filters.FilterSet):
     customer_id = django_filters.NumberFilter(field_name="customer_id")
     author_id = django_filters.NumberFilter(field_name="author_id")
-    ordering = django_filters.OrderingFilter(fields=("created_at",))
+    ordering = OrderingFilter(fields=("created_at",))
 
     class Meta:
         model = Note
@@ -146,7 +144,7 @@ class NoteFilterSet(django_filters.FilterSet):
 
 class MergeSuggestionFilterSet(django_filters.FilterSet):
     customer_id = django_filters.NumberFilter(method="involving", label="Involving this customer")
-    ordering = django_filters.OrderingFilter(fields=("created_at",))
+    ordering = OrderingFilter(fields=("created_at",))
 
     class Meta:
         model = MergeSuggestion
@@ -157,7 +155,7 @@ class MergeSuggestionFilterSet(django_filters.FilterSet):
 
 
 class MergeRecordFilterSet(django_filters.FilterSet):
-    ordering = django_filters.OrderingFilter(fields=("merged_at",))
+    ordering = OrderingFilter(fields=("merged_at",))
 
     class Meta:
         model = MergeRecord

@@ -87,3 +87,15 @@ class ChannelFilter(django_filters.Filter):
         if network and self.network_field:
             qs = qs.filter(**{self.network_field: network})
         return qs.distinct() if self.distinct else qs
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """`?ordering=` of an API list: comma-separated field names, `-` for descending. An unknown one is a 400
+    naming `ordering` and listing the accepted values (never silently ignored)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        accepted = ", ".join(value for value, _ in self.extra["choices"])
+        self.extra["error_messages"] = {
+            "invalid_choice": f"“%(value)s” is not an ordering; use one of: {accepted} (comma-separated)."
+        }

@@ -1,6 +1,7 @@
 import django_filters
 
 from cxcrm.choices import Channel
+from cxcrm.fields import OrderingFilter
 
 from .choices import InvitationStatus, Sentiment, SuppressionReason, SurveyKind
 from .models import Invitation, Response, Survey, SurveyRule
@@ -9,6 +10,8 @@ from .models import Invitation, Response, Survey, SurveyRule
 class SurveyFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
+    ordering = OrderingFilter(fields=("name", "created_at"))
+
     class Meta:
         model = Survey
         fields = ["kind", "active", "delivery_channel"]
@@ -16,6 +19,8 @@ class SurveyFilterSet(django_filters.FilterSet):
 
 class SurveyRuleFilterSet(django_filters.FilterSet):
     survey_id = django_filters.NumberFilter(field_name="survey_id")
+
+    ordering = OrderingFilter(fields=("name", "created_at"))
 
     class Meta:
         model = SurveyRule
@@ -33,6 +38,8 @@ class InvitationFilterSet(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    ordering = OrderingFilter(fields=("created_at", "scheduled_for", "sent_at"))
 
     class Meta:
         model = Invitation
@@ -58,6 +65,8 @@ class ResponseFilterSet(django_filters.FilterSet):
     sentiment = django_filters.MultipleChoiceFilter(choices=Sentiment.choices)
     customer = django_filters.NumberFilter(field_name="customer_id")
     has_followup = django_filters.BooleanFilter(field_name="followup_case", lookup_expr="isnull", exclude=True)
+
+    ordering = OrderingFilter(fields=("submitted_at", "score"))
 
     class Meta:
         model = Response

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 
 from cxcrm.choices import Channel
+from cxcrm.fields import OrderingFilter
 
 from .choices import Department, MapStatus, TouchpointKind
 from .models import JourneyMap, Persona, Touchpoint
@@ -11,6 +12,8 @@ from .models import JourneyMap, Persona, Touchpoint
 
 class PersonaFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+
+    ordering = OrderingFilter(fields=("name", "created_at"))
 
     class Meta:
         model = Persona
@@ -25,6 +28,8 @@ class JourneyMapFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MapStatus.choices)
     persona_id = django_filters.NumberFilter(field_name="persona_id")
     owner_id = django_filters.NumberFilter(field_name="owner_id")
+
+    ordering = OrderingFilter(fields=("name", "version", "updated_at"))
 
     class Meta:
         model = JourneyMap
@@ -42,6 +47,8 @@ class TouchpointFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=TouchpointKind.choices)
     journey_map_id = django_filters.NumberFilter(field_name="journey_map_id")
     stage_id = django_filters.NumberFilter(field_name="stage_id")
+
+    ordering = OrderingFilter(fields=("key", "channel"))
 
     class Meta:
         model = Touchpoint

@@ -21,7 +21,6 @@ class SurveyViewSet(viewsets.ModelViewSet):
 
     serializer_class = SurveySerializer
     filterset_class = SurveyFilterSet
-    ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
         return selectors.survey_detail_queryset().order_by("name")
@@ -64,7 +63,6 @@ class SurveyRuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = SurveyRuleSerializer
     filterset_class = SurveyRuleFilterSet
-    ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
         return SurveyRule.objects.select_related("survey").order_by("survey__name", "name", "id")
@@ -75,7 +73,6 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilterSet
-    ordering_fields = ["created_at", "scheduled_for", "sent_at"]
 
     def get_queryset(self):
         return selectors.invitation_list()
@@ -105,7 +102,6 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     serializer_class = ResponseSerializer
     filterset_class = ResponseFilterSet
-    ordering_fields = ["submitted_at", "score"]
 
     def get_queryset(self):
         rows = selectors.response_list()

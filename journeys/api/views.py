@@ -18,7 +18,6 @@ from .serializers import JourneyMapSerializer, JourneyMapUpdateSerializer, Perso
 class PersonaViewSet(viewsets.ModelViewSet):
     serializer_class = PersonaSerializer
     filterset_class = PersonaFilterSet
-    ordering_fields = ["name", "created_at"]
 
     def get_queryset(self):
         return persona_list()
@@ -40,7 +39,6 @@ class JourneyMapViewSet(viewsets.ModelViewSet):
     move versions along."""
 
     filterset_class = JourneyMapFilterSet
-    ordering_fields = ["name", "version", "updated_at"]
     action_permissions = {
         "clone": ["journeys.add_journeymap"],
         "publish": ["journeys.change_journeymap"],
@@ -112,7 +110,6 @@ class TouchpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = TouchpointSerializer
     filterset_class = TouchpointFilterSet
-    ordering_fields = ["key", "channel"]
 
     def get_queryset(self):
         return touchpoint_list_published()
