@@ -83,6 +83,10 @@ def customer_list_queryset() -> QuerySet[Customer]:
     return customer_detail_queryset().filter(merged_into__isnull=True)
 
 
+_WORDS = re.compile(r"\w+")
+_PHONE_LIKE = re.compile(r"\+?[\d\s().-]+")
+
+
 def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Customer]:
     """Customers whose name contains every word of `q`, who own an identity matching `q`, or whose id it is.
 
@@ -107,9 +111,14 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     identity_match = identity_exact
     if len(q) >= 3:
         identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 3 and _PHONE_LIKE.fullmatch(q):
+        # "510 8966" or "612-345-678": part of a stored phone, whatever separators were typed.
+        identity_match |= Q(kind=IdentityKind.PHONE, value__contains=digits)
     folded = search_fold(q)
     name_match = Q()
-    for word in folded.split():
+    # Words are runs of letters and digits: "pérez, carlos", "carlos-perez" and "o'brien" find their names.
+    for word in _WORDS.findall(folded):
         name_match &= Q(search_name__contains=word)
     exact = Q(pk__in=Identity.objects.filter(identity_exact).values("customer_id"))
     by_id = _customer_id_in(q)

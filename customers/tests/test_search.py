@@ -37,6 +37,11 @@ FOUND = [
     ("Ana", "Muñoz", "munoz"),
     ("João", "Conceição", "joao conceicao"),
     ("Zoë", "Straße", "zoe strasse"),
+    # Punctuation typed or stored between the words.
+    ("Carlos", "Pérez", "pérez, carlos"),
+    ("Carlos", "Pérez", "carlos-perez"),
+    ("Siobhán", "O’Brien-Smith", "o'brien"),
+    ("Siobhán", "O’Brien-Smith", "siobhan o brien smith"),
 ]
 
 
@@ -208,3 +213,11 @@ def test_postgresql_has_a_trigram_index_on_search_name_that_the_search_uses():
         )
         (definition,) = cursor.fetchone()
     assert "search_name" in definition
+
+
+@pytest.mark.parametrize("typed", ["510 8966", "510-8966", "(692) 510", "5108966"])
+def test_part_of_a_phone_is_found_whatever_separators_are_typed(typed):
+    customer = CustomerFactory(first_name="Nikos")
+    IdentityFactory(customer=customer, kind="phone", value="+306925108966")
+    CustomerFactory(first_name="Bruno")
+    assert list(customer_search(typed)) == [customer]
