@@ -465,6 +465,10 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
 # --------------------------------------------------------------------------- cases
 
 
+# Query parameters that arrange the list rather than filter it.
+PAGING_PARAMS = {"sort", "page"}
+
+
 class CaseQueryMixin(ListTableMixin):
     """The cases list's rows: CaseFilterSet's filters (open cases when nothing is chosen) and CaseTable's
     sort, shared by the page and the exports."""
@@ -473,7 +477,8 @@ class CaseQueryMixin(ListTableMixin):
 
     def get_table_data(self):
         params = self.request.GET
-        if not params:
+        if not set(params) - PAGING_PARAMS:
+            # No filter chosen (sorting or paging is no filter): the open cases, as the page first shows.
             params = params.copy()
             params.setlist("status", list(OPEN_CASE_STATUSES))
         self.params = params

@@ -142,6 +142,19 @@ def test_column_headers_sort_both_ways_and_go_back_to_the_first_page(rep, cases)
     assert "bi-caret-up-fill" in head
 
 
+def test_sorting_the_first_view_keeps_its_open_cases(rep, cases):
+    shown = rep.get(reverse("customers:case_list")).content.decode()
+    sorted_page = rep.get(reverse("customers:case_list"), {"sort": "priority"}).content.decode()
+    closed = [c.subject for c in cases if c.status not in ("new", "open", "pending")]
+    assert closed, "the fixture has a closed case"
+    for page in (shown, sorted_page):
+        table = page.split('data-testid="case-table"')[1].split("</table>")[0]
+        assert not any(f">{subject}<" in table for subject in closed)
+    export = rep.get(reverse("customers:case_export"), {"sort": "priority"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert {r["status"] for r in rows} <= {"new", "open", "pending"}
+
+
 def test_the_export_follows_the_page_sort_and_filters(rep, cases):
     response = rep.get(reverse("customers:case_export"), {"status": ["new", "open", "pending"], "sort": "priority"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
