@@ -111,7 +111,6 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
             .annotate(latest=Max("scheduled_for"))
             .values_list("customer_id", "latest")
         )
-        fatigue = timedelta(days=settings.SURVEY_FATIGUE_DAYS)
         result: list[Invitation] = []
         new: list[Invitation] = []
         for interaction, rule in matches:
@@ -122,39 +121,18 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
                 result.append(found)
                 continue
             customer = customers[interaction.customer_id]
-            send_at = scheduling.next_allowed_time(
-                max(interaction.occurred_at + timedelta(minutes=rule.delay_minutes), now),
-                zone=delivery.customer_zone(customer.timezone),
-                quiet_start=rule.quiet_start,
-                quiet_end=rule.quiet_end,
-            )
-            reason = ""
-            if not survey.active:
-                reason = SuppressionReason.SURVEY_INACTIVE
-            elif customer.survey_opt_out:
-                reason = SuppressionReason.OPT_OUT
-            elif survey.delivery_channel != DeliveryChannel.LINK and not contacts.get(
-                (customer.pk, survey.delivery_channel)
-            ):
-                reason = SuppressionReason.NO_CONTACT
-            elif not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
-                reason = SuppressionReason.SAMPLED_OUT
-            elif latest.get(customer.pk) is not None and latest[customer.pk] >= send_at - fatigue:
-                reason = SuppressionReason.FATIGUE
-            invitation = Invitation(
-                survey=survey,
-                customer=customer,
+            invitation = _invitation_decided(
                 rule=rule,
+                customer=customer,
+                source_key=source_key,
+                event_at=interaction.occurred_at,
+                now=now,
+                has_contact=bool(contacts.get((customer.pk, survey.delivery_channel))),
+                latest_invited_at=latest.get(customer.pk),
                 interaction_id=interaction.pk,
                 case_id=interaction.case_id,
-                source_key=source_key,
-                channel=survey.delivery_channel,
-                status=InvitationStatus.SUPPRESSED if reason else InvitationStatus.SCHEDULED,
-                suppression_reason=reason,
-                suppressed_at=now if reason else None,
-                scheduled_for=send_at,
-                expires_at=send_at + timedelta(days=survey.expiry_days),
             )
+            send_at, reason = invitation.scheduled_for, invitation.suppression_reason
             if not reason:
                 latest[customer.pk] = max(filter(None, [latest.get(customer.pk), send_at]))
             existing[(survey.pk, source_key)] = invitation
@@ -217,22 +195,55 @@ def survey_rules_evaluate_case(*, case_id: int, now: datetime | None = None) -> 
     ]
 
 
-def _suppression_reason(*, rule: SurveyRule, customer: Customer, source_key: str, send_at: datetime) -> str:
+def _invitation_decided(
+    *,
+    rule: SurveyRule,
+    customer: Customer,
+    source_key: str,
+    event_at: datetime,
+    now: datetime,
+    has_contact: bool,
+    latest_invited_at: datetime | None,
+    interaction_id: int | None = None,
+    case_id: int | None = None,
+) -> Invitation:
+    """The (unsaved) invitation of `rule`'s survey for one event, decided from what the caller read: sent after
+    the rule's delay, outside the customer's quiet hours, or suppressed with the first reason that holds
+    (survey inactive, opted out, no contact for the channel, sampled out, invited within SURVEY_FATIGUE_DAYS
+    of its send time, `latest_invited_at` being the customer's latest fatiguing invitation). The one rule of
+    the single and the batch paths."""
     survey = rule.survey
+    send_at = scheduling.next_allowed_time(
+        max(event_at + timedelta(minutes=rule.delay_minutes), now),
+        zone=delivery.customer_zone(customer.timezone),
+        quiet_start=rule.quiet_start,
+        quiet_end=rule.quiet_end,
+    )
+    reason = ""
     if not survey.active:
-        return SuppressionReason.SURVEY_INACTIVE
-    if customer.survey_opt_out:
-        return SuppressionReason.OPT_OUT
-    if survey.delivery_channel != DeliveryChannel.LINK and not customer_contact(
-        customer_id=customer.pk, channel=survey.delivery_channel
-    ):
-        return SuppressionReason.NO_CONTACT
-    if not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
-        return SuppressionReason.SAMPLED_OUT
-    since = send_at - timedelta(days=settings.SURVEY_FATIGUE_DAYS)
-    if Invitation.objects.fatiguing(customer.pk, since).exists():
-        return SuppressionReason.FATIGUE
-    return ""
+        reason = SuppressionReason.SURVEY_INACTIVE
+    elif customer.survey_opt_out:
+        reason = SuppressionReason.OPT_OUT
+    elif survey.delivery_channel != DeliveryChannel.LINK and not has_contact:
+        reason = SuppressionReason.NO_CONTACT
+    elif not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
+        reason = SuppressionReason.SAMPLED_OUT
+    elif latest_invited_at is not None and latest_invited_at >= send_at - timedelta(days=settings.SURVEY_FATIGUE_DAYS):
+        reason = SuppressionReason.FATIGUE
+    return Invitation(
+        survey=survey,
+        customer=customer,
+        rule=rule,
+        interaction_id=interaction_id,
+        case_id=case_id,
+        source_key=source_key,
+        channel=survey.delivery_channel,
+        status=InvitationStatus.SUPPRESSED if reason else InvitationStatus.SCHEDULED,
+        suppression_reason=reason,
+        suppressed_at=now if reason else None,
+        scheduled_for=send_at,
+        expires_at=send_at + timedelta(days=survey.expiry_days),
+    )
 
 
 def invitation_schedule(
@@ -258,28 +269,28 @@ def invitation_schedule(
         existing = Invitation.objects.filter(survey=survey, source_key=source_key).first()
         if existing is not None:
             return existing
-        send_at = max(event_at + timedelta(minutes=rule.delay_minutes), now)
-        send_at = scheduling.next_allowed_time(
-            send_at,
-            zone=delivery.customer_zone(customer.timezone),
-            quiet_start=rule.quiet_start,
-            quiet_end=rule.quiet_end,
+        # Read only what the decision can reach (no contact lookup for an inactive survey or an opt-out).
+        needs_contact = (
+            survey.active and not customer.survey_opt_out and survey.delivery_channel != DeliveryChannel.LINK
         )
-        reason = _suppression_reason(rule=rule, customer=customer, source_key=source_key, send_at=send_at)
-        invitation = Invitation.objects.create(
-            survey=survey,
-            customer=customer,
+        latest = Invitation.objects.filter(customer_id=customer.pk, status__in=FATIGUE_STATUSES).aggregate(
+            latest=Max("scheduled_for")
+        )["latest"]
+        invitation = _invitation_decided(
             rule=rule,
+            customer=customer,
+            source_key=source_key,
+            event_at=event_at,
+            now=now,
+            has_contact=bool(customer_contact(customer_id=customer.pk, channel=survey.delivery_channel))
+            if needs_contact
+            else True,
+            latest_invited_at=latest,
             interaction_id=interaction_id,
             case_id=case_id,
-            source_key=source_key,
-            channel=survey.delivery_channel,
-            status=InvitationStatus.SUPPRESSED if reason else InvitationStatus.SCHEDULED,
-            suppression_reason=reason,
-            suppressed_at=now if reason else None,
-            scheduled_for=send_at,
-            expires_at=send_at + timedelta(days=survey.expiry_days),
         )
+        invitation.save()
+    reason, send_at = invitation.suppression_reason, invitation.scheduled_for
     logger.info(
         "survey rule %s: invitation %s for customer %s %s%s",
         rule.pk,
