@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from customers.choices import CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
 from customers.models import (
@@ -150,9 +151,8 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     # ---- filter by channel (htmx swaps the list)
     with page.expect_response(re.compile(r"/timeline/\?")):
         page.select_option("[data-testid=timeline-filters] select[name=channel]", "web")
-    page.wait_for_function(
-        "[...document.querySelectorAll('[data-testid=timeline-item]')].every(e => e.dataset.channel === 'web')"
-    )
+    # Locator waits, not wait_for_function: its string predicate is an eval, which the page's CSP refuses.
+    expect(page.locator("[data-testid=timeline-item]:not([data-channel=web])")).to_have_count(0)
     page.wait_for_url(re.compile(rf"/customers/{ana.pk}/\?channel=web$"))  # the address bar follows the filter
     web_items = summaries(page)
     assert len(web_items) == HISTORY // 3 + (HISTORY % 3 > 2)
@@ -162,10 +162,10 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     # ---- back to every channel, then "load more" appends the older items, none twice
     with page.expect_response(re.compile(r"/timeline/\?")):
         page.select_option("[data-testid=timeline-filters] select[name=channel]", "")
-    page.wait_for_function("document.querySelectorAll('[data-testid=timeline-item]').length === 50")
+    expect(page.locator("[data-testid=timeline-item]")).to_have_count(50)
     with page.expect_response(re.compile(r"cursor=")):
         page.get_by_role("link", name="Load more").click()
-    page.wait_for_function(f"document.querySelectorAll('[data-testid=timeline-item]').length === {HISTORY + 1}")
+    expect(page.locator("[data-testid=timeline-item]")).to_have_count(HISTORY + 1)
     everything = summaries(page)
     assert len(set(everything)) == len(everything) == HISTORY + 1
     newest_first = sorted(range(HISTORY), key=lambda i: (i // 2, -i))  # ties: the later id first
