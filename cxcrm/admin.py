@@ -1,5 +1,8 @@
 """Admin pieces shared by the apps."""
 
+from django.contrib import admin
+
+from .models import AuditEvent
 from .roles import may_change_others_records, may_change_record
 
 
@@ -54,3 +57,17 @@ class OwnRecordsAdminMixin:
         if not change and not may_change_others_records(request.user):
             setattr(obj, self.owner_field, request.user)
         super().save_model(request, obj, form, change)
+
+
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log, read-only: filter by action, actor and date, search by object or actor."""
+
+    list_display = ["at", "actor_label", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["object_id", "actor_label", "ip_address"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+    show_full_result_count = False
+
+
+admin.site.register(AuditEvent, AuditEventAdmin)

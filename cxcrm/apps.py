@@ -36,3 +36,6 @@ class CxcrmConfig(AppConfig):
         from .security import login_lockout_recorded
 
         user_locked_out.connect(login_lockout_recorded, dispatch_uid="cxcrm.login_lockout_recorded")
+        from .audit import connect_receivers
+
+        connect_receivers()

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Heartbeat(models.Model):
@@ -65,3 +67,50 @@ class Access(models.Model):
 
     def __str__(self):
         return "access"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit event records."""
+
+    MERGE = "merge", "Customers merged"
+    MERGE_UNDO = "merge_undo", "Merge undone"
+    EXPORT = "export", "Rows exported"
+    ERASURE = "erasure", "Customer erased"
+    ROLE_CHANGE = "role_change", "Roles changed"
+    PERMISSION_CHANGE = "permission_change", "Permissions changed"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    SURVEY_SENT = "survey_sent", "Survey sent"
+    LOGIN_LOCKOUT = "login_lockout", "Login locked out"
+
+
+class AuditEvent(models.Model):
+    """The audit log: one thing done that must be answerable later (who, what, when, which object,
+    from which address). Events, not model diffs: the services write them (cxcrm.audit.audit_record);
+    nothing changes or deletes them. The actor's name is copied so the event outlives the user, and
+    `details` never holds a customer's personal data (ids and counts only), so erasing a customer
+    leaves the events that name it as they are."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True, help_text="The actor's username at the time")
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=100, blank=True, help_text='"app_label.model" of the object')
+    object_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="cxcrm_audit_at_idx"),
+            models.Index(fields=["object_type", "object_id"], name="cxcrm_audit_object_idx"),
+            models.Index(fields=["action", "-at"], name="cxcrm_audit_action_idx"),
+        ]
+
+    def __str__(self):
+        who = self.actor_label or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.object_type} {self.object_id}".strip()

@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("django_celery_beat", "*", ALL),
         # CSV/Excel of customer-level rows (the drill-downs); grantable to marketers in the admin.
         ("cxcrm", "=", ("export_customer_rows",)),
+        ("cxcrm", ("auditevent",), ("view",)),
     ],
     Role.INTEGRATION: [
         ("journeys", "*", ("view",)),

@@ -43,8 +43,16 @@ def login_locked_out_response(request, original_response=None, credentials=None)
 
 def login_lockout_recorded(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
     """Receiver of axes.signals.user_locked_out: a (username, IP) pair reached the failure limit.
+    Logged as a warning and written to the audit log (the username tried, the address; no actor)."""
+    from .audit import audit_record
+    from .models import AuditAction
 
-    The audit log's hook: when AuditEvent exists, the lockout event is written here (who was
-    targeted, from which address). Until then the event is logged as a warning.
-    """
     logger.warning("login locked out: username=%r ip=%s", username, ip_address)
+    audit_record(
+        action=AuditAction.LOGIN_LOCKOUT,
+        object_type="auth.user",
+        actor=None,
+        request=None,
+        ip_address=ip_address or None,
+        details={"username": username or ""},
+    )

@@ -227,10 +227,15 @@ def _csv_lines(table: Table) -> Iterator[str]:
 def export_response(table: Table, *, export_format: str, filename: str) -> HttpResponse | StreamingHttpResponse:
     """A download of every row of `table` (headers first): "csv" (UTF-8 with a BOM, streamed) or "xlsx".
 
-    `filename` without its extension. Raises ValueError for another format.
+    `filename` without its extension. Every export is written to the audit log (who, the file, from
+    where: cxcrm.audit). Raises ValueError for another format.
     """
     if export_format not in EXPORT_FORMATS:
         raise ValueError(f"Unknown export format {export_format!r}.")
+    from .audit import audit_record
+    from .models import AuditAction
+
+    audit_record(action=AuditAction.EXPORT, details={"file": f"{filename}.{export_format}"})
     if export_format == "csv":
         response = StreamingHttpResponse(_csv_lines(table), content_type=TableExport.FORMATS["csv"])
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

@@ -7,7 +7,6 @@ Every page takes one path: its form (`forms.ReportFilterForm`, the drill-down's 
 (`?format=csv`, `?format=xlsx`: `cxcrm.tables.export_response`).
 """
 
-import logging
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -28,8 +27,6 @@ from ..scales import SMALL_SAMPLE
 from . import charts, figures, tables
 from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
 from .forms import BreakdownForm, ReportFilterForm, ReportParams
-
-logger = logging.getLogger(__name__)
 
 
 def export_name(name: str, start, end) -> str:
@@ -409,9 +406,6 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         if export_format in EXPORT_FORMATS:
             if not request.user.has_perm(EXPORT_ROWS_PERMISSION):
                 raise PermissionDenied
-            logger.info(
-                "customer rows exported: user=%s metric=%s format=%s", request.user.pk, q["metric"], export_format
-            )
             return self.export(export_format, export_name(f"drill-{q['metric']}", q["start"], q["end"]))
         return super().get(request, *args, **kwargs)
 
