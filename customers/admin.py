@@ -19,9 +19,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cxcrm.admin import OwnRecordsAdminMixin, ReadOnlyAdminMixin
+from cxcrm.roles import EXPORT_ROWS_PERMISSION
 
 from . import services
 from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus
+from .gdpr import customer_export_response
 from .identities import normalise_identity
 from .models import (
     Case,
@@ -143,12 +145,25 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at", "page_link"]
     inlines = [IdentityInline, NoteInline]
     date_hierarchy = "last_contact_at"
+    actions = ["export_personal_data"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "lifecycle_stage", "persona", "owner", "tags", "page_link"]}),
         ("Preferences", {"fields": ["language", "timezone", "country", "preferred_channel"]}),
         ("Consent", {"fields": ["marketing_consent", "survey_opt_out"]}),
         ("History", {"fields": ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at"]}),
     ]
+
+    def has_export_personal_data_permission(self, request):
+        return request.user.has_perm(EXPORT_ROWS_PERMISSION)
+
+    @admin.action(description="Export personal data (JSON)", permissions=["export_personal_data"])
+    def export_personal_data(self, request, queryset):
+        """One customer's GDPR export (customers/gdpr.py), streamed and audited."""
+        customers = list(queryset[:2])
+        if len(customers) != 1:
+            self.message_user(request, "Select exactly one customer to export.", messages.WARNING)
+            return None
+        return customer_export_response(customers[0], request=request)
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)

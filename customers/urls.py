@@ -9,6 +9,7 @@ urlpatterns = [
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
     path("<int:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
+    path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="customer_export"),
     path("<int:pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_log"),
     path("<int:pk>/cases/new/", views.CaseOpenView.as_view(), name="case_open"),
     path("<int:pk>/notes/new/", views.NoteCreateView.as_view(), name="note_create"),

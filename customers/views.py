@@ -22,6 +22,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cxcrm.choices import Channel
+from cxcrm.roles import EXPORT_ROWS_PERMISSION
 from cxcrm.tables import ListTableMixin
 from cxcrm.views import StaffPermissionMixin
 
@@ -29,6 +30,7 @@ from . import selectors, services
 from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
 from .filtersets import CaseFilterSet, CustomerFilterSet
 from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm
+from .gdpr import customer_export_response
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
 from .panels import customer_panels
 from .selectors import InvalidCursor
@@ -170,6 +172,16 @@ class CustomerDetailView(CustomerMixin, View):
         if customer.pk != pk:  # folded into a survivor
             return redirect(reverse("customers:customer_detail", args=[customer.pk]) + _query(request))
         return self.render_customer_page(customer)
+
+
+class CustomerExportView(CustomerMixin, View):
+    """Everything held about the customer as one JSON download (GDPR access), streamed and audited;
+    for the holders of cxcrm.export_customer_rows (managers by default)."""
+
+    permission_required = ("customers.view_customer", EXPORT_ROWS_PERMISSION)
+
+    def get(self, request, pk):
+        return customer_export_response(self.get_customer(), request=request)
 
 
 def _query(request) -> str:

@@ -491,6 +491,9 @@ JOURNEYS_FIGURES_PROVIDER = env.str("JOURNEYS_FIGURES_PROVIDER", default=None)
 # dotted paths to callables (customer, request) -> dict(title, template, context) | dict(title, html) | str | None.
 # See customers/panels.py.
 CUSTOMER_PAGE_PANELS: list[str] = []
+# Sections a customer's personal-data export (customers/gdpr.py) takes from higher apps: dotted paths to
+# callables (customer) -> [(name, iterable of dicts)].
+CUSTOMER_EXPORT_SECTIONS: list[str] = []
 
 # --------------------------------------------------------------------------- feedback (responses, closed loop)
 # Rate limits of the public survey, thanks and unsubscribe pages ("count/s|m|h|d"), over the client's IP
@@ -504,6 +507,8 @@ SURVEY_COMMENT_MAX_LENGTH = env.int("SURVEY_COMMENT_MAX_LENGTH", default=2000)
 SENTIMENT_ANALYSER = env.str("SENTIMENT_ANALYSER", default="feedback.sentiment.vader_analyse")
 # The customer page's key figures show the latest NPS, CSAT and CES.
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
+# A customer's personal-data export includes their survey invitations and responses.
+CUSTOMER_EXPORT_SECTIONS.append("feedback.gdpr.customer_export_sections")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
 # The beat task recomputes each metric's daily rollups over at least this many days before today

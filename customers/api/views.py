@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from cxcrm.roles import EXPORT_ROWS_PERMISSION
+
 from .. import selectors, services
 from ..filtersets import (
     CaseFilterSet,
@@ -24,6 +26,7 @@ from ..filtersets import (
     NoteFilterSet,
     TimelineFilterSet,
 )
+from ..gdpr import customer_export_response
 from ..models import Case, Customer, Interaction, MergeRecord, MergeSuggestion, Note
 from ..permissions import note_change_allowed
 from .serializers import (
@@ -136,6 +139,7 @@ class CustomerViewSet(
         "timeline": ["customers.view_customer", "customers.view_interaction"],
         "merge_preview": MERGE_PERMS,
         "merge": MERGE_PERMS,
+        "export": ["customers.view_customer", EXPORT_ROWS_PERMISSION],
     }
 
     def get_queryset(self):
@@ -194,6 +198,14 @@ class CustomerViewSet(
             },
         ),
     )
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="customers/gdpr.py")},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def export(self, request, pk=None):
+        """Everything held about the customer as one JSON document (GDPR access), streamed; audited."""
+        return customer_export_response(self.get_object(), request=request)
+
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, pk=None):
         """The customer's interactions, newest first, keyset-paginated on (occurred_at, id)."""
