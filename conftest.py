@@ -184,8 +184,10 @@ def browser_login(browser_page):
         browser_page.goto(f"{browser_page.base_url}/accounts/login/")
         browser_page.fill("#id_username", username)
         browser_page.fill("#id_password", password)
-        browser_page.click("button[type=submit]")
-        browser_page.wait_for_load_state()
+        # Wait for the page the form leads to, styles included: a bare wait_for_load_state() can return for
+        # the login page itself, and a layout read while the next page's CSS loads is not the page's.
+        with browser_page.expect_navigation(wait_until="load"):
+            browser_page.click("button[type=submit]")
         return browser_page
 
     return login

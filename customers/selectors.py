@@ -112,8 +112,10 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     if len(q) >= 3:
         identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
     digits = re.sub(r"\D", "", q)
-    if len(digits) >= 3 and _PHONE_LIKE.fullmatch(q):
-        # "510 8966" or "612-345-678": part of a stored phone, whatever separators were typed.
+    read_as_phone = any(kind == IdentityKind.PHONE for kind, _ in candidates)
+    if len(digits) >= 3 and _PHONE_LIKE.fullmatch(q) and not read_as_phone:
+        # "510 8966" or "612-345-678": part of a stored phone, whatever separators were typed (a whole number
+        # read in a region is matched exactly above, so that another region's number is not guessed).
         identity_match |= Q(kind=IdentityKind.PHONE, value__contains=digits)
     folded = search_fold(q)
     name_match = Q()
