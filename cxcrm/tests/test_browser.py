@@ -32,7 +32,8 @@ def test_the_navbar_fits_one_row_on_a_laptop_and_the_user_menu_signs_out(
         if len(tops := rows()) == 1:
             break
         page.wait_for_timeout(500)
-    assert len(tops) == 1, "the navbar wraps to a second row at 1360 px"
+    items = [(item.inner_text().strip(), round(item.bounding_box()["y"])) for item in nav_items.all()]
+    assert len(tops) == 1, f"the navbar wraps to a second row at 1360 px: {items}"
 
     menu = page.get_by_test_id("user-menu")
     menu.get_by_role("button").click()
