@@ -11,8 +11,13 @@ again; what needs the customer resolved first (an unknown customer_id, a case of
 
 Field names are the API's: `customer` holds the details of a customer created by the interaction, `touchpoint`
 a touchpoint key, `case` and `agent` ids. Messages keep the wording the API has always answered with.
+
+Every value, however deep (metadata's keys and values, the customer's details, identities), must be storable in
+PostgreSQL text and jsonb: a NUL character, a lone surrogate (JSON's "\\ud800") or a number JSON cannot hold
+(NaN, Infinity) is a message on its field, never a database error.
 """
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +50,8 @@ NO_SUMMARY = "Give a short summary."
 TOO_LONG = "Ensure this field has no more than {max_length} characters."
 NULL_CHARACTER = "Null characters are not allowed."
 SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
+NOT_A_JSON_NUMBER = "{value} is not a JSON number."
+AT_KEY = "{message} (at {path})."
 NOT_A_CHOICE = '"{value}" is not a valid choice.'
 NOT_AN_INTEGER = "A valid integer is required."
 BELOW_ONE = "Ensure this value is greater than or equal to 1."
@@ -107,12 +114,42 @@ def _text(value, *, max_length: int | None = None, blank: str = "") -> str:
         raise ValidationError(blank)
     if max_length is not None and len(text) > max_length:
         raise ValidationError(TOO_LONG.format(max_length=max_length))
+    return text
+
+
+def _unstorable_text(text: str) -> str | None:
+    """Why PostgreSQL cannot store this text (a NUL, a lone surrogate), else None."""
     if "\x00" in text:
-        raise ValidationError(NULL_CHARACTER)
+        return NULL_CHARACTER
     surrogate = _SURROGATES.search(text)
     if surrogate:
-        raise ValidationError(SURROGATE.format(code_point=ord(surrogate.group())))
-    return text
+        return SURROGATE.format(code_point=ord(surrogate.group()))
+    return None
+
+
+def _storable(value) -> None:
+    """Raises ValidationError unless every text in `value` (a string, or nested mappings and lists: their keys
+    too) can be stored in PostgreSQL text and jsonb, and every number in JSON; the message names where the
+    offending text sits inside a mapping or list ("metadata": "… (at note.lines[2])")."""
+    stack = [(value, "")]
+    while stack:
+        current, path = stack.pop()
+        problem = None
+        if isinstance(current, str):
+            problem = _unstorable_text(current)
+        elif isinstance(current, float) and not math.isfinite(current):
+            problem = NOT_A_JSON_NUMBER.format(value=current)
+        elif isinstance(current, Mapping):
+            for key, item in current.items():
+                key_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _unstorable_text(key):
+                    shown = f"{path} key {key!a}" if path else f"key {key!a}"
+                    raise ValidationError(AT_KEY.format(message=_unstorable_text(key).rstrip("."), path=shown))
+                stack.append((item, key_path))
+        elif isinstance(current, (list, tuple)):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(current))
+        if problem:
+            raise ValidationError(AT_KEY.format(message=problem.rstrip("."), path=path) if path else problem)
 
 
 def _choice(value, choices: frozenset[str]) -> str:
@@ -140,8 +177,9 @@ def _network(value) -> str:
 def _occurred_at(value) -> datetime:
     """An aware datetime in UTC within the product's bounds (cxcrm.validators.instant_clean): years
     INSTANT_MIN_YEAR..INSTANT_MAX_YEAR, offsets within ±14:00, not later than now + INTERACTION_FUTURE_SKEW
-    (a time ahead by less is taken as now). A naive one is in the current time zone (settings.TIME_ZONE)."""
-    return instant_clean(value, naive="local", future_skew=settings.INTERACTION_FUTURE_SKEW)
+    (a time ahead by less is taken as now). A time without a zone ("2026-01-05T10:00:00", or a naive
+    datetime) is refused, never read as UTC or local time."""
+    return instant_clean(value, future_skew=settings.INTERACTION_FUTURE_SKEW)
 
 
 def _id(value) -> int:
@@ -249,6 +287,7 @@ def _values(item, countries: Mapping[int, str]) -> tuple[dict, FieldErrors]:
             region = (values.get("customer") or {}).get("country") or countries.get(values.get("customer_id"))
             parse = partial(parse, region=region or None)
         try:
+            _storable(given)
             values[name] = parse(given)
         except ValidationError as exc:
             errors[name] = exc.messages

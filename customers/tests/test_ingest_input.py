@@ -28,6 +28,8 @@ pytestmark = pytest.mark.django_db
 
 GOOD = {"channel": "chat", "occurred_at": "2024-05-01T14:30:00Z", "summary": "Where is my order?"}
 EMAIL = [{"kind": "email", "value": "ana@example.com"}]
+NAIVE_MESSAGE = "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC."
+RANGE_MESSAGE = "Give a time between 1970-01-01 and 2100-12-31 (UTC)."
 
 
 @pytest.fixture
@@ -75,13 +77,67 @@ BAD_INPUTS = {
         {**GOOD, "metadata": [1], "identities": EMAIL},
         {"metadata": ['Expected a dictionary of items but got type "list".']},
     ),
+    "a time without a zone": (
+        {**GOOD, "occurred_at": "2026-01-05T10:00:00", "identities": EMAIL},
+        {"occurred_at": [NAIVE_MESSAGE]},
+    ),
+    "the poison date (year 9999 at -12:00)": (
+        {**GOOD, "occurred_at": "9999-12-31T23:59:59-12:00", "identities": EMAIL},
+        {"occurred_at": [RANGE_MESSAGE]},
+    ),
+    "a year before 1970": (
+        {**GOOD, "occurred_at": "0001-01-01T00:00:00+01:00", "identities": EMAIL},
+        {"occurred_at": [RANGE_MESSAGE]},
+    ),
+    "an offset beyond 14 hours": (
+        {**GOOD, "occurred_at": "2024-01-01T00:00:00-21:00", "identities": EMAIL},
+        {"occurred_at": ["The UTC offset -21:00 is outside -14:00 to +14:00."]},
+    ),
+    "a NUL in metadata": (
+        {**GOOD, "metadata": {"note": "a\x00b"}, "identities": EMAIL},
+        {"metadata": ["Null characters are not allowed (at note)."]},
+    ),
+    "a NUL deep in metadata": (
+        {**GOOD, "metadata": {"order": {"lines": ["ok", "\x00"]}}, "identities": EMAIL},
+        {"metadata": ["Null characters are not allowed (at order.lines[1])."]},
+    ),
+    "a NUL in a metadata key": (
+        {**GOOD, "metadata": {"a\x00": 1}, "identities": EMAIL},
+        {"metadata": ["Null characters are not allowed (at key 'a\\x00')."]},
+    ),
+    "a lone surrogate in metadata": (
+        {**GOOD, "metadata": {"note": "\ud800"}, "identities": EMAIL},
+        {"metadata": ["Surrogate characters are not allowed: U+D800 (at note)."]},
+    ),
+    "a NUL in the summary": (
+        {**GOOD, "summary": "Hi\x00", "identities": EMAIL},
+        {"summary": ["Null characters are not allowed."]},
+    ),
+    "a NUL in the body": (
+        {**GOOD, "body": "\x00", "identities": EMAIL},
+        {"body": ["Null characters are not allowed."]},
+    ),
+    "a NUL in the customer's name": (
+        {**GOOD, "customer": {"first_name": "Ana\x00"}, "identities": EMAIL},
+        {"customer": ["Null characters are not allowed (at first_name)."]},
+    ),
+    "a NUL in an identity": (
+        {**GOOD, "identities": [{"kind": "email", "value": "ana\x00@example.com"}]},
+        {"identities": ["Null characters are not allowed (at [0].value)."]},
+    ),
+    "a lone surrogate in the external id": (
+        {**GOOD, "external_id": "x\udfff", "identities": EMAIL},
+        {"external_id": ["Surrogate characters are not allowed: U+DFFF."]},
+    ),
 }
 
 
 @pytest.mark.parametrize("payload, expected", BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
 def test_every_door_refuses_the_same_input_with_the_same_message(integration, tmp_path, payload, expected):
-    single = integration.post("/api/interactions/", payload, format="json")
-    bulk = integration.post("/api/interactions/bulk/", [payload], format="json").json()["results"]
+    # Sent as JSON text with escapes ("\\u0000", "\\ud800"), as a client sends them.
+    single = integration.post("/api/interactions/", json.dumps(payload), content_type="application/json")
+    bulk = integration.post("/api/interactions/bulk/", json.dumps([payload]), content_type="application/json")
+    bulk = bulk.json()["results"]
     imported = interactions_import(inputs_read(jsonl(tmp_path, payload)))
 
     assert (single.status_code, single.json()) == (400, expected)
@@ -130,6 +186,12 @@ def test_all_of_an_items_field_errors_are_given_at_once(integration):
             "Invalid data. Expected a dictionary, but got str.",
         ),
         (["not", "an", "object"], "non_field_errors", "Invalid data. Expected a dictionary, but got list."),
+        ({**GOOD, "customer_id": 1, "metadata": {"x": float("nan")}}, "metadata", "nan is not a JSON number (at x)."),
+        (
+            {**GOOD, "customer_id": 1, "metadata": {"x": [float("inf")]}},
+            "metadata",
+            "inf is not a JSON number (at x[0]).",
+        ),
     ],
 )
 def test_bad_values_are_refused_by_field(item, field, message):
@@ -172,10 +234,12 @@ def test_a_valid_item_becomes_a_typed_normalised_input(rep_user):
     assert (data.direction, data.type, data.source, data.metadata) == ("inbound", "message", "api", {})
 
 
-def test_a_naive_time_is_read_in_the_sites_time_zone(settings):
+@pytest.mark.parametrize("naive", ["2024-05-01T11:30:00", datetime(2024, 5, 1, 11, 30)])
+def test_a_time_without_a_zone_is_refused_not_read_as_utc_or_local(settings, naive):
     settings.TIME_ZONE = "America/Sao_Paulo"
-    data = interaction_input_parse({**GOOD, "occurred_at": "2024-05-01T11:30:00", "customer_id": 1})
-    assert data.occurred_at == datetime(2024, 5, 1, 14, 30, tzinfo=UTC)
+    with pytest.raises(ValidationError) as refused:
+        interaction_input_parse({**GOOD, "occurred_at": naive, "customer_id": 1})
+    assert refused.value.message_dict == {"occurred_at": [NAIVE_MESSAGE]}
 
 
 # --------------------------------------------------------------------------- a batch in one pass
