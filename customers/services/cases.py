@@ -83,14 +83,20 @@ def case_create_or_get(
     opened_at: datetime | None = None,
     source: str = "web",
     external_id: str = "",
+    resolution_note: str | None = "",
     user=None,
 ) -> tuple[Case, bool]:
     """Open a case with SLA due times from its priority's policy; returns (case, created).
 
     With an `external_id`, the same (source, external_id) again returns the existing case
     unchanged and created=False. A folded customer is replaced by its survivor.
-    Raises ValidationError for bad values.
+    Raises ValidationError for bad values, and for a `resolution_note` (a case opens
+    unresolved: the note is written when it is resolved, with case_update).
     """
+    if resolution_note and str(resolution_note).strip():
+        raise ValidationError(
+            {"resolution_note": ["A case opens unresolved: write the resolution note when resolving it (PATCH)."]}
+        )
     from ..selectors import customer_resolve
 
     source = (source or "web").strip() if isinstance(source, str) else source

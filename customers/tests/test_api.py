@@ -272,6 +272,20 @@ def test_bad_case_payloads(integration, body, field):
     assert response.status_code == 400 and field in response.json()
 
 
+def test_case_create_with_a_resolution_note_is_a_400_naming_it(integration, rep):
+    CustomerFactory(pk=1)
+    response = integration.post("/api/cases/", {"customer": 1, "subject": "x", "resolution_note": "y"})
+    assert response.status_code == 400
+    assert "resolving" in response.json()["resolution_note"][0]
+    assert not Case.objects.exists()
+    # Blank is no note: the case opens; the note is written when resolving it.
+    opened = integration.post("/api/cases/", {"customer": 1, "subject": "x", "resolution_note": ""})
+    assert opened.status_code == 201 and opened.json()["resolution_note"] == ""
+    resolved = rep.patch(f"/api/cases/{opened.json()['id']}/", {"status": "resolved", "resolution_note": "y"})
+    assert resolved.status_code == 200
+    assert resolved.json()["resolution_note"] == "y" and resolved.json()["status"] == "resolved"
+
+
 def test_notes_take_the_author_from_the_request(rep, rep_user):
     customer = CustomerFactory()
     response = rep.post("/api/notes/", {"customer": customer.pk, "body": "Prefers calls", "author": 999})
