@@ -459,7 +459,8 @@ class Response(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
     kind = models.CharField(max_length=16, choices=SurveyKind.choices)
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="survey_responses")
-    persona = models.ForeignKey("journeys.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT: reports break answers down by persona, so a persona with answers cannot be deleted.
+    persona = models.ForeignKey("journeys.Persona", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
     touchpoint_key = models.CharField(max_length=80, blank=True)
     touchpoint = models.ForeignKey(

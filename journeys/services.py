@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
 
+from cxcrm.deletion import delete_or_refuse
+
 from .choices import MapStatus
 from .models import JourneyMap, Persona, Stage, Touchpoint
 from .selectors import journey_map_versions_to_replace, touchpoint_key_conflicts
@@ -87,13 +89,12 @@ def persona_update(*, persona: Persona, **fields) -> Persona:
 
 
 def persona_delete(*, persona: Persona) -> None:
-    """Delete a persona; maps keep existing without one. Raises ValidationError
-    when other records (customers) still point at it."""
-    try:
-        with transaction.atomic():
-            persona.delete()
-    except ProtectedError:
-        raise ValidationError(f"Persona “{persona.name}” is still assigned; reassign those records first.")
+    """Delete a persona; maps drawn for it keep existing without one.
+
+    Raises ValidationError naming what still uses it, with counts (customers and survey
+    responses point at it with on_delete=PROTECT): reassign those records first.
+    """
+    delete_or_refuse(persona, advice="Reassign those records first.")
 
 
 # --------------------------------------------------------------------------- journey maps

@@ -1,5 +1,6 @@
 """API error handling: a Django ValidationError raised by a service becomes a 400
-with field messages, like a serializer's; an unknown object stays a 404; a database
+with field messages, like a serializer's; a delete the database refuses (`ProtectedError`,
+`RestrictedError`) is a 400 naming what still uses the record; an unknown object stays a 404; a database
 that stops answering mid-request (connection lost, server restarting) is a 503 with
 Retry-After, never a 500: the request's transaction was rolled back, so nothing of it
 was stored and the client retries it whole."""
@@ -8,9 +9,12 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from cxcrm.deletion import refused_delete_message
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +28,9 @@ def django_validation_detail(error: DjangoValidationError):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        # Services refuse protected deletes themselves; this keeps any path that forgot it a 400.
+        exc = exceptions.ValidationError(detail={"non_field_errors": [refused_delete_message(exc)]})
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=django_validation_detail(exc))
     if isinstance(exc, OperationalError | InterfaceError):
