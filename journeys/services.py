@@ -100,8 +100,28 @@ def persona_delete(*, persona: Persona) -> None:
 # --------------------------------------------------------------------------- journey maps
 
 
+# Concurrent creates of one name each read the same max(version); all but one insert loses on the
+# (name, version) unique constraint and tries again with the number the winner left.
+VERSION_ATTEMPTS = 50
+
+
 def _next_version(name: str) -> int:
     return (JourneyMap.objects.filter(name=name).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
+def _map_insert_next_version(**fields) -> JourneyMap:
+    """Insert a map as the next version of `fields["name"]`, retrying in a savepoint when another
+    transaction took that number first (never an IntegrityError for a version clash)."""
+    for attempt in range(VERSION_ATTEMPTS):
+        version = _next_version(fields["name"])
+        try:
+            with transaction.atomic():
+                return JourneyMap.objects.create(version=version, **fields)
+        except IntegrityError:
+            clash = JourneyMap.objects.filter(name=fields["name"], version=version).exists()
+            if not clash or attempt == VERSION_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _duplicate_keys(stages: list[dict]) -> None:
@@ -173,13 +193,8 @@ def journey_map_create(
     """
     stages = stages or []
     _duplicate_keys(stages)
-    journey_map = JourneyMap.objects.create(
-        name=name,
-        description=description,
-        persona=persona,
-        owner=owner,
-        status=MapStatus.DRAFT,
-        version=_next_version(name),
+    journey_map = _map_insert_next_version(
+        name=name, description=description, persona=persona, owner=owner, status=MapStatus.DRAFT
     )
     _structure_create(journey_map, stages)
     return journey_map
@@ -199,9 +214,14 @@ def journey_map_update(
     if persona is not ...:
         journey_map.persona = persona
     clash = JourneyMap.objects.filter(name=journey_map.name, version=journey_map.version).exclude(pk=journey_map.pk)
+    message = f"Version {journey_map.version} of “{journey_map.name}” already exists."
     if clash.exists():
-        raise ValidationError({"name": f"Version {journey_map.version} of “{journey_map.name}” already exists."})
-    journey_map.save()
+        raise ValidationError({"name": message})
+    try:
+        with transaction.atomic():
+            journey_map.save()
+    except IntegrityError:  # the same name and version saved at the same moment
+        raise ValidationError({"name": message}) from None
     return journey_map
 
 
@@ -211,13 +231,12 @@ def journey_map_clone(*, journey_map: JourneyMap, owner=None) -> JourneyMap:
     version of the same name, remembering where it came from. The copy shares
     nothing with the original, so editing it leaves the original unchanged."""
     source = JourneyMap.objects.get(pk=journey_map.pk)
-    clone = JourneyMap.objects.create(
+    clone = _map_insert_next_version(
         name=source.name,
         description=source.description,
         persona_id=source.persona_id,
         owner=owner or source.owner,
         status=MapStatus.DRAFT,
-        version=_next_version(source.name),
         cloned_from=source,
     )
     old_stages = list(Stage.objects.filter(journey_map=source).order_by("position", "id"))
