@@ -107,7 +107,11 @@ class Customer(models.Model):
     lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LEAD)
     persona = models.ForeignKey(
         # PROTECT: deleting a persona still assigned is refused (a 400 naming what uses it), never a silent unassign.
-        "journeys.Persona", null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+        "journeys.Persona",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_customers"
