@@ -8,13 +8,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import case_assignable_users
 from cxcrm.admin import ReadOnlyAdminMixin
 from cxcrm.choices import Language
 
-from . import delivery, services
+from . import delivery, selectors, services
+from .choices import SuppressionReason
 from .models import (
     FeedbackSettings,
     Invitation,
@@ -90,6 +92,7 @@ class SurveyRuleInline(nested_admin.NestedTabularInline):
         "touchpoint_key",
         "delay_minutes",
         "sample_percent",
+        "priority",
         "active",
     ]
     show_change_link = True
@@ -116,6 +119,11 @@ class SurveyAdmin(nested_admin.NestedModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for rule in form.instance.rules.filter(active=True):
+            warn_overlaps(request, self, rule)
 
     @admin.display(description=_("Email"))
     def email_preview(self, obj):
@@ -191,8 +199,27 @@ class SurveyAdmin(nested_admin.NestedModelAdmin):
         return redirect("admin:feedback_survey_change", pk)
 
 
+def warn_overlaps(request, model_admin, rule: SurveyRule) -> None:
+    """A warning message naming the active rules that can match the same events as `rule`, and which invites."""
+    others = list(SurveyRule.objects.overlapping(rule))
+    if not rule.active or not others:
+        return
+    first = min([rule, *others], key=SurveyRule.precedence_key)
+    model_admin.message_user(
+        request,
+        _(
+            "Rule “%(rule)s” overlaps %(others)s: an event they all match is offered to “%(first)s” first "
+            "(lower priority, then the more specific rule); once a rule invites, the others record “overlap”."
+        )
+        % {"rule": rule, "others": ", ".join(f"“{o}”" for o in others), "first": first},
+        messages.WARNING,
+    )
+
+
 @admin.register(SurveyRule)
 class SurveyRuleAdmin(admin.ModelAdmin):
+    """Survey rules, with their precedence, the rules each overlaps and what each did in the last 30 days."""
+
     list_display = [
         "name",
         "survey",
@@ -202,12 +229,59 @@ class SurveyRuleAdmin(admin.ModelAdmin):
         "touchpoint_key",
         "delay_minutes",
         "sample_percent",
+        "priority",
+        "overlaps",
         "active",
     ]
     list_filter = ["event", "channel", "active", "survey"]
     search_fields = ["name", "survey__name", "touchpoint_key"]
     autocomplete_fields = ["survey"]
     list_select_related = ["survey"]
+    readonly_fields = ["overlapping_rules", "activity"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_overlaps()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_overlaps(request, self, obj)
+
+    @admin.display(boolean=True, description=_("Overlaps"), ordering="overlaps")
+    def overlaps(self, obj):
+        return obj.overlaps
+
+    @admin.display(description=_("Overlapping rules"))
+    def overlapping_rules(self, obj):
+        if not obj or not obj.pk:
+            return "–"
+        others = SurveyRule.objects.overlapping(obj).select_related("survey")
+        if not others:
+            return _("None: no other active rule matches the same events.")
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a> ({}, {}: {})',
+            (
+                (reverse("admin:feedback_surveyrule_change", args=[o.pk]), o.name, o.survey, _("priority"), o.priority)
+                for o in sorted(others, key=SurveyRule.precedence_key)
+            ),
+        )
+
+    @admin.display(description=_("Last 30 days"))
+    def activity(self, obj):
+        if not obj or not obj.pk:
+            return "–"
+        counts = selectors.survey_rule_activity(rule=obj)
+        rows = [
+            (_("Events matched"), counts["matched"]),
+            (_("Invited"), counts["invited"]),
+            (_("of which sent later for quiet hours"), counts["deferred_quiet_hours"]),
+            (_("Suppressed"), counts["suppressed"]),
+            *((label, counts[value]) for value, label in SuppressionReason.choices),
+        ]
+        return format_html(
+            '<table class="rule-activity" data-testid="rule-activity"><tbody>{}</tbody></table>',
+            format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows),
+        )
 
 
 @admin.register(Invitation)

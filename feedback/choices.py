@@ -61,6 +61,7 @@ class SuppressionReason(models.TextChoices):
     OPT_OUT = "opt_out", _("Opted out of surveys")
     NO_CONTACT = "no_contact", _("No email or phone for the channel")
     SURVEY_INACTIVE = "survey_inactive", _("Survey inactive")
+    OVERLAP = "overlap", _("A rule of higher precedence invited for the same event")
 
 
 class Sentiment(models.TextChoices):

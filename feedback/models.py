@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CasePriority
@@ -263,13 +264,40 @@ class SurveyRuleQuerySet(models.QuerySet):
     def for_event(self, event: str):
         return self.active().filter(event=event).select_related("survey")
 
+    def in_precedence(self) -> list["SurveyRule"]:
+        """The rules in the order they are tried on one event (see `SurveyRule.precedence_key`)."""
+        return sorted(self, key=SurveyRule.precedence_key)
+
+    def overlapping(self, rule: "SurveyRule"):
+        """The other active rules of `rule`'s event that can match an event `rule` matches: on each match field
+        (channel, interaction type, touchpoint key) one of the two is empty (any) or both are equal."""
+        condition = Q()
+        for field in SurveyRule.MATCH_FIELDS:
+            value = getattr(rule, field)
+            if value:
+                condition &= Q(**{field: ""}) | Q(**{field: value})
+        return self.active().filter(condition, event=rule.event).exclude(pk=rule.pk)
+
+    def with_overlaps(self):
+        """Annotate `overlaps`: the rule is active and another active rule can match the same events
+        (as `overlapping`, in one EXISTS subquery)."""
+        others = SurveyRule.objects.filter(active=True, event=OuterRef("event")).exclude(pk=OuterRef("pk"))
+        for field in SurveyRule.MATCH_FIELDS:
+            others = others.filter(Q(**{field: ""}) | Q(**{field: OuterRef(field)}) | Exact(OuterRef(field), ""))
+        return self.annotate(overlaps=Q(active=True) & Exists(others))
+
 
 class SurveyRule(models.Model):
     """Which events start a survey, after what delay, for which share of customers, outside which hours.
 
     Empty match fields match anything. Quiet hours are read in the customer's
-    time zone; a window may wrap midnight (21:00–08:00).
+    time zone; a window may wrap midnight (21:00–08:00). An event is offered to the matching
+    rules in precedence order: lower `priority` first, then the more specific rule (a touchpoint
+    key before a channel before any), then the older rule; once one rule invites, the rules after
+    it record the suppression reason `overlap`.
     """
+
+    MATCH_FIELDS = ("touchpoint_key", "channel", "interaction_type")
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="rules")
     name = models.CharField(max_length=160)
@@ -285,6 +313,11 @@ class SurveyRule(models.Model):
     )
     quiet_start = models.TimeField(null=True, blank=True, help_text="Customer's local time; empty: no quiet hours")
     quiet_end = models.TimeField(null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        default=100,
+        help_text="Rules matching the same event are tried lowest first; among equal priorities the most "
+        "specific (touchpoint, then channel, then any) first. Once one invites, the others record 'overlap'.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -306,6 +339,11 @@ class SurveyRule(models.Model):
 
     def __str__(self):
         return self.name
+
+    def precedence_key(self) -> tuple:
+        """Sort key of the rules offered one event: priority, then specificity (touchpoint key, channel,
+        interaction type given), then id."""
+        return (self.priority, *(not getattr(self, field) for field in self.MATCH_FIELDS), self.pk or 0)
 
     def clean(self):
         if (self.quiet_start is None) != (self.quiet_end is None):

@@ -1,11 +1,15 @@
 """Reads of the feedback app, with their query shapes."""
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from datetime import timedelta
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from customers.choices import IdentityKind
 from customers.models import Identity
 
-from .choices import DeliveryChannel, InvitationStatus
+from .choices import DeliveryChannel, InvitationStatus, SuppressionReason, TriggerEvent
 from .models import Invitation, Response, Survey, SurveyRule
 from .scales import SCALES
 
@@ -80,3 +84,62 @@ def latest_scores_for_customer(customer) -> dict[str, Response]:
         .select_related("survey")
     )
     return {row.kind: row for row in rows}
+
+
+# --------------------------------------------------------------------------- a rule's activity
+
+RULE_ACTIVITY_DAYS = 30
+
+
+def survey_rule_activity(*, rule: SurveyRule, days: int = RULE_ACTIVITY_DAYS, now=None) -> dict[str, int]:
+    """What `rule` did with the events it matched in the last `days` days, in one aggregate query.
+
+    Returns {"matched", "invited", "deferred_quiet_hours", "suppressed", and one count per
+    SuppressionReason value}: `matched` counts the events the rule was offered (each records one
+    invitation of the rule, scheduled or suppressed), plus the events the rule matches that another
+    rule of the same survey had already invited for (one invitation per survey and event, so these
+    count as `overlap`). `invited` are the rule's invitations not suppressed; `deferred_quiet_hours`
+    those of them whose send time was moved past the customer's quiet hours. Raises nothing.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    own = Q(rule=rule)
+    # Events this rule matches that the same survey's invitation of another rule already covers.
+    covered = Q(survey_id=rule.survey_id, rule__event=rule.event, created_at__gte=rule.created_at) & ~own
+    if rule.event == TriggerEvent.INTERACTION:
+        covered &= Q(interaction__isnull=False)
+        for field, lookup in (
+            ("channel", "interaction__channel"),
+            ("interaction_type", "interaction__type"),
+            ("touchpoint_key", "interaction__touchpoint_key"),
+        ):
+            if getattr(rule, field):
+                covered &= Q(**{lookup: getattr(rule, field)})
+    else:
+        covered &= Q(source_key__startswith="case:")
+        if rule.channel:
+            covered &= Q(case__origin=rule.channel)
+    suppressed = Q(status=InvitationStatus.SUPPRESSED)
+    aggregates = {
+        "matched": Count("id"),
+        "invited": Count("id", filter=own & ~suppressed),
+        "suppressed": Count("id", filter=(own & suppressed) | covered),
+        **{
+            reason.value: Count("id", filter=own & Q(suppression_reason=reason))
+            for reason in SuppressionReason
+            if reason != SuppressionReason.OVERLAP
+        },
+        SuppressionReason.OVERLAP.value: Count(
+            "id", filter=(own & Q(suppression_reason=SuppressionReason.OVERLAP)) | covered
+        ),
+    }
+    if rule.quiet_start is not None:
+        # Sent later than the delay (or the evaluation, when that came after it) made it: quiet hours moved it.
+        event_at = Coalesce("interaction__occurred_at", "case__resolved_at")
+        earliest = Greatest(event_at + timedelta(minutes=rule.delay_minutes), F("created_at"))
+        aggregates["deferred_quiet_hours"] = Count(
+            "id", filter=own & ~suppressed & Q(scheduled_for__gt=earliest + timedelta(minutes=1))
+        )
+    counts = Invitation.objects.filter(own | covered, created_at__gte=since).aggregate(**aggregates)
+    counts.setdefault("deferred_quiet_hours", 0)
+    return counts

@@ -87,6 +87,7 @@ class SurveyRuleSerializer(serializers.ModelSerializer):
             "sample_percent",
             "quiet_start",
             "quiet_end",
+            "priority",
             "active",
             "created_at",
             "updated_at",

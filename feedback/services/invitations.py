@@ -84,7 +84,7 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
     invitation. Unknown ids are skipped. Raises nothing.
     """
     now = now or timezone.now()
-    rules = list(SurveyRule.objects.for_event(TriggerEvent.INTERACTION))
+    rules = SurveyRule.objects.for_event(TriggerEvent.INTERACTION).in_precedence()
     if not rules:
         return []
     interactions = [
@@ -92,6 +92,7 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
         for i in Interaction.objects.filter(pk__in=interaction_ids).order_by("occurred_at", "id")
         if interaction_starts_surveys(i, now=now)
     ]
+    # Per interaction, its matching rules in precedence order.
     matches = [(i, rule) for i in interactions for rule in rules if _rule_matches_interaction(rule, i)]
     if not matches:
         return []
@@ -113,11 +114,14 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
         )
         result: list[Invitation] = []
         new: list[Invitation] = []
+        invited_events: set[int] = set()  # interactions a rule of higher precedence has invited for
         for interaction, rule in matches:
             survey = rule.survey
             source_key = source_key_for(interaction_id=interaction.pk)
             found = existing.get((survey.pk, source_key))
             if found is not None:
+                if found.status != InvitationStatus.SUPPRESSED:
+                    invited_events.add(interaction.pk)
                 result.append(found)
                 continue
             customer = customers[interaction.customer_id]
@@ -129,12 +133,14 @@ def survey_rules_evaluate_interactions(*, interaction_ids: list[int], now: datet
                 now=now,
                 has_contact=bool(contacts.get((customer.pk, survey.delivery_channel))),
                 latest_invited_at=latest.get(customer.pk),
+                outranked=interaction.pk in invited_events,
                 interaction_id=interaction.pk,
                 case_id=interaction.case_id,
             )
             send_at, reason = invitation.scheduled_for, invitation.suppression_reason
             if not reason:
                 latest[customer.pk] = max(filter(None, [latest.get(customer.pk), send_at]))
+                invited_events.add(interaction.pk)
             existing[(survey.pk, source_key)] = invitation
             new.append(invitation)
             result.append(invitation)
@@ -185,14 +191,22 @@ def survey_rules_evaluate_case(*, case_id: int, now: datetime | None = None) -> 
     if case.resolved_at < now - timedelta(days=settings.SURVEY_LIVE_WINDOW_DAYS):
         return []
     rules = [
-        r for r in SurveyRule.objects.for_event(TriggerEvent.CASE_RESOLVED) if not r.channel or r.channel == case.origin
+        r
+        for r in SurveyRule.objects.for_event(TriggerEvent.CASE_RESOLVED).in_precedence()
+        if not r.channel or r.channel == case.origin
     ]
-    return [
-        invitation_schedule(
-            rule=rule, customer_id=case.customer_id, case_id=case.pk, event_at=case.resolved_at, now=now
+    result: list[Invitation] = []
+    for rule in rules:
+        invitation = invitation_schedule(
+            rule=rule,
+            customer_id=case.customer_id,
+            case_id=case.pk,
+            event_at=case.resolved_at,
+            now=now,
+            outranked=any(i.status != InvitationStatus.SUPPRESSED for i in result),
         )
-        for rule in rules
-    ]
+        result.append(invitation)
+    return result
 
 
 def _invitation_decided(
@@ -204,14 +218,16 @@ def _invitation_decided(
     now: datetime,
     has_contact: bool,
     latest_invited_at: datetime | None,
+    outranked: bool = False,
     interaction_id: int | None = None,
     case_id: int | None = None,
 ) -> Invitation:
     """The (unsaved) invitation of `rule`'s survey for one event, decided from what the caller read: sent after
     the rule's delay, outside the customer's quiet hours, or suppressed with the first reason that holds
-    (survey inactive, opted out, no contact for the channel, sampled out, invited within SURVEY_FATIGUE_DAYS
-    of its send time, `latest_invited_at` being the customer's latest fatiguing invitation). The one rule of
-    the single and the batch paths."""
+    (survey inactive, opted out, `outranked`: a rule of higher precedence invited for this event (overlap),
+    no contact for the channel, sampled out, invited within SURVEY_FATIGUE_DAYS of its send time,
+    `latest_invited_at` being the customer's latest fatiguing invitation). The one rule of the single and
+    the batch paths; both offer an event to its rules in `SurveyRule.precedence_key` order."""
     survey = rule.survey
     send_at = scheduling.next_allowed_time(
         max(event_at + timedelta(minutes=rule.delay_minutes), now),
@@ -224,6 +240,8 @@ def _invitation_decided(
         reason = SuppressionReason.SURVEY_INACTIVE
     elif customer.survey_opt_out:
         reason = SuppressionReason.OPT_OUT
+    elif outranked:
+        reason = SuppressionReason.OVERLAP
     elif survey.delivery_channel != DeliveryChannel.LINK and not has_contact:
         reason = SuppressionReason.NO_CONTACT
     elif not scheduling.sampled_in(percent=rule.sample_percent, rule_id=rule.pk, source_key=source_key):
@@ -254,9 +272,11 @@ def invitation_schedule(
     interaction_id: int | None = None,
     case_id: int | None = None,
     now: datetime | None = None,
+    outranked: bool = False,
 ) -> Invitation:
     """The invitation of `rule`'s survey for this event: scheduled after the delay and outside quiet
-    hours, or suppressed with the reason. Idempotent: the same survey and event return the existing row.
+    hours, or suppressed with the reason (`overlap` when `outranked`: a rule of higher precedence has
+    invited for this event). Idempotent: the same survey and event return the existing row.
 
     The customer row is locked (select_for_update) while fatigue is decided, so two rules firing at
     once invite once. Raises Customer.DoesNotExist for an unknown customer.
@@ -286,6 +306,7 @@ def invitation_schedule(
             if needs_contact
             else True,
             latest_invited_at=latest,
+            outranked=outranked,
             interaction_id=interaction_id,
             case_id=case_id,
         )

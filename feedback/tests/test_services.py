@@ -187,8 +187,9 @@ def test_fatigue_allows_one_invitation_per_customer_in_the_window_across_rules()
 
     invitations = evaluate(InteractionFactory(customer=customer, channel="chat"))
 
+    # On the same event the second rule is outranked (overlap); on a later event both are fatigued.
     assert sorted(i.status for i in invitations) == ["scheduled", "suppressed"]
-    assert [i.suppression_reason for i in invitations if i.status == "suppressed"] == ["fatigue"]
+    assert [i.suppression_reason for i in invitations if i.status == "suppressed"] == ["overlap"]
     later = evaluate(InteractionFactory(customer=customer, channel="chat"))
     assert {i.suppression_reason for i in later} == {SuppressionReason.FATIGUE}
 
