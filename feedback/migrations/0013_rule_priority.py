@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0011_invitation_send_lease'),
+        ('feedback', '0012_persona_protect'),
     ]
 
     operations = [
