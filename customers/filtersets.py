@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from cxcrm.fields import ChannelFilter, OrderingFilter
+from cxcrm.fields import BoundedIsoDateTimeFilter, ChannelFilter, OrderingFilter
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
 from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
@@ -21,11 +21,11 @@ class CustomerFilterSet(django_filters.FilterSet):
     owner_id = django_filters.NumberFilter(field_name="owner_id")
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag name")
     channel = ChannelFilter(method="seen_on", label="Seen on channel (any case; whatsapp, instagram… too)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    last_contact_after = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
-    last_contact_before = django_filters.IsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    last_contact_after = BoundedIsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
+    last_contact_before = BoundedIsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
+    updated_since = BoundedIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     ordering = OrderingFilter(fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name"))
 
     class Meta:
@@ -65,8 +65,8 @@ class TimelineFilterSet(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(choices=InteractionType.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
     case = django_filters.NumberFilter(field_name="case_id")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
+    occurred_after = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
 
     class Meta:
         model = Interaction
@@ -106,9 +106,9 @@ class CaseFilterSet(django_filters.FilterSet):
     topic = django_filters.CharFilter()
     origin = ChannelFilter(extra=(CaseOrigin.SURVEY,), label="Origin: a channel (any case, aliases too) or survey")
     breached = django_filters.BooleanFilter(method="filter_breached", label="SLA breached now")
-    opened_after = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    opened_before = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    opened_after = BoundedIsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    opened_before = BoundedIsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    updated_since = BoundedIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     ordering = OrderingFilter(fields=("opened_at", "updated_at", "resolution_due_at", "priority"))
 
     class Meta:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cxcrm.choices import Role
+from cxcrm.validators import instant_clean
 
 from .choices import OPEN_CASE_STATUSES, CaseStatus, IdentityKind, SuggestionStatus
 from .filtersets import TimelineFilterSet
@@ -201,9 +202,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, str]:
         occurred_at = parse_datetime(data["t"])
         pk = int(data["i"])
         direction = data["d"]
-        if occurred_at is None or direction not in ("n", "p"):
+        if occurred_at is None or direction not in ("n", "p") or not 0 <= pk < 2**63:
             raise ValueError
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, AttributeError):
+        if timezone.is_naive(occurred_at):
+            occurred_at = timezone.make_aware(occurred_at, UTC)
+        # A cursor is read from the query string: an edited one must not reach the database out of bounds.
+        occurred_at = instant_clean(occurred_at)
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, AttributeError, ValidationError):
         raise InvalidCursor({"cursor": ["Invalid cursor."]}) from None
     return occurred_at, pk, direction
 
@@ -235,8 +240,6 @@ def customer_timeline(
         rows = rows[:page_size]
         return TimelinePage(rows, _encode_cursor(rows[-1], "n") if has_more else None, None)
     occurred_at, pk, direction = _decode_cursor(cursor)
-    if timezone.is_naive(occurred_at):
-        occurred_at = timezone.make_aware(occurred_at, UTC)
     if direction == "n":
         older = Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, id__lt=pk)
         rows = list(qs.filter(older).order_by("-occurred_at", "-id")[: page_size + 1])

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext
 from django.views import View
@@ -55,8 +56,12 @@ class CustomerListView(StaffPermissionMixin, ListTableMixin, TemplateView):
     context_object_name = "customers"
     paginate_by = 25
 
+    @cached_property
+    def filterset(self) -> CustomerFilterSet:
+        return CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset())
+
     def get_table_data(self):
-        return CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset()).qs
+        return self.filterset.qs
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("q", "").strip() and not request.GET.get("page"):
@@ -70,6 +75,7 @@ class CustomerListView(StaffPermissionMixin, ListTableMixin, TemplateView):
             q=self.request.GET.get("q", ""),
             stages=CustomerFilterSet.base_filters["lifecycle_stage"].extra["choices"],
             current_stages=self.request.GET.getlist("lifecycle_stage"),
+            filter_errors=self.filterset.errors,
             **kwargs,
         )
 
@@ -553,6 +559,11 @@ class CaseExportView(StaffPermissionMixin, CaseQueryMixin, View):
     export_format = "csv"
 
     def get(self, request):
+        self.get_table_data()
+        if self.filterset.errors:
+            # A file of only its header would read as "no such cases": a bad filter is refused, named.
+            lines = [f"{field}: {' '.join(messages)}" for field, messages in self.filterset.errors.items()]
+            return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
         return self.export(self.export_format, filename=f"cases-{timezone.localdate():%Y-%m-%d}")
 
 

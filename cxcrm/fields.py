@@ -1,19 +1,36 @@
-"""Input fields for a channel, as integrations and people name it, shared by the API, the filters and the forms.
+"""Input fields shared by the API, the filters and the forms: channels, instants and dates, storable text.
 
+Channels.
 Every door that takes a channel name reads it with `cxcrm.choices.channel_parse`: any case, surrounding spaces
 ignored, and a messaging app or social network alias read as its channel ("WhatsApp" is `chat` on network
 `whatsapp`, "instagram" is `social`). An unknown name is refused with the message that lists the channels and
 the aliases (`CHANNEL_UNKNOWN`).
+
+Instants and dates: every door that takes a date-time or a date holds it to the bounds of
+cxcrm.validators (`instant_clean`, `day_clean`: years 1970 to 2100, UTC offsets within ±14:00):
+- an API body (`InstantSerializerField`, `DaySerializerField`; cxcrm.api.serializers.ModelSerializer maps the
+  models' DateTimeField and DateField to them): ISO 8601 with its UTC offset; a time without one is a 400;
+- a filter of a list, in the API and on the pages (`BoundedIsoDateTimeFilter`, `BoundedDateFilter`), and a page
+  form (`InstantFormField`, `DayFormField`): a value without an offset, a plain date (midnight) or a
+  datetime-local input, is read in the current time zone (the site's TIME_ZONE);
+anything else is a 400 (a form error on a page) naming the field, never a 500 from the database.
+
+Storable text: `StorableJSONField` and `StorableDictField` refuse NUL and lone surrogates anywhere in a JSON
+value (DRF's CharField already refuses them in text) with a field message.
 """
+
+from datetime import date, datetime, time
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .choices import CHANNEL_UNKNOWN, Channel, channel_parse
+from .validators import day_clean, instant_clean, json_storable_check
 
 
 def channel_read(value, *, extra: tuple[str, ...] = ()) -> tuple[str, str] | None:
@@ -99,3 +116,101 @@ class OrderingFilter(django_filters.OrderingFilter):
         self.extra["error_messages"] = {
             "invalid_choice": f"“%(value)s” is not an ordering; use one of: {accepted} (comma-separated)."
         }
+
+
+# --------------------------------------------------------------------------- instants and dates
+
+
+def _drf_error(error: ValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(error.messages, code=error.code)
+
+
+class InstantSerializerField(serializers.DateTimeField):
+    """A date-time in an API body: ISO 8601 with its UTC offset or Z ("2024-05-01T14:30:00-03:00"), within
+    the bounds (cxcrm.validators.instant_clean); stored in UTC. Without an offset → 400 naming the field."""
+
+    def to_internal_value(self, value):
+        try:
+            return instant_clean(value)
+        except ValidationError as error:
+            raise _drf_error(error) from None
+
+
+class DaySerializerField(serializers.DateField):
+    """A date in an API body or query (YYYY-MM-DD) within the years of cxcrm.validators.day_clean."""
+
+    def to_internal_value(self, value):
+        try:
+            return day_clean(value)
+        except ValidationError as error:
+            raise _drf_error(error) from None
+
+
+class InstantFormField(forms.DateTimeField):
+    """A date-time in a page form or a query string, within the bounds (cxcrm.validators.instant_clean); one
+    without an offset (a datetime-local input "2024-05-01T09:30", a plain date "2024-05-01" as its midnight) is
+    read in the current time zone. Cleans to an aware datetime in UTC."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime.combine(value, time())
+        if isinstance(value, str) and value.strip() in self.empty_values:
+            return None
+        return instant_clean(value, naive="local")
+
+    def prepare_value(self, value):
+        return timezone.localtime(value) if isinstance(value, datetime) and timezone.is_aware(value) else value
+
+
+class DayFormField(forms.DateField):
+    """A date in a page form or a query string (YYYY-MM-DD, or the site's date formats) within the years
+    of cxcrm.validators.day_clean."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return None if value is None else day_clean(value)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """A date-time filter (`?opened_after=`): InstantFormField's reading and bounds; a bad value is a 400
+    naming the filter."""
+
+    field_class = InstantFormField
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date filter (`?date_from=2024-05-01`) within the years of cxcrm.validators.day_clean."""
+
+    field_class = DayFormField
+
+
+# --------------------------------------------------------------------------- JSON text PostgreSQL can store
+
+
+def _storable(value) -> None:
+    try:
+        json_storable_check(value)
+    except ValidationError as error:
+        raise _drf_error(error) from None
+
+
+class StorableJSONField(serializers.JSONField):
+    """A JSON value in an API body whose keys and strings hold no NUL or lone surrogate (400 naming the
+    character)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(_storable)
+
+
+class StorableDictField(serializers.DictField):
+    """An object in an API body whose keys and strings hold no NUL or lone surrogate (400 naming the
+    character)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(_storable)

@@ -16,15 +16,21 @@ The rule, for API bodies and filters, the file import and page forms alike:
 
 `instant_clean(value, ...)` returns an aware datetime in UTC or raises django.core.exceptions.ValidationError
 with one of the codes below; callers put the message on their field (a serializer field, a filter, a line of
-an import).
+an import). `day_clean` holds a calendar date (a date filter, a report's period) to the same years.
+The fields that use them at each door live in cxcrm/fields.py.
+
+Text: PostgreSQL stores neither the NUL character (U+0000, in text or in jsonb) nor a lone UTF-16 surrogate
+(U+D800..U+DFFF, which JSON's "\\ud800" escape can produce). `text_storable_check` refuses them in a string,
+`json_storable_check` anywhere in a JSON value's keys and values.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 INSTANT_MIN_YEAR = 1970
 INSTANT_MAX_YEAR = 2100
@@ -32,6 +38,8 @@ MAX_UTC_OFFSET = timedelta(hours=14)
 
 # Error codes, for callers that word a message of their own.
 INVALID, A_DATE, NAIVE, OFFSET, RANGE, FUTURE = "invalid", "date", "naive", "offset", "range", "future"
+DAY_INVALID, DAY_RANGE = "invalid_date", "date_range"
+UNSTORABLE = "unstorable"
 
 MESSAGES = {
     INVALID: (
@@ -41,12 +49,16 @@ MESSAGES = {
     NAIVE: "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC.",
     OFFSET: "The UTC offset %(offset)s is outside -14:00 to +14:00.",
     RANGE: f"Give a time between {INSTANT_MIN_YEAR}-01-01 and {INSTANT_MAX_YEAR}-12-31 (UTC).",
+    DAY_INVALID: "Date has wrong format. Use this format instead: YYYY-MM-DD.",
+    DAY_RANGE: f"Give a date between {INSTANT_MIN_YEAR}-01-01 and {INSTANT_MAX_YEAR}-12-31.",
     FUTURE: (
         "This is %(ahead)s in the future (the server's clock says %(now)s UTC); times more than %(allowance)s "
         "ahead are refused: give when it happened, with its UTC offset."
     ),
 }
 
+EARLIEST_DAY = date(INSTANT_MIN_YEAR, 1, 1)
+LATEST_DAY = date(INSTANT_MAX_YEAR, 12, 31)
 _EARLIEST = datetime(INSTANT_MIN_YEAR, 1, 1, tzinfo=UTC)
 _LATEST = datetime(INSTANT_MAX_YEAR + 1, 1, 1, tzinfo=UTC)
 
@@ -132,3 +144,54 @@ def validate_instant(value) -> None:
     """instant_clean as a field validator (model and form fields holding aware datetimes): bounds only,
     no future check. Raises ValidationError as instant_clean does."""
     instant_clean(value, naive="local")
+
+
+def day_clean(value) -> date:
+    """A calendar date within INSTANT_MIN_YEAR..INSTANT_MAX_YEAR: `value` a date or an ISO text ("2024-05-01").
+
+    Raises ValidationError with code "invalid_date" (not a date) or "date_range" (outside the years)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = parse_date(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, date):
+        raise _error(DAY_INVALID)
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise _error(DAY_RANGE)
+    return value
+
+
+# --------------------------------------------------------------------------- text PostgreSQL can store
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = (
+    "Remove the character %(character)s: text may not hold NUL (U+0000) or a lone surrogate (U+D800 to U+DFFF)."
+)
+
+
+def text_storable_check(value: str) -> None:
+    """Raises ValidationError (code "unstorable", naming the character) when `value` holds a character
+    PostgreSQL cannot store: NUL or a lone surrogate."""
+    match = _UNSTORABLE.search(value)
+    if match:
+        raise ValidationError(UNSTORABLE_MESSAGE, code=UNSTORABLE, params={"character": f"U+{ord(match.group()):04X}"})
+
+
+def json_storable_check(value) -> None:
+    """text_storable_check on every key and string value of a JSON value (dicts and lists, any depth).
+    Raises ValidationError naming the character."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            text_storable_check(item)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, str):
+                    text_storable_check(key)
+                stack.append(inner)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)

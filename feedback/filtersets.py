@@ -1,7 +1,7 @@
 import django_filters
 
 from cxcrm.choices import Channel
-from cxcrm.fields import OrderingFilter
+from cxcrm.fields import BoundedDateFilter, BoundedIsoDateTimeFilter, OrderingFilter
 
 from .choices import InvitationStatus, Sentiment, SuppressionReason, SurveyKind
 from .models import Invitation, Response, Survey, SurveyRule
@@ -34,10 +34,10 @@ class InvitationFilterSet(django_filters.FilterSet):
     customer_id = django_filters.NumberFilter(field_name="customer_id")
     status = django_filters.MultipleChoiceFilter(choices=InvitationStatus.choices)
     reason = django_filters.ChoiceFilter(field_name="suppression_reason", choices=SuppressionReason.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    date_from = BoundedDateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = BoundedDateFilter(field_name="created_at", lookup_expr="date__lte")
 
     ordering = OrderingFilter(fields=("created_at", "scheduled_for", "sent_at"))
 
@@ -54,8 +54,8 @@ class ResponseFilterSet(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=SurveyKind.choices)
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = BoundedIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     touchpoint = django_filters.CharFilter(field_name="touchpoint_key")
     persona = django_filters.NumberFilter(field_name="persona_id")

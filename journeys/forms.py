@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from cxcrm.fields import DayFormField
+
 PERIOD_CHOICES = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"), ("custom", "From – to")]
 
 
@@ -13,8 +15,8 @@ class PeriodForm(forms.Form):
     """The period the overlay shows: the last N days ending today, or start–end."""
 
     period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False, initial="30")
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DayFormField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

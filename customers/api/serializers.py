@@ -3,8 +3,9 @@ acting user comes from the request context, never from the body."""
 
 from rest_framework import serializers
 
+from cxcrm.api.serializers import ModelSerializer
 from cxcrm.choices import CHANNEL_ALIASES, LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
-from cxcrm.fields import ChannelSerializerField
+from cxcrm.fields import ChannelSerializerField, InstantSerializerField, StorableDictField
 from journeys.models import Persona
 
 from ..choices import (
@@ -26,7 +27,7 @@ MAX_BULK_ITEMS = 1000
 # --------------------------------------------------------------------------- identities and customers
 
 
-class IdentitySerializer(serializers.ModelSerializer):
+class IdentitySerializer(ModelSerializer):
     class Meta:
         model = Identity
         fields = ["id", "kind", "network", "value", "created_at"]
@@ -79,7 +80,7 @@ class TagListField(serializers.ListField):
         return [tag.name for tag in data.all()]
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     language = LanguageTagField(required=False)
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
     preferred_channel = ChannelSerializerField(required=False, allow_blank=True)
@@ -148,7 +149,7 @@ class CustomerDetailsSerializer(serializers.Serializer):  # schema only, as Inte
     timezone = serializers.CharField(max_length=64, required=False)
 
 
-class CustomerRefSerializer(serializers.ModelSerializer):
+class CustomerRefSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -160,7 +161,7 @@ class CustomerRefSerializer(serializers.ModelSerializer):
 # --------------------------------------------------------------------------- interactions
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(ModelSerializer):
     class Meta:
         model = Interaction
         fields = [
@@ -206,7 +207,7 @@ class InteractionIngestSerializer(serializers.Serializer):
         help_text="The messaging app or social network (lower case), e.g. whatsapp, telegram, instagram; "
         "set by a channel alias when not given.",
     )
-    occurred_at = serializers.DateTimeField()
+    occurred_at = InstantSerializerField()
     summary = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="")
     direction = serializers.ChoiceField(choices=Direction.choices, default=Direction.INBOUND)
@@ -221,7 +222,7 @@ class InteractionIngestSerializer(serializers.Serializer):
     )
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     campaign = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = StorableDictField(required=False, default=dict)
     agent = serializers.IntegerField(required=False, allow_null=True)
 
 
@@ -246,7 +247,7 @@ class BulkResultSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- cases and notes
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     origin = ChannelSerializerField(choices=CaseOrigin.choices, default=Channel.OTHER)
     priority = serializers.ChoiceField(choices=CasePriority.choices, default=CasePriority.NORMAL)
@@ -254,7 +255,7 @@ class CaseSerializer(serializers.ModelSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=case_assignable_users(), required=False, allow_null=True, help_text="An active support rep"
     )
-    opened_at = serializers.DateTimeField(required=False)
+    opened_at = InstantSerializerField(required=False)
     source = serializers.CharField(max_length=50, required=False, default="api")
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     breached = serializers.BooleanField(source="is_breached", read_only=True, help_text="SLA missed (derived now)")
@@ -311,7 +312,7 @@ class CaseUpdateSerializer(CaseSerializer):
         read_only_fields = [*CaseSerializer.Meta.read_only_fields, "customer", "opened_at", "source", "external_id"]
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
 
     class Meta:
@@ -346,14 +347,14 @@ class MergePreviewSerializer(serializers.Serializer):
     fields = serializers.DictField(help_text="Survivor fields the merge would fill: {name: {old, new}}")
 
 
-class MergeRecordSerializer(serializers.ModelSerializer):
+class MergeRecordSerializer(ModelSerializer):
     class Meta:
         model = MergeRecord
         fields = ["id", "survivor", "merged", "merged_by", "merged_at", "moved", "undone_at", "undone_by"]
         read_only_fields = fields
 
 
-class MergeSuggestionSerializer(serializers.ModelSerializer):
+class MergeSuggestionSerializer(ModelSerializer):
     customer = CustomerRefSerializer(read_only=True)
     other = CustomerRefSerializer(read_only=True)
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from customers.models import Case, Customer, Interaction
+from cxcrm.api.serializers import ModelSerializer
 from cxcrm.fields import ChannelSerializerField
 
 from .. import tokens
@@ -8,13 +9,13 @@ from ..choices import InvitationStatus
 from ..models import Invitation, QuestionChoice, Response, Survey, SurveyQuestion, SurveyRule, SurveyText
 
 
-class QuestionChoiceSerializer(serializers.ModelSerializer):
+class QuestionChoiceSerializer(ModelSerializer):
     class Meta:
         model = QuestionChoice
         fields = ["value", "label", "translations"]
 
 
-class SurveyQuestionSerializer(serializers.ModelSerializer):
+class SurveyQuestionSerializer(ModelSerializer):
     choices = QuestionChoiceSerializer(many=True, required=False)
 
     class Meta:
@@ -34,13 +35,13 @@ class SurveyQuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "position"]
 
 
-class SurveyTextSerializer(serializers.ModelSerializer):
+class SurveyTextSerializer(ModelSerializer):
     class Meta:
         model = SurveyText
         fields = ["language", "title", "intro", "thank_you"]
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(ModelSerializer):
     """A survey with its ordered questions and texts; writing questions or texts replaces them (services)."""
 
     questions = SurveyQuestionSerializer(many=True, required=False)
@@ -66,7 +67,7 @@ class SurveySerializer(serializers.ModelSerializer):
         validators = []
 
 
-class SurveyRuleSerializer(serializers.ModelSerializer):
+class SurveyRuleSerializer(ModelSerializer):
     channel = ChannelSerializerField(
         required=False,
         allow_blank=True,
@@ -106,7 +107,7 @@ class SurveyRuleSerializer(serializers.ModelSerializer):
         return {f: getattr(self.instance, f) for f in self.Meta.fields if f not in self.Meta.read_only_fields}
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -158,7 +159,7 @@ class InvitationCreateSerializer(serializers.Serializer):
     case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True)
 
 
-class InvitationCreatedSerializer(serializers.ModelSerializer):
+class InvitationCreatedSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -170,7 +171,7 @@ class InvitationCreatedSerializer(serializers.ModelSerializer):
         return None if invitation.status == InvitationStatus.SUPPRESSED else tokens.survey_url(invitation.pk)
 
 
-class FollowupCaseSerializer(serializers.ModelSerializer):
+class FollowupCaseSerializer(ModelSerializer):
     """The detractor follow-up case: who has it, its state, and once closed the note and the time it took."""
 
     hours_to_close = serializers.SerializerMethodField()
@@ -196,7 +197,7 @@ class FollowupCaseSerializer(serializers.ModelSerializer):
         return round((done - case.opened_at).total_seconds() / 3600, 2) if done else None
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(ModelSerializer):
     """A survey response with its score, kind, submitted time and denormalised context."""
 
     survey_name = serializers.CharField(source="survey.name", read_only=True)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import serializers
 
 from cxcrm.choices import Channel
+from cxcrm.validators import EARLIEST_DAY, LATEST_DAY
 from journeys.models import JourneyMap, Persona
 
 from ..models import Survey
@@ -26,10 +27,10 @@ from .definitions import (
 MAX_PERIODS = 1000
 # The permissions that open the reports, broadest first (declared on MetricRollup, granted by cxcrm/roles.py).
 REPORT_PERMISSIONS = ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports")
-# Dates outside these bounds are refused: the previous period of a tile and the calendar
-# arithmetic of periods must stay inside Python's date range (year 1..9999).
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
+# Dates outside these bounds are refused: the years of every instant the product accepts (cxcrm.validators),
+# which also keep the previous period of a tile and the calendar arithmetic of periods inside Python's range.
+EARLIEST_DATE = EARLIEST_DAY
+LATEST_DATE = LATEST_DAY
 
 
 def period_count(start: date, end: date, granularity: str) -> int:

@@ -101,9 +101,12 @@ def bucket_name(metric: str, bucket: str) -> str:
 
 
 class DrillTable(LinkedTable):
-    """The rows behind a figure of `metric` (`drill_rows`), each linked to its customer."""
+    """The rows behind a figure of `metric` (`drill_rows`), each linked to its customer. The exports carry the
+    customer's id (hidden on the page, which links the row instead), so a file's rows can be joined back."""
 
     link_label = "customer"
+
+    customer_id = tables.Column("Customer id", accessor="customer_id", visible=False)
 
     def __init__(self, data, *, metric: str, **kwargs):
         self.metric = METRICS[metric]
@@ -184,6 +187,7 @@ class InteractionsTable(DrillTable):
 
 
 class CustomersTable(DrillTable):
+    customer_id = tables.Column("Customer id", accessor="pk", visible=False)
     customer = TextColumn("Customer", str)
     persona = TextColumn("Persona", lambda c: c.persona.name if c.persona else "")
     stage = TextColumn("Stage now", lambda c: c.lifecycle_stage)

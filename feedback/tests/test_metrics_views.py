@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.choices import CaseStatus, InteractionType, LifecycleStage
+from customers.models import Case
 from customers.tests.factories import CustomerFactory
 from cxcrm.choices import Role
 from cxcrm.tables import BOM
@@ -165,7 +166,11 @@ def test_drill_down_csv_equals_its_table(client, manager_user, january):
     excel = client.get(url + "&format=xlsx")
 
     rows = exported_rows(exported)
-    assert rows[1:] == table_cells(page)
+    # The file carries each row's customer id first (the page links the row instead), then the page's cells.
+    assert rows[0][0] == "Customer id"
+    assert [row[1:] for row in rows[1:]] == table_cells(page)
+    cases = {f"#{c.pk}": str(c.customer_id) for c in Case.objects.all()}
+    assert all(row[0] == cases[row[1]] for row in rows[1:])
     assert [row[-1] for row in rows[1:]] == ["24.0", "4.0"]  # the reopened case counts from its opening
     assert exported["Content-Disposition"] == 'attachment; filename="drill-ttr_hours-20260101-20260131.csv"'
     assert xlsx_rows(excel) == rows

@@ -32,8 +32,8 @@ ODD_QUERIES = [
     ({"start": "2026-13-45"}, "Enter a valid date."),
     ({"start": "banana", "end": "2026-01-01"}, "Enter a valid date."),
     ({"start": "2026-06-01", "end": "2026-01-01"}, "The start is after the end."),
-    ({"start": "0001-01-01", "end": "9999-12-31"}, "Choose a date between 1900-01-01 and 2199-12-31."),
-    ({"start": "2026-01-01", "end": "9999-12-31"}, "Choose a date between 1900-01-01 and 2199-12-31."),
+    ({"start": "0001-01-01", "end": "9999-12-31"}, "Choose a date between 1970-01-01 and 2100-12-31."),
+    ({"start": "2026-01-01", "end": "9999-12-31"}, "Choose a date between 1970-01-01 and 2100-12-31."),
     ({"start": "2026-01-01\x00"}, "Enter a valid date."),
     ({"persona": HUGE_ID}, "Select a valid choice."),
     ({"survey": "-1"}, "Select a valid choice."),
@@ -49,7 +49,7 @@ ODD_PERIOD_QUERIES = [
         "More than 400 periods: choose a shorter range or a coarser granularity.",
     ),
     (
-        {"granularity": "week", "start": "1900-01-01", "end": "2026-01-01"},
+        {"granularity": "week", "start": "1970-01-01", "end": "2026-01-01"},
         "More than 400 periods: choose a shorter range or a coarser granularity.",
     ),
 ]

@@ -3,12 +3,13 @@
 
 from rest_framework import serializers
 
+from cxcrm.api.serializers import ModelSerializer
 from cxcrm.fields import ChannelSerializerField
 
 from ..models import JourneyMap, Persona, Stage, Touchpoint
 
 
-class PersonaSerializer(serializers.ModelSerializer):
+class PersonaSerializer(ModelSerializer):
     preferred_channels = serializers.ListField(child=ChannelSerializerField(), required=False)
     picture = serializers.ImageField(required=False, allow_null=True)
 
@@ -32,7 +33,7 @@ class PersonaSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class TouchpointNestedSerializer(serializers.ModelSerializer):
+class TouchpointNestedSerializer(ModelSerializer):
     position = serializers.IntegerField(min_value=0, required=False)
     # Declared so no model-derived unique validator applies: a draft may carry the
     # keys of the published version it replaces (checked when publishing).
@@ -59,7 +60,7 @@ class TouchpointNestedSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class StageNestedSerializer(serializers.ModelSerializer):
+class StageNestedSerializer(ModelSerializer):
     position = serializers.IntegerField(min_value=0, required=False)
     emotion_score = serializers.IntegerField(min_value=-2, max_value=2, required=False)
     touchpoints = TouchpointNestedSerializer(many=True, required=False)
@@ -82,7 +83,7 @@ class StageNestedSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class JourneyMapSerializer(serializers.ModelSerializer):
+class JourneyMapSerializer(ModelSerializer):
     """A map with its ordered stages and touchpoints. Creating one makes a draft
     (the next version of its name); status changes go through the actions."""
 
@@ -122,7 +123,7 @@ class JourneyMapSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class JourneyMapUpdateSerializer(serializers.ModelSerializer):
+class JourneyMapUpdateSerializer(ModelSerializer):
     """What PUT/PATCH change: the map's own fields and, on a draft, its whole
     list of stages with their touchpoints (replaced as given)."""
 
@@ -138,7 +139,7 @@ class JourneyMapUpdateSerializer(serializers.ModelSerializer):
     stages = StageNestedSerializer(many=True, required=False)
 
 
-class TouchpointSerializer(serializers.ModelSerializer):
+class TouchpointSerializer(ModelSerializer):
     """A published touchpoint with where it sits."""
 
     stage = serializers.PrimaryKeyRelatedField(read_only=True)
