@@ -15,6 +15,10 @@ name (an event nobody handles is not recorded):
 - INTERACTIONS_RECORDED {"interaction_ids": [...]}: new live interactions (not
   history, not survey answers), one row per call (a bulk call or batch: one row).
 - CASE_RESOLVED {"case_id": n}: a case moved to resolved.
+- CASE_OPENED {"case_id": n}: a case was opened (not on an idempotent replay).
+- CUSTOMERS_MERGED {"merge_id": n}: a merge was done (the MergeRecord).
+- CUSTOMER_ERASED {"customer_id": n}: a customer's personal data was erased; the
+  erasure service records it in its transaction (only the id: nothing else is left).
 
 - interaction_recorded(interaction, live): an interaction was stored (not on an
   idempotent replay). `live` is False for history (imports, demo data, backfills).
@@ -32,6 +36,9 @@ from django.dispatch import Signal
 
 INTERACTIONS_RECORDED = "customers.interactions_recorded"
 CASE_RESOLVED = "customers.case_resolved"
+CASE_OPENED = "customers.case_opened"
+CUSTOMERS_MERGED = "customers.customers_merged"
+CUSTOMER_ERASED = "customers.customer_erased"
 
 interaction_recorded = Signal()
 case_resolved = Signal()

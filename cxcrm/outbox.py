@@ -12,6 +12,12 @@ cxcrm imports no app: an app registers the handler of each event it handles in i
 (`outbox_register`), and a lower app records events by name without knowing who handles them. An event
 nobody registered is not recorded. Handlers take the payload (a dict of JSON values), are idempotent and
 raise on failure (the row is then tried again after a backoff, up to OUTBOX_MAX_ATTEMPTS runs).
+
+An event may have several handlers: the first is registered under the event's name, each further one
+under a `subscriber` name (webhooks subscribes to events that feedback handles). `outbox_record` then
+writes one row per handler (the event name for the first, "<event>:<subscriber>" for the others), so each
+handler runs, is retried and fails on its own. A handler registered with `with_message=True` is also given
+the row (`handler(payload, message=row)`): its id and `created_at` name the occurrence of the event.
 """
 
 import logging
@@ -29,29 +35,66 @@ logger = logging.getLogger(__name__)
 
 RUN_TASK = "cxcrm.run_outbox_message"
 
-_handlers: dict[str, Callable[[dict], object]] = {}
+# Row name ("<event>" or "<event>:<subscriber>") -> handler; handlers given the row as well.
+_handlers: dict[str, Callable[..., object]] = {}
+_with_message: set[str] = set()
+_conditions: dict[str, Callable[[], bool]] = {}
 
 
-def outbox_register(event: str, handler: Callable[[dict], object]) -> None:
-    """Register `handler(payload)` as the one handler of `event` (registering again replaces it)."""
-    _handlers[event] = handler
+def outbox_register(
+    event: str,
+    handler: Callable[..., object],
+    *,
+    subscriber: str = "",
+    with_message: bool = False,
+    when: Callable[[], bool] | None = None,
+) -> None:
+    """Register `handler(payload)` as the handler of `event` (registering again replaces it).
+
+    `subscriber` (a short name, e.g. the app's label) registers a further handler beside the event's
+    own: its rows are named "<event>:<subscriber>". With `with_message` the handler is called as
+    `handler(payload, message=<OutboxMessage>)`. `when()`, if given, is asked at each record whether
+    this handler has anything to do (webhooks: is any endpoint enabled?); no row is written for it if not.
+    """
+    name = f"{event}:{subscriber}" if subscriber else event
+    _handlers[name] = handler
+    if with_message:
+        _with_message.add(name)
+    else:
+        _with_message.discard(name)
+    if when is not None:
+        _conditions[name] = when
+    else:
+        _conditions.pop(name, None)
+
+
+def _row_names(event: str) -> list[str]:
+    prefix = f"{event}:"
+    return [name for name in _handlers if name == event or name.startswith(prefix)]
+
+
+def _wanted(name: str) -> bool:
+    condition = _conditions.get(name)
+    return condition is None or bool(condition())
 
 
 def outbox_handles(event: str) -> bool:
-    return event in _handlers
+    return bool(_row_names(event))
 
 
 def outbox_record(*, event: str, payload: dict) -> OutboxMessage | None:
     """Record `event` with its JSON `payload` in the current transaction and dispatch it after commit.
 
-    Returns the row, or None when no app handles `event`. Raises what the database raises.
+    One row per handler registered for `event` (its own, then its subscribers' whose `when` holds).
+    Returns the first row, or None when no app handles `event` (or none wants it now). Raises what the database raises.
     """
-    if event not in _handlers:
+    names = sorted((n for n in _row_names(event) if _wanted(n)), key=lambda name: name != event)
+    if not names:
         return None
-    message = OutboxMessage.objects.create(event=event, payload=payload)
-    message_id = message.pk
-    transaction.on_commit(lambda: outbox_dispatch(ids=[message_id]))
-    return message
+    messages = [OutboxMessage.objects.create(event=name, payload=payload) for name in names]
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: outbox_dispatch(ids=ids))
+    return messages[0]
 
 
 def _pending(now: datetime):
@@ -132,7 +175,10 @@ def outbox_run(*, message_id: int) -> bool:
             handler = _handlers.get(message.event)
             if handler is None:
                 raise LookupError(f"no handler registered for outbox event {message.event!r}")
-            handler(message.payload)
+            if message.event in _with_message:
+                handler(message.payload, message=message)
+            else:
+                handler(message.payload)
             OutboxMessage.objects.filter(pk=message_id).update(done_at=timezone.now(), lease_until=None, last_error="")
     except Exception as exc:
         now = timezone.now()

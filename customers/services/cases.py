@@ -22,7 +22,7 @@ from cxcrm.outbox import outbox_record
 
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus
 from ..models import Case, Customer, SlaPolicy
-from ..signals import CASE_RESOLVED, case_resolved
+from ..signals import CASE_OPENED, CASE_RESOLVED, case_resolved
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
 
@@ -143,6 +143,7 @@ def case_create_or_get(
         if existing is None:
             raise
         return existing, False
+    outbox_record(event=CASE_OPENED, payload={"case_id": case.pk})
     return case, True
 
 

@@ -19,9 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cxcrm.outbox import outbox_record
+
 from ..choices import SuggestionStatus
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
-from ..signals import customers_merged, merge_undone
+from ..signals import CUSTOMERS_MERGED, customers_merged, merge_undone
 from ..signals import merge_preview as merge_preview_signal
 
 # What moves, by the key used in MergeRecord.moved.
@@ -148,6 +150,7 @@ def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRe
     record = MergeRecord.objects.create(survivor=survivor, merged=other, merged_by=user, moved=moved)
     # In the transaction: receivers move their rows with the merge, and record their background work in it.
     customers_merged.send(sender=MergeRecord, merge=record)
+    outbox_record(event=CUSTOMERS_MERGED, payload={"merge_id": record.pk})
     return record
 
 

@@ -110,3 +110,36 @@ def test_a_failing_handler_is_retried_with_backoff_then_failed(settings):
         assert outbox.outbox_dispatch(now=timezone.now() + timedelta(days=1)) == 0
     finally:
         outbox._handlers.pop(EVENT, None)
+
+
+def test_a_subscriber_gets_its_own_row_run_and_retried_apart(handled, enqueue, django_capture_on_commit_callbacks):
+    seen = []
+
+    def subscriber(payload, *, message):
+        seen.append((payload, message.pk))
+        raise RuntimeError("receiver down")
+
+    outbox.outbox_register(EVENT, subscriber, subscriber="tests", with_message=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = outbox.outbox_record(event=EVENT, payload={"n": 1})
+        own, theirs = OutboxMessage.objects.order_by("id")
+        assert first == own and (own.event, theirs.event) == (EVENT, f"{EVENT}:tests")
+        assert enqueue.call_count == 2
+        assert outbox.outbox_run(message_id=own.pk) is True and handled == [{"n": 1}]
+        assert outbox.outbox_run(message_id=theirs.pk) is False and seen == [({"n": 1}, theirs.pk)]
+        own.refresh_from_db()
+        theirs.refresh_from_db()
+        assert own.done_at is not None and theirs.done_at is None and theirs.attempts == 1
+    finally:
+        outbox._handlers.pop(f"{EVENT}:tests", None)
+
+
+def test_a_subscriber_whose_condition_fails_gets_no_row(handled, enqueue):
+    outbox.outbox_register(EVENT, mock.Mock(), subscriber="tests", when=lambda: False)
+    try:
+        outbox.outbox_record(event=EVENT, payload={})
+        assert list(OutboxMessage.objects.values_list("event", flat=True)) == [EVENT]
+    finally:
+        outbox._handlers.pop(f"{EVENT}:tests", None)
+        outbox._conditions.pop(f"{EVENT}:tests", None)

@@ -41,6 +41,9 @@ RESPONSE_SOURCE = "survey"
 # registered in FeedbackConfig.ready()); the old task name stays for messages queued before.
 FOLLOWUP_NOTIFY = "feedback.followup_notify"
 FOLLOWUP_NOTIFY_TASK = "feedback.notify_followup_assignee"
+# An answer stored: {"response_id": n}, recorded in the answer's transaction for the apps that handle it
+# (webhooks' response.submitted). Nothing is recorded while no app handles it.
+RESPONSE_SUBMITTED = "feedback.response_submitted"
 
 
 class InvitationClosed(Exception):
@@ -224,6 +227,7 @@ def response_submit(
         _timeline_record(response, primary_scale=primary is not None)
         if is_detractor(response.kind, score):
             _followup_open(response)
+        outbox_record(event=RESPONSE_SUBMITTED, payload={"response_id": response.pk})
     logger.info("invitation %s answered: response %s (%s %s)", invitation.pk, response.pk, response.kind, score)
     return response
 
