@@ -82,6 +82,9 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", "API token revoked"
     SURVEY_SENT = "survey_sent", "Survey sent"
     LOGIN_LOCKOUT = "login_lockout", "Login locked out"
+    WEBHOOK_CREATED = "webhook_created", "Webhook endpoint created"
+    WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
+    WEBHOOK_REVOKED = "webhook_revoked", "Webhook endpoint revoked"
 
 
 class AuditEvent(models.Model):

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "journeys",
     "customers",
     "feedback",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -395,6 +396,19 @@ elif CELERY_BROKER_URL.startswith("redis"):
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_RETRY_BACKOFF_SECONDS = env.int("OUTBOX_RETRY_BACKOFF_SECONDS", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+
+# Outbound webhooks (docs/api.md, docs/security.md). Private, loopback, link-local and other non-public
+# addresses are refused unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES; plain http only with DEBUG or
+# WEBHOOKS_ALLOW_HTTP. A failed delivery is tried again after 30 s, 1 min, 2 min, … (at most
+# WEBHOOKS_RETRY_MAX_SECONDS apart) for WEBHOOKS_RETRY_WINDOW_SECONDS, then gives up and disables its endpoint.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_LEASE_SECONDS = env.int("WEBHOOKS_LEASE_SECONDS", default=60)
+WEBHOOKS_RETRY_BASE_SECONDS = env.int("WEBHOOKS_RETRY_BASE_SECONDS", default=30)
+WEBHOOKS_RETRY_MAX_SECONDS = env.int("WEBHOOKS_RETRY_MAX_SECONDS", default=3600)
+WEBHOOKS_RETRY_WINDOW_SECONDS = env.int("WEBHOOKS_RETRY_WINDOW_SECONDS", default=24 * 3600)
+WEBHOOKS_BATCH_SIZE = env.int("WEBHOOKS_BATCH_SIZE", default=50)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

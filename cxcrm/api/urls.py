@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("journeys.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("webhooks.api.urls")),
 ]

@@ -20,6 +20,7 @@ LISTS = {
     "/api/personas/": "name",
     "/api/journeys/": "-version",
     "/api/touchpoints/": "key",
+    "/api/webhooks/": "-created_at",
 }
 
 
@@ -28,10 +29,11 @@ def test_every_list_endpoint_is_covered_here():
     from customers.api.urls import router as customers_router
     from feedback.api.urls import router as feedback_router
     from journeys.api.urls import router as journeys_router
+    from webhooks.api.urls import router as webhooks_router
 
     lists = {
         f"/api/{prefix}/"
-        for router in (journeys_router, customers_router, feedback_router)
+        for router in (journeys_router, customers_router, feedback_router, webhooks_router)
         for prefix, viewset, _ in router.registry
         if hasattr(viewset, "list")
     }

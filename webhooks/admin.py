@@ -1,0 +1,95 @@
+"""Admin of outbound webhooks: endpoints (saved, revoked and tested through the services, so each change is
+audited) and the read-only delivery log."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from cxcrm.admin import ReadOnlyAdminMixin
+
+from . import services
+from .choices import DeliveryStatus, EventType
+from .models import WebhookDelivery, WebhookEndpoint
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
+    events = forms.MultipleChoiceField(choices=EventType.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "enabled"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "enabled", "event_list", "created_by", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["url", "description"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["signing_secret", "disabled_reason", "created_by", "created_at", "updated_at"]
+    actions = ["send_test"]
+
+    @admin.display(description="events")
+    def event_list(self, obj):
+        return ", ".join(obj.events)
+
+    @admin.display(description="signing secret")
+    def signing_secret(self, obj):
+        if obj is None or not obj.pk:
+            return "Made when the endpoint is saved."
+        return format_html("<code>{}</code>", obj.secret)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The secret is shown on the endpoint's own page only, never in a list.
+        return self.readonly_fields if obj is not None else ["disabled_reason"]
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in ("url", "description", "events", "enabled")}
+        if change:
+            services.webhook_endpoint_update(endpoint=WebhookEndpoint.objects.get(pk=obj.pk), user=request.user, **data)
+        else:
+            created = services.webhook_endpoint_create(**data, user=request.user)
+            obj.pk = created.pk
+            obj.secret = created.secret
+
+    def delete_model(self, request, obj):
+        services.webhook_endpoint_revoke(endpoint=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for endpoint in queryset:
+            services.webhook_endpoint_revoke(endpoint=endpoint, user=request.user)
+
+    @admin.action(description="Send a test event now", permissions=["change"])
+    def send_test(self, request, queryset):
+        for endpoint in queryset:
+            delivery = services.webhook_send_test(endpoint=endpoint)
+            if delivery.status == DeliveryStatus.SUCCEEDED:
+                self.message_user(
+                    request,
+                    f"{endpoint}: test delivered (HTTP {delivery.last_status_code}, {delivery.last_response_ms} ms).",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(request, f"{endpoint}: test failed: {delivery.last_error}", messages.ERROR)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "event_id",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_response_ms",
+        "created_at",
+        "delivered_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "event_type", "endpoint"]
+    search_fields = ["event_id"]
+    list_select_related = ["endpoint"]
+    date_hierarchy = "created_at"

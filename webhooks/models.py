@@ -1,0 +1,102 @@
+"""Outbound webhooks: the endpoints that subscribe to events, and each event's delivery to each endpoint."""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from .choices import DeliveryStatus, EventType
+from .validators import webhook_url_validate
+
+SECRET_PREFIX = "whsec_"
+
+
+def webhook_secret_new() -> str:
+    """A new signing secret as Standard Webhooks writes it: "whsec_" and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class WebhookEndpoint(models.Model):
+    """An outbound webhook subscription: a URL that receives the chosen events, signed with its secret.
+
+    `events` lists EventType values. The secret signs every delivery (Standard Webhooks); it is shown
+    once, when the endpoint is made. An endpoint whose deliveries kept failing for the retry window is
+    disabled with the reason in `disabled_reason`.
+    """
+
+    url = models.URLField(max_length=500, validators=[webhook_url_validate])
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list, help_text="Event types sent to this endpoint")
+    secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self):
+        return self.description or self.url
+
+    def clean(self):
+        super().clean()
+        events = self.events
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise ValidationError({"events": "A list of event types."})
+        unknown = sorted(set(events) - set(EventType.values))
+        if unknown:
+            raise ValidationError(
+                {"events": f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EventType.values)}."}
+            )
+        if not events:
+            raise ValidationError({"events": "Choose at least one event type."})
+
+    def subscribes_to(self, event_type: str) -> bool:
+        return event_type in (self.events or [])
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one endpoint: its signed body and what each attempt got.
+
+    `(endpoint, event_id)` is unique, so handing an event over twice makes one delivery. A delivery is
+    due when `next_attempt_at` has passed and it is pending or failed (to be tried again); the sender
+    moves `next_attempt_at` forward by a lease when it takes one, so a worker killed mid-send leaves it
+    to be tried again after the lease and two workers never send it at once.
+    """
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField(help_text="The body sent: id, type, timestamp, data")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_response_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Response time (ms)")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhooks_delivery_event_uniq")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="webhooks_delivery_due_idx",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
+            models.Index(fields=["endpoint", "-created_at", "-id"], name="webhooks_delivery_log_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id} → {self.endpoint_id} ({self.status})"
