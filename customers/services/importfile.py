@@ -6,12 +6,20 @@ details first_name, last_name, language, country, timezone (or a JSONL
 `customer` object); identities as columns `email`, `phone` (or `whatsapp`, `sms`, `mobile`), `device`,
 `handle:<network>`, `external_id:<system>` (or a JSONL `identities` list).
 Each row becomes the API's input and goes through the same parser (ingest_input.py).
+
+The file is read in an encoding given by the caller (UTF-8 by default, with or without a byte order mark, in
+CSV and JSONL alike). Whatever a line holds, the import goes on with the next: a line that is not text in that
+encoding (naming the --encoding option), a cell longer than FIELD_MAX_CHARS, a record the CSV or JSON reader
+refuses or a value the parser refuses is an error for its line number; only an unknown file type or encoding
+and a header that cannot be read (unknown columns, undecodable) refuse the whole file, before any row.
 """
 
+import codecs
 import csv
 import hashlib
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -42,18 +50,22 @@ def _identity_column(name: str) -> tuple[str, str] | None:
 
 def _unknown(keys) -> list[str]:
     allowed = INTERACTION_KEYS | DETAIL_KEYS | {"identities", "customer"}
-    return sorted(k for k in keys if k not in allowed and _identity_column(k) is None)
+    return sorted(str(k)[:_SHOWN_NAME] for k in keys if k not in allowed and _identity_column(k) is None)
 
 
 def row_to_input(row: dict) -> dict:
-    """Map one row (CSV cells or a JSON object) to the API's input fields (empty cells left out)."""
+    """Map one row (CSV cells or a JSON object) to the API's input fields (empty cells left out).
+
+    Raises ValidationError({"metadata": [...]}) when a metadata cell is not JSON."""
     data = {k: v for k, v in row.items() if k in INTERACTION_KEYS and v not in (None, "")}
     metadata = data.get("metadata")
     if isinstance(metadata, str):
         try:
-            data["metadata"] = json.loads(metadata)
-        except ValueError:
-            data["metadata"] = metadata  # not an object: the parser says so
+            data["metadata"] = _json(metadata)
+        except ValueError as exc:
+            raise ValidationError({"metadata": [f"Not valid JSON: {exc}."]}) from None
+        except RecursionError:
+            raise ValidationError({"metadata": ["Not valid JSON: nested too deeply."]}) from None
     details = dict(row.get("customer") or {}) if isinstance(row.get("customer"), dict) else {}
     details.update({k: v for k, v in row.items() if k in DETAIL_KEYS and v not in (None, "")})
     if details:
@@ -69,59 +81,158 @@ def row_to_input(row: dict) -> dict:
     return data
 
 
-def _utf8_check(path: Path) -> None:
-    """Raise ValidationError naming the first line that is not UTF-8 text (before anything is imported)."""
-    with path.open("rb") as handle:
-        for line_no, line in enumerate(handle, start=1):
+# --------------------------------------------------------------------------- reading the file
+
+# A cell (or a JSON string, however deep) longer than this is an error for its line: the row is not imported.
+FIELD_MAX_CHARS = 1_000_000
+# What Python's csv module reads of one field before it gives up (its default, 128 KiB, stopped the import at
+# the first long cell). Larger than FIELD_MAX_CHARS so that a long cell is read whole, then refused by its line;
+# a cell beyond even this (or a JSONL line longer than it) is an error for its line too.
+LINE_MAX_CHARS = 64 * 1024 * 1024
+# Undecodable bytes, read with errors="surrogateescape" (a text decoded without errors never holds these).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SHOWN_NAME = 40  # characters of an unknown column's name repeated in a message
+# In the message of every line that is not text in the encoding read (the command counts them).
+ENCODING_HINT = "give the file's encoding with --encoding"
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json(text: str):
+    """JSON as PostgreSQL's jsonb takes it: NaN and Infinity are refused (ValueError), as the API refuses them."""
+    return json.loads(text, parse_constant=_no_constant)
+
+
+def _codec(encoding: str) -> tuple[str, str]:
+    """(the codec to read with, the name to show) for an --encoding value; UTF-8 is read with or without a BOM.
+    Raises ValidationError for an unknown encoding."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ValidationError(f"Unknown encoding “{encoding}” (give one such as utf-8, latin-1, cp1252).") from None
+    if name in ("utf-8", "utf-8-sig"):
+        return "utf-8-sig", "UTF-8"
+    return name, name
+
+
+def _undecodable(line_no: int, shown: str) -> FieldErrors:
+    return {
+        "row": [
+            f"Line {line_no} is not {shown} text: {ENCODING_HINT} (for example --encoding latin-1 or "
+            "--encoding cp1252)."
+        ]
+    }
+
+
+def _too_long(row: Mapping) -> FieldErrors:
+    """{field: [message]} for the first text in the row (a cell, or a string inside a JSON value) longer than
+    FIELD_MAX_CHARS, else {}."""
+    for name, value in row.items():
+        stack = [value]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, str) and len(current) > FIELD_MAX_CHARS:
+                return {
+                    str(name)[:_SHOWN_NAME]: [
+                        f"Too long: {len(current):,} characters in one field; the import reads at most "
+                        f"{FIELD_MAX_CHARS:,}."
+                    ]
+                }
+            if isinstance(current, Mapping):
+                stack.extend(current.keys())
+                stack.extend(current.values())
+            elif isinstance(current, list):
+                stack.extend(current)
+    return {}
+
+
+def _csv_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | None, FieldErrors | None]]:
+    csv.field_size_limit(max(csv.field_size_limit(), LINE_MAX_CHARS))
+    with path.open(newline="", encoding=codec, errors="surrogateescape") as handle:
+        reader = csv.DictReader(handle)
+        try:
+            fieldnames = reader.fieldnames or []
+        except csv.Error as exc:
+            raise ValidationError(f"The header line cannot be read as CSV: {exc}.") from exc
+        if any(_UNDECODABLE.search(name) for name in fieldnames):
+            raise ValidationError(_undecodable(1, shown)["row"][0] + " Nothing was imported.")
+        unknown = _unknown(fieldnames)
+        if unknown:
+            raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
+        while True:
             try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ValidationError(
-                    f"Line {line_no} is not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8. "
-                    "Nothing was imported."
-                ) from exc
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a cell beyond LINE_MAX_CHARS: this record only
+                yield reader.line_num, None, {"row": [f"Cannot be read as CSV: {exc}."]}
+                continue
+            if None in row:
+                yield reader.line_num, None, {"row": ["More cells than columns."]}
+            elif any(isinstance(cell, str) and _UNDECODABLE.search(cell) for cell in row.values()):
+                yield reader.line_num, None, _undecodable(reader.line_num, shown)
+            else:
+                too_long = _too_long(row)
+                yield reader.line_num, (None if too_long else row), (too_long or None)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    """Yield (line number, the row's input, "") or (line number, None, why the row cannot be read).
+def _jsonl_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | None, FieldErrors | None]]:
+    with path.open(encoding=codec, errors="surrogateescape") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if _UNDECODABLE.search(line):
+                yield line_no, None, _undecodable(line_no, shown)
+                continue
+            if len(line) > LINE_MAX_CHARS:
+                yield line_no, None, {"row": [f"Too long: a line holds at most {LINE_MAX_CHARS:,} characters."]}
+                continue
+            try:
+                row = _json(line)
+            except ValueError as exc:
+                yield line_no, None, {"row": [f"Invalid JSON: {exc}."]}
+                continue
+            except RecursionError:
+                yield line_no, None, {"row": ["Invalid JSON: nested too deeply."]}
+                continue
+            if not isinstance(row, dict):
+                yield line_no, None, {"row": ["Each line must be a JSON object."]}
+                continue
+            unknown = _unknown(row)
+            if unknown:
+                yield line_no, None, {"row": [f"Unknown field(s): {', '.join(unknown)}."]}
+                continue
+            too_long = _too_long(row)
+            yield line_no, (None if too_long else row), (too_long or None)
 
-    Raises ValidationError for an unknown file type, a file that is not UTF-8 text (before the first row)
-    or unknown CSV columns.
+
+def _rows(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict | None, FieldErrors | None]]:
+    """Yield (line number, the row's input, None) or (line number, None, why the row cannot be read).
+
+    Raises ValidationError for an unknown file type or encoding, a CSV header that cannot be read (unknown
+    columns, not text in `encoding`). A line that is not text in `encoding`, a cell longer than FIELD_MAX_CHARS
+    or a record the CSV or JSON reader refuses is an error for its line; the reading goes on with the next.
     """
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".jsonl", ".ndjson"):
-        _utf8_check(path)
-    if suffix == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            unknown = _unknown(reader.fieldnames or [])
-            if unknown:
-                raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
-            for row in reader:
-                if None in row:
-                    yield reader.line_num, None, "More cells than columns."
-                    continue
-                yield reader.line_num, row_to_input(row), ""
-    elif suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except ValueError as exc:
-                    yield line_no, None, f"Invalid JSON: {exc}."
-                    continue
-                if not isinstance(row, dict):
-                    yield line_no, None, "Each line must be a JSON object."
-                    continue
-                unknown = _unknown(row)
-                if unknown:
-                    yield line_no, None, f"Unknown field(s): {', '.join(unknown)}."
-                    continue
-                yield line_no, row_to_input(row), ""
-    else:
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise ValidationError(f"“{path.name}” is neither .csv nor .jsonl.")
+    codec, shown = _codec(encoding)
+    rows = _csv_rows(path, codec, shown) if suffix == ".csv" else _jsonl_rows(path, codec, shown)
+    line_no = 0
+    try:
+        for line_no, row, errors in rows:
+            if row is None:
+                yield line_no, None, errors
+                continue
+            try:
+                yield line_no, row_to_input(row), None
+            except ValidationError as exc:
+                yield line_no, None, exc.message_dict
+    except UnicodeDecodeError as exc:  # bytes even surrogateescape cannot keep (a truncated UTF-16 file)
+        why = f"Cannot read on from here as {shown} text ({exc.reason}): {ENCODING_HINT}."
+        yield line_no + 1, None, {"row": [why + " The lines after it were not read."]}
 
 
 def _row_key(data: dict) -> str:
@@ -145,23 +256,27 @@ def _keyed(data: dict, source: str) -> dict:
     return keyed
 
 
-def _parsed(chunk: list[tuple[int, dict | None, str]]) -> list[tuple[int, InteractionInput | FieldErrors]]:
+def _parsed(
+    chunk: list[tuple[int, dict | None, FieldErrors | None]],
+) -> list[tuple[int, InteractionInput | FieldErrors]]:
     inputs = iter(interaction_inputs_parse([data for _, data, _ in chunk if data is not None]))
-    return [(line, next(inputs) if data is not None else {"row": [problem]}) for line, data, problem in chunk]
+    return [(line, next(inputs) if data is not None else errors) for line, data, errors in chunk]
 
 
 def inputs_read(
-    path: str | Path, *, source: str = IMPORT_SOURCE, chunk_size: int = 500
+    path: str | Path, *, source: str = IMPORT_SOURCE, chunk_size: int = 500, encoding: str = "utf-8"
 ) -> Iterator[tuple[int, InteractionInput | FieldErrors]]:
     """Yield (line number, InteractionInput or that line's field errors) from a .csv or .jsonl/.ndjson file.
 
     Rows are parsed `chunk_size` at a time by the parser the API uses (its lookups once per chunk). A row
-    without a source gets `source`; one without an external_id gets one derived from its content. A row that
-    cannot be read is an error on the field "row". Raises ValidationError for an unknown file type, a file
-    that is not UTF-8 text (before the first row) or unknown CSV columns.
+    without a source gets `source`; one without an external_id gets one derived from its content. The file is
+    read as `encoding` (any Python codec name; UTF-8 with or without a BOM by default). A row that cannot be
+    read (not text in `encoding`, a cell longer than FIELD_MAX_CHARS, refused by the CSV or JSON reader) is an
+    error for its line, on the field "row" or the over-long field. Raises ValidationError, before the first
+    row, for an unknown file type or encoding and a CSV header with unknown columns or not in `encoding`.
     """
-    chunk: list[tuple[int, dict | None, str]] = []
-    for line, data, problem in _rows(Path(path)):
+    chunk: list[tuple[int, dict | None, FieldErrors | None]] = []
+    for line, data, problem in _rows(Path(path), encoding):
         chunk.append((line, _keyed(data, source) if data is not None else None, problem))
         if len(chunk) >= chunk_size:
             yield from _parsed(chunk)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
@@ -474,7 +474,9 @@ def interactions_import(
     Rows come from importfile.inputs_read (parsed, each with an external_id so that re-importing a
     file creates nothing). Interactions are recorded with live=False. Each chunk resolves identities
     with bulk lookups in one transaction; valid rows are kept, invalid ones reported with their line
-    number. `progress(n)` is called with the rows done.
+    number. A chunk the database refuses (a value the parser let through) is rolled back and stored again
+    row by row, so only the rows the database refuses on their own are lost, each an error on the field
+    "row". `progress(n)` is called with the rows done.
     """
     summary = ImportSummary()
     chunk: list[tuple[int, InteractionInput]] = []
@@ -482,7 +484,7 @@ def interactions_import(
 
     def flush():
         nonlocal done
-        for result in interactions_ingest_batch(chunk, live=False):
+        for result in _import_chunk(chunk):
             if result.status == "error":
                 summary.errors.append((result.ref, result.errors))
             elif result.status == "existing":
@@ -507,3 +509,24 @@ def interactions_import(
         flush()
     summary.errors.sort(key=lambda e: e[0])
     return summary
+
+
+STORE_FAILED = "The database refused this row ({error}); nothing of it was stored."
+
+
+def _import_chunk(chunk: list[tuple[int, InteractionInput]]) -> list[BatchResult]:
+    """interactions_ingest_batch for a chunk of the import; when the database refuses it as a whole, its rows
+    are stored one by one (each in a transaction of its own) and those it still refuses are errors."""
+    try:
+        return interactions_ingest_batch(chunk, live=False)
+    except (DatabaseError, ValueError):  # psycopg refuses text it cannot encode with a ValueError
+        logger.exception("the database refused an import chunk; storing its %d rows one by one", len(chunk))
+    results = []
+    for line, data in chunk:
+        try:
+            results.extend(interactions_ingest_batch([(line, data)], live=False))
+        except (DatabaseError, ValueError) as exc:
+            logger.exception("the database refused the row of line %s", line)
+            error = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            results.append(BatchResult(line, "error", errors={"row": [STORE_FAILED.format(error=error)]}))
+    return results

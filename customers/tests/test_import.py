@@ -101,19 +101,109 @@ def test_unreadable_files_are_refused(tmp_path, name, content):
         run(path)
 
 
+def good_row(name: str, summary: str, email: str, **fields) -> bytes:
+    """One valid row for a file of this name (.csv: the columns of HEADER; .jsonl: one JSON object)."""
+    row = {"channel": "email", "occurred_at": "2024-01-01T10:00:00Z", "summary": summary, "email": email, **fields}
+    if name.endswith(".jsonl"):
+        return (json.dumps(row, ensure_ascii=False) + "\n").encode()
+    return (",".join(row.get(column, "") for column in HEADER.split(",")) + "\n").encode()
+
+
+HEADER = "channel,occurred_at,summary,email,last_name"
+
+
+def header(name: str) -> bytes:
+    return (HEADER + "\n").encode() if name.endswith(".csv") else b""
+
+
 @pytest.mark.parametrize("name", ["latin1.csv", "latin1.jsonl"])
-def test_a_file_that_is_not_utf8_is_refused_naming_the_line_and_imports_nothing(tmp_path, name):
+def test_a_latin1_file_keeps_its_readable_rows_names_the_option_and_imports_whole_with_it(tmp_path, name):
     path = tmp_path / name
-    good = (
-        "channel,occurred_at,summary,email\nemail,2024-01-01T10:00:00Z,Fine,ok@example.com\n"
-        if name.endswith(".csv")
-        else '{"channel": "email", "occurred_at": "2024-01-01T10:00:00Z", "summary": "Fine", '
-        '"identities": [{"kind": "email", "value": "ok@example.com"}]}\n'
+    munoz = good_row(name, "Hola", "munoz@example.com", last_name="Muñoz").decode().encode("latin-1")
+    path.write_bytes(header(name) + good_row(name, "Fine", "ok@example.com") + munoz)
+    line = 3 if name.endswith(".csv") else 2
+
+    out, _ = run(path, "--no-progress")
+    assert "Created 1 interactions, 0 already present, 1 new customers, 1 errors." in out
+    assert (
+        f"line {line}: row: Line {line} is not UTF-8 text: give the file's encoding with --encoding "
+        "(for example --encoding latin-1 or --encoding cp1252)." in out
     )
-    path.write_bytes(good.encode() + "S\u00e3o Paulo\n".encode("latin-1"))
-    with pytest.raises(CommandError, match="is not UTF-8 text"):
-        run(path, "--no-progress")
+    assert "1 line is not utf-8 text: run the import again with the file's --encoding" in out
+
+    out, _ = run(path, "--no-progress", "--encoding", "latin-1")
+    assert "Created 1 interactions, 1 already present, 1 new customers, 0 errors." in out
+    assert Identity.objects.get(value="munoz@example.com").customer.last_name == "Muñoz"
+
+
+@pytest.mark.parametrize("name", ["bom.csv", "bom.jsonl"])
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["with a BOM", "without"])
+def test_utf8_is_read_with_or_without_a_bom_in_csv_and_jsonl(tmp_path, name, bom):
+    path = tmp_path / name
+    path.write_bytes(
+        bom
+        + header(name)
+        + good_row(name, "First", "w@example.com", last_name="Wójcik")
+        + good_row(name, "Next", "n@x.org")
+    )
+    out, _ = run(path, "--no-progress")
+    assert "Created 2 interactions, 0 already present, 2 new customers, 0 errors." in out, out
+    assert Identity.objects.get(value="w@example.com").customer.last_name == "Wójcik"
+
+
+def test_an_unknown_encoding_is_refused_before_any_row(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(header("rows.csv") + good_row("rows.csv", "Fine", "ok@example.com"))
+    with pytest.raises(CommandError, match="Unknown encoding “klingon”"):
+        run(path, "--no-progress", "--encoding", "klingon")
     assert not Interaction.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["long.csv", "long.jsonl"])
+def test_a_5_mb_field_is_an_error_for_its_line_and_the_other_rows_are_imported(tmp_path, name):
+    path = tmp_path / name
+    five_mb = "x" * 5_000_000
+    path.write_bytes(
+        header(name)
+        + good_row(name, "Before", "a@example.com")
+        + good_row(name, "Long", "b@example.com", last_name=five_mb)
+        + good_row(name, "After", "c@example.com")
+    )
+    line = 3 if name.endswith(".csv") else 2
+
+    out, _ = run(path, "--no-progress")
+    assert "Created 2 interactions, 0 already present, 2 new customers, 1 errors." in out
+    assert (
+        f"line {line}: last_name: Too long: 5,000,000 characters in one field; the import reads at most 1,000,000."
+        in out
+    )
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["After", "Before"]
+
+
+def test_a_chunk_the_database_refuses_is_stored_again_row_by_row_keeping_the_other_rows(tmp_path, monkeypatch):
+    from django.db import DataError
+    from django.db.models import QuerySet
+
+    bulk_create = QuerySet.bulk_create
+
+    def refuse_one(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if any(isinstance(obj, Interaction) and obj.summary == "Refused" for obj in objs):
+            raise DataError("value refused by the database")
+        return bulk_create(self, objs, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_create", refuse_one)
+    path = tmp_path / "rows.csv"
+    rows = [good_row("rows.csv", summary, f"p{n}@example.com") for n, summary in enumerate(["A", "B", "Refused", "C"])]
+    path.write_bytes(header("rows.csv") + b"".join(rows))
+
+    out, _ = run(path, "--no-progress")
+    assert "Created 3 interactions, 0 already present, 3 new customers, 1 errors." in out
+    assert (
+        "line 4: row: The database refused this row (value refused by the database); nothing of it was stored." in out
+    )
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["A", "B", "C"]
+    assert not Identity.objects.filter(value="p2@example.com").exists()
 
 
 def test_missing_file_is_refused(tmp_path):
@@ -182,3 +272,111 @@ def test_the_import_takes_a_network_and_a_whatsapp_column_as_the_api_does(tmp_pa
         ("chat", "whatsapp"),
         ("social", "instagram"),
     ]
+
+
+NAIVE = "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC."
+RANGE = "Give a time between 1970-01-01 and 2100-12-31 (UTC)."
+NOT_UTF8 = "is not UTF-8 text: give the file's encoding with --encoding"
+
+
+def test_one_csv_mixing_every_bad_row_keeps_all_valid_rows_and_reports_each_bad_one_by_line(tmp_path):
+    """Lines: 1 header; good rows on 2, 9 and 17; every other line is bad in its own way. One chunk holds them all."""
+    lines = [
+        "channel,occurred_at,summary,email,body,metadata",
+        'email,2024-01-01T10:00:00Z,Good one,one@example.com,,"{""order"": 1}"',
+        "email,9999-12-31T23:59:59-12:00,Poison date,poison@example.com,,",
+        "email,2026-01-05T10:00:00,No zone,naive@example.com,,",
+        "email,2024-01-01T10:00:00Z,Nul\x00cell,nul@example.com,,",
+        'email,2024-01-01T10:00:00Z,Nul in metadata,meta@example.com,,"{""note"": ""a\\u0000b""}"',
+        f"email,2024-01-01T10:00:00Z,Overlong,long@example.com,{'x' * 5_000_000},",
+        "email,2024-01-01T10:00:00-21:00,Far offset,offset@example.com,,",
+        "chat,2024-01-02T10:00:00+01:00,Good two,two@example.com,,",
+        "LATIN1",
+        "pigeon,2024-01-01T10:00:00Z,Bad channel,pigeon@example.com,,",
+        "email,2024-01-01T10:00:00Z,No identity,,,",
+        "email,2024-01-01T10:00:00Z,Too many cells,cells@example.com,,,extra",
+        "email,0001-01-01T00:00:00+01:00,Year one,year@example.com,,",
+        "email,2099-01-01T10:00:00Z,In the future,future@example.com,,",
+        'email,2024-01-01T10:00:00Z,NaN metadata,nan@example.com,,"{""x"": NaN}"',
+        "sms,2024-01-03T10:00:00-03:00,Good three,three@example.com,,",
+    ]
+    path = tmp_path / "mixed.csv"
+    latin1 = "email,2024-01-01T10:00:00Z,Hola,munoz@example.com,Muñoz,".encode("latin-1")
+    path.write_bytes(b"\n".join(latin1 if line == "LATIN1" else line.encode() for line in lines) + b"\n")
+
+    out, _ = run(path, "--no-progress")
+
+    assert "Created 3 interactions, 0 already present, 3 new customers, 13 errors." in out
+    expected = {
+        3: f"occurred_at: {RANGE}",
+        4: f"occurred_at: {NAIVE}",
+        5: "summary: Null characters are not allowed.",
+        6: "metadata: Null characters are not allowed (at note).",
+        7: "body: Too long: 5,000,000 characters in one field",
+        8: "occurred_at: The UTC offset -21:00 is outside -14:00 to +14:00.",
+        10: f"row: Line 10 {NOT_UTF8}",
+        11: 'channel: "pigeon" is not a valid choice',
+        12: "identities: Give at least one identity or a customer_id.",
+        13: "row: More cells than columns.",
+        14: f"occurred_at: {RANGE}",
+        15: "occurred_at: This is ",
+        16: "metadata: Not valid JSON: NaN is not a JSON number.",
+    }
+    reported = {int(line.split(":")[0][5:]): line.split(": ", 1)[1] for line in out.splitlines() if line[:5] == "line "}
+    assert sorted(reported) == sorted(expected)
+    for line, message in expected.items():
+        assert reported[line].startswith(message), (line, reported[line])
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["Good one", "Good three", "Good two"]
+    assert Interaction.objects.get(summary="Good one").metadata == {"order": 1}
+
+
+def test_one_jsonl_with_a_bom_mixing_every_bad_row_keeps_all_valid_rows_and_reports_each_bad_one_by_line(tmp_path):
+    def row(summary, **fields):
+        return json.dumps({"channel": "chat", "occurred_at": "2024-01-01T10:00:00Z", "summary": summary, **fields})
+
+    lines = [
+        row("Good one", email="one@example.com"),  # the first record, right after the BOM
+        row("Poison", email="p@example.com", occurred_at="9999-12-31T23:59:59-12:00"),
+        row("No zone", email="n@example.com", occurred_at="2026-01-05T10:00:00"),
+        row("Nul\u0000", email="nul@example.com"),
+        row("Nul key", email="k@example.com", metadata={"a\u0000": 1}),
+        row("Surrogate", email="s@example.com", metadata={"note": "\ud800"}),
+        '{"channel": "chat", "occurred_at": "2024-01-01T10:00:00Z", "summary": "NaN", "metadata": {"x": NaN}}',
+        row("Deep", email="d@example.com", metadata={"x": "y"}).replace('"y"', "[" * 100_000 + "]" * 100_000),
+        row("Overlong", email="o@example.com", metadata={"dump": "x" * 5_000_000}),
+        "LATIN1",
+        "{broken",
+        "[1]",
+        row("Unknown field", email="u@example.com", colour="red"),
+        row("Good two", identities=[{"kind": "phone", "value": "+5511912345678"}]),
+    ]
+    path = tmp_path / "mixed.jsonl"
+    latin1 = row("Hola", email="m@example.com", customer={"last_name": "Muñoz"}).replace("\\u00f1", "ñ")
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + b"\n".join(latin1.encode("latin-1") if line == "LATIN1" else line.encode() for line in lines)
+        + b"\n"
+    )
+
+    out, _ = run(path, "--no-progress")
+
+    assert "Created 2 interactions, 0 already present, 2 new customers, 12 errors." in out
+    expected = {
+        2: f"occurred_at: {RANGE}",
+        3: f"occurred_at: {NAIVE}",
+        4: "summary: Null characters are not allowed.",
+        5: "metadata: Null characters are not allowed (at key 'a\\x00').",
+        6: "metadata: Surrogate characters are not allowed: U+D800 (at note).",
+        7: "row: Invalid JSON: NaN is not a JSON number.",
+        8: "row: Invalid JSON: ",
+        9: "metadata: Too long: 5,000,000 characters in one field",
+        10: f"row: Line 10 {NOT_UTF8}",
+        11: "row: Invalid JSON: ",
+        12: "row: Each line must be a JSON object.",
+        13: "row: Unknown field(s): colour.",
+    }
+    reported = {int(line.split(":")[0][5:]): line.split(": ", 1)[1] for line in out.splitlines() if line[:5] == "line "}
+    assert sorted(reported) == sorted(expected)
+    for line, message in expected.items():
+        assert reported[line].startswith(message), (line, reported[line])
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["Good one", "Good two"]

@@ -1,4 +1,10 @@
-"""python manage.py import_interactions FILE — import history from CSV or JSONL (see customers.services.importfile)."""
+"""python manage.py import_interactions FILE — import history from CSV or JSONL (see customers.services.importfile).
+
+Options: --encoding (default utf-8, read with or without a BOM), --chunk-size, --source, --no-progress.
+Every valid row is imported whatever its neighbours hold; each bad one is reported as "line N: field: message".
+A file of an unknown type or encoding, or whose CSV header cannot be read, is refused before any row
+(CommandError).
+"""
 
 import sys
 import time
@@ -7,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.services import interactions_import
-from customers.services.importfile import inputs_read, rows_count
+from customers.services.importfile import ENCODING_HINT, FIELD_MAX_CHARS, inputs_read, rows_count
 
 
 class ProgressBar:
@@ -40,15 +46,21 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=500, help="Rows resolved per transaction")
         parser.add_argument("--source", default="import", help="Source of rows that name none")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar")
+        parser.add_argument(
+            "--encoding",
+            default="utf-8",
+            help="The file's text encoding, e.g. latin-1 or cp1252 (default utf-8, with or without a BOM). "
+            f"A field holds at most {FIELD_MAX_CHARS:,} characters.",
+        )
 
-    def handle(self, *args, file, chunk_size, source, no_progress, **options):
+    def handle(self, *args, file, chunk_size, source, no_progress, encoding, **options):
         try:
             total = rows_count(file)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         progress = None if no_progress else ProgressBar(total, self.stderr._out)
         try:
-            rows = inputs_read(file, source=source, chunk_size=chunk_size)
+            rows = inputs_read(file, source=source, chunk_size=chunk_size, encoding=encoding)
             summary = interactions_import(rows, chunk_size=chunk_size, progress=progress)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
@@ -61,3 +73,12 @@ class Command(BaseCommand):
         for line, errors in summary.errors:
             messages = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in errors.items())
             self.stdout.write(self.style.ERROR(f"line {line}: {messages}"))
+        undecodable = sum(any(ENCODING_HINT in str(m) for m in errors.get("row", ())) for _, errors in summary.errors)
+        if undecodable:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{undecodable} line{'s are' if undecodable > 1 else ' is'} not {encoding} text: run the import "
+                    "again with the file's --encoding "
+                    "(for example --encoding latin-1); the rows imported now are recognised and not imported twice."
+                )
+            )
