@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/journeys/", reports.JourneysView.as_view(), name="report_journeys"),
     path("reports/mine/", reports.MineView.as_view(), name="report_mine"),
     path("reports/drill/", reports.DrilldownView.as_view(), name="report_drilldown"),
+    path("reports/refresh/", reports.RefreshView.as_view(), name="report_refresh"),
     path("s/<str:token>/", views.SurveyAnswerView.as_view(), name="survey_answer"),
     path("s/<str:token>/thanks/", views.survey_thanks, name="survey_thanks"),
     path("s/<str:token>/unsubscribe/", views.UnsubscribeView.as_view(), name="unsubscribe"),

@@ -7,9 +7,9 @@ the same counts (tested), and the API, the pages and the digest all read through
 here, so they agree (the journeys provider sums the same daily rollups per touchpoint).
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import DateField, F, Max, Sum
+from django.db.models import DateField, F, Max, Min, Sum
 from django.db.models.functions import Trunc
 
 from ..models import MetricRollup
@@ -137,15 +137,28 @@ def metric_total(
     )
 
 
-def metric_breakdown(metric_name: str, *, start: date, end: date, dimension: str, filters: dict | None = None):
+def metric_breakdown(
+    metric_name: str, *, start: date, end: date, dimension: str, filters: dict | None = None, source: str = "auto"
+):
     """One row per dimension value over the whole range, largest sample first."""
-    counts = metric_counts(metric_name, start=start, end=end, granularity=None, dimension=dimension, filters=filters)
+    counts = metric_counts(
+        metric_name, start=start, end=end, granularity=None, dimension=dimension, filters=filters, source=source
+    )
     rows = [
         to_row(metric_name, row, period_start=start, dimension=dimension, dimension_value=row["dimension_value"])
         for row in counts
     ]
     rows.sort(key=lambda row: (-row["n"], row["dimension_value"] or ""))
     return rows
+
+
+def rollups_computed_at(metric_names, *, start: date, end: date) -> datetime | None:
+    """When the oldest of the daily rollups of `metric_names` over [start, end] was computed (one query); None
+    when there are none. The figures read from rollups are as of this moment (the beat recomputes the recent
+    days every few minutes; `metric_rollups_recompute` on demand)."""
+    return MetricRollup.objects.filter(metric__in=list(metric_names), day__gte=start, day__lte=end).aggregate(
+        oldest=Min("computed_at")
+    )["oldest"]
 
 
 def previous_range(start: date, end: date) -> tuple[date, date]:

@@ -10,11 +10,16 @@ Every page takes one path: its form (`forms.ReportFilterForm`, the drill-down's 
 from functools import cached_property
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
 from cxcrm.tables import EXPORT_FORMATS, ListTableMixin, export_response
@@ -23,10 +28,14 @@ from cxcrm.views import StaffPermissionMixin
 from ..metrics import compute, query
 from ..metrics.definitions import DIMENSIONS, FILTERS, METRICS, metric_allows_filter, metric_allows_filters
 from ..metrics.params import REPORT_PERMISSIONS, filters_of, report_scope
+from ..metrics.rollup import metric_rollups_backfill
 from ..scales import SMALL_SAMPLE
 from . import charts, figures, tables
 from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
 from .forms import BreakdownForm, ReportFilterForm, ReportParams
+
+# A manager's "refresh now" recomputes at most this many days (a year and a day: any report period).
+REFRESH_MAX_DAYS = 366
 
 
 def export_name(name: str, start, end) -> str:
@@ -159,7 +168,14 @@ class OverviewView(ReportView):
         return tables.trend_table(self.trends, start=p.start, end=p.end, granularity=p.granularity)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tiles=self.tiles(), charts=self.trend_charts(), table=self.table(), **kwargs)
+        return super().get_context_data(
+            tiles=self.tiles(),
+            charts=self.trend_charts(),
+            table=self.table(),
+            computed_at=query.rollups_computed_at(self.metrics, start=self.params.start, end=self.params.end),
+            refresh_url=reverse("feedback:report_refresh"),
+            **kwargs,
+        )
 
 
 class MineView(OverviewView):
@@ -370,6 +386,37 @@ class JourneysView(ReportView):
         return super().get_context_data(table=self.table(), **kwargs)
 
 
+# --------------------------------------------------------------------------- refresh
+
+
+class RefreshView(StaffPermissionMixin, View):
+    """POST: recompute the daily rollups of every metric for the period a report page shows (`start`, `end`,
+    at most REFRESH_MAX_DAYS days), through `metric_rollups_backfill`, then back to that page (`next`, a path
+    of this site). A period that cannot be read is refused with a message and nothing recomputed."""
+
+    permission_required = "feedback.view_reports"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = ReportFilterForm(request.POST, filter_names=())
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+            back = reverse("feedback:report_overview")
+        if not (form.is_valid() and request.POST.get("start") and request.POST.get("end")):
+            messages.error(request, "The figures were not recomputed: give the period's first and last day.")
+            return redirect(back)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        if (end - start).days >= REFRESH_MAX_DAYS:
+            messages.error(request, f"The figures were not recomputed: choose at most {REFRESH_MAX_DAYS} days.")
+            return redirect(back)
+        metric_rollups_backfill(start=start, end=end)
+        messages.success(
+            request,
+            f"Figures recomputed for {start:%-d %b %Y} – {end:%-d %b %Y} at {timezone.localtime():%H:%M}.",
+        )
+        return redirect(back)
+
+
 # --------------------------------------------------------------------------- drill-down
 
 
@@ -430,21 +477,14 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         return drill_rows(q["metric"], queryset)
 
     def get_context_data(self, **kwargs):
-        q, filters = self.drill_query, self.filters
+        q = self.drill_query
         name, dimension, value, bucket = q["metric"], q["dimension"], q["value"], q["bucket"]
-        figure = query.metric_total(name, start=q["start"], end=q["end"], filters=filters)
-        label = ""
-        if dimension != "overall":
-            breakdown = query.metric_breakdown(
-                name, start=q["start"], end=q["end"], dimension=dimension, filters=filters
-            )
-            figure = next((r for r in breakdown if r["dimension_value"] == value), figure | {"n": 0, "value": None})
-            label = figures.dimension_labels(dimension, [value]).get(value, "")
+        label = figures.dimension_labels(dimension, [value]).get(value, "") if dimension != "overall" else ""
         params = {k: v for k, v in self.request.GET.items() if k not in ("format", "page", "bucket")}
         buckets = [
             (b, bucket_name(name, b), f"?{urlencode({**params, 'bucket': b})}") for b in compute.drill_buckets(name)
         ]
-        return super().get_context_data(
+        context = super().get_context_data(
             metric=METRICS[name],
             start=q["start"],
             end=q["end"],
@@ -455,9 +495,31 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             bucket_label=bucket_name(name, bucket) if bucket else "",
             buckets=buckets,
             all_url=f"?{urlencode(params)}",
-            figure=figure,
-            figure_display=tables.number(figure["value"]),
             small_sample=SMALL_SAMPLE,
             **(export_urls(self.request) if self.request.user.has_perm(EXPORT_ROWS_PERMISSION) else {}),
             **kwargs,
         )
+        # Rows that were counted (up to count_limit): the figure is read live from them, in this request, so
+        # it is their figure. Beyond that the page does not count every row, and neither does the figure:
+        # it is the rollups' (as the report pages), and says when those were computed.
+        live = context["table_total"] is not None
+        figure = self.figure(source="live" if live else "auto")
+        computed_at = None if live else query.rollups_computed_at([name], start=q["start"], end=q["end"])
+        context.update(
+            figure=figure,
+            figure_display=tables.number(figure["value"]),
+            figure_at=timezone.now() if live or computed_at is None else computed_at,
+            figure_live=live,
+        )
+        return context
+
+    def figure(self, *, source: str) -> dict:
+        """The figure the drilled rows are behind (of one dimension value, if any), read from `source`."""
+        q, filters = self.drill_query, self.filters
+        figure = query.metric_total(q["metric"], start=q["start"], end=q["end"], filters=filters, source=source)
+        if q["dimension"] == "overall":
+            return figure
+        breakdown = query.metric_breakdown(
+            q["metric"], start=q["start"], end=q["end"], dimension=q["dimension"], filters=filters, source=source
+        )
+        return next((r for r in breakdown if r["dimension_value"] == q["value"]), figure | {"n": 0, "value": None})

@@ -1,0 +1,42 @@
+"""A report figure equals its drill-down's row count, in headless chromium, as a manager checks it: the tile
+says when it was computed, "Refresh now" brings in the answers since, and the drill-down's figure and rows agree."""
+
+from datetime import date
+
+import pytest
+
+from feedback.metrics import rollup
+from feedback.tests.metrics_factories import ResponseFactory, at
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+PERIOD = "start=2026-01-01&end=2026-01-31&granularity=week"
+
+
+def tile(page, part: str) -> str:
+    return page.inner_text(f"[data-testid=tile-csat] [data-testid={part}]").strip()
+
+
+def test_a_manager_refreshes_the_figures_and_the_tile_equals_its_drill_down(browser_login, manager_user):
+    for score in [5] * 10 + [1] * 3:
+        ResponseFactory(kind="csat", score=score, submitted_at=at(2026, 1, 8))
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    for _ in range(3):  # answered since the rollup
+        ResponseFactory(kind="csat", score=5, submitted_at=at(2026, 1, 9))
+    page = browser_login("manager")
+
+    page.goto(f"{page.base_url}/reports/?{PERIOD}")
+    assert (tile(page, "tile-value"), tile(page, "tile-n")) == ("76.9%", "13")
+    assert page.locator("[data-testid=computed-at]").is_visible()
+
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=refresh-now]")
+    assert "Figures recomputed for 1 Jan 2026 – 31 Jan 2026" in page.inner_text("body")
+    assert page.url.endswith(f"/reports/?{PERIOD}")
+    assert (tile(page, "tile-value"), tile(page, "tile-n")) == ("81.2%", "16")
+
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=tile-csat] [data-testid=tile-value]")
+    assert page.inner_text("[data-testid=drill-figure]") == "81.2"
+    assert page.inner_text("[data-testid=drill-total]") == "16"
+    assert page.locator("table[data-testid=report-table] tbody tr").count() == 16
