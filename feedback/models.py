@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CasePriority
 from cxcrm.choices import Channel, Language
+from cxcrm.validators import json_storable_check
 
 from .choices import (
     DeliveryChannel,
@@ -35,6 +36,7 @@ def _validate_translations(value):
             )
         if not isinstance(text, str):
             raise ValidationError(_("Each translation must be a string."))
+    json_storable_check(value)
 
 
 # --------------------------------------------------------------------------- surveys
