@@ -22,17 +22,28 @@ def _title(metric: Metric) -> str:
 
 
 def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> dict:
-    """A line per period of a metric's overall series, each point opening `links[i]`."""
+    """A line per period of a metric's overall series, each point opening `links[i]`.
+
+    Straight segments between the periods' figures (`tension` 0: a curve would show values no period had), and
+    a break where a period has no sample (`values[i]` None when `n[i]` is 0, `span_gaps` False: an empty week
+    is no figure, not the mean of its neighbours). `small_points` counts the points resting on fewer than
+    SMALL_SAMPLE (drawn as hollow triangles, the tiles' warning, and named in the tooltip with n).
+    """
     metric = METRICS[metric_name]
+    scale = chart_scale(metric)
+    n = [row["n"] for row in series]
     return {
         "id": f"chart-{metric_name}",
         "type": "line",
         "label": _title(metric),
-        **chart_scale(metric),
+        **scale,
         "labels": [row["period_start"].isoformat() for row in series],
-        "values": [row["value"] for row in series],
-        "n": [row["n"] for row in series],
+        "values": [row["value"] if count else None for row, count in zip(series, n, strict=True)],
+        "n": n,
         "links": links,
+        "tension": 0,
+        "span_gaps": False,
+        "small_points": sum(1 for count in n if 0 < count < scale["small_sample"]),
     }
 
 

@@ -40,3 +40,33 @@ def test_a_manager_refreshes_the_figures_and_the_tile_equals_its_drill_down(brow
     assert page.inner_text("[data-testid=drill-figure]") == "81.2"
     assert page.inner_text("[data-testid=drill-total]") == "16"
     assert page.locator("table[data-testid=report-table] tbody tr").count() == 16
+
+
+def test_the_csat_trend_is_straight_and_broken_where_a_week_has_no_answers(browser_login, manager_user):
+    """CSAT 100 % in the week of 5 January, no answers in the week of 12 January, 0 % in the week of 19 January:
+    no line across the empty week (not "about 30 %"), straight segments, n in the tooltip, small samples marked."""
+    ResponseFactory(kind="csat", score=5, submitted_at=at(2026, 1, 6))
+    ResponseFactory(kind="csat", score=1, submitted_at=at(2026, 1, 20))
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    page = browser_login("manager")
+
+    page.goto(f"{page.base_url}/reports/?{PERIOD}")
+    page.wait_for_load_state("networkidle")
+
+    csat = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector('canvas[data-chart="chart-csat-data"]'));
+            const dataset = chart.data.datasets[0];
+            const meta = chart.getDatasetMeta(0);
+            return {values: dataset.data, spanGaps: dataset.spanGaps, tension: meta.dataset.options.tension,
+                    styles: meta.data.map(point => point.options.pointStyle),
+                    skipped: meta.data.map(point => point.skip),
+                    note: chart.options.plugins.tooltip.callbacks.afterLabel({dataIndex: 1})};
+        }"""
+    )
+    assert csat["values"][1:4] == [100.0, None, 0.0]  # weeks of 5, 12 and 19 January
+    assert csat["spanGaps"] is False and csat["tension"] == 0
+    assert csat["skipped"][2] is True
+    assert csat["styles"][1] == "triangle" and csat["styles"][3] == "triangle"
+    assert csat["note"] == "n = 1 answers (fewer than 30: read with care)"
+    assert page.locator("[data-testid=chart-small-sample]").first.is_visible()

@@ -103,3 +103,21 @@ def test_a_rep_sees_when_figures_were_computed_without_the_refresh(client, rep_u
     page = client.get(reverse("feedback:report_mine")).content.decode()
     assert 'data-testid="figures-freshness"' in page
     assert 'data-testid="refresh-now"' not in page
+
+
+# --------------------------------------------------------------------------- trend charts
+
+
+def test_a_trend_chart_breaks_at_empty_periods_and_counts_small_samples():
+    from feedback.reports.charts import trend_chart
+
+    series = [
+        {"period_start": date(2026, 1, 5), "value": 100.0, "n": 1},
+        {"period_start": date(2026, 1, 12), "value": 30.0, "n": 0},  # a value without a sample is no figure
+        {"period_start": date(2026, 1, 19), "value": 80.0, "n": 40},
+    ]
+
+    chart = trend_chart("csat", series, links=["a", "b", "c"])
+
+    assert chart["values"] == [100.0, None, 80.0]
+    assert (chart["tension"], chart["span_gaps"], chart["small_points"]) == (0, False, 1)

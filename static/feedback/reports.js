@@ -28,12 +28,15 @@
           return { label: d.label, data: d.values, backgroundColor: palette[i % palette.length] };
         })
       : [{
-          label: data.label, data: data.values, borderColor: palette[0], backgroundColor: palette[0], spanGaps: true,
-          // Monotone curves never overshoot past the points (no CSAT above 100 between two 100s).
-          cubicInterpolationMode: "monotone",
-          // Points resting on a small sample are drawn hollow.
+          label: data.label, data: data.values, borderColor: palette[0], backgroundColor: palette[0],
+          // Straight segments, broken where a period has no sample (null): no curve through values no
+          // period had, no line drawn across an empty week.
+          tension: data.tension || 0,
+          spanGaps: !!data.span_gaps,
+          // Points resting on a small sample are hollow triangles (the tiles' warning sign).
           pointBackgroundColor: (data.values || []).map(function (_v, i) { return small(i) ? "#fff" : palette[0]; }),
-          pointRadius: 3
+          pointStyle: (data.values || []).map(function (_v, i) { return small(i) ? "triangle" : "circle"; }),
+          pointRadius: (data.values || []).map(function (_v, i) { return small(i) ? 5 : 3; })
         }];
     var y = { beginAtZero: data.min === 0 };
     if (data.min !== undefined && data.min !== null) { y.min = data.min; }
