@@ -135,6 +135,12 @@ class CaseUpdateForm(ServiceForm):
     assignee = UserChoiceField(queryset=case_assignable_users(), required=False)
     status = forms.ChoiceField(choices=CaseStatus.choices)
     resolution_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why: kept in the case's history with each change.",
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         kwargs.setdefault(
@@ -154,6 +160,50 @@ class CaseUpdateForm(ServiceForm):
 
     def service_kwargs(self) -> dict:
         return dict(self.cleaned_data)
+
+
+class CaseReplyForm(ServiceForm):
+    """Log a reply, a call or the customer's message on a case's thread (services.interaction_ingest, with
+    the case): an agent's outbound one is the case's first response when it is the first."""
+
+    prefix = "reply"
+    KINDS = {
+        "reply": (Direction.OUTBOUND, InteractionType.MESSAGE),
+        "call": (Direction.OUTBOUND, InteractionType.CALL),
+        "inbound": (Direction.INBOUND, InteractionType.MESSAGE),
+    }
+    kind = forms.ChoiceField(
+        choices=[("reply", "Reply sent"), ("call", "Call made"), ("inbound", "Message from the customer")],
+        initial="reply",
+        label="What",
+    )
+    channel = forms.ChoiceField(choices=Channel.choices)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, label="Message or call notes")
+    summary = forms.CharField(
+        max_length=300,
+        required=False,
+        strip=False,
+        help_text="One line for the timeline; the message's start if empty.",
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("channel", case.origin if case.origin in Channel.values else Channel.EMAIL)
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        body = (data.get("body") or "").strip()
+        if "body" in data and not body:
+            self.add_error("body", "Write the message or what the call was about.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        direction, type_ = self.KINDS[data["kind"]]
+        body = data["body"].strip()
+        summary = (data.get("summary") or "").strip() or body.splitlines()[0][:300]
+        return {"channel": data["channel"], "direction": direction, "type": type_, "summary": summary, "body": body}
 
 
 # --------------------------------------------------------------------------- notes, profile, identities
@@ -209,6 +259,26 @@ class ProfileForm(ServiceForm):
         kwargs = {name: data[name] for name in self.FIELDS}
         kwargs["tags"] = [name.strip() for name in data["tags"].split(",") if name.strip()]
         return kwargs
+
+
+class CustomerCreateForm(ServiceForm):
+    """Add a customer by hand (services.customer_create, whose rule is a name or an identity, as in the API)."""
+
+    prefix = "customer"
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.CharField(max_length=254, required=False, strip=False)
+    phone = forms.CharField(max_length=64, required=False, strip=False, help_text="Any format, e.g. (11) 91234-5678")
+    country = forms.CharField(max_length=8, required=False, help_text="Two-letter code, e.g. BR; reads the phone")
+    lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices, initial=LifecycleStage.LEAD)
+    owner = UserChoiceField(queryset=case_assignable_users(), required=False)
+    field_aliases = {"identities": "email"}
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        identities = [(kind, data[kind]) for kind in ("email", "phone") if (data.get(kind) or "").strip()]
+        kwargs = {name: data[name] for name in ("first_name", "last_name", "country", "lifecycle_stage", "owner")}
+        return {**kwargs, "identities": identities}
 
 
 class IdentityForm(ServiceForm):

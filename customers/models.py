@@ -140,7 +140,7 @@ class Customer(models.Model):
         ]
 
     def __str__(self):
-        return self.full_name or f"Customer #{self.pk}"
+        return self.display_name
 
     def save(self, *args, **kwargs):
         # A derived column, not a side effect: every write path that saves a name keeps it in step.
@@ -153,6 +153,12 @@ class Customer(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        """How pages and messages name the customer: the full name, else "Customer #<id>" (the one helper,
+        so a nameless customer is never titled "Customer #311 #311")."""
+        return self.full_name or f"Customer #{self.pk}"
 
     def search_name_of(self) -> str:
         """The folded full name search compares with (see search_name)."""
@@ -332,6 +338,49 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_CASE_STATUSES
+
+
+class CaseChange(models.Model):
+    """One change of a case's status, priority, assignee or other tracked field: who, when, from → to, why.
+
+    Written by the case services (customers.services.cases) on every change, whether it comes from a page,
+    the API or the admin; never edited. Values are the stored ones (a status code, a user id); the labels
+    are as a person read them at the time (a status's name, the user's name), so the history stays readable
+    after a user is renamed or deleted.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=32)
+    from_value = models.CharField(max_length=200, blank=True)
+    to_value = models.CharField(max_length=200, blank=True)
+    from_label = models.CharField(max_length=200, blank=True)
+    to_label = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "changed_at", "id"]
+        indexes = [models.Index(fields=["case", "changed_at"], name="customers_casechange_case_idx")]
+
+    def __str__(self):
+        return f"#{self.case_id} {self.field}: {self.from_label or '—'} → {self.to_label or '—'}"
+
+
+class CaseSeen(models.Model):
+    """When a user last looked at a case (opened its page or marked it seen): "New for me" leaves it then."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="customers_caseseen_uniq")]
+
+    def __str__(self):
+        return f"{self.user_id} saw #{self.case_id} @ {self.seen_at:%Y-%m-%d %H:%M}"
 
 
 # --------------------------------------------------------------------------- interactions

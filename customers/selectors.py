@@ -19,10 +19,21 @@ from django.utils.dateparse import parse_datetime
 from cxcrm.choices import Role
 from cxcrm.validators import instant_clean
 
-from .choices import OPEN_CASE_STATUSES, CaseStatus, IdentityKind, SuggestionStatus
+from .choices import OPEN_CASE_STATUSES, CaseStatus, IdentityKind, InteractionType, SuggestionStatus
 from .filtersets import TimelineFilterSet
 from .identities import phone_readings, search_candidates
-from .models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note, WorkspaceVisit
+from .models import (
+    Case,
+    CaseChange,
+    CaseSeen,
+    Customer,
+    Identity,
+    Interaction,
+    MergeRecord,
+    MergeSuggestion,
+    Note,
+    WorkspaceVisit,
+)
 from .text import search_fold
 
 MAX_FOLD_HOPS = 20
@@ -345,6 +356,30 @@ def cases_assigned_since(*, user, since: datetime, now: datetime | None = None) 
         .filter(assignee=user, status__in=OPEN_CASE_STATUSES, assigned_at__gt=since)
         .order_by("-assigned_at", "-id")
     )
+
+
+def cases_new_for(*, user, since: datetime, now: datetime | None = None) -> QuerySet[Case]:
+    """A user's open cases assigned to them after `since` that they have not seen since (opened the case's
+    page or marked it seen: CaseSeen), newest assignment first. A reload of My work changes nothing."""
+    seen = CaseSeen.objects.filter(user=user, case=OuterRef("pk"), seen_at__gte=OuterRef("assigned_at"))
+    return cases_assigned_since(user=user, since=since, now=now).exclude(Exists(seen))
+
+
+def case_thread(*, case: Case, limit: int = 200) -> list[Interaction]:
+    """The conversation of a case: its interactions but the system's "case update" entries (the history
+    shows those), oldest first as a helpdesk thread reads; the newest `limit` when there are more."""
+    rows = list(
+        Interaction.objects.filter(case=case)
+        .exclude(type=InteractionType.CASE_UPDATE)
+        .select_related("agent", "touchpoint")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    return rows[::-1]
+
+
+def case_history(*, case: Case) -> QuerySet[CaseChange]:
+    """Every change of a case (CaseChange), oldest first, with who made it."""
+    return CaseChange.objects.filter(case=case).select_related("changed_by").order_by("changed_at", "id")
 
 
 def workspace_last_visit(*, user) -> datetime | None:

@@ -8,6 +8,7 @@ priority, assignee, opened, due and updated ("-" for descending; the default is 
 import django_tables2 as tables
 from django.db.models import Case as CaseWhen
 from django.db.models import F, QuerySet, Value, When
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -221,3 +222,24 @@ class CaseTable(Table):
         if is_descending:
             return queryset.order_by(rank.desc(), "-id"), True
         return queryset.order_by(rank.asc(), "id"), True
+
+
+class NewCaseTable(CaseTable):
+    """My work's "New for me": the case table with a "Mark seen" button per row (the case then leaves the list)."""
+
+    seen = tables.Column("", empty_values=(), orderable=False, exclude_from_export=True)
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.csrf_token = get_token(request) if request is not None else ""
+
+    def render_seen(self, record):
+        return format_html(
+            '<form method="post" action="{}" class="m-0"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<button type="submit" class="btn btn-outline-secondary btn-sm text-nowrap" data-testid="mark-seen">'
+            "{}</button>"
+            "</form>",
+            reverse("customers:case_seen", args=[record.pk]),
+            self.csrf_token,
+            _("Mark seen"),
+        )

@@ -6,6 +6,7 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="customer_list"),
+    path("new/", views.CustomerCreateView.as_view(), name="customer_create"),
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
     path("<int:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
@@ -23,4 +24,6 @@ urlpatterns = [
     path("cases/export.csv", views.CaseExportView.as_view(), name="case_export"),
     path("cases/export.xlsx", views.CaseExportView.as_view(export_format="xlsx"), name="case_export_xlsx"),
     path("cases/<int:pk>/", views.CaseDetailView.as_view(), name="case_detail"),
+    path("cases/<int:pk>/reply/", views.CaseReplyView.as_view(), name="case_reply"),
+    path("cases/<int:pk>/seen/", views.CaseSeenView.as_view(), name="case_seen"),
 ]

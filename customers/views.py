@@ -30,18 +30,28 @@ from cxcrm.views import StaffPermissionMixin
 from . import selectors, services
 from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
 from .filtersets import CaseFilterSet, CustomerFilterSet
-from .forms import CaseOpenForm, CaseUpdateForm, IdentityForm, InteractionLogForm, NoteForm, ProfileForm
+from .forms import (
+    CaseOpenForm,
+    CaseReplyForm,
+    CaseUpdateForm,
+    CustomerCreateForm,
+    IdentityForm,
+    InteractionLogForm,
+    NoteForm,
+    ProfileForm,
+)
 from .gdpr import customer_export_response
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
 from .panels import customer_panels
 from .selectors import InvalidCursor
-from .tables import CaseTable, CustomerTable
+from .tables import CaseTable, CustomerTable, NewCaseTable
 
 TIMELINE_PAGE_SIZE = 50
 NOTES_SHOWN = 20
 KEY_FIGURES_DAYS = 90
 WORK_QUEUE_SHOWN = 100
-NEW_WINDOW = timedelta(hours=24)  # "new" on a first visit to My work
+NEW_WINDOW = timedelta(days=14)  # "New for me": assigned within this window and not seen since
+CASE_THREAD_SHOWN = 200
 
 
 # --------------------------------------------------------------------------- search
@@ -78,6 +88,29 @@ class CustomerListView(StaffPermissionMixin, ListTableMixin, TemplateView):
             filter_errors=self.filterset.errors,
             **kwargs,
         )
+
+
+class CustomerCreateView(StaffPermissionMixin, View):
+    """Add a customer by hand: a name or an identity at least (the rule of services.customer_create, which
+    POST /api/customers/ applies too); then the customer's page."""
+
+    permission_required = ("customers.view_customer", "customers.add_customer")
+
+    def get(self, request):
+        form = CustomerCreateForm(initial={"owner": request.user.pk})
+        return render(request, "customers/customer_new.html", {"form": form})
+
+    def post(self, request):
+        form = CustomerCreateForm(data=request.POST)
+        if form.is_valid():
+            try:
+                customer = services.customer_create(user=request.user, **form.service_kwargs())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Customer added: {customer.display_name}.")
+                return redirect("customers:customer_detail", pk=customer.pk)
+        return render(request, "customers/customer_new.html", {"form": form})
 
 
 # --------------------------------------------------------------------------- the customer page
@@ -445,7 +478,8 @@ class SuggestionDismissView(StaffPermissionMixin, View):
 
 
 class MyWorkView(StaffPermissionMixin, TemplateView):
-    """The rep's home: open cases by SLA due, what is about to breach, what is new since the last visit."""
+    """The rep's home: open cases by SLA due, what is about to breach, and what is new for them: cases assigned
+    to them (within NEW_WINDOW) that they have not opened or marked seen since, whatever the reloads."""
 
     permission_required = "customers.view_case"
     template_name = "customers/my_work.html"
@@ -453,19 +487,20 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user, now = self.request.user, timezone.now()
         previous = services.workspace_visit_record(user=user, at=now)
-        since = previous or now - NEW_WINDOW
+        since = now - NEW_WINDOW
         can_merge = user.has_perm("customers.merge_customer")
         suggestions = list(selectors.merge_suggestion_list()[:11]) if can_merge else []
         queue = list(selectors.case_work_queue(user=user, now=now)[:WORK_QUEUE_SHOWN])
-        new_cases = list(selectors.cases_assigned_since(user=user, since=since, now=now)[:50])
+        new_cases = list(selectors.cases_new_for(user=user, since=since, now=now)[:50])
         return super().get_context_data(
             queue=queue,
             queue_table=self.case_table(queue, "queue-table"),
             summary=selectors.case_work_summary(user=user, now=now),
             new_cases=new_cases,
-            new_table=self.case_table(new_cases, "new-case-table"),
+            new_table=self.case_table(new_cases, "new-case-table", table_class=NewCaseTable),
             previous_visit=previous,
             since=since,
+            new_days=NEW_WINDOW.days,
             suggestions=suggestions[:10],
             more_suggestions=len(suggestions) > 10,
             can_merge=can_merge,
@@ -473,11 +508,12 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
             **kwargs,
         )
 
-    def case_table(self, cases: list[Case], testid: str) -> CaseTable:
+    def case_table(self, cases: list[Case], testid: str, table_class=CaseTable) -> CaseTable:
         """The cases as listed (no sort, no paging); every case here is the user's, so no assignee column."""
-        attrs = {**CaseTable._meta.attrs, "data-testid": testid}
+        attrs = {**table_class._meta.attrs, "data-testid": testid}
         attrs["class"] += " mb-0"  # the table closes its card
-        return CaseTable(cases, order_by=(), orderable=False, exclude=("assignee", "opened"), attrs=attrs)
+        kwargs = {"request": self.request} if table_class is NewCaseTable else {}
+        return table_class(cases, order_by=(), orderable=False, exclude=("assignee", "opened"), attrs=attrs, **kwargs)
 
 
 # --------------------------------------------------------------------------- cases
@@ -568,7 +604,9 @@ class CaseExportView(StaffPermissionMixin, CaseQueryMixin, View):
 
 
 class CaseDetailView(StaffPermissionMixin, View):
-    """A case: its SLA, its interactions, and (with the right) the form to update and resolve it."""
+    """A case as a helpdesk shows it: its facts and SLA, its thread (the interactions on it, oldest first) with
+    the form to log a reply or a call, the form to change it (with a reason), and the history of every change.
+    Opening it marks it seen for the user (it leaves their "New for me")."""
 
     def get_permission_required(self):
         if self.request.method == "POST":
@@ -581,19 +619,33 @@ class CaseDetailView(StaffPermissionMixin, View):
             raise Http404("No such case.")
         return case
 
-    def render_page(self, case, form=None):
-        can_change = self.request.user.has_perm("customers.change_case")
+    def render_page(self, case, form=None, reply_form=None):
+        user = self.request.user
+        can_change = user.has_perm("customers.change_case")
+        can_reply = user.has_perm("customers.add_interaction")
         if form is None and can_change:
             form = CaseUpdateForm(case=case)
-        timeline = selectors.customer_timeline(case.customer, {"case": case.pk}, page_size=TIMELINE_PAGE_SIZE)
+        if reply_form is None and can_reply:
+            reply_form = CaseReplyForm(case=case)
+        thread = selectors.case_thread(case=case, limit=CASE_THREAD_SHOWN)
         return render(
             self.request,
             "customers/case_detail.html",
-            {"case": case, "form": form, "timeline": timeline, "can_change": can_change},
+            {
+                "case": case,
+                "form": form,
+                "reply_form": reply_form,
+                "thread": thread,
+                "thread_cut": len(thread) >= CASE_THREAD_SHOWN,
+                "history": list(selectors.case_history(case=case)),
+                "can_change": can_change,
+            },
         )
 
     def get(self, request, pk):
-        return self.render_page(self.get_case())
+        case = self.get_case()
+        services.case_seen_mark(user=request.user, case=case)
+        return self.render_page(case)
 
     def post(self, request, pk):
         case = self.get_case()
@@ -607,3 +659,51 @@ class CaseDetailView(StaffPermissionMixin, View):
                 messages.success(request, f"Case #{case.pk} saved ({case.get_status_display().lower()}).")
                 return redirect("customers:case_detail", pk=case.pk)
         return self.render_page(case, form)
+
+
+class CaseReplyView(CaseDetailView):
+    """POST a reply, a call or the customer's message onto the case's thread (interaction_ingest with the case)."""
+
+    def get_permission_required(self):
+        return ("customers.view_case", "customers.add_interaction")
+
+    def get(self, request, pk):
+        return redirect("customers:case_detail", pk=pk)
+
+    def post(self, request, pk):
+        case = self.get_case()
+        form = CaseReplyForm(data=request.POST, case=case)
+        if form.is_valid():
+            try:
+                data = services.interaction_input_parse(
+                    {
+                        **form.service_kwargs(),
+                        "customer_id": case.customer_id,
+                        "case": case.pk,
+                        "agent": request.user,
+                        "source": "web",
+                        "occurred_at": timezone.now(),
+                    }
+                )
+                item = services.interaction_ingest(data=data).interaction
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, f"Logged on case #{case.pk}: {item.get_type_display().lower()} “{item.summary}”."
+                )
+                return redirect(reverse("customers:case_detail", args=[case.pk]) + "#thread")
+        return self.render_page(case, reply_form=form)
+
+
+class CaseSeenView(StaffPermissionMixin, View):
+    """POST: mark a case seen by the user, so it leaves their "New for me" (back to My work)."""
+
+    permission_required = "customers.view_case"
+
+    def post(self, request, pk):
+        case = Case.objects.filter(pk=pk).only("pk").first()
+        if case is None:
+            raise Http404("No such case.")
+        services.case_seen_mark(user=request.user, case=case)
+        return redirect("customers:my_work")

@@ -18,7 +18,7 @@ from ..choices import (
     InteractionType,
     LifecycleStage,
 )
-from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from ..models import Case, CaseChange, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from ..selectors import case_assignable_users
 
 MAX_BULK_ITEMS = 1000
@@ -306,10 +306,35 @@ class CaseSerializer(ModelSerializer):
 
 
 class CaseUpdateSerializer(CaseSerializer):
-    """PATCH: the customer, opening time and idempotency key of a case do not change."""
+    """PATCH: the customer, opening time and idempotency key of a case do not change; `reason` (write-only)
+    is kept in the case's history with each change."""
+
+    reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=2000, help_text="Why, kept in the history"
+    )
 
     class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "reason"]
         read_only_fields = [*CaseSerializer.Meta.read_only_fields, "customer", "opened_at", "source", "external_id"]
+
+
+class CaseChangeSerializer(ModelSerializer):
+    """One change in a case's history: the field, its stored values and labels, who, when and why."""
+
+    class Meta:
+        model = CaseChange
+        fields = [
+            "id",
+            "field",
+            "from_value",
+            "to_value",
+            "from_label",
+            "to_label",
+            "reason",
+            "changed_by",
+            "changed_at",
+        ]
+        read_only_fields = fields
 
 
 class NoteSerializer(ModelSerializer):

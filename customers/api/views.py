@@ -32,6 +32,7 @@ from ..permissions import note_change_allowed
 from .serializers import (
     MAX_BULK_ITEMS,
     BulkResultSerializer,
+    CaseChangeSerializer,
     CaseSerializer,
     CaseUpdateSerializer,
     CustomerCreateSerializer,
@@ -343,6 +344,14 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         case, created = services.case_create_or_get(**serializer.validated_data, user=request.user)
         return self._represent(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses=CaseChangeSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, pk=None):
+        """Every change of the case (status, priority, assignee, subject, topic, origin), oldest first:
+        field, from → to (stored values and labels), who (user id), when and the reason given."""
+        case = self.get_object()
+        return Response(CaseChangeSerializer(selectors.case_history(case=case), many=True).data)
 
     def update(self, request, *args, **kwargs):
         case = self.get_object()

@@ -22,7 +22,7 @@ from .ingest import (
 )
 from .ingest_input import InteractionInput, interaction_input_parse, interaction_inputs_parse
 from .merges import MergePreview, customer_merge, merge_preview, merge_suggestion_dismiss, merge_undo
-from .workspace import workspace_visit_record
+from .workspace import case_seen_mark, workspace_visit_record
 
 __all__ = [
     "BatchResult",
@@ -31,6 +31,7 @@ __all__ = [
     "InteractionInput",
     "MergePreview",
     "case_create",
+    "case_seen_mark",
     "case_create_or_get",
     "case_status_set",
     "case_update",

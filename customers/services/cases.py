@@ -20,8 +20,8 @@ from django.utils import timezone
 from cxcrm.choices import Channel
 from cxcrm.outbox import outbox_record
 
-from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus
-from ..models import Case, Customer, SlaPolicy
+from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType
+from ..models import Case, CaseChange, Customer, Interaction, SlaPolicy
 from ..signals import CASE_OPENED, CASE_RESOLVED, case_resolved
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
@@ -152,20 +152,104 @@ def case_create(**kwargs) -> Case:
     return case_create_or_get(**kwargs)[0]
 
 
-@transaction.atomic
-def case_status_set(*, case: Case, status: str, user=None, at: datetime | None = None) -> Case:
-    """Move a case to a status, keeping the SLA bookkeeping (see the module docstring).
+# --------------------------------------------------------------------------- status, changes and their history
 
-    Raises ValidationError for an unknown status.
-    """
-    if status not in CaseStatus.values:
-        raise ValidationError({"status": [f"“{status}” is not a status; use {', '.join(CaseStatus.values)}."]})
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if status == case.status:
-        return case
-    now = at or timezone.now()
+# The fields whose every change is kept in the case's history (CaseChange) and on the customer's timeline.
+TRACKED_FIELDS = ("status", "priority", "assignee", "subject", "topic", "origin")
+REASON_MAX = 2000
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _value_label(name: str, value) -> tuple[str, str]:
+    """(stored value, label as a person reads it) of a tracked field's value."""
+    if name == "assignee":
+        return ("" if value is None else str(value.pk)), _user_label(value)
+    value = "" if value is None else str(value)
+    vocabulary = {"status": CaseStatus, "priority": CasePriority, "origin": CaseOrigin}.get(name)
+    if vocabulary is not None and value in vocabulary.values:
+        return value, str(vocabulary(value).label)
+    return value, value
+
+
+def _reason_clean(reason) -> str:
+    if reason is None:
+        return ""
+    if not isinstance(reason, str):
+        raise ValidationError({"reason": ["Must be a string."]})
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
+    return reason
+
+
+def _timeline_summary(case: Case, changes: list[CaseChange]) -> str:
+    """The timeline entry's line: "Case resolved: <subject>" for a status move, then the other changes."""
+    parts, lead = [], ""
+    for change in changes:
+        if change.field == "status":
+            if change.to_value in OPEN_CASE_STATUSES and change.from_value in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+                lead = f"Case reopened: {case.subject}"
+            else:
+                lead = f"Case {change.to_label.lower()}: {case.subject}"
+        else:
+            label = Case._meta.get_field(change.field).verbose_name
+            parts.append(f"{label} {change.from_label or '—'} → {change.to_label or '—'}")
+    if not lead:
+        lead = f"Case #{case.pk} changed"
+        return f"{lead}: {'; '.join(parts)}"[:300]
+    return f"{lead} ({'; '.join(parts)})"[:300] if parts else lead[:300]
+
+
+def _changes_record(*, case: Case, before: dict, user, reason: str, at: datetime) -> list[CaseChange]:
+    """Write the history rows of what differs between `before` ({field: value}) and the case now, and one
+    timeline entry (a system "case update" interaction on the case) that says it; nothing when nothing changed."""
+    changes = []
+    for name, old in before.items():
+        new = getattr(case, name)
+        if (old.pk if hasattr(old, "pk") else old) == (new.pk if hasattr(new, "pk") else new):
+            continue
+        from_value, from_label = _value_label(name, old)
+        to_value, to_label = _value_label(name, new)
+        changes.append(
+            CaseChange(
+                case=case,
+                field=name,
+                from_value=from_value[:200],
+                to_value=to_value[:200],
+                from_label=from_label[:200],
+                to_label=to_label[:200],
+                reason=reason,
+                changed_by=user if getattr(user, "pk", None) else None,
+                changed_at=at,
+            )
+        )
+    if not changes:
+        return []
+    CaseChange.objects.bulk_create(changes)
+    Interaction.objects.create(
+        customer_id=case.customer_id,
+        channel=Channel.OTHER,
+        type=InteractionType.CASE_UPDATE,
+        direction=Direction.SYSTEM,
+        occurred_at=at,
+        summary=_timeline_summary(case, changes),
+        body=reason,
+        agent=user if getattr(user, "pk", None) else None,
+        case=case,
+        source="case",
+        live=False,
+    )
+    return changes
+
+
+def _status_move(case: Case, status: str, now: datetime) -> None:
+    """Move a locked case to a status in memory, keeping the SLA bookkeeping (see the module docstring)."""
     previous = case.status
-
     if previous == CaseStatus.PENDING and case.pending_since:
         paused = max(now - case.pending_since, timedelta(0))
         case.pending_seconds += int(paused.total_seconds())
@@ -196,16 +280,37 @@ def case_status_set(*, case: Case, status: str, user=None, at: datetime | None =
         if case.resolved_at is None:
             case.resolved_at = now
     case.status = status
+
+
+@transaction.atomic
+def case_status_set(*, case: Case, status: str, user=None, at: datetime | None = None, reason: str = "") -> Case:
+    """Move a case to a status, keeping the SLA bookkeeping (see the module docstring), and record the move
+    in the case's history (CaseChange, with `reason`) and on the customer's timeline.
+
+    Raises ValidationError for an unknown status or a bad reason.
+    """
+    if status not in CaseStatus.values:
+        raise ValidationError({"status": [f"“{status}” is not a status; use {', '.join(CaseStatus.values)}."]})
+    reason = _reason_clean(reason)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if status == case.status:
+        return case
+    now = at or timezone.now()
+    before = {"status": case.status}
+    _status_move(case, status, now)
     case.save()
+    _changes_record(case=case, before=before, user=user, reason=reason, at=now)
     return case
 
 
 @transaction.atomic
-def case_update(*, case: Case, user=None, status: str | None = None, **fields) -> Case:
+def case_update(*, case: Case, user=None, status: str | None = None, reason: str = "", **fields) -> Case:
     """Change a case's fields (EDITABLE_FIELDS) and, if given, its status (see case_status_set).
 
     A priority change recomputes the due times (time already spent pending still does not count);
-    an assignee change sets assigned_at. Raises ValidationError for bad values.
+    an assignee change sets assigned_at. Every change of a tracked field (TRACKED_FIELDS) is kept in the
+    case's history (CaseChange: who, when, from → to, `reason`) and makes one timeline entry for the
+    customer. Nothing changed, nothing recorded. Raises ValidationError for bad values.
     """
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
@@ -213,19 +318,23 @@ def case_update(*, case: Case, user=None, status: str | None = None, **fields) -
     fields = _clean(dict(fields))
     if status is not None:
         _clean({"status": status})
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    reason = _reason_clean(reason)
+    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    before = {name: getattr(case, name) for name in TRACKED_FIELDS}
+    now = timezone.now()
     priority_changed = "priority" in fields and fields["priority"] != case.priority
     assignee_changed = "assignee" in fields and fields["assignee"] != case.assignee
     for name, value in fields.items():
         setattr(case, name, value)
     if assignee_changed:
-        case.assigned_at = timezone.now() if case.assignee else None
+        case.assigned_at = now if case.assignee else None
     if priority_changed:
         first_due, resolution_due = sla_due_times(
             priority=case.priority, opened_at=case.opened_at, paused_seconds=case.pending_seconds
         )
         case.first_response_due_at, case.resolution_due_at = first_due, resolution_due
-    case.save()
     if status is not None and status != case.status:
-        case = case_status_set(case=case, status=status, user=user)
+        _status_move(case, status, now)
+    case.save()
+    _changes_record(case=case, before=before, user=user, reason=reason, at=now)
     return case

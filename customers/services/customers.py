@@ -119,16 +119,34 @@ def lifecycle_change_record(*, customer: Customer, from_stage: str, to_stage: st
 # --------------------------------------------------------------------------- customers
 
 
+CUSTOMER_UNIDENTIFIABLE = "Give the customer a name or at least one identity (email, phone, handle…)."
+
+
+def customer_identifiable_check(*, first_name: str, last_name: str, identities) -> None:
+    """The rule for a customer created by hand (the page and POST /api/customers/): a name or an identity.
+
+    Raises ValidationError (not tied to one field, code "unidentifiable") when all are empty; ingestion
+    always comes with an identity or a known customer, so it never meets this rule.
+    """
+    if (first_name or "").strip() or (last_name or "").strip() or list(identities):
+        return
+    raise ValidationError(CUSTOMER_UNIDENTIFIABLE, code="unidentifiable")
+
+
 @transaction.atomic
 def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = None, **fields) -> Customer:
     """Create a customer with its identities and tags; record its initial lifecycle stage (at `at`, default now).
 
     `fields` are CUSTOMER_FIELDS; national-format phones among `identities` are read in the customer's
     country (else settings.PHONE_DEFAULT_REGION). Raises ValidationError for a bad field, a bad identity,
-    or an identity that already belongs to a customer (naming that customer).
+    an identity that already belongs to a customer (naming that customer), or neither a name nor an
+    identity (customer_identifiable_check).
     """
     cleaned = customer_fields_clean(fields)
     normalised = identities_normalise(identities, region=cleaned.get("country") or None)
+    customer_identifiable_check(
+        first_name=cleaned.get("first_name", ""), last_name=cleaned.get("last_name", ""), identities=normalised
+    )
     owned = identities_owned(normalised)
     if owned:
         raise ValidationError(

@@ -14,10 +14,10 @@ from customers.choices import CaseStatus, Direction, IdentityKind, InteractionTy
 from customers.models import Case, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
 from customers.services import (
     case_create,
+    case_update,
     customer_merge,
     interaction_ingest,
     interaction_input_parse,
-    workspace_visit_record,
 )
 from cxcrm.choices import Channel, Role
 from cxcrm.tests.factories import UserFactory
@@ -850,18 +850,42 @@ def test_my_work_lists_my_open_cases_by_sla_due_with_breaches_highlighted(rep, r
     assert "Survey follow-up" in rows
 
 
-def test_my_work_shows_cases_assigned_since_my_last_visit(rep, rep_user, ana):
+def test_my_work_new_for_me_stays_until_the_case_is_opened_or_marked_seen(rep, rep_user, ana):
     now = timezone.now()
-    _case(ana, assignee=rep_user, subject="Old one", assigned_at=now - timedelta(days=3), due_in=timedelta(hours=9))
-    workspace_visit_record(user=rep_user, at=now - timedelta(hours=2))
-    _case(ana, assignee=rep_user, subject="New one", assigned_at=now - timedelta(minutes=30), due_in=timedelta(hours=9))
+    _case(ana, assignee=rep_user, subject="Long ago", assigned_at=now - timedelta(days=20), due_in=timedelta(hours=9))
+    first = _case(
+        ana, assignee=rep_user, subject="First", assigned_at=now - timedelta(days=3), due_in=timedelta(hours=9)
+    )
+    second = _case(
+        ana, assignee=rep_user, subject="Second", assigned_at=now - timedelta(minutes=30), due_in=timedelta(hours=9)
+    )
     response = rep.get(reverse("customers:my_work"))
-    assert [c.subject for c in response.context["new_cases"]] == ["New one"]
-    assert "since my last visit" in text_of(response)
-    # The visit is remembered: nothing is new on the next visit.
+    assert [c.subject for c in response.context["new_cases"]] == ["Second", "First"]
+    # A reload changes nothing: what is new stays new.
+    response = rep.get(reverse("customers:my_work"))
+    assert [c.subject for c in response.context["new_cases"]] == ["Second", "First"]
+    assert text_of(response).count("Mark seen") == 2
+    # Opening the case's page takes it out; so does "Mark seen".
+    rep.get(reverse("customers:case_detail", args=[first.pk]))
+    response = rep.post(reverse("customers:case_seen", args=[second.pk]))
+    assert response.url == reverse("customers:my_work")
     response = rep.get(reverse("customers:my_work"))
     assert response.context["new_cases"] == []
     assert "Nothing new." in text_of(response)
+
+
+def test_my_work_case_assigned_again_after_being_seen_is_new_again(rep, rep_user, ana):
+    other_rep = UserFactory(username="rep2", role=Role.SUPPORT_REP)
+    case = _case(ana, assignee=rep_user, subject="Back to me", assigned_at=timezone.now() - timedelta(hours=2))
+    rep.post(reverse("customers:case_seen", args=[case.pk]))
+    case_update(case=case, assignee=other_rep)
+    case_update(case=case, assignee=rep_user)
+    response = rep.get(reverse("customers:my_work"))
+    assert [c.subject for c in response.context["new_cases"]] == ["Back to me"]
+
+
+def test_case_seen_unknown_case_is_404(rep):
+    assert rep.post(reverse("customers:case_seen", args=[999999])).status_code == 404
 
 
 def test_my_work_lists_merge_suggestions_waiting(rep, ana, twin):
