@@ -7,6 +7,10 @@ settings.CUSTOMER_PAGE_PANELS lists dotted paths to callables `(customer, reques
 - None when the panel has nothing for this customer (it is left out).
 A panel that raises is logged and shown as unavailable, so a broken module never breaks the page.
 When no panel shows anything, the page says "No survey answers yet".
+
+settings.CUSTOMER_CASE_BADGES lists dotted paths to callables `(cases, request) -> {case id: HTML}` that add a
+badge to a customer's listed cases (the recent resolved cases: their CSAT); one query per callable, whatever
+the number of cases. A callable that raises is logged and adds nothing.
 """
 
 import logging
@@ -46,3 +50,20 @@ def customer_panels(customer, request) -> list[RenderedPanel]:
             logger.exception("customer page panel %s failed for customer %s", dotted, customer.pk)
             panels.append(RenderedPanel(dotted.rsplit(".", 1)[-1], format_html("{}", "Unavailable right now."), True))
     return panels
+
+
+def case_badges(cases, request) -> dict[int, list[str]]:
+    """{case id: [badge HTML, …]} from settings.CUSTOMER_CASE_BADGES for these cases (see the module docstring)."""
+    cases = list(cases)
+    badges: dict[int, list[str]] = {}
+    if not cases:
+        return badges
+    for dotted in getattr(settings, "CUSTOMER_CASE_BADGES", ()):
+        try:
+            found = import_string(dotted)(cases, request) or {}
+        except Exception:  # a broken module must not break the customer page
+            logger.exception("case badges %s failed", dotted)
+            continue
+        for case_id, html in found.items():
+            badges.setdefault(case_id, []).append(mark_safe(html))  # noqa: S308 - the callable returns HTML
+    return badges

@@ -414,6 +414,15 @@ def customer_open_cases(*, customer: Customer, now: datetime | None = None) -> Q
     )
 
 
+def customer_resolved_cases(*, customer: Customer, limit: int = 10) -> list[Case]:
+    """A customer's latest resolved or closed cases, the last resolved first, with their assignee (one query)."""
+    return list(
+        Case.objects.filter(customer=customer, status__in=[CaseStatus.RESOLVED, CaseStatus.CLOSED])
+        .select_related("assignee")
+        .order_by(F("resolved_at").desc(nulls_last=True), "-id")[:limit]
+    )
+
+
 def customer_merge_suggestions(*, customer: Customer) -> QuerySet[MergeSuggestion]:
     """Open suggestions that involve this customer (either side)."""
     return merge_suggestion_list().filter(Q(customer=customer) | Q(other=customer))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="customer_export"),
     path("<int:pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_log"),
     path("<int:pk>/cases/new/", views.CaseOpenView.as_view(), name="case_open"),
+    path("<int:pk>/cases/resolved/", views.ResolvedCasesView.as_view(), name="resolved_cases"),
     path("<int:pk>/notes/new/", views.NoteCreateView.as_view(), name="note_create"),
     path("<int:pk>/profile/", views.ProfileUpdateView.as_view(), name="profile_update"),
     path("<int:pk>/identities/new/", views.IdentityAddView.as_view(), name="identity_add"),

@@ -42,7 +42,7 @@ from .forms import (
 )
 from .gdpr import customer_export_response
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
-from .panels import customer_panels
+from .panels import case_badges, customer_panels
 from .selectors import InvalidCursor
 from .tables import CaseTable, CustomerTable, NewCaseTable
 
@@ -52,6 +52,7 @@ KEY_FIGURES_DAYS = 90
 WORK_QUEUE_SHOWN = 100
 NEW_WINDOW = timedelta(days=14)  # "New for me": assigned within this window and not seen since
 CASE_THREAD_SHOWN = 200
+RESOLVED_CASES_SHOWN = 10
 
 
 # --------------------------------------------------------------------------- search
@@ -242,6 +243,20 @@ class TimelineView(CustomerMixin, View):
             url = reverse("customers:customer_detail", args=[customer.pk])
             response["HX-Push-Url"] = f"{url}?{chosen}" if chosen else url
         return response
+
+
+class ResolvedCasesView(CustomerMixin, View):
+    """The customer's recent resolved cases, with the badges other apps add (their CSAT): the customer page
+    loads them by htmx when the rep opens the list, so the page itself keeps its query budget."""
+
+    permission_required = ("customers.view_customer", "customers.view_case")
+
+    def get(self, request, pk):
+        customer = self.get_customer()
+        cases = selectors.customer_resolved_cases(customer=customer, limit=RESOLVED_CASES_SHOWN)
+        badges = case_badges(cases, request)
+        rows = [{"case": case, "badges": badges.get(case.pk, [])} for case in cases]
+        return render(request, "customers/_resolved_cases.html", {"customer": customer, "rows": rows})
 
 
 class CustomerFormView(CustomerMixin, View):

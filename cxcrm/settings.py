@@ -505,6 +505,9 @@ JOURNEYS_FIGURES_PROVIDER = env.str("JOURNEYS_FIGURES_PROVIDER", default=None)
 # dotted paths to callables (customer, request) -> dict(title, template, context) | dict(title, html) | str | None.
 # See customers/panels.py.
 CUSTOMER_PAGE_PANELS: list[str] = []
+# Badges higher apps add to a customer's listed cases (the CX module: the CSAT answered about a case): dotted
+# paths to callables (cases, request) -> {case id: HTML}. See customers/panels.py.
+CUSTOMER_CASE_BADGES: list[str] = []
 # Sections a customer's personal-data export (customers/gdpr.py) takes from higher apps: dotted paths to
 # callables (customer) -> [(name, iterable of dicts)].
 CUSTOMER_EXPORT_SECTIONS: list[str] = []
@@ -521,6 +524,8 @@ SURVEY_COMMENT_MAX_LENGTH = env.int("SURVEY_COMMENT_MAX_LENGTH", default=2000)
 SENTIMENT_ANALYSER = env.str("SENTIMENT_ANALYSER", default="feedback.sentiment.vader_analyse")
 # The customer page's key figures show the latest NPS, CSAT and CES.
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
+# A customer's recent resolved cases show the CSAT answered about each.
+CUSTOMER_CASE_BADGES.append("feedback.panels.case_csat_badges")
 # A customer's personal-data export includes their survey invitations and responses.
 CUSTOMER_EXPORT_SECTIONS.append("feedback.gdpr.customer_export_sections")
 

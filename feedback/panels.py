@@ -1,5 +1,7 @@
 """The customer page's CX key figures (registered in settings.CUSTOMER_PAGE_PANELS; see customers/panels.py)."""
 
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from . import selectors
@@ -27,3 +29,25 @@ def customer_scores_panel(customer, request):
             }
         )
     return {"title": _("Customer experience"), "template": "feedback/panels/scores.html", "context": {"tiles": tiles}}
+
+
+def case_csat_badges(cases, request) -> dict[int, str]:
+    """{case id: badge HTML} with the latest CSAT answered about each case ("CSAT 4/5", in red for a detractor);
+    nothing without the right to read responses. One query."""
+    if request is not None and not request.user.has_perm("feedback.view_response"):
+        return {}
+    scale = SCALES[SurveyKind.CSAT]
+    latest = {}
+    for response in selectors.case_csat_responses(case_ids=[case.pk for case in cases]):
+        latest.setdefault(response.case_id, response)
+    badges = {}
+    for case_id, response in latest.items():
+        css = "text-bg-danger" if is_detractor(SurveyKind.CSAT, response.score) else "text-bg-success"
+        badges[case_id] = format_html(
+            '<span class="badge {}" data-testid="case-csat" title="{}">CSAT {}/{}</span>',
+            css,
+            date_format(response.submitted_at, "Y-m-d"),
+            response.score,
+            scale.high,
+        )
+    return badges

@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from customers.choices import IdentityKind
 from customers.models import Identity
 
-from .choices import DeliveryChannel, InvitationStatus, SuppressionReason, TriggerEvent
+from .choices import DeliveryChannel, InvitationStatus, SuppressionReason, SurveyKind, TriggerEvent
 from .models import Invitation, Response, Survey, SurveyRule
 from .scales import SCALES
 
@@ -68,6 +68,16 @@ def response_list():
     return Response.objects.select_related(
         "survey", "customer", "persona", "touchpoint", "journey_map", "stage", "agent", "followup_case"
     ).order_by("-submitted_at", "-id")
+
+
+def case_csat_responses(*, case_ids) -> QuerySet[Response]:
+    """Scored CSAT responses about these cases (their `case`), newest first (one query)."""
+    return (
+        Response.objects.scored()
+        .filter(kind=SurveyKind.CSAT, case_id__in=list(case_ids))
+        .only("id", "case_id", "score", "submitted_at")
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def latest_scores_for_customer(customer) -> dict[str, Response]:

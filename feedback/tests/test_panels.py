@@ -75,3 +75,53 @@ def test_the_answer_and_the_follow_up_reach_the_timeline_and_my_work(client, rep
     assert f"Follow-up #{response.followup_case_id}" in page
     my_work = client.get(reverse("customers:my_work")).content.decode()
     assert response.followup_case.subject in my_work
+
+
+# --------------------------------------------------------------------------- resolved cases with their CSAT
+
+
+def test_recent_resolved_cases_show_their_csat_when_answered(client, rep_user, django_assert_max_num_queries):
+    from customers.tests.factories import CaseFactory
+
+    customer = CustomerFactory()
+    now = timezone.now()
+    happy = CaseFactory(customer=customer, subject="Refund", status="resolved", resolved_at=now - timedelta(days=1))
+    unhappy = CaseFactory(
+        customer=customer, subject="Late parcel", status="closed", resolved_at=now - timedelta(days=3)
+    )
+    silent = CaseFactory(customer=customer, subject="Password", status="resolved", resolved_at=now - timedelta(days=2))
+    CaseFactory(customer=customer, subject="Still open", status="open")
+    ResponseFactory(invitation__customer=customer, case=happy, score=3, submitted_at=now - timedelta(hours=20))
+    ResponseFactory(invitation__customer=customer, case=happy, score=5, submitted_at=now - timedelta(hours=10))
+    ResponseFactory(invitation__customer=customer, case=unhappy, score=1, submitted_at=now - timedelta(days=2))
+    for n in range(15):
+        CaseFactory(customer=customer, subject=f"Old {n}", status="closed", resolved_at=now - timedelta(days=30 + n))
+    client.force_login(rep_user)
+
+    page = client.get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
+    url = reverse("customers:resolved_cases", args=[customer.pk])
+    assert f'hx-get="{url}"' in page and "Recent resolved cases" in page
+    assert "CSAT 5/5" not in page and "resolved-case-list" not in page  # collapsed: loaded when opened
+
+    with django_assert_max_num_queries(12):  # whatever the number of cases and answers
+        html = client.get(url).content.decode()
+    rows = html.split('data-testid="resolved-case"')[1:]
+    assert len(rows) == 10
+    assert [r.split("</a>")[0].rsplit(" ", 1)[-1] for r in rows[:3]] == ["Refund", "Password", "parcel"]
+    assert "CSAT 5/5" in rows[0] and "text-bg-success" in rows[0]
+    assert "CSAT" not in rows[1]
+    assert "CSAT 1/5" in rows[2] and "text-bg-danger" in rows[2]
+    assert "Still open" not in html
+    assert silent.pk and "Older ones on the timeline" in html
+
+
+def test_resolved_cases_are_for_the_roles_that_read_cases(client, marketer_user, manager_user):
+    from customers.tests.factories import CaseFactory
+
+    customer = CustomerFactory()
+    case = CaseFactory(customer=customer, status="resolved", resolved_at=timezone.now())
+    ResponseFactory(invitation__customer=customer, case=case, score=5)
+    client.force_login(marketer_user)
+    assert client.get(reverse("customers:resolved_cases", args=[customer.pk])).status_code == 403
+    client.force_login(manager_user)
+    assert "CSAT 5/5" in client.get(reverse("customers:resolved_cases", args=[customer.pk])).content.decode()
