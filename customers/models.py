@@ -160,6 +160,11 @@ class Customer(models.Model):
         so a nameless customer is never titled "Customer #311 #311")."""
         return self.full_name or f"Customer #{self.pk}"
 
+    @property
+    def reference(self) -> str:
+        """The name with the id, where two customers are told apart: "#311 Ana Silva", or "Customer #311"."""
+        return f"#{self.pk} {self.full_name}" if self.full_name else self.display_name
+
     def search_name_of(self) -> str:
         """The folded full name search compares with (see search_name)."""
         return search_fold(self.full_name)
@@ -470,8 +475,9 @@ class MergeRecord(models.Model):
     """Audit of one merge: who folded which customer into which, and exactly which rows moved.
 
     `moved` = {"identities": [ids], "interactions": [ids], "cases": [ids], "notes": [ids],
-    "lifecycle_changes": [ids], "tags": [ids], "suggestions": [ids], "fields": {name: old value}}, so
-    that undo restores exactly that.
+    "lifecycle_changes": [ids], "tags": [ids], "suggestions": [ids], "fields": {name: old value},
+    "lifecycle_stage": {"old", "new", "change_id"} when the merge moved the survivor's stage}, so that undo
+    restores exactly that.
     """
 
     survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_survivor")

@@ -28,7 +28,7 @@ from cxcrm.tables import ListTableMixin
 from cxcrm.views import StaffPermissionMixin
 
 from . import selectors, services
-from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType
+from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, InteractionType, LifecycleStage
 from .filtersets import CaseFilterSet, CustomerFilterSet
 from .forms import (
     CaseOpenForm,
@@ -397,6 +397,11 @@ def merge_field_rows(preview, survivor: Customer, other: Customer) -> list[dict]
     return rows
 
 
+def _own_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The customers app's own rows among a preview's counts (the side-by-side figures)."""
+    return {key: counts.get(key, 0) for key in services.MOVED_KEYS}
+
+
 class MergePreviewView(CustomerMixin, View):
     """GET: what merging `other` into this customer would move. POST: merge."""
 
@@ -424,7 +429,15 @@ class MergePreviewView(CustomerMixin, View):
             for message in error.messages:
                 messages.error(request, message)
             return redirect("customers:customer_detail", pk=survivor.pk)
+        if preview.suggested_survivor_id != survivor.pk and not request.GET.get("chosen"):
+            # The richer record stays unless the rep chose otherwise: open the preview the other way round.
+            query = request.GET.copy()
+            query["chosen"] = "suggested"
+            url = reverse("customers:merge_preview", args=[other_customer.pk, survivor.pk])
+            return redirect(f"{url}?{query.urlencode()}")
         other_full = selectors.customer_detail_queryset().get(pk=other_customer.pk)
+        suggestion = self._suggestion()
+        swap_query = {"chosen": "rep", **({"suggestion": suggestion.pk} if suggestion else {})}
         return render(
             request,
             "customers/merge_preview.html",
@@ -433,14 +446,27 @@ class MergePreviewView(CustomerMixin, View):
                 "survivor": survivor,
                 "other": other_full,
                 "field_rows": merge_field_rows(preview, survivor, other_full),
-                "suggestion": self._suggestion(),
+                "suggestion": suggestion,
+                "stages": LifecycleStage.choices,
+                "swap_url": reverse("customers:merge_preview", args=[other_customer.pk, survivor.pk])
+                + "?"
+                + urlencode(swap_query),
+                "sides": [
+                    {"customer": survivor, "counts": preview.survivor_counts, "role": "survivor"},
+                    {"customer": other_full, "counts": _own_counts(preview.counts), "role": "other"},
+                ],
             },
         )
 
     def post(self, request, pk, other):
         survivor, other_customer = self._pair()
         try:
-            record = services.customer_merge(survivor=survivor, other=other_customer, user=request.user)
+            record = services.customer_merge(
+                survivor=survivor,
+                other=other_customer,
+                user=request.user,
+                lifecycle_stage=request.POST.get("lifecycle_stage") or None,
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

@@ -358,6 +358,15 @@ class MergeRequestSerializer(serializers.Serializer):
     other = serializers.IntegerField(min_value=1, help_text="Id of the customer folded into the one in the URL")
 
 
+class MergeSerializer(MergeRequestSerializer):
+    lifecycle_stage = serializers.ChoiceField(
+        choices=LifecycleStage.choices,
+        required=False,
+        help_text="The merged customer's stage; by default the survivor's, or the other's when the survivor is a "
+        "lead or prospect and the other is later in lead → prospect → active",
+    )
+
+
 class MergeResultSerializer(serializers.Serializer):
     merge_id = serializers.IntegerField()
     customer = serializers.IntegerField(help_text="The survivor's id")
@@ -370,6 +379,11 @@ class MergePreviewSerializer(serializers.Serializer):
     identities = IdentitySerializer(many=True)
     tags = serializers.ListField(child=serializers.CharField())
     fields = serializers.DictField(help_text="Survivor fields the merge would fill: {name: {old, new}}")
+    survivor_counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="The survivor's own rows, by the labels of `counts`"
+    )
+    suggested_survivor_id = serializers.IntegerField(help_text="The customer with more history: keep this one")
+    lifecycle_stage = serializers.CharField(help_text="The merged customer's lifecycle stage unless one is given")
 
 
 class MergeRecordSerializer(ModelSerializer):

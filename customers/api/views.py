@@ -44,6 +44,7 @@ from .serializers import (
     MergeRecordSerializer,
     MergeRequestSerializer,
     MergeResultSerializer,
+    MergeSerializer,
     MergeSuggestionSerializer,
     NoteSerializer,
     NoteUpdateSerializer,
@@ -256,15 +257,20 @@ class CustomerViewSet(
         preview = services.merge_preview(survivor=customer, other=other)
         return Response(MergePreviewSerializer(preview).data)
 
-    @extend_schema(request=MergeRequestSerializer, responses=MergeResultSerializer)
+    @extend_schema(request=MergeSerializer, responses=MergeResultSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)
     def merge(self, request, pk=None):
-        """Fold `other` into this customer (which survives)."""
-        request_data = MergeRequestSerializer(data=request.data)
+        """Fold `other` into this customer (which survives), with `lifecycle_stage` if given."""
+        request_data = MergeSerializer(data=request.data)
         request_data.is_valid(raise_exception=True)
         customer = self.get_object()
         other = self._other(request_data.validated_data["other"])
-        record = services.customer_merge(survivor=customer, other=other, user=request.user)
+        record = services.customer_merge(
+            survivor=customer,
+            other=other,
+            user=request.user,
+            lifecycle_stage=request_data.validated_data.get("lifecycle_stage"),
+        )
         return Response({"merge_id": record.pk, "customer": record.survivor_id})
 
 

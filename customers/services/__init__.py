@@ -21,10 +21,19 @@ from .ingest import (
     interactions_ingest_batch,
 )
 from .ingest_input import InteractionInput, interaction_input_parse, interaction_inputs_parse
-from .merges import MergePreview, customer_merge, merge_preview, merge_suggestion_dismiss, merge_undo
+from .merges import (
+    MOVED_KEYS,
+    MergePreview,
+    customer_merge,
+    merge_preview,
+    merge_stage_default,
+    merge_suggestion_dismiss,
+    merge_undo,
+)
 from .workspace import case_seen_mark, workspace_visit_record
 
 __all__ = [
+    "MOVED_KEYS",
     "BatchResult",
     "ImportSummary",
     "IngestResult",
@@ -48,6 +57,7 @@ __all__ = [
     "interactions_ingest_batch",
     "lifecycle_stage_set",
     "merge_preview",
+    "merge_stage_default",
     "merge_suggestion_dismiss",
     "merge_undo",
     "note_create",

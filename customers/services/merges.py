@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from cxcrm.outbox import outbox_record
 
-from ..choices import SuggestionStatus
+from ..choices import LifecycleStage, SuggestionStatus
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
 from ..signals import CUSTOMERS_MERGED, customers_merged, merge_undone
 from ..signals import merge_preview as merge_preview_signal
@@ -34,6 +34,10 @@ MOVED_MODELS = {
     "notes": Note,
     "lifecycle_changes": LifecycleChange,
 }
+MOVED_KEYS = tuple(MOVED_MODELS)
+# The early stages a merge moves forward: a lead or prospect survivor takes the other's stage when it is later
+# in this order (a Lead merged with an Active customer is Active); any other stage is the survivor's.
+STAGE_PROGRESSION = (LifecycleStage.LEAD, LifecycleStage.PROSPECT, LifecycleStage.ACTIVE)
 # Survivor fields filled from the folded customer when empty (attnames).
 FILLED_FIELDS = ("first_name", "last_name", "country", "persona_id", "owner_id", "preferred_channel")
 
@@ -69,6 +73,21 @@ def _check_pair(survivor: Customer, other: Customer) -> None:
         raise ValidationError({"other": ["A customer cannot be merged into itself."]})
 
 
+def merge_stage_default(*, survivor_stage: str, other_stage: str) -> str:
+    """The merged customer's lifecycle stage unless the rep picks another: the survivor's, except that a
+    lead or prospect survivor takes the other's stage when it is later in lead → prospect → active."""
+    early, known = STAGE_PROGRESSION[:2], STAGE_PROGRESSION
+    if survivor_stage in early and other_stage in known and known.index(other_stage) > known.index(survivor_stage):
+        return other_stage
+    return survivor_stage
+
+
+def _history_key(customer: Customer, counts: dict[str, int]) -> tuple:
+    """How much history a customer has, to compare two: interactions, then cases, then identities; on a tie
+    the one known first (lower id) wins."""
+    return (counts["interactions"], counts["cases"], counts["identities"], -customer.pk)
+
+
 # --------------------------------------------------------------------------- preview
 
 
@@ -80,12 +99,19 @@ class MergePreview:
     identities: list[Identity]
     tags: list[str]
     fields: dict[str, dict] = field(default_factory=dict)
+    survivor_counts: dict[str, int] = field(default_factory=dict)  # the survivor's own rows, by the same labels
+    suggested_survivor_id: int | None = None  # the one with more history (_history_key)
+    lifecycle_stage: str = ""  # the merged customer's stage by default (merge_stage_default)
 
 
 def merge_preview(*, survivor: Customer, other: Customer) -> MergePreview:
-    """What merging `other` into `survivor` would move. Raises ValidationError for an impossible merge."""
+    """What merging `other` into `survivor` would move, both customers' own counts, the survivor suggested
+    (more history) and the merged customer's default lifecycle stage. Raises ValidationError for an
+    impossible merge."""
     _check_pair(survivor, other)
     counts = {key: model.objects.filter(customer=other).count() for key, model in MOVED_MODELS.items()}
+    survivor_counts = {key: model.objects.filter(customer=survivor).count() for key, model in MOVED_MODELS.items()}
+    suggested = max((survivor, survivor_counts), (other, counts), key=lambda pair: _history_key(*pair))[0]
     for _receiver, response in merge_preview_signal.send(sender=Customer, survivor=survivor, other=other):
         if isinstance(response, dict):
             for label, count in response.items():
@@ -98,6 +124,9 @@ def merge_preview(*, survivor: Customer, other: Customer) -> MergePreview:
         identities=list(other.identities.all()),
         tags=[t.name for t in other.tags.all() if t.pk not in survivor_tags],
         fields=_field_changes(survivor, other),
+        survivor_counts=survivor_counts,
+        suggested_survivor_id=suggested.pk,
+        lifecycle_stage=merge_stage_default(survivor_stage=survivor.lifecycle_stage, other_stage=other.lifecycle_stage),
     )
 
 
@@ -105,12 +134,24 @@ def merge_preview(*, survivor: Customer, other: Customer) -> MergePreview:
 
 
 @transaction.atomic
-def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRecord:
+def customer_merge(
+    *, survivor: Customer, other: Customer, user=None, lifecycle_stage: str | None = None
+) -> MergeRecord:
     """Fold `other` into `survivor` in one transaction; returns the MergeRecord.
 
-    Open suggestions between the two are marked merged. `customers_merged` is sent inside the transaction.
-    Raises ValidationError if either was already folded or they are the same customer.
+    The merged customer's lifecycle stage is `lifecycle_stage`, by default merge_stage_default's; a change
+    is recorded as a LifecycleChange (by `user`, now) and undone by merge_undo. Open suggestions between
+    the two are marked merged. `customers_merged` is sent inside the transaction.
+    Raises ValidationError if either was already folded, they are the same customer, or the stage is unknown.
     """
+    if lifecycle_stage not in (None, "") and lifecycle_stage not in LifecycleStage.values:
+        raise ValidationError(
+            {
+                "lifecycle_stage": [
+                    f"“{lifecycle_stage}” is not a lifecycle stage; use {', '.join(LifecycleStage.values)}."
+                ]
+            }
+        )
     # Lock both rows (in id order, against deadlocks) and re-read them.
     locked = {
         c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, other.pk]).order_by("pk")
@@ -143,6 +184,19 @@ def customer_merge(*, survivor: Customer, other: Customer, user=None) -> MergeRe
             value = parse_datetime(value)
         setattr(survivor, name, value)
     moved["fields"] = {name: {"old": _json(c["old"]), "new": _json(c["new"])} for name, c in changes.items()}
+    stage = lifecycle_stage or merge_stage_default(
+        survivor_stage=survivor.lifecycle_stage, other_stage=other.lifecycle_stage
+    )
+    if stage != survivor.lifecycle_stage:
+        change = LifecycleChange.objects.create(
+            customer=survivor,
+            from_stage=survivor.lifecycle_stage,
+            to_stage=stage,
+            changed_at=timezone.now(),
+            changed_by=user if getattr(user, "pk", None) else None,
+        )
+        moved["lifecycle_stage"] = {"old": survivor.lifecycle_stage, "new": stage, "change_id": change.pk}
+        survivor.lifecycle_stage = stage
     survivor.save()
     other.merged_into = survivor
     other.save(update_fields=["merged_into", "updated_at"])
@@ -189,6 +243,11 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
             if name in ("first_contact_at", "last_contact_at") and old:
                 old = parse_datetime(old)
             setattr(survivor, name, old)
+    stage = moved.get("lifecycle_stage")
+    if stage and survivor.lifecycle_stage == stage["new"]:
+        # The stage the merge set, not changed since: back to the survivor's own, and the change never happened.
+        survivor.lifecycle_stage = stage["old"]
+        LifecycleChange.objects.filter(pk=stage.get("change_id"), customer=survivor).delete()
     survivor.save()
     merged.merged_into = None
     merged.save(update_fields=["merged_into", "updated_at"])

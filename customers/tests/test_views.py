@@ -745,7 +745,10 @@ def test_merge_a_suggested_duplicate_after_the_preview_then_undo(rep, ana, twin)
     preview_url = reverse("customers:merge_preview", args=[ana.pk, twin.pk])
     assert preview_url in html_of(page)
 
-    preview = rep.get(preview_url, {"suggestion": twin.suggestion.pk})
+    # The twin has more history (2 interactions to none): the preview suggests keeping it; the rep keeps Ana.
+    suggested = rep.get(preview_url, {"suggestion": twin.suggestion.pk})
+    assert suggested.url.startswith(reverse("customers:merge_preview", args=[twin.pk, ana.pk]))
+    preview = rep.get(preview_url, {"suggestion": twin.suggestion.pk, "chosen": "rep"})
     assert preview.status_code == 200
     assert preview.context["preview"].counts["interactions"] == 2
     assert "+5511988887777" in text_of(preview) and 'data-count="interactions">2<' in html_of(preview)
@@ -772,7 +775,7 @@ def test_merge_preview_says_in_words_what_moves_and_which_fields_fill_in(rep, an
     twin.persona, twin.owner, twin.preferred_channel = persona, rep_user, Channel.CHAT
     twin.first_contact_at = ana.first_contact_at - timedelta(days=30)
     twin.save()
-    response = rep.get(reverse("customers:merge_preview", args=[ana.pk, twin.pk]))
+    response = rep.get(reverse("customers:merge_preview", args=[ana.pk, twin.pk]), {"chosen": "rep"})
     moves = text_of(response).split("What moves", 1)[1]
     assert "Lifecycle changes" in moves and "lifecycle_changes" not in moves
     assert "Persona — → Busy Bruno" in moves
