@@ -386,15 +386,32 @@ def workspace_last_visit(*, user) -> datetime | None:
     return WorkspaceVisit.objects.filter(user=user).values_list("seen_at", flat=True).first()
 
 
-def customer_channel_counts(*, customer: Customer, since: datetime) -> list[dict]:
-    """[{channel, n}] of a customer's interactions since `since`, most used channel first (one query)."""
-    return list(
+# Interactions that are no contact on a channel: survey answers (counted on a row of their own) and the
+# system's case updates (a case's history on the timeline).
+NOT_CHANNEL_CONTACT = (InteractionType.SURVEY_RESPONSE, InteractionType.CASE_UPDATE)
+
+
+@dataclass
+class ChannelFigures:
+    channels: list[dict]  # [{channel, n}], most used first; survey answers and case updates not counted
+    survey_answers: int  # survey answers in the same period, whatever channel they came back on
+
+
+def customer_channel_counts(*, customer: Customer, since: datetime) -> ChannelFigures:
+    """A customer's contacts since `since` by channel, most used channel first, and their survey answers
+    apart (an answer is no "Web" contact); case updates are not counted. One query."""
+    answer = Q(type=InteractionType.SURVEY_RESPONSE)
+    rows = list(
         Interaction.objects.filter(customer=customer, occurred_at__gte=since)
+        .exclude(type=InteractionType.CASE_UPDATE)
         .order_by()
         .values("channel")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "channel")
+        .annotate(n=Count("pk", filter=~answer), answers=Count("pk", filter=answer))
     )
+    channels = sorted(
+        ({"channel": row["channel"], "n": row["n"]} for row in rows if row["n"]), key=lambda r: (-r["n"], r["channel"])
+    )
+    return ChannelFigures(channels=channels, survey_answers=sum(row["answers"] for row in rows))
 
 
 def customer_cases(*, customer: Customer) -> QuerySet[Case]:

@@ -177,7 +177,7 @@ def customer_page_context(request, customer: Customer, *, forms: dict | None = N
         "cases": cases,
         "open_cases": list(selectors.customer_open_cases(customer=customer, now=now)) if can["view_case"] else [],
         "notes": list(selectors.note_list().filter(customer=customer)[:NOTES_SHOWN]) if can["view_note"] else [],
-        "channel_counts": selectors.customer_channel_counts(
+        "channel_figures": selectors.customer_channel_counts(
             customer=customer, since=now - timedelta(days=KEY_FIGURES_DAYS)
         ),
         "key_figures_days": KEY_FIGURES_DAYS,

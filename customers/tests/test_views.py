@@ -262,7 +262,7 @@ def test_customer_page_shows_header_key_figures_cases_notes_and_timeline(rep, an
     assert "Phone +5511912345678" in text and "Email ana@example.com" in text and "instagram: ana.s" in text
     # Key figures: 1 open case; last 90 days by channel (the 200-day-old visit is not counted)
     assert response.context["customer"].open_case_count == 1
-    counts = {row["channel"]: row["n"] for row in response.context["channel_counts"]}
+    counts = {row["channel"]: row["n"] for row in response.context["channel_figures"].channels}
     assert counts == {"chat": 2, "phone": 1}
     assert 'data-channel="store"' not in page.split('data-testid="channel-counts"')[1].split("</div>")[0]
     assert "No survey answers yet" in text
