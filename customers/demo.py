@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -442,9 +443,9 @@ class _Builder:
                 add(
                     channel=Channel.WEB,
                     type=InteractionType.PURCHASE,
-                    summary=f"Order placed online ({amount:.2f})",
+                    summary="Order placed online",
                     touchpoint="retail-checkout-web",
-                    metadata={"amount": amount},
+                    metadata={"amount": amount, "currency": settings.DEFAULT_CURRENCY},
                 )
                 add(
                     channel=Channel.SMS,
@@ -467,9 +468,9 @@ class _Builder:
                         channel=Channel.STORE,
                         type=InteractionType.PURCHASE,
                         at=at + timedelta(minutes=25),
-                        summary=f"Bought in store ({amount:.2f})",
+                        summary="Bought in store",
                         touchpoint="retail-store-visit",
-                        metadata={"amount": amount},
+                        metadata={"amount": amount, "currency": settings.DEFAULT_CURRENCY},
                     )
             elif kind == "review":
                 add(
@@ -625,10 +626,10 @@ class _Builder:
                                 channel=Channel.WEB,
                                 type=InteractionType.PURCHASE,
                                 occurred_at=clicked + timedelta(minutes=rng.uniform(5, 90)),
-                                summary=f"Order placed online ({amount:.2f})",
+                                summary="Order placed online",
                                 campaign=campaign,
                                 touchpoint="retail-checkout-web",
-                                metadata={"amount": amount},
+                                metadata={"amount": amount, "currency": settings.DEFAULT_CURRENCY},
                             )
                             count += 1
         return count

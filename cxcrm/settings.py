@@ -439,6 +439,8 @@ LOGGING = {
 # --------------------------------------------------------------------------- cxcrm
 # Default region for phone numbers written in national format ("(11) 91234-5678").
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="BR")
+# The currency (ISO 4217) of an interaction's `metadata.amount` given without `metadata.currency`.
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="BRL").strip().upper()
 # Clock skew allowed on an interaction's occurred_at (cxcrm.validators.instant_clean): a time ahead of the
 # server's clock by less is taken as now, one further ahead is refused. Seconds in the environment.
 INTERACTION_FUTURE_SKEW = timedelta(seconds=env.int("INTERACTION_FUTURE_SKEW_SECONDS", default=300))

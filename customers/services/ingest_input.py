@@ -37,6 +37,7 @@ from journeys.selectors import touchpoints_for_keys
 from ..choices import Direction, InteractionType
 from ..identities import NormalisedIdentity, identities_normalise
 from ..models import Customer, Interaction
+from ..money import amount_clean, currency_clean
 from .customers import DETAIL_FIELDS, customer_fields_clean
 
 FieldErrors = dict[str, list[str]]
@@ -215,8 +216,22 @@ def _customer_details(value) -> dict:
 
 
 def _metadata(value) -> dict:
+    """Free-form, except the keys the pages read: `amount` (a number) and `currency` (ISO 4217, upper-cased)."""
     if not isinstance(value, dict):
         raise ValidationError(NOT_AN_OBJECT.format(type=type(value).__name__))
+    errors = []
+    if value.get("amount") is not None:
+        try:
+            amount_clean(value["amount"])
+        except ValueError as error:
+            errors.append(f"amount: {error}")
+    if value.get("currency") is not None:
+        try:
+            value = {**value, "currency": currency_clean(value["currency"])}
+        except ValueError as error:
+            errors.append(f"currency: {error}")
+    if errors:
+        raise ValidationError(errors)
     return value
 
 

@@ -1,8 +1,10 @@
-"""Template helpers of the customers pages: channel icons and labels, SLA badges, query strings."""
+"""Template helpers of the customers pages: channel icons and labels, SLA badges, query strings, amounts."""
 
 from django import template
 
 from cxcrm.choices import CHANNEL_ICONS, Channel
+
+from ..money import metadata_amount
 
 register = template.Library()
 
@@ -51,3 +53,10 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def amount(metadata) -> str:
+    """An interaction's `metadata.amount` in its currency, formatted for the reader's language ("R$ 1.234,50");
+    "" without one (customers.money.metadata_amount)."""
+    return metadata_amount(metadata)
