@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0008_last_contact_not_in_future'),
+        ('customers', '0010_persona_protect'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
