@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from cxcrm.admin import OwnRecordsAdminMixin, ReadOnlyAdminMixin
+from cxcrm.admin import BoundedFieldsAdminMixin, OwnRecordsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
 
 from . import services
@@ -215,7 +215,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(LifecycleChange)
-class LifecycleChangeAdmin(admin.ModelAdmin):
+class LifecycleChangeAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     list_display = ["customer", "from_stage", "to_stage", "changed_at", "changed_by"]
     list_filter = ["to_stage", "from_stage"]
     search_fields = ["customer__first_name", "customer__last_name", "customer__identities__value"]
@@ -282,7 +282,7 @@ class CaseWorkflowForm(forms.Form):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     """Cases are opened and changed through the case services, as on the pages and in the API.
 
     Status, priority and assignee are read-only on the change form: they change on the
@@ -418,7 +418,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
+class InteractionAdmin(BoundedFieldsAdminMixin, OwnRecordsAdminMixin, admin.ModelAdmin):
     """Interactions change only by their agent or a manager (one without an agent is nobody's own)."""
 
     owner_field = "agent"
@@ -501,7 +501,7 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkspaceVisit)
-class WorkspaceVisitAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
+class WorkspaceVisitAdmin(BoundedFieldsAdminMixin, OwnRecordsAdminMixin, admin.ModelAdmin):
     """Written by the My work page; a visit is changed or deleted only by its user or a manager."""
 
     owner_field = "user"

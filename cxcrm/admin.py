@@ -1,9 +1,34 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import AuditEvent
 from .roles import may_change_others_records, may_change_record
+from .validators import json_storable_check, validate_day, validate_instant
+
+
+def bounded_formfield(db_field, formfield):
+    """`formfield` (of the model field `db_field`) holding the product's bounds (cxcrm.validators): a
+    date-time's years and offset (read in the current time zone), a date's years, and no NUL or lone
+    surrogate in a JSON value. Returns the form field."""
+    if formfield is None:
+        return None
+    if isinstance(db_field, models.DateTimeField):
+        formfield.validators.append(validate_instant)
+    elif isinstance(db_field, models.DateField):
+        formfield.validators.append(validate_day)
+    elif isinstance(db_field, models.JSONField):
+        formfield.validators.append(json_storable_check)
+    return formfield
+
+
+class BoundedFieldsAdminMixin:
+    """For a ModelAdmin or inline whose forms edit date-times, dates or JSON: their form fields refuse what
+    the API refuses (bounded_formfield), as a form error instead of a row that breaks the lists."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return bounded_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
 
 
 class ReadOnlyAdminMixin:

@@ -164,6 +164,11 @@ def day_clean(value) -> date:
     return value
 
 
+def validate_day(value) -> None:
+    """day_clean as a field validator (form fields holding dates). Raises ValidationError as day_clean does."""
+    day_clean(value)
+
+
 # --------------------------------------------------------------------------- text PostgreSQL can store
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import case_assignable_users
-from cxcrm.admin import ReadOnlyAdminMixin
+from cxcrm.admin import BoundedFieldsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.choices import Language
 
 from . import delivery, selectors, services
@@ -59,14 +59,14 @@ class QuestionFormSet(nested_admin.NestedInlineFormSet):
         return kept
 
 
-class QuestionChoiceInline(nested_admin.NestedTabularInline):
+class QuestionChoiceInline(BoundedFieldsAdminMixin, nested_admin.NestedTabularInline):
     model = QuestionChoice
     extra = 0
     fields = ["position", "value", "label", "translations"]
     sortable_field_name = "position"
 
 
-class SurveyQuestionInline(nested_admin.NestedStackedInline):
+class SurveyQuestionInline(BoundedFieldsAdminMixin, nested_admin.NestedStackedInline):
     model = SurveyQuestion
     formset = QuestionFormSet
     extra = 0

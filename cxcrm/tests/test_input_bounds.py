@@ -345,3 +345,78 @@ def test_the_model_serializer_base_maps_every_date_time_field_of_the_models():
         is InstantSerializerField
     )
     assert timezone.is_aware(InstantSerializerField().to_internal_value("2024-05-01T10:00:00+14:00"))
+
+
+# --------------------------------------------------------------------------- the admin
+
+
+def _admin_form_fields(request):
+    """(label, model field, form field) of every date, date-time and JSON field the admin's add forms (and
+    their inlines, nested ones too) edit, for our apps' models."""
+    from django.contrib import admin
+
+    def walk(model_admin, label):
+        form = model_admin.get_formset(request, None).form if hasattr(model_admin, "get_formset") else None
+        form = form or model_admin.get_form(request, None)
+        for name, field in form.base_fields.items():
+            if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField | forms.JSONField):
+                yield f"{label}.{name}", field
+        inlines = getattr(model_admin, "get_inline_instances", None)
+        for inline in inlines(request, None) if inlines else ():
+            yield from walk(inline, f"{label}>{inline.model.__name__}")
+
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in APPS:
+            yield from walk(model_admin, model.__name__)
+
+
+def test_every_admin_date_time_and_json_field_refuses_what_the_api_refuses(rf, superuser):
+    """A new admin form that edits a date-time or a JSON value without the bounds fails here."""
+    request = rf.get("/")
+    request.user = superuser
+    fields = list(_admin_form_fields(request))
+    assert {label for label, _ in fields} >= {
+        "Case.opened_at",
+        "Interaction.occurred_at",
+        "Interaction.metadata",
+        "Survey>SurveyQuestion.translations",
+        "Survey>SurveyQuestion>QuestionChoice.translations",
+    }
+    unbounded = []
+    for label, field in fields:
+        if isinstance(field, forms.JSONField):
+            bad = '{"pl": "a\\u0000b"}'
+        elif isinstance(field, forms.SplitDateTimeField):
+            bad = ["9999-12-31", "23:59:59"]
+        elif isinstance(field, forms.DateTimeField):
+            bad = "9999-12-31T23:59:59"
+        else:
+            bad = "0001-01-01"
+        try:
+            field.clean(bad)
+        except forms.ValidationError:
+            continue
+        unbounded.append(label)
+    assert unbounded == []
+
+
+def test_an_admin_case_opened_in_the_year_1_is_a_form_error(client, superuser):
+    customer = CustomerFactory()
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:customers_case_add"),
+        {
+            "customer": customer.pk,
+            "subject": "Old",
+            "origin": "email",
+            "priority": "normal",
+            "status": "new",
+            "opened_at_0": "0001-01-01",
+            "opened_at_1": "00:00:00",
+            "source": "admin",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Give a time between 1970-01-01 and 2100-12-31 (UTC)." in response.content.decode()
