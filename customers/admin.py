@@ -138,19 +138,42 @@ class CustomerAdmin(admin.ModelAdmin):
         "preferred_channel",
         ("owner", admin.RelatedOnlyFieldListFilter),
         ("merged_into", admin.EmptyFieldListFilter),
+        "erased",
     ]
     search_fields = ["first_name", "last_name", "identities__value"]
     autocomplete_fields = ["persona", "tags"]
     list_select_related = ["persona", "owner", "merged_into"]
-    readonly_fields = ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at", "page_link"]
+    readonly_fields = [
+        "first_contact_at",
+        "last_contact_at",
+        "merged_into",
+        "erased",
+        "erased_at",
+        "created_at",
+        "updated_at",
+        "page_link",
+    ]
     inlines = [IdentityInline, NoteInline]
     date_hierarchy = "last_contact_at"
-    actions = ["export_personal_data"]
+    actions = ["export_personal_data", "erase_personal_data"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "lifecycle_stage", "persona", "owner", "tags", "page_link"]}),
         ("Preferences", {"fields": ["language", "timezone", "country", "preferred_channel"]}),
         ("Consent", {"fields": ["marketing_consent", "survey_opt_out"]}),
-        ("History", {"fields": ["first_contact_at", "last_contact_at", "merged_into", "created_at", "updated_at"]}),
+        (
+            "History",
+            {
+                "fields": [
+                    "first_contact_at",
+                    "last_contact_at",
+                    "merged_into",
+                    "erased",
+                    "erased_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
 
     def has_export_personal_data_permission(self, request):
@@ -164,6 +187,19 @@ class CustomerAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one customer to export.", messages.WARNING)
             return None
         return customer_export_response(customers[0], request=request)
+
+    def has_erase_personal_data_permission(self, request):
+        return request.user.has_perm("customers.erase_customer")
+
+    @admin.action(description="Erase personal data (GDPR)…", permissions=["erase_personal_data"])
+    def erase_personal_data(self, request, queryset):
+        """Opens the erasure's confirmation page (what goes, by kind of row) of one selected customer; its
+        button erases through customers.services.customer_erase, as the API does."""
+        customers = list(queryset[:2])
+        if len(customers) != 1:
+            self.message_user(request, "Select exactly one customer to erase.", messages.WARNING)
+            return None
+        return redirect("customers:customer_erase", pk=customers[0].pk)
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -80,8 +80,13 @@ class LanguageField(models.CharField):
 
 class CustomerQuerySet(models.QuerySet):
     def active(self):
-        """Customers that were not folded into another by a merge."""
+        """Customers that were not folded into another by a merge (erased ones included: they still count
+        in the reports, e.g. churn)."""
         return self.filter(merged_into__isnull=True)
+
+    def listed(self):
+        """Customers shown in lists, search and merge suggestions: active and not erased."""
+        return self.filter(merged_into__isnull=True, erased=False)
 
     def bulk_create(self, objs, *args, **kwargs):
         """As QuerySet.bulk_create, with each customer's search_name filled as save() fills it."""
@@ -126,6 +131,9 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded_customers"
     )
+    # GDPR erasure (customers/services/erasure.py): the personal data is gone, the anonymous rows stay.
+    erased = models.BooleanField(default=False, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -133,7 +141,10 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["-last_contact_at", "-id"]
-        permissions = [("merge_customer", "Can merge and unmerge customers")]
+        permissions = [
+            ("merge_customer", "Can merge and unmerge customers"),
+            ("erase_customer", "Can erase a customer's personal data (GDPR)"),
+        ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="customers_name_idx"),
             models.Index(fields=["lifecycle_stage"], name="customers_stage_idx"),
@@ -157,7 +168,9 @@ class Customer(models.Model):
     @property
     def display_name(self) -> str:
         """How pages and messages name the customer: the full name, else "Customer #<id>" (the one helper,
-        so a nameless customer is never titled "Customer #311 #311")."""
+        so a nameless customer is never titled "Customer #311 #311"); "Erased customer #<id>" once erased."""
+        if self.erased:
+            return f"Erased customer #{self.pk}"
         return self.full_name or f"Customer #{self.pk}"
 
     @property

@@ -91,8 +91,8 @@ def customer_detail_queryset() -> QuerySet[Customer]:
 
 
 def customer_list_queryset() -> QuerySet[Customer]:
-    """Active (not folded) customers, as customer_detail_queryset."""
-    return customer_detail_queryset().filter(merged_into__isnull=True)
+    """Listed customers (not folded, not erased), as customer_detail_queryset."""
+    return customer_detail_queryset().listed()
 
 
 _WORDS = re.compile(r"\w+")
@@ -106,12 +106,14 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     finds "Hugo Pérez", "γιωργος" "Γιώργος", "lukasz" "Łukasz". Identity values are normalised as on
     ingestion: "(11) 91234-5678" finds +5511912345678, " Ana@Example.com" finds ana@example.com, "@Ana"
     finds the handle ana; a national phone of another region is found when unambiguous (_phone_elsewhere).
-    Partial identity values (3+ characters) match too. "#304" or "304" finds customer 304.
+    Partial identity values (3+ characters) match too. "#304" or "304" finds customer 304. Erased customers
+    are never found.
 
     Ranked (then the queryset's own order): the customer whose id it is or who owns an identity equal to
     `q` first, then names equal to `q`, names starting with it, names with a word starting with it, the rest.
     """
-    queryset = queryset if queryset is not None else customer_list_queryset()
+    # Erased customers are never found, not even by their id.
+    queryset = (queryset if queryset is not None else customer_list_queryset()).filter(erased=False)
     q = (q or "").strip()
     if not q:
         return queryset
@@ -305,12 +307,17 @@ def merge_record_list() -> QuerySet[MergeRecord]:
 
 
 def merge_suggestion_list(*, status: str | None = SuggestionStatus.OPEN) -> QuerySet[MergeSuggestion]:
-    """Merge suggestions (open ones by default) whose two customers are both still unfolded."""
+    """Merge suggestions (open ones by default); open ones only when both customers are unfolded and not erased."""
     qs = MergeSuggestion.objects.select_related("customer", "other", "interaction", "decided_by")
     if status:
         qs = qs.filter(status=status)
     if status == SuggestionStatus.OPEN:
-        qs = qs.filter(customer__merged_into__isnull=True, other__merged_into__isnull=True)
+        qs = qs.filter(
+            customer__merged_into__isnull=True,
+            other__merged_into__isnull=True,
+            customer__erased=False,
+            other__erased=False,
+        )
     return qs
 
 

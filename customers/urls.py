@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="customer_detail"),
     path("<int:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("<int:pk>/export.json", views.CustomerExportView.as_view(), name="customer_export"),
+    path("<int:pk>/erase/", views.CustomerEraseView.as_view(), name="customer_erase"),
     path("<int:pk>/interactions/new/", views.InteractionLogView.as_view(), name="interaction_log"),
     path("<int:pk>/cases/new/", views.CaseOpenView.as_view(), name="case_open"),
     path("<int:pk>/cases/resolved/", views.ResolvedCasesView.as_view(), name="resolved_cases"),

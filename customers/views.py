@@ -156,6 +156,7 @@ def customer_page_context(request, customer: Customer, *, forms: dict | None = N
         "add_interaction": user.has_perm("customers.add_interaction"),
         "change_customer": user.has_perm("customers.change_customer"),
         "merge": user.has_perm("customers.merge_customer"),
+        "erase": user.has_perm("customers.erase_customer"),
     }
     cases = list(selectors.customer_cases(customer=customer)) if can["view_case"] else []
     forms = dict(forms or {})
@@ -222,6 +223,28 @@ class CustomerExportView(CustomerMixin, View):
 
     def get(self, request, pk):
         return customer_export_response(self.get_customer(), request=request)
+
+
+class CustomerEraseView(CustomerMixin, View):
+    """GET: the confirmation, naming what erasing the customer removes or anonymises (counts by kind of row).
+    POST: erase (customers/services/erasure.py) and go back to the customer page. For the holders of
+    customers.erase_customer (managers by default)."""
+
+    permission_required = ("customers.view_customer", "customers.erase_customer")
+
+    def get(self, request, pk):
+        customer = self.get_customer()
+        context = {"customer": customer, "counts": services.erasure_counts(customer=customer)}
+        return render(request, "customers/customer_erase.html", context)
+
+    def post(self, request, pk):
+        customer = self.get_customer()
+        result = services.customer_erase(customer=customer, user=request.user, request=request)
+        if result.already_erased:
+            messages.info(request, gettext("This customer's personal data had already been erased."))
+        else:
+            messages.success(request, gettext("The customer's personal data was erased; the anonymous rows stay."))
+        return redirect("customers:customer_detail", pk=customer.pk)
 
 
 def _query(request) -> str:

@@ -48,18 +48,20 @@ def audit_record(
     request=None,
     ip_address: str | None = None,
     details: dict | None = None,
+    system: bool = False,
 ) -> AuditEvent:
     """Write one audit event and return it.
 
     `obj` (or `object_type` "app_label.model" and `object_id`) names what it concerns; `actor` the user
     who did it, else the request's user (the given `request`, else the one being served); `ip_address`
     likewise from the request (cxcrm.security.client_ip, behind TRUSTED_PROXY_COUNT proxies).
-    `details` is JSON with ids and counts, never a customer's personal data.
+    `details` is JSON with ids and counts, never a customer's personal data. `system=True` records the
+    system as the actor (background work such as sending surveys) whatever request is being served.
     Raises ValueError for an unknown action.
     """
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}.")
-    request = request or current_request()
+    request = None if system else (request or current_request())
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         actor = request.user if request.user.is_authenticated else None
     if ip_address is None and request is not None:

@@ -40,7 +40,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
     Role.MANAGER: [
         ("journeys", "*", ("view",)),
         ("customers", "*", WRITE),
-        ("customers", "=", ("merge_customer",)),
+        ("customers", "=", ("merge_customer", "erase_customer")),
         ("feedback", "*", ("view",)),
         ("feedback", "=", ("view_reports", "view_marketing_reports", "view_own_reports")),
         ("feedback", ("feedbacksettings",), ("view", "change")),

@@ -513,6 +513,10 @@ CUSTOMER_CASE_BADGES: list[str] = []
 # Sections a customer's personal-data export (customers/gdpr.py) takes from higher apps: dotted paths to
 # callables (customer) -> [(name, iterable of dicts)].
 CUSTOMER_EXPORT_SECTIONS: list[str] = []
+# How higher apps scrub their own rows when a customer is erased (customers/services/erasure.py), in the
+# erasure's transaction: dotted paths to callables (customer_ids, *, commit) -> {label: rows}; with
+# commit=False they only count (the confirmation page).
+CUSTOMER_ERASURE_HOOKS: list[str] = []
 
 # --------------------------------------------------------------------------- feedback (responses, closed loop)
 # Rate limits of the public survey, thanks and unsubscribe pages ("count/s|m|h|d"), over the client's IP
@@ -530,6 +534,8 @@ CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
 CUSTOMER_CASE_BADGES.append("feedback.panels.case_csat_badges")
 # A customer's personal-data export includes their survey invitations and responses.
 CUSTOMER_EXPORT_SECTIONS.append("feedback.gdpr.customer_export_sections")
+# Erasing a customer scrubs their survey invitations and responses.
+CUSTOMER_ERASURE_HOOKS.append("feedback.gdpr.customer_erase_rows")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
 # The beat task recomputes each metric's daily rollups over at least this many days before today

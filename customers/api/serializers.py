@@ -372,6 +372,17 @@ class MergeResultSerializer(serializers.Serializer):
     customer = serializers.IntegerField(help_text="The survivor's id")
 
 
+class ErasureResultSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(help_text="The erased customer's id")
+    erased = serializers.BooleanField()
+    erased_at = serializers.DateTimeField(help_text="When it was first erased")
+    already_erased = serializers.BooleanField(help_text="True when this call repeated an erasure")
+    customers = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Its id and those of the customers folded into it"
+    )
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows removed or anonymised, by label")
+
+
 class MergePreviewSerializer(serializers.Serializer):
     survivor = CustomerRefSerializer()
     other = CustomerRefSerializer()

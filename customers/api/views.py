@@ -29,6 +29,7 @@ from ..filtersets import (
 from ..gdpr import customer_export_response
 from ..models import Case, Customer, Interaction, MergeRecord, MergeSuggestion, Note
 from ..permissions import note_change_allowed
+from ..services.erasure import erasure_payload
 from .serializers import (
     MAX_BULK_ITEMS,
     BulkResultSerializer,
@@ -37,6 +38,7 @@ from .serializers import (
     CaseUpdateSerializer,
     CustomerCreateSerializer,
     CustomerSerializer,
+    ErasureResultSerializer,
     IngestResultSerializer,
     InteractionIngestSerializer,
     InteractionSerializer,
@@ -142,6 +144,7 @@ class CustomerViewSet(
         "merge_preview": MERGE_PERMS,
         "merge": MERGE_PERMS,
         "export": ["customers.view_customer", EXPORT_ROWS_PERMISSION],
+        "erase": ["customers.view_customer", "customers.erase_customer"],
     }
 
     def get_queryset(self):
@@ -207,6 +210,15 @@ class CustomerViewSet(
     def export(self, request, pk=None):
         """Everything held about the customer as one JSON document (GDPR access), streamed; audited."""
         return customer_export_response(self.get_object(), request=request)
+
+    @extend_schema(request=None, responses={200: ErasureResultSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def erase(self, request, pk=None):
+        """Erase the customer's personal data (GDPR), keeping its anonymous rows for the reports
+        (customers/services/erasure.py); audited. A folded customer's id erases its survivor. Erasing an
+        erased customer again answers 200 with `already_erased: true`."""
+        result = services.customer_erase(customer=self.get_object(), user=request.user, request=request)
+        return Response(ErasureResultSerializer(erasure_payload(result)).data)
 
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, pk=None):

@@ -11,6 +11,7 @@ from .customers import (
     note_delete,
     note_update,
 )
+from .erasure import ErasureResult, customer_erase, erasure_counts
 from .importfile import inputs_read
 from .ingest import (
     BatchResult,
@@ -35,6 +36,7 @@ from .workspace import case_seen_mark, workspace_visit_record
 __all__ = [
     "MOVED_KEYS",
     "BatchResult",
+    "ErasureResult",
     "ImportSummary",
     "IngestResult",
     "InteractionInput",
@@ -45,8 +47,10 @@ __all__ = [
     "case_status_set",
     "case_update",
     "customer_create",
+    "customer_erase",
     "customer_merge",
     "customer_update",
+    "erasure_counts",
     "identity_add",
     "identity_remove",
     "inputs_read",

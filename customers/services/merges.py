@@ -71,6 +71,9 @@ def _check_pair(survivor: Customer, other: Customer) -> None:
         )
     if survivor.pk == other.pk:
         raise ValidationError({"other": ["A customer cannot be merged into itself."]})
+    for key, customer in (("customer", survivor), ("other", other)):
+        if customer.erased:
+            raise ValidationError({key: [f"Customer #{customer.pk} was erased."]})
 
 
 def merge_stage_default(*, survivor_stage: str, other_stage: str) -> str:

@@ -2,8 +2,8 @@
 
 The beat tasks call these in batches. Due invitations are claimed set-based under a lease
 (SURVEY_SEND_LEASE_SECONDS) before anything is sent, so two workers never message a customer twice;
-each send commits together with its `sent` stamp and Message-ID, and a claim whose worker died is
-handed back when its lease expires (never marked failed). A backend failure goes back to scheduled
+each send commits together with its `sent` stamp, Message-ID and `survey_sent` audit event, and a claim
+whose worker died is handed back when its lease expires (never marked failed). A backend failure goes back to scheduled
 with backoff (feedback/scheduling.py `retry_delay`) until SURVEY_SEND_MAX_ATTEMPTS.
 The messages themselves are rendered by feedback/delivery.py and SMS go through feedback/sms.py.
 
@@ -20,6 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from cxcrm.audit import audit_record
+from cxcrm.models import AuditAction
 
 from .. import delivery, scheduling, sms
 from ..choices import OPEN_STATUSES, DeliveryChannel, InvitationStatus, SuppressionReason
@@ -117,6 +120,14 @@ def _send_one(invitation: Invitation, *, token: str, now: datetime) -> str | Non
             message_id=message_id,
             last_error="",
             **done,
+        )
+        # In the transaction of the `sent` stamp: one event per invitation sent, by the system, naming the
+        # survey and the channel (never the address).
+        audit_record(
+            action=AuditAction.SURVEY_SENT,
+            obj=invitation,
+            system=True,
+            details={"survey": invitation.survey_id, "channel": invitation.channel},
         )
     return InvitationStatus.SENT
 
