@@ -653,9 +653,12 @@ class CaseListView(StaffPermissionMixin, CaseQueryMixin, TemplateView):
 
 
 class CaseExportView(StaffPermissionMixin, CaseQueryMixin, View):
-    """The cases list (same filters and sort), every row, as CSV (streamed, UTF-8 with a BOM) or XLSX."""
+    """The cases list (same filters and sort), every row, as CSV (streamed, UTF-8 with a BOM) or XLSX.
 
-    permission_required = "customers.view_case"
+    Its rows are customer-level (each names its customer), so it takes cxcrm.export_customer_rows as the
+    drill-downs' exports do (managers by default); reps read the list on the page."""
+
+    permission_required = ("customers.view_case", EXPORT_ROWS_PERMISSION)
     export_format = "csv"
 
     def get(self, request):

