@@ -536,6 +536,8 @@ CUSTOMER_CASE_BADGES.append("feedback.panels.case_csat_badges")
 CUSTOMER_EXPORT_SECTIONS.append("feedback.gdpr.customer_export_sections")
 # Erasing a customer scrubs their survey invitations and responses.
 CUSTOMER_ERASURE_HOOKS.append("feedback.gdpr.customer_erase_rows")
+# ... and the webhook deliveries about them (webhooks/gdpr.py).
+CUSTOMER_ERASURE_HOOKS.append("webhooks.gdpr.customer_erase_rows")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
 # The beat task recomputes each metric's daily rollups over at least this many days before today

@@ -16,7 +16,8 @@ with the customer's history:
   dismissed; merge records' undo snapshots lose the personal values they hold (names, country, channel);
 - outbox messages whose payload names the customer (`customer_id`) lose every other key and their error;
 - higher apps scrub their own rows in the same transaction through settings.CUSTOMER_ERASURE_HOOKS
-  (feedback: survey invitations and responses, see feedback/gdpr.py).
+  (feedback: survey invitations and responses, see feedback/gdpr.py; webhooks: the deliveries about them);
+- CUSTOMER_ERASED {"customer_id": n} is recorded in the outbox (webhooks send `customer.erased`).
 
 Erased customers are left out of lists, search and merge suggestions (Customer.objects.listed()); an identity
 that arrives again later finds no customer and makes a new one. The audit event `erasure` names the customer
@@ -35,9 +36,11 @@ from django.utils.module_loading import import_string
 
 from cxcrm.audit import audit_record
 from cxcrm.models import AuditAction, OutboxMessage
+from cxcrm.outbox import outbox_record
 
 from ..choices import SuggestionStatus
 from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from ..signals import CUSTOMER_ERASED
 
 # What replaces a required free text (an interaction's summary, a case's subject).
 ERASED_TEXT = "[erased]"
@@ -183,6 +186,8 @@ def customer_erase(*, customer: Customer, user=None, request=None) -> ErasureRes
         updated_at=now,
     )
     counts["merged_customers"] = len(ids) - 1
+    # After the outbox scrub, which would otherwise keep only this payload's own key anyway.
+    outbox_record(event=CUSTOMER_ERASED, payload={"customer_id": customer.pk})
     audit_record(
         action=AuditAction.ERASURE,
         obj=customer,
