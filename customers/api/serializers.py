@@ -373,14 +373,18 @@ class MergeResultSerializer(serializers.Serializer):
 
 
 class ErasureResultSerializer(serializers.Serializer):
-    customer = serializers.IntegerField(help_text="The erased customer's id")
-    erased = serializers.BooleanField()
-    erased_at = serializers.DateTimeField(help_text="When it was first erased")
-    already_erased = serializers.BooleanField(help_text="True when this call repeated an erasure")
+    """The answer of POST /api/customers/{id}/erase/ (output only)."""
+
+    customer = serializers.IntegerField(read_only=True, help_text="The erased customer's id")
+    erased = serializers.BooleanField(read_only=True)
+    erased_at = serializers.DateTimeField(read_only=True, help_text="When it was first erased")
+    already_erased = serializers.BooleanField(read_only=True, help_text="True when this call repeated an erasure")
     customers = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Its id and those of the customers folded into it"
+        child=serializers.IntegerField(), read_only=True, help_text="Its id and those of the customers folded into it"
     )
-    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows removed or anonymised, by label")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Rows removed or anonymised, by label"
+    )
 
 
 class MergePreviewSerializer(serializers.Serializer):

@@ -69,7 +69,7 @@ def test_permission_changes_of_users_and_groups_are_recorded(marketer_user, fres
     ]
 
 
-def test_token_creation_and_revocation_are_recorded_without_the_key(integration_user):
+def test_token_creation_and_revocation_are_recorded_without_the_key(integration_user, fresh_log):
     token = Token.objects.create(user=integration_user)
     key = token.key
     token.delete()
