@@ -11,7 +11,8 @@ with the customer's history:
 - interactions keep channel, network, direction, type, times, agent, case, touchpoint, campaign and their
   idempotency key; their summary becomes ERASED_TEXT, body and metadata are emptied;
 - cases keep origin, priority, status, topic, assignee, every time and SLA figure; subject becomes
-  ERASED_TEXT, description and resolution note are emptied;
+  ERASED_TEXT, description and resolution note are emptied; their history (CaseChange) keeps who changed
+  what and when, but loses the reasons given and the subject's old and new texts;
 - merge suggestions lose their reason (it names the identities given together) and the open ones are
   dismissed; merge records' undo snapshots lose the personal values they hold (names, country, channel);
 - outbox messages whose payload names the customer (`customer_id`) lose every other key and their error;
@@ -39,7 +40,7 @@ from cxcrm.models import AuditAction, OutboxMessage
 from cxcrm.outbox import outbox_record
 
 from ..choices import SuggestionStatus
-from ..models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from ..models import Case, CaseChange, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from ..signals import CUSTOMER_ERASED
 
 # What replaces a required free text (an interaction's summary, a case's subject).
@@ -163,6 +164,12 @@ def customer_erase(*, customer: Customer, user=None, request=None) -> ErasureRes
             subject=ERASED_TEXT, description="", resolution_note="", updated_at=now
         ),
     }
+    # A case's history keeps who changed what and when; the subject's texts and the reasons given go.
+    history = CaseChange.objects.filter(case__customer_id__in=ids)
+    history.filter(field="subject").update(
+        from_value=ERASED_TEXT, to_value=ERASED_TEXT, from_label=ERASED_TEXT, to_label=ERASED_TEXT
+    )
+    counts["case_changes"] = history.update(reason="")
     Customer.tags.through.objects.filter(customer_id__in=ids).delete()
     suggestions = MergeSuggestion.objects.filter(Q(customer_id__in=ids) | Q(other_id__in=ids))
     suggestions.filter(status=SuggestionStatus.OPEN).update(status=SuggestionStatus.DISMISSED, decided_at=now)

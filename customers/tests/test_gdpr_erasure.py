@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from customers import services
 from customers.choices import CaseStatus, InteractionType, LifecycleStage, SuggestionStatus
-from customers.models import Case, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
+from customers.models import Case, CaseChange, Customer, Identity, Interaction, MergeRecord, MergeSuggestion, Note
 from customers.tests.factories import CustomerFactory, IdentityFactory, InteractionFactory, NoteFactory
 from cxcrm.models import AuditAction, AuditEvent, OutboxMessage
 from feedback.choices import InvitationStatus, QuestionType
@@ -36,7 +36,17 @@ from journeys.tests.factories import PersonaFactory
 pytestmark = pytest.mark.django_db
 
 JAN = (date(2026, 1, 1), date(2026, 1, 31))
-PERSONAL = ["Ana", "Silva", "ana@example.com", "+351912345678", "Benedita", "PT", "router broke", "hates queues"]
+PERSONAL = [
+    "Ana",
+    "Silva",
+    "Router broke",
+    "ana@example.com",
+    "+351912345678",
+    "Benedita",
+    "PT",
+    "router broke",
+    "hates queues",
+]
 
 
 @pytest.fixture
@@ -82,7 +92,17 @@ def ana(persona, rep_user):
         due=at(2026, 1, 6),
         assignee=rep_user,
     )
-    case(customer=ana, subject="Router broke again", opened=at(2026, 1, 20), due=at(2026, 1, 21))
+    again = case(customer=ana, subject="Router broke again", opened=at(2026, 1, 20), due=at(2026, 1, 21))
+    CaseChange.objects.create(
+        case=again,
+        field="subject",
+        from_value="Router broke",
+        to_value="Router broke again",
+        from_label="Router broke",
+        to_label="Router broke again",
+        reason="Ana called about it",
+        changed_at=at(2026, 1, 21),
+    )
     NoteFactory(customer=ana, body="Ana hates queues")
     lifecycle(ana, LifecycleStage.ACTIVE, at(2025, 12, 1))
     lifecycle(ana, LifecycleStage.CHURNED, at(2026, 1, 25), from_stage=LifecycleStage.ACTIVE)
@@ -154,6 +174,7 @@ def everything_about(customer_ids) -> str:
         list(Identity.objects.filter(customer_id__in=customer_ids).values()),
         list(Interaction.objects.filter(customer_id__in=customer_ids).values()),
         list(Case.objects.filter(customer_id__in=customer_ids).values()),
+        list(CaseChange.objects.filter(case__customer_id__in=customer_ids).values()),
         list(Note.objects.filter(customer_id__in=customer_ids).values()),
         list(Invitation.objects.filter(customer_id__in=customer_ids).values()),
         list(Response.objects.filter(customer_id__in=customer_ids).values()),
