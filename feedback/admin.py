@@ -75,10 +75,12 @@ class SurveyQuestionInline(BoundedFieldsAdminMixin, nested_admin.NestedStackedIn
     inlines = [QuestionChoiceInline]
 
 
-class SurveyTextInline(nested_admin.NestedTabularInline):
+class SurveyTextInline(nested_admin.NestedStackedInline):
+    """A survey's texts per language, stacked: the intro is a paragraph, too wide for a table's cell."""
+
     model = SurveyText
     extra = 0
-    fields = ["language", "title", "intro", "thank_you"]
+    fields = [("language", "title"), "intro", "thank_you"]
 
 
 class SurveyRuleInline(nested_admin.NestedTabularInline):
@@ -114,6 +116,9 @@ class SurveyAdmin(nested_admin.NestedModelAdmin):
         ("created_by", "created_at", "updated_at"),
     ]
     inlines = [SurveyTextInline, SurveyQuestionInline, SurveyRuleInline]
+
+    class Media:
+        css = {"all": ("feedback/admin.css",)}
 
     def save_model(self, request, obj, form, change):
         if not change:

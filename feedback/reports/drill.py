@@ -118,14 +118,14 @@ class DrillTable(LinkedTable):
 
 class ResponsesTable(DrillTable):
     submitted = TextColumn("Submitted", lambda r: when(r.submitted_at))
-    customer = TextColumn("Customer", lambda r: str(r.customer))
+    customer = TextColumn("Customer", lambda r: str(r.customer), wrap=True)
     survey = TextColumn("Survey", lambda r: r.survey.name)
     score = TextColumn("Score", lambda r: r.score)
     channel = TextColumn("Channel", lambda r: r.channel)
     touchpoint = TextColumn("Touchpoint", lambda r: r.touchpoint_key)
     stage = TextColumn("Stage", lambda r: r.stage_name)
     agent = TextColumn("Agent", lambda r: user_name(r.agent))
-    comment = TextColumn("Comment", lambda r: r.comment[:200])
+    comment = TextColumn("Comment", lambda r: r.comment[:200], wrap=True)
 
 
 class InvitationsTable(DrillTable):
@@ -143,7 +143,7 @@ class CasesTable(DrillTable):
     link_label = "case"
 
     case = TextColumn("Case", lambda c: f"#{c.pk}")
-    subject = TextColumn("Subject", lambda c: c.subject)
+    subject = TextColumn("Subject", lambda c: c.subject, wrap=True)
     customer = TextColumn("Customer", lambda c: str(c.customer))
     topic = TextColumn("Topic", lambda c: c.topic)
     origin = TextColumn("Origin", lambda c: c.origin)
@@ -183,7 +183,7 @@ class InteractionsTable(DrillTable):
     touchpoint = TextColumn("Touchpoint", lambda i: i.touchpoint_key)
     campaign = TextColumn("Campaign", lambda i: i.campaign)
     agent = TextColumn("Agent", lambda i: user_name(i.agent))
-    summary = TextColumn("Summary", lambda i: i.summary)
+    summary = TextColumn("Summary", lambda i: i.summary, wrap=True)
 
 
 class CustomersTable(DrillTable):

@@ -111,7 +111,9 @@ class TextColumn(tables.Column):
     """A plain-text cell written from the row's record by `text(record)` (numbers by `number`), the same on the
     page and in the exports."""
 
-    def __init__(self, verbose_name: str, text: Callable, **kwargs):
+    def __init__(self, verbose_name: str, text: Callable, *, wrap: bool = False, **kwargs):
+        if wrap:  # free text (comments, summaries): wrapped inside long words too (app.css `cell-text`)
+            kwargs.setdefault("attrs", {"td": {"class": "cell-text"}})
         super().__init__(verbose_name, empty_values=(), **kwargs)
         self.text = text
 
