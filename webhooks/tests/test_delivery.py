@@ -227,3 +227,26 @@ def test_a_failed_test_is_not_tried_again(receiver, endpoint_for):
     delivery = services.webhook_send_test(endpoint=endpoint)
     assert (delivery.status, delivery.last_status_code, delivery.next_attempt_at) == ("failed", 503, None)
     assert services.deliveries_send_due(now=timezone.now() + timedelta(hours=2)) == {}
+
+
+def test_a_merge_is_sent_as_customer_merged_with_the_merge_record(
+    receiver, endpoint_for, django_capture_on_commit_callbacks
+):
+    from customers.services import customer_merge
+
+    endpoint_for(["customer.merged"])
+    survivor, other = CustomerFactory(), CustomerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        merge = customer_merge(survivor=survivor, other=other)
+    run_webhook_rows()
+    services.deliveries_send_due()
+    [body] = receiver.bodies()
+    assert body["type"] == "customer.merged"
+    assert (body["data"]["id"], body["data"]["survivor"], body["data"]["merged"]) == (merge.pk, survivor.pk, other.pk)
+
+
+def test_the_sender_runs_every_ten_seconds_from_beat():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(name="webhooks: send due deliveries")
+    assert task.task == "webhooks.send_due_deliveries" and task.interval.every == 10 and task.enabled
