@@ -201,6 +201,9 @@ def _send(delivery: WebhookDelivery) -> tuple[bool, int | None, int | None, str]
         return False, None, None, f"refused: {exc}"
     except transport.SendFailed as exc:
         return False, None, None, str(exc)
+    except Exception as exc:  # anything else the receiver causes is a failed attempt, never a stuck delivery
+        logger.exception("webhook delivery %s: unexpected error", delivery.pk)
+        return False, None, None, f"{exc.__class__.__name__}: {exc}"[:1000]
     ok = 200 <= result.status < 300
     error = "" if ok else f"HTTP {result.status}: {result.body_start}".strip()[:1000]
     return ok, result.status, result.elapsed_ms, error

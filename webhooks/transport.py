@@ -72,9 +72,13 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> S
     in ms and the first 500 characters of the answer's body. Raises AddressRefused or SendFailed.
     """
     parts = urlsplit(url)
-    host = parts.hostname or ""
+    try:
+        # An internationalised name is looked up, sent in Host and checked in the certificate as its A-label.
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except (UnicodeError, ValueError) as exc:
+        raise SendFailed(f"not a usable URL: {exc}") from None
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
     address = checked_address(host, port)
     default_port = (https and port == 443) or (not https and port == 80)
     host_header = host if ":" not in host else f"[{host}]"

@@ -134,3 +134,10 @@ def test_https_to_a_public_host_is_accepted(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
     settings.WEBHOOKS_ALLOW_HTTP = False
     webhook_url_validate("https://hooks.example.com/in?token=abc")
+
+
+def test_an_internationalised_host_is_looked_up_and_sent_as_its_a_label(receiver):
+    with fake_dns({"xn--bcher-kva.example.test": ["127.0.0.1"]}):
+        result = transport.post(f"http://bücher.example.test:{receiver.port}/in", body=b"{}", headers={}, timeout=2)
+    assert result.status == 400  # unsigned: the receiver refuses it, but it got there
+    assert receiver.received[0]["headers"]["host"] == f"xn--bcher-kva.example.test:{receiver.port}"
