@@ -248,8 +248,8 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, delivery: WebhookDeli
     text = (
         f"The webhook endpoint {endpoint.url} (id {endpoint.pk}) was disabled: its deliveries kept failing "
         f"for {settings.WEBHOOKS_RETRY_WINDOW_SECONDS // 3600} hours.\n\n{reason}\n\n"
-        "Deliveries made while it is disabled wait; enable it again in the admin (Webhooks, webhook endpoints) "
-        "once the receiver answers."
+        "Events are not sent to it while it is disabled. Enable it again in the admin (Webhooks, webhook "
+        "endpoints) once the receiver answers; the deliveries still waiting are then tried again."
     )
     recipients = list(
         get_user_model()

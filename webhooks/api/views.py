@@ -4,13 +4,16 @@ Webhook permissions belong to no role: superusers hold them, and an administrato
 (webhooks' model permissions) to a user or group in the admin.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from cxcrm.api.pagination import PageNumberPagination
+
 from .. import selectors, services
+from ..choices import DeliveryStatus
 from ..filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from ..models import WebhookEndpoint
 from .serializers import WebhookDeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
@@ -47,8 +50,15 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.webhook_endpoint_revoke(endpoint=instance, user=self.request.user)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        responses=WebhookDeliverySerializer(many=True),
+        parameters=[
+            OpenApiParameter("status", enum=[s.value for s in DeliveryStatus]),
+            OpenApiParameter("event_type", str),
+            OpenApiParameter("ordering", str, description="created_at, last_response_ms; - for descending"),
+        ],
+    )
+    @action(detail=True, methods=["get"], pagination_class=PageNumberPagination, filter_backends=[])
     def deliveries(self, request, pk=None):
         """The endpoint's delivery log, newest first, paginated; filter by `status` and `event_type`,
         sort with `ordering` (created_at, last_response_ms)."""
