@@ -3,6 +3,7 @@ audited) and the read-only delivery log."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
 from cxcrm.admin import ReadOnlyAdminMixin
@@ -54,6 +55,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             obj.pk = created.pk
             obj.secret = created.secret
 
+    def response_change(self, request, obj):
+        # "Save and send a test event" on the endpoint's page: saved, tested, and back to the same page.
+        if "_send_test" in request.POST:
+            self._send_and_report(request, WebhookEndpoint.objects.get(pk=obj.pk))
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
     def delete_model(self, request, obj):
         services.webhook_endpoint_revoke(endpoint=obj, user=request.user)
 
@@ -64,15 +72,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.action(description="Send a test event now", permissions=["change"])
     def send_test(self, request, queryset):
         for endpoint in queryset:
-            delivery = services.webhook_send_test(endpoint=endpoint)
-            if delivery.status == DeliveryStatus.SUCCEEDED:
-                self.message_user(
-                    request,
-                    f"{endpoint}: test delivered (HTTP {delivery.last_status_code}, {delivery.last_response_ms} ms).",
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(request, f"{endpoint}: test failed: {delivery.last_error}", messages.ERROR)
+            self._send_and_report(request, endpoint)
+
+    def _send_and_report(self, request, endpoint):
+        delivery = services.webhook_send_test(endpoint=endpoint)
+        if delivery.status == DeliveryStatus.SUCCEEDED:
+            self.message_user(
+                request,
+                f"{endpoint}: test delivered (HTTP {delivery.last_status_code}, {delivery.last_response_ms} ms).",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, f"{endpoint}: test failed: {delivery.last_error}", messages.ERROR)
 
 
 @admin.register(WebhookDelivery)

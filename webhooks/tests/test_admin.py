@@ -71,3 +71,20 @@ def test_the_delivery_log_lists_status_and_response_time_read_only(client, super
     with django_assert_max_num_queries(12):
         page = client.get(reverse("admin:webhooks_webhookdelivery_changelist"), {"status__exact": "pending"})
     assert page.status_code == 200 and "msg_19" in page.content.decode() and "119" in page.content.decode()
+
+
+def test_the_endpoint_page_saves_and_sends_a_test(client, superuser, receiver, endpoint_for):
+    endpoint = endpoint_for(["case.opened"])
+    client.force_login(superuser)
+    url = reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk])
+    assert "Save and send a test event" in client.get(url).content.decode()
+    answer = client.post(
+        url,
+        {"url": endpoint.url, "description": "Renamed", "events": ["case.opened"], "enabled": "on", "_send_test": "1"},
+        follow=True,
+    )
+    assert answer.redirect_chain[-1][0] == url
+    assert "test delivered (HTTP 200" in answer.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.description == "Renamed"
+    assert receiver.bodies()[0]["type"] == "webhook.test"
