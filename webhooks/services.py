@@ -283,6 +283,26 @@ def deliveries_send_due(*, now: datetime | None = None, limit: int | None = None
     return counts
 
 
+def deliveries_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Delete finished deliveries (succeeded, gave up, failed tests) older than WEBHOOKS_LOG_DAYS from the
+    log, in batches; returns how many. Deliveries still to be tried are kept whatever their age."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOKS_LOG_DAYS)
+    old = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(
+        status__in=DUE_STATUSES, next_attempt_at__isnull=False
+    )
+    deleted = 0
+    while True:
+        ids = list(old.order_by("id").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    if deleted:
+        logger.info(
+            "webhooks: %s deliveries older than %s days deleted from the log", deleted, settings.WEBHOOKS_LOG_DAYS
+        )
+    return deleted
+
+
 def webhook_send_test(*, endpoint: WebhookEndpoint, user=None) -> WebhookDelivery:
     """Send a `webhook.test` event to `endpoint` now (enabled or not) and return its delivery with the
     outcome (one attempt, not retried). Raises nothing for the receiver's faults."""

@@ -250,3 +250,29 @@ def test_the_sender_runs_every_ten_seconds_from_beat():
 
     task = PeriodicTask.objects.get(name="webhooks: send due deliveries")
     assert task.task == "webhooks.send_due_deliveries" and task.interval.every == 10 and task.enabled
+
+
+def test_finished_deliveries_leave_the_log_after_30_days_and_waiting_ones_stay(settings):
+    settings.WEBHOOKS_LOG_DAYS = 30
+    endpoint = services.webhook_endpoint_create(url="https://hooks.example.com/a", events=["case.opened"])
+    now = timezone.now()
+    old = now - timedelta(days=31)
+    rows = {
+        "succeeded": ("succeeded", None, old),
+        "gave_up": ("gave_up", None, old),
+        "failed_test": ("failed", None, old),
+        "waiting": ("failed", now, old),
+        "recent": ("succeeded", None, now - timedelta(days=29)),
+    }
+    for event_id, (status, next_at, created) in rows.items():
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id=event_id,
+            event_type="case.opened",
+            payload={},
+            status=status,
+            next_attempt_at=next_at,
+            created_at=created,
+        )
+    assert services.deliveries_prune(now=now) == 3
+    assert set(WebhookDelivery.objects.values_list("event_id", flat=True)) == {"waiting", "recent"}
