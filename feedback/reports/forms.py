@@ -93,17 +93,36 @@ class ReportFilterForm(forms.Form):
         )
 
 
+def metric_dimensions(metric_name: str) -> list[tuple[str, str]]:
+    """The dimensions a metric can be broken down by, as (value, label), from its definition (`Metric.dimensions`,
+    which the API's "use one of" names too); `overall` is the whole figure, not a breakdown."""
+    return [(d, str(DIMENSIONS[d])) for d in METRICS[metric_name].dimensions if d != "overall"]
+
+
 class BreakdownForm(forms.Form):
-    """Which metric by which dimension; only the dimensions that mean something for the metric."""
+    """Which metric by which dimension; only the dimensions that mean something for the metric.
+
+    The dimension's choices are the chosen metric's (`metric_dimensions`); the page's script swaps them when
+    another metric is picked, from `dimensions_by_metric()` (the same definition)."""
 
     metric = forms.ChoiceField(choices=[(name, m.label) for name, m in METRICS.items()], required=False)
     dimension = forms.ChoiceField(choices=[(k, v) for k, v in DIMENSIONS.items() if k != "overall"], required=False)
+
+    @staticmethod
+    def dimensions_by_metric() -> dict[str, list[list[str]]]:
+        """{metric: [[dimension, label], …]} for the page's script (json_script)."""
+        return {name: [list(pair) for pair in metric_dimensions(name)] for name in METRICS}
 
     def clean(self):
         data = super().clean()
         metric = METRICS[data.get("metric") or "nps"]
         dimension = data.get("dimension") or next(d for d in metric.dimensions if d != "overall")
         if dimension not in metric.dimensions:
-            self.add_error("dimension", f"{metric.label} cannot be broken down by {DIMENSIONS.get(dimension)}.")
+            self.add_error(
+                "dimension",
+                f"{metric.label} cannot be broken down by {DIMENSIONS.get(dimension)}; use one of: "
+                + ", ".join(label for _d, label in metric_dimensions(metric.name))
+                + ".",
+            )
         data.update(metric=metric.name, dimension=dimension)
         return data

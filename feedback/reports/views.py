@@ -32,7 +32,7 @@ from ..metrics.rollup import metric_rollups_backfill
 from ..scales import SMALL_SAMPLE
 from . import charts, figures, tables
 from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
-from .forms import BreakdownForm, ReportFilterForm, ReportParams
+from .forms import BreakdownForm, ReportFilterForm, ReportParams, metric_dimensions
 
 # A manager's "refresh now" recomputes at most this many days (a year and a day: any report period).
 REFRESH_MAX_DAYS = 366
@@ -250,10 +250,8 @@ class BreakdownView(ReportView):
             metric=metric,
             dimension=dimension,
             dimension_label=DIMENSIONS[dimension],
-            dimensions_by_metric={
-                n: [[d, str(DIMENSIONS[d])] for d in m.dimensions if d != "overall"] for n, m in METRICS.items()
-            },
-            allowed_dimensions=[(d, DIMENSIONS[d]) for d in metric.dimensions if d != "overall"],
+            dimensions_by_metric=BreakdownForm.dimensions_by_metric(),
+            allowed_dimensions=metric_dimensions(name),
             metrics=[(n, m.label) for n, m in METRICS.items()],
             table=table,
             charts=[charts.breakdown_chart(metric, table)] if table.records else [],

@@ -70,3 +70,18 @@ def test_the_csat_trend_is_straight_and_broken_where_a_week_has_no_answers(brows
     assert csat["styles"][1] == "triangle" and csat["styles"][3] == "triangle"
     assert csat["note"] == "n = 1 answers (fewer than 30: read with care)"
     assert page.locator("[data-testid=chart-small-sample]").first.is_visible()
+
+
+def test_the_breakdown_offers_the_dimensions_of_the_metric_picked(browser_login, manager_user):
+    page = browser_login("manager")
+    page.goto(f"{page.base_url}/reports/breakdown/?metric=nps&dimension=survey&{PERIOD}")
+    assert "survey" in page.locator("#id_dimension option").evaluate_all("options => options.map(o => o.value)")
+
+    page.select_option("#id_metric", "churn_rate")
+
+    options = page.locator("#id_dimension option").evaluate_all("options => options.map(o => o.value)")
+    assert options == ["persona"]
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=report-filters] button[type=submit]")
+    assert "Churn rate by persona" in page.inner_text("body")
+    assert page.locator("[data-testid=breakdown-error]").count() == 0
