@@ -214,3 +214,17 @@ class StorableDictField(serializers.DictField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.append(_storable)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+        "example": "21:00",
+        "description": "A local time of day, HH:MM or HH:MM:SS, without a zone",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day without a zone (quiet hours read in the customer's time zone). OpenAPI's
+    ``format: time`` is RFC 3339's full-time, which requires an offset, so the schema gives the
+    pattern the API reads and writes instead (``21:00`` in, ``21:00:00`` out)."""

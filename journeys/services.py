@@ -140,21 +140,26 @@ def _duplicate_keys(stages: list[dict]) -> None:
         raise ValidationError(errors)
 
 
+def positions_renumbered(items: list[dict]) -> list[dict]:
+    """`items` (stage or touchpoint dicts) in their order, each with `position` 0…n−1.
+
+    The order is the given `position` (an item without one takes its list index), ties kept in
+    list order; so two stages sent with the same position keep the order they were listed in.
+    """
+    ordered = sorted(enumerate(items), key=lambda pair: (pair[1].get("position", pair[0]), pair[0]))
+    return [{**item, "position": index} for index, (_, item) in enumerate(ordered)]
+
+
 def _structure_create(journey_map: JourneyMap, stages: list[dict]) -> None:
-    """Insert `stages` (export-shaped dicts, each with a "touchpoints" list) into a map."""
-    stage_rows = [
-        Stage(journey_map=journey_map, **{"position": i, **{f: s[f] for f in STAGE_FIELDS if f in s}})
-        for i, s in enumerate(stages)
-    ]
+    """Insert `stages` (export-shaped dicts, each with a "touchpoints" list) into a map, positions
+    renumbered 0…n−1 (positions_renumbered) for stages and for the touchpoints of each stage."""
+    stages = positions_renumbered(stages)
+    stage_rows = [Stage(journey_map=journey_map, **{f: s[f] for f in STAGE_FIELDS if f in s}) for s in stages]
     Stage.objects.bulk_create(stage_rows)
     touchpoints = [
-        Touchpoint(
-            journey_map=journey_map,
-            stage=stage,
-            **{"position": j, **{f: tp[f] for f in TOUCHPOINT_FIELDS if f in tp}},
-        )
+        Touchpoint(journey_map=journey_map, stage=stage, **{f: tp[f] for f in TOUCHPOINT_FIELDS if f in tp})
         for stage, data in zip(stage_rows, stages, strict=True)
-        for j, tp in enumerate(data.get("touchpoints", []))
+        for tp in positions_renumbered(list(data.get("touchpoints", [])))
     ]
     Touchpoint.objects.bulk_create(touchpoints)
 
@@ -188,8 +193,8 @@ def journey_map_create(
     """Create a draft map (the next version of `name`) with its stages and, in
     each stage dict, a "touchpoints" list of dicts (the export shape, validated).
 
-    Positions default to the order given. Raises ValidationError when two
-    touchpoints share a key (naming both positions).
+    Positions are renumbered 0…n−1 in the order given (positions_renumbered). Raises
+    ValidationError when two touchpoints share a key (naming both positions).
     """
     stages = stages or []
     _duplicate_keys(stages)

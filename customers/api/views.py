@@ -184,6 +184,23 @@ class CustomerViewSet(
         return self._represent(customer)
 
     @extend_schema(
+        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="customers/gdpr.py")},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def export(self, request, pk=None):
+        """Everything held about the customer as one JSON document (GDPR access), streamed; audited."""
+        return customer_export_response(self.get_object(), request=request)
+
+    @extend_schema(request=None, responses={200: ErasureResultSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def erase(self, request, pk=None):
+        """Erase the customer's personal data (GDPR), keeping its anonymous rows for the reports
+        (customers/services/erasure.py); audited. A folded customer's id erases its survivor. Erasing an
+        erased customer again answers 200 with `already_erased: true`."""
+        result = services.customer_erase(customer=self.get_object(), user=request.user, request=request)
+        return Response(ErasureResultSerializer(erasure_payload(result)).data)
+
+    @extend_schema(
         parameters=[
             OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque cursor from next/previous"),
             OpenApiParameter("page_size", OpenApiTypes.INT, description="Items per page (at most 500, default 50)"),
@@ -203,23 +220,6 @@ class CustomerViewSet(
             },
         ),
     )
-    @extend_schema(
-        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="customers/gdpr.py")},
-    )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def export(self, request, pk=None):
-        """Everything held about the customer as one JSON document (GDPR access), streamed; audited."""
-        return customer_export_response(self.get_object(), request=request)
-
-    @extend_schema(request=None, responses={200: ErasureResultSerializer})
-    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
-    def erase(self, request, pk=None):
-        """Erase the customer's personal data (GDPR), keeping its anonymous rows for the reports
-        (customers/services/erasure.py); audited. A folded customer's id erases its survivor. Erasing an
-        erased customer again answers 200 with `already_erased: true`."""
-        result = services.customer_erase(customer=self.get_object(), user=request.user, request=request)
-        return Response(ErasureResultSerializer(erasure_payload(result)).data)
-
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, pk=None):
         """The customer's interactions, newest first, keyset-paginated on (occurred_at, id)."""

@@ -6,8 +6,14 @@ bounded, storable fields of cxcrm.fields, so a new serializer cannot forget the 
 - JSONField → StorableJSONField (no NUL or lone surrogate in any key or string)
 
 Text fields need nothing: DRF's CharField already refuses NUL and lone surrogates with a field message.
+
+Read-only choice fields keep the empty values their model field can hold: DRF drops ``allow_blank`` and
+``allow_null`` from read-only fields, so the OpenAPI schema would list only the choices while the API
+sends ``""`` (an invitation not suppressed has ``"suppression_reason": ""``) or ``null``; here the schema
+names ``""``/``null`` too.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from rest_framework import serializers
 
@@ -23,3 +29,17 @@ class ModelSerializer(serializers.ModelSerializer):
         models.DateField: DaySerializerField,
         models.JSONField: StorableJSONField,
     }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        for name, field in fields.items():
+            if model is None or not isinstance(field, serializers.ChoiceField) or not field.read_only:
+                continue
+            try:
+                model_field = model._meta.get_field(name if field.source in (None, "*") else field.source)
+            except FieldDoesNotExist:
+                continue
+            field.allow_blank = field.allow_blank or model_field.blank
+            field.allow_null = field.allow_null or model_field.null
+        return fields

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from customers.models import Case, Customer, Interaction
 from cxcrm.api.serializers import ModelSerializer
-from cxcrm.fields import ChannelSerializerField
+from cxcrm.fields import ChannelSerializerField, LocalTimeField
 
 from .. import tokens
 from ..choices import InvitationStatus
@@ -72,6 +72,12 @@ class SurveyRuleSerializer(ModelSerializer):
         required=False,
         allow_blank=True,
         help_text="Interaction channel or case origin (any case; aliases such as whatsapp too); empty: any",
+    )
+    quiet_start = LocalTimeField(
+        required=False, allow_null=True, help_text="Customer's local time; null: no quiet hours"
+    )
+    quiet_end = LocalTimeField(
+        required=False, allow_null=True, help_text="Customer's local time; null with quiet_start"
     )
 
     class Meta:
@@ -201,8 +207,8 @@ class ResponseSerializer(ModelSerializer):
     """A survey response with its score, kind, submitted time and denormalised context."""
 
     survey_name = serializers.CharField(source="survey.name", read_only=True)
-    persona_name = serializers.CharField(source="persona.name", read_only=True, default=None)
-    journey_map_name = serializers.CharField(source="journey_map.name", read_only=True, default=None)
+    persona_name = serializers.CharField(source="persona.name", read_only=True, default=None, allow_null=True)
+    journey_map_name = serializers.CharField(source="journey_map.name", read_only=True, default=None, allow_null=True)
     followup = FollowupCaseSerializer(source="followup_case", read_only=True, allow_null=True)
 
     class Meta:

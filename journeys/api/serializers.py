@@ -90,7 +90,7 @@ class JourneyMapSerializer(ModelSerializer):
     persona = serializers.SlugRelatedField(
         slug_field="name", queryset=Persona.objects.all(), allow_null=True, required=False
     )
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     stages = StageNestedSerializer(many=True, required=False)
 
     class Meta:

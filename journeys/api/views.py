@@ -64,7 +64,10 @@ class JourneyMapViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         journey_map = self.get_object()
-        serializer = self.get_serializer(journey_map, data=request.data, partial=kwargs.get("partial", False))
+        # Never partial: DRF would carry `partial` into the nested stages and touchpoints and skip their
+        # required fields (a touchpoint without key or channel). Every field of the map itself is optional,
+        # so PATCH still changes only what it names, and `stages` is checked exactly as on create.
+        serializer = self.get_serializer(journey_map, data=request.data, partial=False)
         if not serializer.is_valid():
             raise ValidationError(flatten_errors(serializer.errors))
         fields = dict(serializer.validated_data)
