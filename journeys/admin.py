@@ -251,6 +251,12 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
             obj.owner = obj.owner or request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        """Stages and touchpoints are saved row by row with the positions the editor holds (typed, or
+        set by dragging); the service then numbers them 0…n−1 in that order, ties in row order."""
+        super().save_related(request, form, formsets, change)
+        services.journey_map_positions_renumber(journey_map=form.instance)
+
     # ---- actions: thin wrappers over the services
 
     def _run(self, request, queryset, service, done: str):

@@ -165,6 +165,30 @@ def _structure_create(journey_map: JourneyMap, stages: list[dict]) -> None:
 
 
 @transaction.atomic
+def journey_map_positions_renumber(*, journey_map: JourneyMap) -> None:
+    """Renumber a map's stored stages, and the touchpoints of each stage, 0…n−1 in their order
+    (position, then id: rows saved with the same position keep the order they were saved in).
+
+    For editors that save rows one at a time with the positions typed or dragged (the admin).
+    """
+    stages = list(Stage.objects.filter(journey_map=journey_map).order_by("position", "id"))
+    touchpoints = list(Touchpoint.objects.filter(journey_map=journey_map).order_by("stage_id", "position", "id"))
+    changed_stages = [s for i, s in enumerate(stages) if s.position != i]
+    for i, stage in enumerate(stages):
+        stage.position = i
+    changed_touchpoints, index, current = [], 0, None
+    for touchpoint in touchpoints:
+        if touchpoint.stage_id != current:
+            current, index = touchpoint.stage_id, 0
+        if touchpoint.position != index:
+            touchpoint.position = index
+            changed_touchpoints.append(touchpoint)
+        index += 1
+    Stage.objects.bulk_update(changed_stages, ["position"])
+    Touchpoint.objects.bulk_update(changed_touchpoints, ["position"])
+
+
+@transaction.atomic
 def journey_map_stages_replace(*, journey_map: JourneyMap, stages: list[dict]) -> JourneyMap:
     """Replace a draft map's stages and touchpoints with `stages` (the export shape).
 

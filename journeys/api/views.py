@@ -81,7 +81,7 @@ class JourneyMapViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.journey_map_delete(journey_map=instance)
 
-    @extend_schema(request=None, responses=JourneyMapSerializer)
+    @extend_schema(request=None, responses={201: JourneyMapSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request, pk=None):
         clone = services.journey_map_clone(journey_map=self.get_object(), owner=request.user)
@@ -102,7 +102,7 @@ class JourneyMapViewSet(viewsets.ModelViewSet):
     def export(self, request, pk=None):
         return Response(journey_map_export(journey_map=self.get_object()))
 
-    @extend_schema(request=JourneyMapSerializer, responses=JourneyMapSerializer)
+    @extend_schema(request=JourneyMapSerializer, responses={201: JourneyMapSerializer})
     @action(detail=False, methods=["post"], url_path="import")
     def import_map(self, request):
         return self._detail(journey_map_import(data=request.data, owner=request.user), status.HTTP_201_CREATED)

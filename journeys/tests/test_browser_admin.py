@@ -249,3 +249,24 @@ def test_stages_fold_to_their_headers_and_a_folded_map_still_saves(browser_login
     added = page.locator("#stages-3")
     assert page.locator("#id_stages-3-name").is_visible()
     assert added.get_by_role("button", name="Fold").get_attribute("aria-expanded") == "true"
+
+
+def test_a_position_typed_by_hand_orders_the_stages_and_touchpoints(browser_login, marketer_user):
+    journey_map = build_map(stages=3, touchpoints_per_stage=2)
+    page = browser_login("marketer")
+    page.goto(f"{page.base_url}{ADMIN}{journey_map.pk}/change/")
+    page.fill("#id_stages-2-position", "0")  # Stage 2 first, tied with Stage 0: the row order breaks the tie
+    page.fill("#id_stages-1-touchpoints-0-position", "5")  # Touchpoint 1.0 last
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    assert "was changed successfully" in page.inner_text("ul.messagelist")
+    stages = list(journey_map.stages.order_by("position").values_list("name", "position"))
+    assert stages == [("Stage 0", 0), ("Stage 2", 1), ("Stage 1", 2)]
+    stage_1 = journey_map.stages.get(name="Stage 1")
+    touchpoints = list(stage_1.touchpoints.order_by("position").values_list("name", "position"))
+    assert touchpoints == [("Touchpoint 1.1", 0), ("Touchpoint 1.0", 1)]
+    assert page.locator("#stages-group .djn-item > h3 .inline_label").all_inner_texts() == [
+        "Stage 0",
+        "Stage 2",
+        "Stage 1",
+    ]

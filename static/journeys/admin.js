@@ -1,7 +1,7 @@
 /* The journey map change page: each stage can be folded to its header (with a count of its
    touchpoints), and a toolbar folds or unfolds them all, so a long map stays easy to reorder
    and to find a stage in. Folding only hides: every field is still submitted with the form.
-   A stage with an error is never folded. */
+   A stage with an error is never folded. A position typed by hand orders the rows as it says. */
 (function () {
   "use strict";
 
@@ -76,9 +76,43 @@
     if (heading) heading.after(bar); else group.prepend(bar);
   }
 
+  // nested-admin numbers the rows in their on-screen order when the form is sent, so a position typed
+  // by hand would be lost. Just before that (capture phase), each list of rows is put in the order of
+  // the positions they hold — typed or dragged — ties kept in row order; the server renumbers 0…n−1.
+  function typedPosition(item) {
+    var input = document.getElementById("id_" + item.id + "-position");
+    var value = input ? parseInt(input.value, 10) : NaN;
+    return isNaN(value) ? null : value;
+  }
+
+  function orderByTypedPositions(form) {
+    form.querySelectorAll(".djn-items").forEach(function (list) {
+      var items = Array.prototype.filter.call(list.children, function (child) {
+        return child.classList.contains("djn-item") && child.id && !child.id.endsWith("-empty") &&
+          !child.classList.contains("djn-empty-form");
+      });
+      var keyed = items.map(function (item, index) {
+        var position = typedPosition(item);
+        return { item: item, index: index, position: position === null ? index : position };
+      });
+      var sorted = keyed.slice().sort(function (a, b) { return a.position - b.position || a.index - b.index; });
+      if (sorted.every(function (entry, i) { return entry.item === items[i]; })) return;
+      var anchor = document.createTextNode("");
+      list.insertBefore(anchor, items[0]);
+      sorted.forEach(function (entry) { list.insertBefore(entry.item, anchor); });
+      anchor.remove();
+    });
+  }
+
   function init() {
     var group = document.querySelector(".djn-group-root");
     if (!group) return;
+    var form = group.closest("form");
+    if (form) {
+      document.addEventListener("submit", function (event) {
+        if (event.target === form) orderByTypedPositions(form);
+      }, true);
+    }
     toolbar(group);
     stages().forEach(equip);
     // Stages added with "Add another Stage" get their button too.
