@@ -6,6 +6,7 @@ in CI (scripts/api_fuzz.sh) know every status an operation can return.
   change (`non_field_errors`).
 - 401: no or a bad token; 403: the role lacks the permission (or another author's note).
 - 404: an unknown id, or a `?page=` past the last page.
+- 414: the URL with its query string is longer than the web server takes (gunicorn's request line limit).
 - 503: the database did not answer; nothing was stored, send it again (Retry-After).
 """
 
@@ -41,6 +42,9 @@ ERROR_RESPONSES = {
     "401": {"description": "No valid token or session.", "content": _ref("ErrorDetail")},
     "403": {"description": "The role lacks the permission this call needs.", "content": _ref("ErrorDetail")},
     "404": {"description": "Unknown id, or a page past the last one.", "content": _ref("ErrorDetail")},
+    "414": {
+        "description": "The request line (URL with its query) is too long for the web server (gunicorn: 4,094 bytes)."
+    },
     "503": {
         "description": "The database did not answer; nothing was stored. Retry after the Retry-After seconds.",
         "content": _ref("DatabaseUnavailable"),

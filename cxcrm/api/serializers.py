@@ -43,3 +43,19 @@ class ModelSerializer(serializers.ModelSerializer):
             field.allow_blank = field.allow_blank or model_field.blank
             field.allow_null = field.allow_null or model_field.null
         return fields
+
+
+class WholeItemsListSerializer(serializers.ListSerializer):
+    """A nested list (``many=True``) whose every item is validated whole, in a PATCH as on create.
+
+    DRF carries the root serializer's ``partial`` flag into nested serializers, so a PATCH would skip
+    their required fields (a touchpoint without ``key``, a question without ``text``) and store the
+    blanks. Each item here goes through a fresh, non-partial serializer of its class instead: create
+    and update share one validation. Set it as ``Meta.list_serializer_class``.
+    """
+
+    def run_child_validation(self, data):
+        item = type(self.child)(data=data, context=self.context)
+        if not item.is_valid():
+            raise serializers.ValidationError(item.errors)
+        return item.validated_data

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from customers.models import Case, Customer, Interaction
-from cxcrm.api.serializers import ModelSerializer
+from cxcrm.api.serializers import ModelSerializer, WholeItemsListSerializer
 from cxcrm.fields import ChannelSerializerField, LocalTimeField
 
 from .. import tokens
@@ -11,6 +11,7 @@ from ..models import Invitation, QuestionChoice, Response, Survey, SurveyQuestio
 
 class QuestionChoiceSerializer(ModelSerializer):
     class Meta:
+        list_serializer_class = WholeItemsListSerializer
         model = QuestionChoice
         fields = ["value", "label", "translations"]
 
@@ -19,6 +20,7 @@ class SurveyQuestionSerializer(ModelSerializer):
     choices = QuestionChoiceSerializer(many=True, required=False)
 
     class Meta:
+        list_serializer_class = WholeItemsListSerializer
         model = SurveyQuestion
         fields = [
             "id",
@@ -37,6 +39,7 @@ class SurveyQuestionSerializer(ModelSerializer):
 
 class SurveyTextSerializer(ModelSerializer):
     class Meta:
+        list_serializer_class = WholeItemsListSerializer
         model = SurveyText
         fields = ["language", "title", "intro", "thank_you"]
 

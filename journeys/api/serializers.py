@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-from cxcrm.api.serializers import ModelSerializer
+from cxcrm.api.serializers import ModelSerializer, WholeItemsListSerializer
 from cxcrm.fields import ChannelSerializerField
 
 from ..models import JourneyMap, Persona, Stage, Touchpoint
@@ -42,6 +42,7 @@ class TouchpointNestedSerializer(ModelSerializer):
     channel = ChannelSerializerField()
 
     class Meta:
+        list_serializer_class = WholeItemsListSerializer
         model = Touchpoint
         fields = [
             "id",
@@ -66,6 +67,7 @@ class StageNestedSerializer(ModelSerializer):
     touchpoints = TouchpointNestedSerializer(many=True, required=False)
 
     class Meta:
+        list_serializer_class = WholeItemsListSerializer
         model = Stage
         fields = [
             "id",
