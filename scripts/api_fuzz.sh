@@ -3,7 +3,7 @@
 # throwaway database (DATABASE_URL, which must name an empty database of its own; default: a fresh
 # SQLite file), loaded with the demo data, called as an integration token and as a superuser token.
 # Checks: no 5xx, every status and body as the schema documents them. Exits non-zero on any failure.
-# FUZZ_EXAMPLES bounds the generated requests per operation (default 25).
+# FUZZ_EXAMPLES bounds the generated requests per operation and phase (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -11,10 +11,12 @@ work=$(mktemp -d)
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$work/fuzz.sqlite3}
 export CXCRM_BROKER_DIR=$work/broker CELERY_BROKER_URL=filesystem:// DEBUG=true LOG_LEVEL=WARNING
 unset CACHE_URL SITE_URL
-examples=${FUZZ_EXAMPLES:-25}
+examples=${FUZZ_EXAMPLES:-20}
 port=$(( 20000 + RANDOM % 20000 ))
 server=""
+pids=()
 cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -28,15 +30,21 @@ $BIN/gunicorn cxcrm.wsgi --bind "127.0.0.1:$port" --workers 4 --threads 4 --time
 server=$!
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health/" >/dev/null 2>&1 && break; sleep 1; done
 
-status=0
+# Both tokens at once (each with its own workers) keeps the step within a few minutes.
 while read -r who token; do
-  echo "== schemathesis as the $who token ($examples examples per operation)"
-  $BIN/schemathesis --no-color run "http://127.0.0.1:$port/api/schema/" \
-    --header "Authorization: Token $token" \
-    --checks not_a_server_error,status_code_conformance,response_schema_conformance \
-    --phases examples,fuzzing,stateful --max-examples "$examples" --workers 4 --request-timeout 60 \
-    --suppress-health-check all || status=1
+  (
+    echo "== schemathesis as the $who token ($examples examples per operation)"
+    $BIN/schemathesis --no-color run "http://127.0.0.1:$port/api/schema/" \
+      --header "Authorization: Token $token" \
+      --checks not_a_server_error,status_code_conformance,response_schema_conformance \
+      --phases examples,fuzzing,stateful --max-examples "$examples" --workers 4 --request-timeout 60 \
+      --suppress-health-check all
+  ) >"$work/$who.log" 2>&1 &
+  pids+=($!)
 done <<<"$tokens"
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+cat "$work"/integration.log "$work"/superuser.log
 if [ $status != 0 ]; then
   echo "== server errors logged:"; grep -A 30 "Traceback\|Internal Server Error" "$work/server.log" | tail -n 200 || true
 fi
