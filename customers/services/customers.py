@@ -175,11 +175,18 @@ def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = 
 
 
 @transaction.atomic
+def _not_erased(customer: Customer) -> None:
+    if customer.erased:
+        raise ValidationError(f"Customer #{customer.pk} was erased: its personal data is not written again.")
+
+
 def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Customer:
     """Change a customer's fields (CUSTOMER_FIELDS) and, if given, replace its tags (a list of names).
 
-    A lifecycle stage change records a LifecycleChange. Raises ValidationError for bad values.
+    A lifecycle stage change records a LifecycleChange. Raises ValidationError for bad values, and for an
+    erased customer (nothing personal is written to it again).
     """
+    _not_erased(customer)
     cleaned = customer_fields_clean(fields)
     new_stage = cleaned.pop("lifecycle_stage", None)
     for name, value in cleaned.items():
@@ -217,8 +224,10 @@ def identity_add(*, customer: Customer, kind: str, value: str, network: str = ""
     """Give a customer one more identity (normalised). Returns the existing row if it already has it.
 
     A national-format phone is read in the customer's country (else settings.PHONE_DEFAULT_REGION).
-    Raises ValidationError if the value is invalid or belongs to another customer (naming it).
+    Raises ValidationError if the value is invalid or belongs to another customer (naming it), or if the
+    customer was erased (the identity makes a new customer when it arrives with an interaction).
     """
+    _not_erased(customer)
     try:
         key = normalise_identity(kind, value, network, region=customer.country or None)
     except ValidationError as exc:

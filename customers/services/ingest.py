@@ -44,22 +44,34 @@ RESOLVE_ATTEMPTS = 3
 
 
 def _resolve_ids(customer_ids: Iterable[int]) -> dict[int, int]:
-    """Map customer ids to their survivors' ids (folded customers follow merged_into), in few queries."""
+    """Map customer ids to their survivors' ids (folded customers follow merged_into), in few queries.
+    An id whose survivor was erased is left out, as an unknown one: nothing new attaches to an erased customer."""
     pending = set(customer_ids)
     resolved: dict[int, int] = {}
-    parent = dict(Customer.objects.filter(pk__in=pending).values_list("pk", "merged_into_id"))
+    parent, erased = {}, set()
+
+    def read(ids):
+        for pk, merged_into_id, is_erased in Customer.objects.filter(pk__in=ids).values_list(
+            "pk", "merged_into_id", "erased"
+        ):
+            parent[pk] = merged_into_id
+            if is_erased:
+                erased.add(pk)
+
+    read(pending)
     for _ in range(20):
         missing = {p for p in parent.values() if p is not None and p not in parent}
         if not missing:
             break
-        parent.update(Customer.objects.filter(pk__in=missing).values_list("pk", "merged_into_id"))
+        read(missing)
     for pk in pending:
         if pk not in parent:
             continue
         current, hops = pk, 0
         while parent.get(current) is not None and hops < 20:
             current, hops = parent[current], hops + 1
-        resolved[pk] = current
+        if current not in erased:
+            resolved[pk] = current
     return resolved
 
 
@@ -156,7 +168,7 @@ def _case_owners(case_ids: Iterable[int]) -> dict[int, int]:
         return {}
     customer_of = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "customer_id"))
     survivors = _resolve_ids(customer_of.values())
-    return {pk: survivors[customer_id] for pk, customer_id in customer_of.items()}
+    return {pk: survivors[customer_id] for pk, customer_id in customer_of.items() if customer_id in survivors}
 
 
 def _case_check(data: InteractionInput, target: int | None, case_owners: dict[int, int]) -> None:
@@ -186,7 +198,7 @@ def _resolve_customer(data: InteractionInput, at: datetime) -> tuple[Customer, b
     """
     owned = identities_owned(data.identities)
     survivors = _resolve_ids({identity.customer_id for identity in owned.values()} | {data.customer_id} - {None})
-    owner_of = {key: survivors[identity.customer_id] for key, identity in owned.items()}
+    owner_of = {key: survivors[i.customer_id] for key, i in owned.items() if i.customer_id in survivors}
     target_id = _target(data, survivors, owner_of)
     _case_check(data, target_id, _case_owners([data.case_id] if data.case_id else []))
     owners = []
@@ -388,7 +400,9 @@ def _ingest_resolved(fresh: list[_Pending]) -> dict[int, BatchResult]:
     survivors = _resolve_ids(
         {identity.customer_id for identity in owned.values()} | {p.data.customer_id for p in fresh} - {None}
     )
-    owner_of: dict[NormalisedIdentity, int] = {key: survivors[identity.customer_id] for key, identity in owned.items()}
+    owner_of: dict[NormalisedIdentity, int] = {
+        key: survivors[i.customer_id] for key, i in owned.items() if i.customer_id in survivors
+    }
     case_owners = _case_owners({p.data.case_id for p in fresh} - {None})
 
     results: dict[int, BatchResult] = {}

@@ -332,6 +332,23 @@ def test_an_identity_that_comes_again_makes_a_new_customer(api_as, manager_user,
     assert new.identities.get().value == "ana@example.com"
 
 
+def test_nothing_personal_is_written_to_an_erased_customer_again(api_as, manager_user, integration_user, ana):
+    from django.core.exceptions import ValidationError
+
+    api = api_as(manager_user)
+    erase(api, ana)
+    ana.refresh_from_db()
+    patched = api.patch(f"/api/customers/{ana.pk}/", {"first_name": "Ana"}, format="json")
+    assert patched.status_code == 400
+    with pytest.raises(ValidationError):
+        services.identity_add(customer=ana, kind="email", value="ana@example.com")
+    # An integration naming the erased customer's id is told it is unknown, as for any unknown id.
+    body = {"channel": "chat", "occurred_at": "2026-02-01T10:00:00Z", "summary": "Hi", "customer_id": ana.pk}
+    refused = api_as(integration_user).post("/api/interactions/", body, format="json")
+    assert refused.status_code == 400 and "customer_id" in refused.json()
+    assert Customer.objects.get(pk=ana.pk).first_name == "" and not Identity.objects.filter(customer=ana).exists()
+
+
 def test_an_erased_customer_cannot_be_merged(ana, others):
     from django.core.exceptions import ValidationError
 
