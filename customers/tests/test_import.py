@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from customers.models import Customer, Identity, Interaction, MergeSuggestion
 from customers.signals import interaction_recorded
@@ -272,6 +273,30 @@ def test_the_import_takes_a_network_and_a_whatsapp_column_as_the_api_does(tmp_pa
         ("chat", "whatsapp"),
         ("social", "instagram"),
     ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL refuses a NUL in jsonb; SQLite stores it")
+def test_a_row_postgresql_refuses_costs_only_that_row_of_its_chunk(tmp_path, monkeypatch):
+    from customers.services import ingest
+
+    interaction_new = ingest._interaction_new
+
+    def let_through(data, live):  # as if the parser had let a NUL through
+        interaction = interaction_new(data, live)
+        if data.summary == "Refused":
+            interaction.metadata = {"note": "\x00"}
+        return interaction
+
+    monkeypatch.setattr(ingest, "_interaction_new", let_through)
+    path = tmp_path / "rows.csv"
+    rows = [good_row("rows.csv", summary, f"p{n}@example.com") for n, summary in enumerate(["A", "B", "Refused", "C"])]
+    path.write_bytes(header("rows.csv") + b"".join(rows))
+
+    out, _ = run(path, "--no-progress")
+    assert "Created 3 interactions, 0 already present, 3 new customers, 1 errors." in out
+    assert "line 4: row: The database refused this row (unsupported Unicode escape sequence" in out
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["A", "B", "C"]
+    assert not Identity.objects.filter(value="p2@example.com").exists()
 
 
 NAIVE = "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC."
