@@ -28,7 +28,18 @@ from journeys.models import Persona
 from journeys.selectors import touchpoint_list_published
 
 from .choices import CasePriority, CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage
-from .models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion, Note, SlaPolicy, Tag
+from .models import (
+    Case,
+    CaseChange,
+    Customer,
+    Identity,
+    Interaction,
+    LifecycleChange,
+    MergeSuggestion,
+    Note,
+    SlaPolicy,
+    Tag,
+)
 
 SOURCE = "demo"
 BATCH = 2000
@@ -810,6 +821,35 @@ class _Builder:
             )
         return case
 
+    @staticmethod
+    def case_history(cases: list[Case]) -> list[CaseChange]:
+        """The history a finished case would have (as the case services write it): resolved by its assignee
+        with the resolution note as the reason, then closed."""
+        rows = []
+        labels = dict(CaseStatus.choices)
+        for case in cases:
+            if case.resolved_at is None:
+                continue
+            by = case.assignee
+            steps = [(CaseStatus.OPEN, CaseStatus.RESOLVED, case.resolved_at, case.resolution_note)]
+            if case.status == CaseStatus.CLOSED and case.closed_at:
+                steps.append((CaseStatus.RESOLVED, CaseStatus.CLOSED, case.closed_at, ""))
+            for old, new, at, reason in steps:
+                rows.append(
+                    CaseChange(
+                        case=case,
+                        field="status",
+                        from_value=old,
+                        to_value=new,
+                        from_label=str(labels[old]),
+                        to_label=str(labels[new]),
+                        reason=reason,
+                        changed_by=by,
+                        changed_at=at,
+                    )
+                )
+        return rows
+
     def cases(self, people: list[dict]) -> list[Case]:
         rng, cases = self.rng, []
         for person in people:
@@ -933,6 +973,7 @@ class _Builder:
         for case in cases:
             case.created_at = case.opened_at
         Case.objects.bulk_update(cases, ["created_at"], batch_size=BATCH)
+        CaseChange.objects.bulk_create(self.case_history(cases), batch_size=BATCH)
         Interaction.objects.bulk_create(self.interactions, batch_size=BATCH)
 
         notes = []

@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from customers.choices import CaseStatus, IdentityKind, InteractionType, LifecycleStage, SuggestionStatus
 from customers.demo import _Builder, load_demo
-from customers.models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion, Note, Tag
+from customers.models import (
+    Case,
+    CaseChange,
+    Customer,
+    Identity,
+    Interaction,
+    LifecycleChange,
+    MergeSuggestion,
+    Note,
+    Tag,
+)
 from customers.selectors import case_list_sla, customer_search
 from cxcrm.choices import Channel
 from cxcrm.demo import demo_users_create
@@ -113,6 +123,12 @@ def test_demo_cases_have_realistic_sla_outcomes(demo):
     # Cases carry their conversation, first response before resolution.
     assert Interaction.objects.filter(case__isnull=False).count() > cases.count() * 2
     assert not finished.filter(resolved_at__lt=F("first_response_at")).exists()
+    # Finished cases have their history, as the case services write it: resolved by the assignee, with the note.
+    resolved = finished.filter(assignee__isnull=False).first()
+    change = CaseChange.objects.get(case=resolved, to_value=CaseStatus.RESOLVED)
+    assert (change.from_label, change.to_label, change.reason) == ("Open", "Resolved", resolved.resolution_note)
+    assert (change.changed_by_id, change.changed_at) == (resolved.assignee_id, resolved.resolved_at)
+    assert not CaseChange.objects.filter(case__resolved_at__isnull=True).exists()
 
 
 def test_demo_has_notes_owners_lifecycle_and_churn(demo):
