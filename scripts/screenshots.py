@@ -20,6 +20,9 @@ SHOTS = [
     ("customer-search", "rep", "rep-demo-1", "/customers/?q=silva"),
     ("customer-page", "rep", "rep-demo-1", "top-customer"),
     ("cases", "rep", "rep-demo-1", "/customers/cases/"),
+    ("case-page", "rep", "rep-demo-1", "resolved-case"),
+    ("customer-new", "rep", "rep-demo-1", "/customers/new/"),
+    ("merge-preview", "rep", "rep-demo-1", "first-merge-preview"),
     ("journey-map", "marketer", "marketer-demo-1", "first-map"),
     ("journey-admin", "marketer", "marketer-demo-1", "/admin/journeys/journeymap/"),
     ("reports-overview", "manager", "manager-demo-1", "/reports/"),
@@ -35,6 +38,15 @@ def resolve(page, base, target):
         page.goto(f"{base}/customers/?q=a")
         first = page.locator("table a[href^='/customers/']").first
         return first.get_attribute("href") if first.count() else "/customers/"
+    if target == "resolved-case":
+        # A case with a thread and a history: the newest resolved one.
+        page.goto(f"{base}/customers/cases/?status=resolved&sort=-opened")
+        first = page.locator("[data-testid=case-row] a[href^='/customers/cases/']").first
+        return first.get_attribute("href") if first.count() else "/customers/cases/"
+    if target == "first-merge-preview":
+        page.goto(f"{base}/customers/my-work/")
+        first = page.get_by_role("link", name="Preview merge").first
+        return first.get_attribute("href") if first.count() else "/customers/my-work/"
     if target == "survey-link":
         return SURVEY_PATH
     if target == "first-map":
