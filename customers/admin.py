@@ -16,12 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from cxcrm.admin import BoundedFieldsAdminMixin, OwnRecordsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
 
-from . import services
+from . import selectors, services
 from .choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus
 from .gdpr import customer_export_response
 from .identities import normalise_identity
@@ -299,6 +300,12 @@ class CaseWorkflowForm(forms.Form):
         queryset=case_assignable_users(), required=False, empty_label=KEEP[0][1], help_text="Active support reps"
     )
     unassign = forms.BooleanField(required=False, label="Remove the assignee")
+    reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Why: kept in each case's history with the change.",
+    )
 
     def clean(self):
         data = super().clean()
@@ -356,6 +363,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             },
         ),
         ("Integration key", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
+        ("History", {"fields": ["history"]}),
     ]
     readonly_fields = [
         "assigned_at",
@@ -384,7 +392,30 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        return [*self.readonly_fields, *self.change_readonly_fields, "workflow_link"]
+        return [*self.readonly_fields, *self.change_readonly_fields, "workflow_link", "history"]
+
+    @admin.display(description="Changes")
+    def history(self, obj):
+        """The case's history (CaseChange, written by the case services), as the case page shows it."""
+        rows = [
+            (
+                timezone.localtime(change.changed_at).strftime("%Y-%m-%d %H:%M"),
+                (change.changed_by.get_full_name() or change.changed_by.username) if change.changed_by else "—",
+                change.field,
+                change.from_label or "—",
+                change.to_label or "—",
+                change.reason,
+            )
+            for change in selectors.case_history(case=obj)
+        ]
+        if not rows:
+            return "No changes yet."
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>", rows)
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>Field</th><th>From → to</th><th>Reason</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            body,
+        )
 
     @admin.display(description="Change")
     def workflow_link(self, obj):
@@ -428,7 +459,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             done = 0
             for case in cases:
                 try:
-                    services.case_update(case=case, user=request.user, **changes)
+                    services.case_update(case=case, user=request.user, reason=form.cleaned_data["reason"], **changes)
                 except ValidationError as error:
                     self.message_user(request, f"{case}: {' '.join(error.messages)}", messages.ERROR)
                     continue

@@ -12,6 +12,7 @@ from django.utils import timezone
 from customers.choices import CasePriority, IdentityKind, LifecycleStage
 from customers.models import (
     Case,
+    CaseChange,
     Customer,
     Identity,
     Interaction,
@@ -432,3 +433,19 @@ def test_customer_admin_accepts_a_known_time_zone_and_upper_cases_the_country(ad
     assert response.status_code == 302
     customer.refresh_from_db()
     assert (customer.timezone, customer.country) == ("America/Sao_Paulo", "BR")
+
+
+def test_admin_workflow_change_with_a_reason_is_in_the_case_history(admin_client, ana, superuser):
+    case = case_create(customer=ana, subject="Broken")
+    response = _workflow(admin_client, [case], status="pending", reason="Waiting for the courier")
+    assert response.status_code == 302
+    change = CaseChange.objects.get(case=case)
+    assert (change.field, change.from_label, change.to_label, change.reason, change.changed_by) == (
+        "status",
+        "New",
+        "Pending",
+        "Waiting for the courier",
+        superuser,
+    )
+    html = admin_client.get(_url(Case, "change", case.pk)).content.decode()
+    assert "Waiting for the courier" in html and "Pending" in html
