@@ -59,3 +59,25 @@ def test_rep_replies_resolves_with_a_reason_and_reads_the_history(browser_login,
     assert CaseChange.objects.filter(case=case, reason="Parcel resent with tracking").count() == 1
     assert Interaction.objects.filter(case=case).count() == 3
     assert Case.objects.count() == 1
+
+
+def test_recent_resolved_cases_load_when_the_rep_opens_them(browser_login, rep_user):
+    customer = CustomerFactory(first_name="Bea", last_name="Costa")
+    CaseFactory(customer=customer, subject="Still open")
+    done = CaseFactory(customer=customer, subject="Refund sent", status="resolved", assignee=rep_user)
+    case_update_resolved_at(done)
+
+    page = browser_login(rep_user.username)
+    page.goto(f"{page.base_url}/customers/{customer.pk}/")
+    resolved = page.get_by_test_id("resolved-cases")
+    expect(resolved.get_by_test_id("resolved-case")).to_have_count(0)
+    resolved.locator("summary").click()
+    expect(resolved.get_by_test_id("resolved-case")).to_have_count(1)
+    expect(resolved.get_by_test_id("resolved-case")).to_contain_text("Refund sent")
+    expect(resolved).not_to_contain_text("Still open")
+
+
+def case_update_resolved_at(case):
+    from django.utils import timezone
+
+    Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now())
