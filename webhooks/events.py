@@ -8,7 +8,8 @@ The handler reads the resource and fans it out as one delivery per enabled endpo
 so running the handler twice makes no second delivery; the event's time is the row's, the write's time.
 
 `alert.raised` has no source yet: the alerts record it and register a source here when they exist.
-`customer.erased` is sent once the erasure service records CUSTOMER_ERASED in its transaction.
+`customer.erased` comes from the erasure (customers.services.customer_erase records CUSTOMER_ERASED in its
+transaction); the deliveries already made about that customer are scrubbed by webhooks/gdpr.py.
 """
 
 from collections.abc import Callable
