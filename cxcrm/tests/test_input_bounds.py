@@ -224,6 +224,23 @@ def test_the_customers_and_cases_pages_show_a_form_error_for_a_filter_out_of_bou
     assert "opened_after" in cases.content.decode() and message in cases.content.decode()
 
 
+@pytest.mark.parametrize(("value", "message"), BAD_INSTANTS.values(), ids=BAD_INSTANTS.keys())
+@pytest.mark.parametrize("name", ["customers:customer_detail", "customers:timeline"])
+def test_the_customer_page_and_its_timeline_ignore_a_filter_or_cursor_out_of_bounds(
+    client, manager_user, name, value, message
+):
+    import base64
+    import json
+
+    customer = CustomerFactory()
+    cursor = base64.urlsafe_b64encode(json.dumps({"t": value, "i": 1, "d": "n"}).encode()).decode()
+    client.force_login(manager_user)
+
+    response = client.get(reverse(name, args=[customer.pk]), {"occurred_after": value, "cursor": cursor})
+
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("export", ["customers:case_export", "customers:case_export_xlsx"])
 @pytest.mark.parametrize(("value", "message"), BAD_INSTANTS.values(), ids=BAD_INSTANTS.keys())
 def test_the_cases_export_refuses_a_filter_out_of_bounds_instead_of_a_file_of_only_its_header(
