@@ -322,7 +322,7 @@ if not DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then answers 401 (with WWW-Authenticate), not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "cxcrm.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["cxcrm.api.permissions.RolePermission"],

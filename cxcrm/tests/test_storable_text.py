@@ -214,3 +214,22 @@ def test_an_admin_translations_field_with_an_unstorable_character_is_a_form_erro
 
     assert not form.is_valid()
     assert "U+" in " ".join(form.errors["translations"])
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "\x00" * 40])
+def test_an_api_token_with_nul_is_a_401_like_any_unknown_token(client, key):
+    response = client.get("/api/customers/", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_a_sign_in_with_nul_is_refused_without_a_500(client, path):
+    response = client.post(path, {"username": "ana\x00", "password": "pass\x00word"})
+
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
