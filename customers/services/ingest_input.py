@@ -13,11 +13,12 @@ Field names are the API's: `customer` holds the details of a customer created by
 a touchpoint key, `case` and `agent` ids. Messages keep the wording the API has always answered with.
 
 Every value, however deep (metadata's keys and values, the customer's details, identities), must be storable in
-PostgreSQL text and jsonb: a NUL character, a lone surrogate (JSON's "\\ud800") or a number JSON cannot hold
-(NaN, Infinity) is a message on its field, never a database error.
+PostgreSQL text and jsonb: a NUL character or a lone surrogate (JSON's "\\ud800") anywhere, NaN or Infinity in
+metadata, is a message on its field (cxcrm.validators.json_storable_check inside objects and lists), never a
+database error.
 """
 
-import math
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN, channel_parse
-from cxcrm.validators import instant_clean
+from cxcrm.validators import instant_clean, json_storable_check
 from journeys.models import Touchpoint
 from journeys.selectors import touchpoints_for_keys
 
@@ -51,8 +52,8 @@ NO_SUMMARY = "Give a short summary."
 TOO_LONG = "Ensure this field has no more than {max_length} characters."
 NULL_CHARACTER = "Null characters are not allowed."
 SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
-NOT_A_JSON_NUMBER = "{value} is not a JSON number."
-AT_KEY = "{message} (at {path})."
+NOT_JSON_NUMBERS = "NaN and Infinity are not JSON numbers."
+NOT_JSON = "Not a JSON value: {error}."
 NOT_A_CHOICE = '"{value}" is not a valid choice.'
 NOT_AN_INTEGER = "A valid integer is required."
 BELOW_ONE = "Ensure this value is greater than or equal to 1."
@@ -118,39 +119,19 @@ def _text(value, *, max_length: int | None = None, blank: str = "") -> str:
     return text
 
 
-def _unstorable_text(text: str) -> str | None:
-    """Why PostgreSQL cannot store this text (a NUL, a lone surrogate), else None."""
-    if "\x00" in text:
-        return NULL_CHARACTER
-    surrogate = _SURROGATES.search(text)
-    if surrogate:
-        return SURROGATE.format(code_point=ord(surrogate.group()))
-    return None
-
-
 def _storable(value) -> None:
-    """Raises ValidationError unless every text in `value` (a string, or nested mappings and lists: their keys
-    too) can be stored in PostgreSQL text and jsonb, and every number in JSON; the message names where the
-    offending text sits inside a mapping or list ("metadata": "… (at note.lines[2])")."""
-    stack = [(value, "")]
-    while stack:
-        current, path = stack.pop()
-        problem = None
-        if isinstance(current, str):
-            problem = _unstorable_text(current)
-        elif isinstance(current, float) and not math.isfinite(current):
-            problem = NOT_A_JSON_NUMBER.format(value=current)
-        elif isinstance(current, Mapping):
-            for key, item in current.items():
-                key_path = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and _unstorable_text(key):
-                    shown = f"{path} key {key!a}" if path else f"key {key!a}"
-                    raise ValidationError(AT_KEY.format(message=_unstorable_text(key).rstrip("."), path=shown))
-                stack.append((item, key_path))
-        elif isinstance(current, (list, tuple)):
-            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(current))
-        if problem:
-            raise ValidationError(AT_KEY.format(message=problem.rstrip("."), path=path) if path else problem)
+    """Raises ValidationError unless PostgreSQL can store the value's text: a string with DRF's messages for
+    text fields ("Null characters are not allowed.", "Surrogate characters are not allowed: U+D800."), any
+    other value (the customer's details, identities, metadata) with cxcrm.validators.json_storable_check on
+    its keys and strings at any depth (the message names the character)."""
+    if not isinstance(value, str):
+        json_storable_check(value)
+        return
+    if "\x00" in value:
+        raise ValidationError(NULL_CHARACTER)
+    surrogate = _SURROGATES.search(value)
+    if surrogate:
+        raise ValidationError(SURROGATE.format(code_point=ord(surrogate.group())))
 
 
 def _choice(value, choices: frozenset[str]) -> str:
@@ -219,6 +200,12 @@ def _metadata(value) -> dict:
     """Free-form, except the keys the pages read: `amount` (a number) and `currency` (ISO 4217, upper-cased)."""
     if not isinstance(value, dict):
         raise ValidationError(NOT_AN_OBJECT.format(type=type(value).__name__))
+    try:  # what jsonb takes: no NaN or Infinity (in-process callers could pass them), only JSON types
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise ValidationError(NOT_JSON_NUMBERS) from None
+    except TypeError as error:
+        raise ValidationError(NOT_JSON.format(error=error)) from None
     errors = []
     if value.get("amount") is not None:
         try:
