@@ -128,7 +128,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "lifecycle_stage", "persona", "owner", "language", "last_contact_at", "merged_into"]
     list_filter = [
         "lifecycle_stage",

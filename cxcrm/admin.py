@@ -1,11 +1,25 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from .models import AuditEvent
 from .roles import may_change_others_records, may_change_record
-from .validators import json_storable_check, validate_day, validate_instant
+from .validators import (
+    INSTANT_MAX_YEAR,
+    INSTANT_MIN_YEAR,
+    day_clean,
+    instant_clean,
+    json_storable_check,
+    validate_day,
+    validate_instant,
+)
+
+# The parts of a date an admin list's date hierarchy filters on, and their bounds.
+_DATE_PARTS = {"year": (INSTANT_MIN_YEAR, INSTANT_MAX_YEAR), "month": (1, 12), "day": (1, 31)}
+_COMPARISONS = {"", "exact", "gt", "gte", "lt", "lte"}
 
 
 def bounded_formfield(db_field, formfield):
@@ -23,12 +37,43 @@ def bounded_formfield(db_field, formfield):
     return formfield
 
 
+def date_lookups_check(model, params) -> None:
+    """Raises IncorrectLookupParameters when an admin list's query string (`params`, a QueryDict) filters a
+    date-time or date field of `model` out of the product's bounds: `opened_at__gte=0001-01-01 00:00+01:00`,
+    `opened_at__year=99999999999999999999` (the date hierarchy's and the date filters' parameters), which the
+    database would otherwise fail on."""
+    for key in params:
+        name, _, lookup = key.partition("__")
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if not isinstance(field, models.DateField):
+            continue
+        for value in params.getlist(key):
+            if lookup in _DATE_PARTS:
+                low, high = _DATE_PARTS[lookup]
+                if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
+                    raise IncorrectLookupParameters(f"{key}: out of range")
+            elif lookup in _COMPARISONS:
+                try:
+                    instant_clean(value, naive="local") if isinstance(field, models.DateTimeField) else day_clean(value)
+                except ValidationError as error:
+                    raise IncorrectLookupParameters(f"{key}: {' '.join(error.messages)}") from None
+
+
 class BoundedFieldsAdminMixin:
-    """For a ModelAdmin or inline whose forms edit date-times, dates or JSON: their form fields refuse what
-    the API refuses (bounded_formfield), as a form error instead of a row that breaks the lists."""
+    """For a ModelAdmin or inline whose forms edit date-times, dates or JSON, or whose list filters on them
+    (a date hierarchy): their form fields refuse what the API refuses (bounded_formfield), as a form error
+    instead of a row that breaks the lists; a list's date parameters out of bounds (date_lookups_check) get
+    the admin's "invalid filter" answer (a redirect to ?e=1) instead of a 500."""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return bounded_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+
+    def get_changelist_instance(self, request):
+        date_lookups_check(self.model, request.GET)
+        return super().get_changelist_instance(request)
 
 
 class ReadOnlyAdminMixin:
@@ -84,7 +129,7 @@ class OwnRecordsAdminMixin:
         super().save_model(request, obj, form, change)
 
 
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log, read-only: filter by action, actor and date, search by object or actor."""
 
     list_display = ["at", "actor_label", "action", "object_type", "object_id", "ip_address"]

@@ -290,7 +290,7 @@ class SurveyRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvitationAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "survey",
@@ -310,7 +310,7 @@ class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Response)
-class ResponseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ResponseAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Responses are what customers said: read only, filterable by the context reports use."""
 
     list_display = [
@@ -384,7 +384,7 @@ from .models import MetricDigest, MetricRollup  # noqa: E402
 
 
 @admin.register(MetricRollup)
-class MetricRollupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MetricRollupAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The daily rollups, for checking a figure; they are rewritten by the beat task and rollup_metrics."""
 
     list_display = ["metric", "day", "dimension", "dimension_value", "n", "numerator", "denominator", "median"]

@@ -437,3 +437,49 @@ def test_an_admin_case_opened_in_the_year_1_is_a_form_error(client, superuser):
 
     assert response.status_code == 200
     assert "Give a time between 1970-01-01 and 2100-12-31 (UTC)." in response.content.decode()
+
+
+def _admins_with_a_date_hierarchy():
+    from django.contrib import admin
+
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in APPS and model_admin.date_hierarchy
+    ]
+
+
+def test_the_admin_lists_with_a_date_hierarchy_are_all_walked_below():
+    names = {model.__name__ for model, _ in _admins_with_a_date_hierarchy()}
+    assert names >= {"Customer", "Case", "Interaction", "LifecycleChange", "Invitation", "Response", "AuditEvent"}
+
+
+@pytest.mark.parametrize(
+    "suffix, value",
+    [
+        ("__year", "99999999999999999999"),
+        ("__year", "0"),
+        ("__month", "13"),
+        ("__gte", "0001-01-01 00:00:00+01:00"),
+        ("__lt", "9999-12-31 23:59:59-12:00"),
+        ("__gte", "2024-01-01T00:00:00-21:00"),
+    ],
+)
+def test_every_admin_list_answers_a_date_parameter_out_of_bounds_with_its_invalid_filter_page(
+    client, superuser, suffix, value
+):
+    client.force_login(superuser)
+    for model, model_admin in _admins_with_a_date_hierarchy():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        response = client.get(url, {f"{model_admin.date_hierarchy}{suffix}": value})
+        assert response.status_code == 302, (model.__name__, response.status_code)
+        assert response["Location"].endswith("?e=1")
+
+
+def test_an_admin_list_within_bounds_still_filters(client, superuser):
+    CaseFactory(subject="In 2024", opened_at=datetime(2024, 3, 1, tzinfo=UTC))
+    client.force_login(superuser)
+
+    response = client.get(reverse("admin:customers_case_changelist"), {"opened_at__year": "2024"})
+
+    assert response.status_code == 200 and "In 2024" in response.content.decode()
