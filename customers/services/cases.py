@@ -319,7 +319,7 @@ def case_update(*, case: Case, user=None, status: str | None = None, reason: str
     if status is not None:
         _clean({"status": status})
     reason = _reason_clean(reason)
-    case = Case.objects.select_for_update().select_related("assignee").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=case.pk)
     before = {name: getattr(case, name) for name in TRACKED_FIELDS}
     now = timezone.now()
     priority_changed = "priority" in fields and fields["priority"] != case.priority
