@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from feedback.models import QuestionChoice, Survey
-from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyQuestionFactory
+from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyQuestionFactory, SurveyRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,12 @@ def _change_form(survey: Survey) -> dict:
                     f"initial-{prefix}-choices-{m}-translations": json.dumps(choice.translations),
                 }
             )
+    for n, rule in enumerate(rules):
+        fields = ("name", "event", "channel", "interaction_type", "touchpoint_key", "delay_minutes", "sample_percent")
+        data.update({f"rules-{n}-{name}": str(getattr(rule, name)) for name in (*fields, "priority")})
+        data.update({f"rules-{n}-id": str(rule.pk), f"rules-{n}-survey": str(survey.pk)})
+        if rule.active:
+            data[f"rules-{n}-active"] = "on"
     return data
 
 
@@ -267,3 +274,16 @@ def test_no_service_imports_the_tasks_even_lazily():
             if any(name.split(".")[-1] == "tasks" or "tasks." in name for name in names):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_saving_a_survey_whose_rules_overlap_warns_which_goes_first(admin_client):
+    survey = SurveyFactory()
+    SurveyRuleFactory(survey=survey, name="Any chat", channel="chat", delay_minutes=30)
+    SurveyRuleFactory(survey=survey, name="Checkout chat", channel="chat", touchpoint_key="checkout")
+
+    response = admin_client.post(reverse("admin:feedback_survey_change", args=[survey.pk]), _change_form(survey))
+
+    assert response.status_code == 302
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert len(warnings) == 2
+    assert all("offered to “Checkout chat” first" in w for w in warnings)

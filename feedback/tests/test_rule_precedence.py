@@ -292,3 +292,14 @@ def test_the_rule_page_shows_the_activity_in_one_aggregate_query(
     html = page.content.decode()
     assert 'data-testid="rule-activity"' in html
     assert '<th scope="row">A rule of higher precedence invited for the same event</th><td>3</td>' in html
+
+
+def test_a_marketer_sets_a_rules_priority_through_the_api(api_as, marketer_user):
+    survey = SurveyFactory()
+    payload = {"survey": survey.pk, "name": "Checkout chat", "channel": "chat", "touchpoint_key": "checkout"}
+
+    response = api_as(marketer_user).post("/api/survey-rules/", {**payload, "priority": 5}, format="json")
+    refused = api_as(marketer_user).post("/api/survey-rules/", {**payload, "priority": -1}, format="json")
+
+    assert response.status_code == 201 and response.data["priority"] == 5
+    assert refused.status_code == 400 and "priority" in refused.data
