@@ -193,8 +193,9 @@ def customer_erase(*, customer: Customer, user=None, request=None) -> ErasureRes
         updated_at=now,
     )
     counts["merged_customers"] = len(ids) - 1
-    # After the outbox scrub, which would otherwise keep only this payload's own key anyway.
-    outbox_record(event=CUSTOMER_ERASED, payload={"customer_id": customer.pk})
+    if not already_erased:
+        # Once per customer (a repeated erasure tells no one again); after the outbox scrub above.
+        outbox_record(event=CUSTOMER_ERASED, payload={"customer_id": customer.pk})
     audit_record(
         action=AuditAction.ERASURE,
         obj=customer,

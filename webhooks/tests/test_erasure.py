@@ -60,3 +60,8 @@ def test_pending_deliveries_about_the_customer_are_scrubbed_and_given_up_and_the
     assert services.deliveries_send_due() == {"succeeded": 2}
     sent = {got["json"]["type"]: got["json"]["data"] for got in receiver.received}
     assert sent == {"interaction.recorded": kept.payload["data"], "customer.erased": {"id": ana.pk}}
+
+    # Erasing again tells no one again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert customer_erase(customer=ana).already_erased
+    assert run_webhook_rows() == 0
