@@ -43,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("customers", "=", ("merge_customer", "erase_customer")),
         ("feedback", "*", ("view",)),
         ("feedback", "=", ("view_reports", "view_marketing_reports", "view_own_reports")),
-        ("feedback", ("feedbacksettings",), ("view", "change")),
+        ("feedback", ("feedbacksettings", "healthsettings"), ("view", "change")),
         ("django_celery_beat", "*", ALL),
         # CSV/Excel of customer-level rows (the drill-downs); grantable to marketers in the admin.
         ("cxcrm", "=", ("export_customer_rows",)),

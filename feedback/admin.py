@@ -378,6 +378,68 @@ class FeedbackSettingsAdmin(admin.ModelAdmin):
         return redirect("admin:feedback_feedbacksettings_change", config.pk)
 
 
+# --------------------------------------------------------------------------- health score settings
+
+from .models import HealthSettings  # noqa: E402
+
+
+@admin.register(HealthSettings)
+class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
+    """One row: the health score's weights and thresholds (docs/metrics.md gives each default's reason);
+    the next hourly run, or the next event for a customer, applies a change."""
+
+    fieldsets = [
+        (
+            "Weights (points of each part; the score is out of the weights of the parts with a signal)",
+            {
+                "fields": [
+                    "weight_surveys",
+                    "weight_survey_trend",
+                    "weight_cases",
+                    "weight_followup",
+                    "weight_sentiment",
+                    "weight_engagement",
+                    "weight_recency",
+                    "weight_lifecycle",
+                    "lifecycle_points",
+                ]
+            },
+        ),
+        (
+            "Thresholds",
+            {
+                "fields": [
+                    "open_case_penalty",
+                    "breached_case_penalty",
+                    "sentiment_days",
+                    "recency_overdue_ratio",
+                    "attention_below",
+                    "sharp_drop",
+                    "drop_days",
+                    "high_value_amount",
+                    "quiet_days",
+                    "repeat_contacts",
+                    "repeat_days",
+                    "history_days",
+                ]
+            },
+        ),
+        (None, {"fields": ["updated_at"]}),
+    ]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not HealthSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:feedback_healthsettings_change", HealthSettings.load().pk)
+
+
 # --------------------------------------------------------------------------- metrics (read-only)
 
 from .models import MetricDigest, MetricRollup  # noqa: E402

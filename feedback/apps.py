@@ -17,6 +17,12 @@ class FeedbackConfig(AppConfig):
         outbox_register(signals.CASE_RESOLVED, receivers.handle_case_resolved)
         outbox_register(FOLLOWUP_NOTIFY, receivers.handle_followup_notify)
         outbox_register(receivers.ROLLUPS_AFTER_MERGE, receivers.handle_rollups_after_merge)
+        # The health score moves with an answer and a case opened (a breach or a resolution: the hourly run).
+        from . import health
+        from .services.responses import RESPONSE_SUBMITTED
+
+        outbox_register(RESPONSE_SUBMITTED, health.handle_response_submitted, subscriber="health")
+        outbox_register(signals.CASE_OPENED, health.handle_case_changed, subscriber="health")
         signals.customers_merged.connect(receivers.on_customers_merged, dispatch_uid="feedback.merged")
         signals.merge_undone.connect(receivers.on_merge_undone, dispatch_uid="feedback.merge_undone")
         signals.merge_preview.connect(receivers.on_merge_preview, dispatch_uid="feedback.merge_preview")

@@ -660,3 +660,146 @@ class ResponseMergeMove(MergeMove):
 
     def __str__(self):
         return f"merge {self.merge_id}: response {self.response_id} from {self.from_customer_id}"
+
+
+# --------------------------------------------------------------------------- customer health
+
+
+def _default_lifecycle_points():
+    return {"advocate": 1.0, "active": 0.8, "prospect": 0.6, "lead": 0.5, "at_risk": 0.2, "churned": 0.0}
+
+
+class HealthSettings(models.Model):
+    """The customer health score's weights and thresholds, edited in the admin (one row, pk 1).
+
+    Each part of the score (feedback/health.py) earns a fraction from 0 to 1 of its weight; the score is
+    100 × (points earned) / (weights of the parts that have a signal). docs/metrics.md gives the reason
+    for each default.
+    """
+
+    weight_surveys = models.PositiveSmallIntegerField(default=25, help_text="Latest NPS, CSAT and CES")
+    weight_survey_trend = models.PositiveSmallIntegerField(default=5, help_text="Latest answer against the one before")
+    weight_cases = models.PositiveSmallIntegerField(default=20, help_text="Open and breached cases")
+    weight_followup = models.PositiveSmallIntegerField(default=10, help_text="A detractor follow-up still open")
+    weight_sentiment = models.PositiveSmallIntegerField(default=10, help_text="Negative comments lately")
+    weight_engagement = models.PositiveSmallIntegerField(default=15, help_text="Last 30 days against the 90 before")
+    weight_recency = models.PositiveSmallIntegerField(default=10, help_text="Days since last contact against rhythm")
+    weight_lifecycle = models.PositiveSmallIntegerField(default=5, help_text="Lifecycle stage")
+    lifecycle_points = models.JSONField(
+        default=_default_lifecycle_points,
+        validators=[json_storable_check],
+        help_text="Fraction (0–1) of the lifecycle weight earned by each stage",
+    )
+    open_case_penalty = models.FloatField(
+        default=0.2, validators=[MinValueValidator(0), MaxValueValidator(1)], help_text="Share lost per open case"
+    )
+    breached_case_penalty = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share lost per open case past its SLA (on top of the open case's)",
+    )
+    sentiment_days = models.PositiveSmallIntegerField(default=90, validators=[MinValueValidator(1)])
+    recency_overdue_ratio = models.FloatField(
+        default=3.0,
+        validators=[MinValueValidator(1.01)],
+        help_text="Days since last contact, in multiples of the usual gap, at which the recency part is 0",
+    )
+    attention_below = models.PositiveSmallIntegerField(
+        default=40, validators=[MaxValueValidator(100)], help_text="A score below this puts the customer in the queue"
+    )
+    sharp_drop = models.PositiveSmallIntegerField(default=15, help_text="Points lost within drop_days that count")
+    drop_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
+    high_value_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=1000,
+        help_text="Purchases in 12 months that make a customer high-value",
+    )
+    quiet_days = models.PositiveSmallIntegerField(
+        default=45, validators=[MinValueValidator(1)], help_text="A high-value customer silent this long is quiet"
+    )
+    repeat_contacts = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(2)])
+    repeat_days = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1)])
+    history_days = models.PositiveSmallIntegerField(default=400, validators=[MinValueValidator(30)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "health settings"
+        verbose_name_plural = "health settings"
+
+    def __str__(self):
+        return "Health settings"
+
+    def clean(self):
+        if not isinstance(self.lifecycle_points, dict) or not all(
+            isinstance(v, int | float) and 0 <= v <= 1 for v in self.lifecycle_points.values()
+        ):
+            raise ValidationError({"lifecycle_points": _("Give each stage a number from 0 to 1.")})
+
+    @classmethod
+    def load(cls) -> "HealthSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class HealthScore(models.Model):
+    """A customer's current health score (0–100) and its parts, as last computed.
+
+    `parts` = {part key: {"weight": int, "fraction": float 0–1 or None (no signal), "detail": {...}}}.
+    """
+
+    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="health")
+    score = models.PositiveSmallIntegerField()
+    parts = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["score"], name="feedback_health_score_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.score}"
+
+
+class HealthScoreChange(models.Model):
+    """One move of a customer's health score (a row only when the score changes), kept history_days."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    from_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["customer", "changed_at", "id"]
+        indexes = [
+            models.Index(fields=["customer", "changed_at"], name="feedback_healthchg_cust_idx"),
+            models.Index(fields=["changed_at"], name="feedback_healthchg_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.from_score} → {self.score} @ {self.changed_at:%Y-%m-%d}"
+
+
+class AttentionAction(models.Model):
+    """A rep's answer to a customer in the "needs attention" queue: snoozed until a time, or handled.
+
+    `reasons` are the reason keys the queue showed then; a handled customer comes back only when a reason
+    not among them appears, a snoozed one when `until` has passed.
+    """
+
+    class Kind(models.TextChoices):
+        SNOOZE = "snooze", _("Snoozed")
+        HANDLED = "handled", _("Handled")
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reasons = models.JSONField(default=list)
+    note = models.TextField(blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["customer", "-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="feedback_attention_cust_idx")]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.kind} @ {self.at:%Y-%m-%d}"

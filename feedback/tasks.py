@@ -73,3 +73,16 @@ def notify_followup_assignee(response_id: int) -> bool:
     sent = services.followup_notify(response_id=response_id)
     logger.info("response %s: follow-up assignee %s", response_id, "emailed" if sent else "not emailed")
     return sent
+
+
+@shared_task(name="feedback.refresh_health_scores", **TASK_OPTIONS)
+def refresh_health_scores() -> int:
+    """Beat: recompute every listed customer's health score (set-based, in batches), then prune old history.
+
+    Idempotent: a second run at the same time moves nothing."""
+    from . import health
+
+    moved = health.customer_health_refresh()
+    pruned = health.health_history_prune()
+    logger.info("health scores: %s moved, %s old changes pruned", moved, pruned)
+    return moved

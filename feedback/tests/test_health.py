@@ -1,0 +1,150 @@
+"""The customer health score: the hand-computed example of docs/metrics.md, its history and its refresh."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from customers.choices import CaseStatus, LifecycleStage
+from customers.tests.factories import CaseFactory, CustomerFactory, InteractionFactory
+from cxcrm.models import OutboxMessage
+from feedback import health
+from feedback.choices import Sentiment, SurveyKind
+from feedback.models import HealthScore, HealthScoreChange, HealthSettings
+
+from .factories import ResponseFactory, SurveyFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def days_ago(n):
+    return NOW - timedelta(days=n)
+
+
+@pytest.fixture
+def worked_example():
+    """The example of docs/metrics.md ("Health score", worked example): an active customer whose NPS fell from
+    9 to 6, CSAT 4, two open cases (one past its SLA, the NPS follow-up), one negative comment out of two,
+    1 interaction in the last 30 days against 6 in the 90 before, last contact 20 days ago against a usual 15."""
+    customer = CustomerFactory(lifecycle_stage=LifecycleStage.ACTIVE)
+    nps = SurveyFactory(kind=SurveyKind.NPS)
+    followup = CaseFactory(
+        customer=customer, status=CaseStatus.OPEN, opened_at=days_ago(10), resolution_due_at=days_ago(1)
+    )
+    CaseFactory(customer=customer, status=CaseStatus.NEW, opened_at=days_ago(3))
+    ResponseFactory(invitation__survey=nps, invitation__customer=customer, score=9, submitted_at=days_ago(60))
+    ResponseFactory(
+        invitation__survey=nps,
+        invitation__customer=customer,
+        score=6,
+        submitted_at=days_ago(10),
+        comment="Terrible service",
+        sentiment=Sentiment.NEGATIVE,
+        followup_case=followup,
+    )
+    ResponseFactory(
+        invitation__customer=customer, score=4, submitted_at=days_ago(20), comment="Fine", sentiment=Sentiment.POSITIVE
+    )
+    for n in (110, 100, 90, 80, 70, 60, 20):
+        InteractionFactory(customer=customer, occurred_at=days_ago(n))
+    return customer
+
+
+def test_worked_example_scores_45_with_its_parts(worked_example):
+    settings = HealthSettings.load()
+    signals = health.health_signals([worked_example.pk], settings=settings, now=NOW).get()
+
+    score, parts = health.health_score_of(signals, settings=settings, now=NOW)
+
+    fractions = {key: part["fraction"] for key, part in parts.items()}
+    assert fractions == {
+        "surveys": 0.675,  # NPS 6 → 0.6, CSAT 4 → 0.75
+        "survey_trend": 0.2,  # NPS 9 → 6: 0.5 − 0.3
+        "cases": 0.1,  # 1 − 2 × 0.2 − 1 × 0.5
+        "followup": 0.0,
+        "sentiment": 0.5,
+        "engagement": 0.5,  # 1 against 6 / 3 a month
+        "recency": 0.833,  # 20 days against a usual 15: 1 − (1.333 − 1) / 2
+        "lifecycle": 0.8,
+    }
+    # 16.875 + 1 + 2 + 0 + 5 + 7.5 + 8.333 + 4 = 44.7
+    assert score == 45
+    assert parts["cases"]["detail"] == {"open": 2, "breached": 1}
+    assert parts["surveys"]["detail"] == {"nps": 6, "csat": 4, "ces": None}
+    assert parts["recency"]["detail"] == {"days_since_contact": 20.0, "usual_gap_days": 15.0}
+
+
+def test_parts_without_a_signal_are_left_out_of_the_total():
+    customer = CustomerFactory(lifecycle_stage=LifecycleStage.LEAD)
+    settings = HealthSettings.load()
+    signals = health.health_signals([customer.pk], settings=settings, now=NOW).get()
+
+    score, parts = health.health_score_of(signals, settings=settings, now=NOW)
+
+    assert [key for key, part in parts.items() if part["fraction"] is None] == [
+        "surveys",
+        "survey_trend",
+        "sentiment",
+        "engagement",
+        "recency",
+    ]
+    # lifecycle 5 × 0.5 + cases 20 + follow-up 10, out of 35
+    assert score == 93
+
+
+def test_weights_come_from_the_settings_table(worked_example):
+    settings = HealthSettings.load()
+    for key in health.PART_KEYS:
+        setattr(settings, f"weight_{key}", 0)
+    settings.weight_cases = 10
+    settings.save()
+
+    health.customer_health_refresh([worked_example.pk], now=NOW)
+
+    assert HealthScore.objects.get(customer=worked_example).score == 10
+
+
+def test_refresh_keeps_a_change_only_when_the_score_moves(worked_example):
+    assert health.customer_health_refresh(now=NOW) == 1
+    assert health.customer_health_refresh(now=NOW) == 0
+
+    stored = HealthScore.objects.get(customer=worked_example)
+    assert stored.score == 45
+    assert stored.parts["followup"]["fraction"] == 0.0
+    assert list(HealthScoreChange.objects.values_list("from_score", "score")) == [(None, 45)]
+
+    # A third open case takes the cases part from 0.1 to 0 (2 points): 44.7 − 2 = 42.7, an hour later 43.
+    CaseFactory(customer=worked_example, status=CaseStatus.OPEN, opened_at=days_ago(1))
+    health.customer_health_refresh(now=NOW + timedelta(hours=1))
+
+    assert list(HealthScoreChange.objects.order_by("id").values_list("from_score", "score")) == [(None, 45), (45, 43)]
+
+
+def test_history_older_than_the_retention_is_pruned(worked_example):
+    HealthScoreChange.objects.create(customer=worked_example, score=50, changed_at=NOW - timedelta(days=401))
+    kept = HealthScoreChange.objects.create(customer=worked_example, score=45, changed_at=NOW - timedelta(days=399))
+
+    assert health.health_history_prune(now=NOW) == 1
+    assert list(HealthScoreChange.objects.all()) == [kept]
+
+
+def test_an_answer_records_a_health_refresh_for_its_customer(django_capture_on_commit_callbacks):
+    from cxcrm.outbox import outbox_record
+    from feedback.services.responses import RESPONSE_SUBMITTED
+
+    response = ResponseFactory(score=1)
+    outbox_record(event=RESPONSE_SUBMITTED, payload={"response_id": response.pk})
+
+    message = OutboxMessage.objects.get(event=f"{RESPONSE_SUBMITTED}:health")
+    health.handle_response_submitted(message.payload)
+
+    assert HealthScore.objects.get(customer=response.customer).parts["surveys"]["detail"]["csat"] == 1
+
+
+def test_a_case_opened_refreshes_its_customer():
+    case = CaseFactory()
+
+    health.handle_case_changed({"case_id": case.pk})
+
+    assert HealthScore.objects.get(customer=case.customer).parts["cases"]["detail"]["open"] == 1
