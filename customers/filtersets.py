@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from cxcrm.fields import BoundedIsoDateTimeFilter, ChannelFilter, OrderingFilter
+from cxcrm.fields import BoundedIsoDateTimeFilter, BoundedNumberFilter, ChannelFilter, OrderingFilter
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
 from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
@@ -17,8 +17,8 @@ from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, Merg
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name or any identity (email, phone, handle…)")
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
-    persona_id = django_filters.NumberFilter(field_name="persona_id")
-    owner_id = django_filters.NumberFilter(field_name="owner_id")
+    persona_id = BoundedNumberFilter(field_name="persona_id")
+    owner_id = BoundedNumberFilter(field_name="owner_id")
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag name")
     channel = ChannelFilter(method="seen_on", label="Seen on channel (any case; whatsapp, instagram… too)")
     created_after = BoundedIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -64,7 +64,7 @@ class TimelineFilterSet(django_filters.FilterSet):
     channel = ChannelFilter(network_field="network", label="Channel (any case; whatsapp, instagram… narrow to it)")
     type = django_filters.ChoiceFilter(choices=InteractionType.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
-    case = django_filters.NumberFilter(field_name="case_id")
+    case = BoundedNumberFilter(field_name="case_id")
     occurred_after = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = BoundedIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
 
@@ -74,7 +74,7 @@ class TimelineFilterSet(django_filters.FilterSet):
 
 
 class InteractionFilterSet(TimelineFilterSet):
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = BoundedNumberFilter(field_name="customer_id")
     source = django_filters.CharFilter()
     external_id = django_filters.CharFilter()
     touchpoint = django_filters.CharFilter(field_name="touchpoint_key", label="Touchpoint key")
@@ -100,9 +100,9 @@ class InteractionFilterSet(TimelineFilterSet):
 class CaseFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=CaseStatus.choices)
     priority = django_filters.MultipleChoiceFilter(choices=CasePriority.choices)
-    assignee_id = django_filters.NumberFilter(field_name="assignee_id")
+    assignee_id = BoundedNumberFilter(field_name="assignee_id")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
+    customer_id = BoundedNumberFilter(field_name="customer_id")
     topic = django_filters.CharFilter()
     origin = ChannelFilter(extra=(CaseOrigin.SURVEY,), label="Origin: a channel (any case, aliases too) or survey")
     breached = django_filters.BooleanFilter(method="filter_breached", label="SLA breached now")
@@ -133,8 +133,8 @@ class CaseFilterSet(django_filters.FilterSet):
 
 
 class NoteFilterSet(django_filters.FilterSet):
-    customer_id = django_filters.NumberFilter(field_name="customer_id")
-    author_id = django_filters.NumberFilter(field_name="author_id")
+    customer_id = BoundedNumberFilter(field_name="customer_id")
+    author_id = BoundedNumberFilter(field_name="author_id")
     ordering = OrderingFilter(fields=("created_at",))
 
     class Meta:
@@ -143,7 +143,7 @@ class NoteFilterSet(django_filters.FilterSet):
 
 
 class MergeSuggestionFilterSet(django_filters.FilterSet):
-    customer_id = django_filters.NumberFilter(method="involving", label="Involving this customer")
+    customer_id = BoundedNumberFilter(method="involving", label="Involving this customer")
     ordering = OrderingFilter(fields=("created_at",))
 
     class Meta:

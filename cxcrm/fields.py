@@ -188,6 +188,19 @@ class BoundedDateFilter(django_filters.DateFilter):
     field_class = DayFormField
 
 
+# --------------------------------------------------------------------------- numbers
+
+
+class BoundedNumberFilter(django_filters.NumberFilter):
+    """A number filter (`?customer_id=`, `?score_min=`) within the database's 64-bit integers: a larger one
+    (`99999999999999999999`, `1e30`) is a 400 naming the filter, not an overflow in the database driver."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 # --------------------------------------------------------------------------- JSON text PostgreSQL can store
 
 

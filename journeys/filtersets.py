@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 
 from cxcrm.choices import Channel
-from cxcrm.fields import OrderingFilter
+from cxcrm.fields import BoundedNumberFilter, OrderingFilter
 
 from .choices import Department, MapStatus, TouchpointKind
 from .models import JourneyMap, Persona, Touchpoint
@@ -26,8 +26,8 @@ class PersonaFilterSet(django_filters.FilterSet):
 class JourneyMapFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.ChoiceFilter(choices=MapStatus.choices)
-    persona_id = django_filters.NumberFilter(field_name="persona_id")
-    owner_id = django_filters.NumberFilter(field_name="owner_id")
+    persona_id = BoundedNumberFilter(field_name="persona_id")
+    owner_id = BoundedNumberFilter(field_name="owner_id")
 
     ordering = OrderingFilter(fields=("name", "version", "updated_at"))
 
@@ -45,8 +45,8 @@ class TouchpointFilterSet(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     department = django_filters.ChoiceFilter(choices=Department.choices)
     kind = django_filters.ChoiceFilter(choices=TouchpointKind.choices)
-    journey_map_id = django_filters.NumberFilter(field_name="journey_map_id")
-    stage_id = django_filters.NumberFilter(field_name="stage_id")
+    journey_map_id = BoundedNumberFilter(field_name="journey_map_id")
+    stage_id = BoundedNumberFilter(field_name="stage_id")
 
     ordering = OrderingFilter(fields=("key", "channel"))
 

@@ -483,3 +483,38 @@ def test_an_admin_list_within_bounds_still_filters(client, superuser):
     response = client.get(reverse("admin:customers_case_changelist"), {"opened_at__year": "2024"})
 
     assert response.status_code == 200 and "In 2024" in response.content.decode()
+
+
+# --------------------------------------------------------------------------- number filters
+
+
+def test_every_number_filter_of_every_filterset_is_bounded_to_64_bit_integers():
+    """A number filter beyond the database's integers (an overflow on SQLite) is a 400 naming it."""
+    from cxcrm.fields import BoundedNumberFilter
+
+    found = [
+        (filterset, name)
+        for filterset in _filtersets()
+        for name, f in filterset.base_filters.items()
+        if isinstance(f, django_filters.NumberFilter)
+    ]
+    assert len(found) >= 20
+    for filterset, name in found:
+        assert isinstance(filterset.base_filters[name], BoundedNumberFilter), f"{filterset.__name__}.{name}"
+        for value in ("99999999999999999999", "-99999999999999999999", "1e30"):
+            bound = filterset({name: value}, queryset=filterset._meta.model.objects.none())
+            assert name in bound.errors, f"{filterset.__name__}.{name}={value}"
+
+
+def test_an_api_id_filter_beyond_64_bits_is_a_400_naming_it(api_as, superuser):
+    client = api_as(superuser)
+
+    for path, name in [
+        ("/api/cases/", "customer_id"),
+        ("/api/responses/", "score_min"),
+        ("/api/journeys/", "owner_id"),
+    ]:
+        response = client.get(path, {name: "99999999999999999999"})
+        assert response.status_code == 400, (path, name)
+        assert name in response.json()
+    assert client.get("/api/cases/", {"customer_id": str(2**63 - 1)}).status_code == 200
