@@ -536,6 +536,7 @@ SURVEY_COMMENT_MAX_LENGTH = env.int("SURVEY_COMMENT_MAX_LENGTH", default=2000)
 SENTIMENT_ANALYSER = env.str("SENTIMENT_ANALYSER", default="feedback.sentiment.vader_analyse")
 # The customer page's key figures show the latest NPS, CSAT and CES.
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
+CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_health_panel")
 # A customer's recent resolved cases show the CSAT answered about each.
 CUSTOMER_CASE_BADGES.append("feedback.panels.case_csat_badges")
 # A customer's personal-data export includes their survey invitations and responses.

@@ -241,6 +241,62 @@ def health_history_prune(*, now: datetime | None = None) -> int:
     return deleted
 
 
+# --------------------------------------------------------------------------- the parts in words
+
+
+def health_part_rows(parts: dict) -> list[dict]:
+    """The parts as the customer page lists them: [{"key", "label", "weight", "fraction", "points", "why"}],
+    in PART_KEYS order; `points` is weight × fraction (None without a signal), `why` a short sentence."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "surveys": _("Latest scores"),
+        "survey_trend": _("Score trend"),
+        "cases": _("Cases"),
+        "followup": _("Detractor follow-up"),
+        "sentiment": _("Comment sentiment"),
+        "engagement": _("Engagement"),
+        "recency": _("Last contact"),
+        "lifecycle": _("Lifecycle stage"),
+    }
+    rows = []
+    for key in PART_KEYS:
+        part = parts.get(key)
+        if part is None:
+            continue
+        d, fraction = part.get("detail") or {}, part.get("fraction")
+        if fraction is None:
+            why = _("No signal yet")
+        elif key == "surveys":
+            why = ", ".join(f"{kind.upper()} {d[kind]}" for kind in SURVEY_KINDS if d.get(kind) is not None)
+        elif key == "survey_trend":
+            why = ", ".join(f"{kind.upper()} {before} before" for kind, before in (d.get("previous") or {}).items())
+        elif key == "cases":
+            why = _("%(open)s open, %(breached)s past their SLA") % d
+        elif key == "followup":
+            why = _("A detractor follow-up is open") if d.get("open") else _("None open")
+        elif key == "sentiment":
+            why = _("%(negative)s negative of %(read)s comments in %(days)s days") % d
+        elif key == "engagement":
+            why = _("%(last_30_days)s contacts in 30 days, %(previous_90_days)s in the 90 before") % d
+        elif key == "recency":
+            why = _("%(days_since_contact)s days since last contact; usually every %(usual_gap_days)s") % d
+        else:
+            why = str(d.get("stage", ""))
+        points = None if fraction is None else round(part["weight"] * fraction, 1)
+        rows.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "weight": part["weight"],
+                "fraction": fraction,
+                "points": points,
+                "why": why,
+            }
+        )
+    return rows
+
+
 # --------------------------------------------------------------------------- outbox handlers (one customer)
 
 

@@ -1,5 +1,6 @@
 """The customer page's CX key figures (registered in settings.CUSTOMER_PAGE_PANELS; see customers/panels.py)."""
 
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -51,3 +52,18 @@ def case_csat_badges(cases, request) -> dict[int, str]:
             scale.high,
         )
     return badges
+
+
+def customer_health_panel(customer, request):
+    """The health score panel: a placeholder that loads /customers/<id>/health/ by htmx, so the customer page
+    spends no query on it. None (not shown) without the right to read responses (the score is made of them)."""
+    if request is not None and not request.user.has_perm("feedback.view_response"):
+        return None
+    url = reverse("feedback:customer_health", args=[customer.pk])
+    html = format_html(
+        '<div data-testid="health-panel" hx-get="{}" hx-trigger="load" hx-swap="outerHTML">'
+        '<span class="text-body-secondary small">{}</span></div>',
+        url,
+        _("Loading…"),
+    )
+    return {"title": _("Health"), "html": html}

@@ -6,6 +6,8 @@ from .reports import views as reports
 app_name = "feedback"
 
 urlpatterns = [
+    # Under /customers/ beside customers' own pages (customers.urls has no such path, so this include answers).
+    path("customers/<int:pk>/health/", views.CustomerHealthView.as_view(), name="customer_health"),
     path("surveys/", views.SurveyListView.as_view(), name="survey_list"),
     path("reports/", reports.OverviewView.as_view(), name="report_overview"),
     path("reports/breakdown/", reports.BreakdownView.as_view(), name="report_breakdown"),

@@ -41,6 +41,31 @@ class SurveyListView(StaffPermissionMixin, ListView):
         return context
 
 
+# --------------------------------------------------------------------------- customer health
+
+
+class CustomerHealthView(StaffPermissionMixin, View):
+    """GET /customers/<id>/health/: the health panel (score and parts) the customer page loads by htmx.
+
+    404 for an unknown or unlisted customer; the panel says "not computed yet" before the first run."""
+
+    permission_required = ("customers.view_customer", "feedback.view_response")
+
+    def get(self, request, pk):
+        from django.http import Http404
+
+        from customers.models import Customer
+
+        from . import health
+        from .models import HealthScore
+
+        if not Customer.objects.listed().filter(pk=pk).exists():
+            raise Http404("No such customer.")
+        score = HealthScore.objects.filter(customer_id=pk).first()
+        context = {"score": score, "rows": health.health_part_rows(score.parts) if score else []}
+        return render(request, "feedback/panels/health.html", context)
+
+
 # --------------------------------------------------------------------------- links that lead nowhere
 # The public pages answer a bad link with our own page and its documented status, never an
 # Http404: with DEBUG on (make run), Django would show the customer its debug page instead.

@@ -148,3 +148,31 @@ def test_a_case_opened_refreshes_its_customer():
     health.handle_case_changed({"case_id": case.pk})
 
     assert HealthScore.objects.get(customer=case.customer).parts["cases"]["detail"]["open"] == 1
+
+
+# --------------------------------------------------------------------------- the customer page's panel
+
+
+def test_customer_page_loads_the_health_panel_by_htmx_and_the_panel_shows_the_parts(client, rep_user, worked_example):
+    from django.urls import reverse
+
+    client.force_login(rep_user)
+    page = client.get(reverse("customers:customer_detail", args=[worked_example.pk]))
+    panel_url = reverse("feedback:customer_health", args=[worked_example.pk])
+    assert f'hx-get="{panel_url}"' in page.content.decode()
+
+    assert "Not computed yet" in client.get(panel_url).content.decode()
+
+    health.customer_health_refresh([worked_example.pk], now=NOW)
+    html = client.get(panel_url).content.decode()
+    assert 'data-testid="health-score">45<' in html
+    assert "1 open, 1 past their SLA" not in html  # two open cases in the example
+    assert "2 open, 1 past their SLA" in html
+    assert "A detractor follow-up is open" in html
+
+
+def test_health_panel_of_an_unknown_customer_is_404(client, rep_user):
+    from django.urls import reverse
+
+    client.force_login(rep_user)
+    assert client.get(reverse("feedback:customer_health", args=[999999])).status_code == 404

@@ -42,7 +42,9 @@ def test_customer_page_shows_the_latest_nps_csat_ces_with_dates(client, rep_user
     assert "No survey answers yet" not in html
 
 
-def test_customer_without_answers_keeps_the_empty_slot(client, rep_user):
+def test_customer_without_answers_keeps_the_empty_slot(client, rep_user, settings):
+    # Only the scores panel (the health panel always shows, so the slot is empty only without it).
+    settings.CUSTOMER_PAGE_PANELS = ["feedback.panels.customer_scores_panel"]
     customer = CustomerFactory()
     client.force_login(rep_user)
     html = client.get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
