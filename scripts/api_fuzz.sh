@@ -3,7 +3,7 @@
 # throwaway database (DATABASE_URL, which must name an empty database of its own; default: a fresh
 # SQLite file), loaded with the demo data, called as an integration token and as a superuser token.
 # Checks: no 5xx, every status and body as the schema documents them. Exits non-zero on any failure.
-# FUZZ_EXAMPLES bounds the generated requests per operation and phase (default 20).
+# FUZZ_EXAMPLES bounds the generated requests per operation and phase (default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -11,7 +11,7 @@ work=$(mktemp -d)
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$work/fuzz.sqlite3}
 export CXCRM_BROKER_DIR=$work/broker CELERY_BROKER_URL=filesystem:// DEBUG=true LOG_LEVEL=WARNING
 unset CACHE_URL SITE_URL
-examples=${FUZZ_EXAMPLES:-20}
+examples=${FUZZ_EXAMPLES:-15}
 port=$(( 20000 + RANDOM % 20000 ))
 server=""
 pids=()
