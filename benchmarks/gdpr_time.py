@@ -1,10 +1,11 @@
-"""Time of one GDPR erasure (customers.services.customer_erase) for a customer with a long history.
+"""Time of one GDPR export (customers.gdpr.customer_export_stream, read to its end) and one GDPR erasure
+(customers.services.customer_erase) for a customer with a long history.
 
-`BENCH_DATABASE_URL=postgres://… python benchmarks/erasure_time.py [--interactions 10000] [--repeat 5]`
+`BENCH_DATABASE_URL=postgres://… python benchmarks/gdpr_time.py [--interactions 10000] [--repeat 5]`
 (default an SQLite file under var/). It creates a test database; each run makes a fresh customer with two
 identities, `--interactions` interactions (with bodies and metadata), 200 cases, 50 notes, 100 survey
-invitations and 100 responses, beside 2,000 interactions of other customers, then times the erasure alone
-(one transaction) and prints the median, the slowest run and the queries it took.
+invitations and 100 responses, beside 2,000 interactions of other customers, then times the whole export document and
+the erasure alone (one transaction) and prints, for each, the median, the slowest run and the queries.
 """
 
 import argparse
@@ -36,6 +37,7 @@ from django.utils import timezone  # noqa: E402
 setup_test_environment()
 test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
 try:
+    from customers.gdpr import customer_export_stream
     from customers.models import Case, Customer, Identity, Interaction, Note
     from customers.services import customer_erase
     from feedback.choices import InvitationStatus
@@ -111,22 +113,33 @@ try:
     Interaction.objects.bulk_create(
         [Interaction(customer=others, channel="email", occurred_at=now, summary="x") for _ in range(2000)]
     )
-    samples, queries = [], 0
-    for _ in range(ARGS.repeat):
-        customer = customer_with_history(ARGS.interactions)
+    timings = {"export": ([], 0), "erasure": ([], 0)}
+
+    def timed(name, work, *args, **kwargs):
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
-            result = customer_erase(customer=customer)
-            samples.append(time.perf_counter() - start)
-        queries = len(captured)
+            outcome = work(*args, **kwargs)
+            timings[name][0].append(time.perf_counter() - start)
+        timings[name] = (timings[name][0], len(captured))
         if os.environ.get("BENCH_VERBOSE"):
             for q in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]:
-                print(q["time"], q["sql"][:150])
+                print(name, q["time"], q["sql"][:150])
+        return outcome
+
+    def export_size(customer) -> int:
+        return sum(len(piece) for piece in customer_export_stream(customer))
+
+    for _ in range(ARGS.repeat):
+        customer = customer_with_history(ARGS.interactions)
+        size = timed("export", export_size, customer)
+        assert size > ARGS.interactions * 100, size
+        result = timed("erasure", customer_erase, customer=customer)
         assert result.counts["interactions"] == ARGS.interactions
-    print(
-        f"database: {connection.vendor}; interactions: {ARGS.interactions:,}; runs: {ARGS.repeat}; "
-        f"median {statistics.median(samples) * 1000:,.0f} ms; slowest {max(samples) * 1000:,.0f} ms; "
-        f"queries: {queries}"
-    )
+    for name, (samples, queries) in timings.items():
+        print(
+            f"{name}: database: {connection.vendor}; interactions: {ARGS.interactions:,}; runs: {ARGS.repeat}; "
+            f"median {statistics.median(samples) * 1000:,.0f} ms; slowest {max(samples) * 1000:,.0f} ms; "
+            f"queries: {queries}"
+        )
 finally:
     connection.creation.destroy_test_db(test_db, verbosity=0)
