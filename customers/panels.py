@@ -8,6 +8,9 @@ settings.CUSTOMER_PAGE_PANELS lists dotted paths to callables `(customer, reques
 A panel that raises is logged and shown as unavailable, so a broken module never breaks the page.
 When no panel shows anything, the page says "No survey answers yet".
 
+settings.MY_WORK_PANELS lists dotted paths to callables `(request) -> {"title": str, "html": str} | None` shown
+on My work under its summary (feedback: the customers needing attention, loaded by htmx); the same failure rule.
+
 settings.CUSTOMER_CASE_BADGES lists dotted paths to callables `(cases, request) -> {case id: HTML}` that add a
 badge to a customer's listed cases (the recent resolved cases: their CSAT); one query per callable, whatever
 the number of cases. A callable that raises is logged and adds nothing.
@@ -67,3 +70,16 @@ def case_badges(cases, request) -> dict[int, list[str]]:
         for case_id, html in found.items():
             badges.setdefault(case_id, []).append(mark_safe(html))  # noqa: S308 - the callable returns HTML
     return badges
+
+
+def my_work_panels(request) -> list[RenderedPanel]:
+    """The panels of settings.MY_WORK_PANELS for this request (see the module docstring)."""
+    panels = []
+    for dotted in getattr(settings, "MY_WORK_PANELS", ()):
+        try:
+            result = import_string(dotted)(request)
+            if result is not None:
+                panels.append(RenderedPanel(str(result.get("title", "")), mark_safe(result.get("html", ""))))  # noqa: S308
+        except Exception:  # a broken module must not break My work
+            logger.exception("My work panel %s failed", dotted)
+    return panels

@@ -42,7 +42,7 @@ from .forms import (
 )
 from .gdpr import customer_export_response
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
-from .panels import case_badges, customer_panels
+from .panels import case_badges, customer_panels, my_work_panels
 from .selectors import InvalidCursor
 from .tables import CaseTable, CustomerTable, NewCaseTable
 
@@ -569,6 +569,7 @@ class MyWorkView(StaffPermissionMixin, TemplateView):
             more_suggestions=len(suggestions) > 10,
             can_merge=can_merge,
             shown=WORK_QUEUE_SHOWN,
+            panels=my_work_panels(self.request),
             **kwargs,
         )
 

@@ -85,6 +85,8 @@ class AuditAction(models.TextChoices):
     WEBHOOK_CREATED = "webhook_created", "Webhook endpoint created"
     WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
     WEBHOOK_REVOKED = "webhook_revoked", "Webhook endpoint revoked"
+    ATTENTION_SNOOZED = "attention_snoozed", "Needs attention: snoozed"
+    ATTENTION_HANDLED = "attention_handled", "Needs attention: handled"
 
 
 class AuditEvent(models.Model):

@@ -67,3 +67,17 @@ def customer_health_panel(customer, request):
         _("Loading…"),
     )
     return {"title": _("Health"), "html": html}
+
+
+def my_work_attention_panel(request):
+    """My work's "Needs attention" section: a placeholder loading the queue (the rep's customers first) by htmx."""
+    if not (request.user.has_perm("customers.view_customer") and request.user.has_perm("feedback.view_response")):
+        return None
+    url = reverse("feedback:attention")
+    html = format_html(
+        '<div data-testid="attention-panel" hx-get="{}?embed=1" hx-trigger="load" hx-swap="outerHTML">'
+        '<div class="card-body small text-body-secondary">{}</div></div>',
+        url,
+        _("Loading…"),
+    )
+    return {"title": format_html('<a href="{}">{}</a>', url, _("Customers who need attention")), "html": html}

@@ -8,6 +8,15 @@ app_name = "feedback"
 urlpatterns = [
     # Under /customers/ beside customers' own pages (customers.urls has no such path, so this include answers).
     path("customers/<int:pk>/health/", views.CustomerHealthView.as_view(), name="customer_health"),
+    path("customers/attention/", views.AttentionView.as_view(), name="attention"),
+    path(
+        "customers/attention/<int:pk>/snooze/", views.AttentionActView.as_view(kind="snooze"), name="attention_snooze"
+    ),
+    path(
+        "customers/attention/<int:pk>/handled/",
+        views.AttentionActView.as_view(kind="handled"),
+        name="attention_handled",
+    ),
     path("surveys/", views.SurveyListView.as_view(), name="survey_list"),
     path("reports/", reports.OverviewView.as_view(), name="report_overview"),
     path("reports/breakdown/", reports.BreakdownView.as_view(), name="report_breakdown"),

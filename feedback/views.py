@@ -66,6 +66,70 @@ class CustomerHealthView(StaffPermissionMixin, View):
         return render(request, "feedback/panels/health.html", context)
 
 
+# --------------------------------------------------------------------------- needs attention
+
+ATTENTION_EMBED_ROWS = 10
+
+
+class AttentionView(StaffPermissionMixin, View):
+    """GET /customers/attention/: the ranked queue of customers who need attention, each with its reasons
+    and next actions. `?embed=1` answers only the rows (My work loads them by htmx): the user's customers
+    first, at most ATTENTION_EMBED_ROWS."""
+
+    permission_required = ("customers.view_customer", "feedback.view_response")
+
+    def get(self, request):
+        from . import attention
+
+        embed = request.GET.get("embed") == "1"
+        rows = attention.attention_queue(
+            user=request.user if embed else None, limit=ATTENTION_EMBED_ROWS if embed else 200
+        )
+        context = {
+            "rows": rows,
+            "embed": embed,
+            "can_act": request.user.has_perm("customers.change_customer"),
+            "snooze_days_max": attention.SNOOZE_DAYS_MAX,
+        }
+        template = "feedback/_attention_rows.html" if embed else "feedback/attention.html"
+        return render(request, template, context)
+
+
+class AttentionActView(StaffPermissionMixin, View):
+    """POST /customers/attention/<id>/snooze/ (days, note) or …/handled/ (note, required): audited; back to
+    the queue with a message (the error in words for a bad input, nothing written)."""
+
+    permission_required = ("customers.change_customer", "feedback.view_response")
+    kind = "snooze"
+
+    def post(self, request, pk):
+        from django.contrib import messages
+        from django.http import Http404
+
+        from customers.models import Customer
+
+        from . import attention
+
+        customer = Customer.objects.listed().filter(pk=pk).first()
+        if customer is None:
+            raise Http404("No such customer.")
+        note = (request.POST.get("note") or "")[:2000]
+        try:
+            if self.kind == "snooze":
+                try:
+                    days = int(request.POST.get("days") or "")
+                except ValueError:
+                    raise ValueError("Snooze for a whole number of days.") from None
+                attention.attention_snooze(customer=customer, user=request.user, days=days, note=note)
+                messages.success(request, f"{customer.display_name}: snoozed for {days} days.")
+            else:
+                attention.attention_handle(customer=customer, user=request.user, note=note)
+                messages.success(request, f"{customer.display_name}: handled.")
+        except ValueError as exc:
+            messages.error(request, f"{customer.display_name}: {exc}")
+        return redirect("feedback:attention")
+
+
 # --------------------------------------------------------------------------- links that lead nowhere
 # The public pages answer a bad link with our own page and its documented status, never an
 # Http404: with DEBUG on (make run), Django would show the customer its debug page instead.
