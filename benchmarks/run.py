@@ -96,8 +96,11 @@ def main():
     integration = User.objects.get(username="integration")
     client = Client()
     client.force_login(rep)
-    api = Client()
-    api.force_login(integration)
+    # The API as integrations call it: `Authorization: Token <key>` on every request (no session).
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=integration)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     # --- ingestion
     counter = {"n": int(time.time())}
@@ -191,7 +194,7 @@ def main():
     timeline = f"/api/customers/{top.pk}/timeline/"
     timed("GET timeline, first page", lambda: api.get(timeline).status_code == 200 or 1 / 0)
     cursor_url = [timeline]
-    for _ in range(10):
+    for _ in range(99):
         nxt = api.get(cursor_url[-1]).json().get("next")
         if not nxt:
             break

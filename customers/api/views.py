@@ -223,7 +223,12 @@ class CustomerViewSet(
     @action(detail=True, methods=["get"], filterset_class=None)
     def timeline(self, request, pk=None):
         """The customer's interactions, newest first, keyset-paginated on (occurred_at, id)."""
-        customer = self.get_object()
+        # Only the customer's id is needed to filter by: not its representation (counts, tags, identities).
+        try:
+            customer = selectors.customer_ref(self.kwargs["pk"])
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
+        self.check_object_permissions(request, customer)
         filterset = TimelineFilterSet(request.query_params, queryset=Interaction.objects.none())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)

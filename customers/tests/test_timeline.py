@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -139,3 +140,66 @@ def test_customer_and_timeline_endpoints_have_bounded_queries(api_as, rep_user, 
         assert len(client.get("/api/notes/").json()["results"]) == 30
     with django_assert_max_num_queries(10):
         assert len(client.get("/api/merge-suggestions/").json()["results"]) == 30
+
+
+def test_timeline_api_pages_cost_at_most_five_queries_first_or_deep(api_as, rep_user, django_assert_max_num_queries):
+    """Token, permissions, the customer's id and one page: no count over the history, no representation."""
+    client = api_as(rep_user)
+    customer = CustomerFactory()
+    IdentityFactory(customer=customer)
+    bulk_interactions(customer, 1000, ties=3)
+    url = f"/api/customers/{customer.pk}/timeline/"
+    client.get(url)  # the token's user and roles may be cached from here on
+    with django_assert_max_num_queries(5):
+        first = client.get(url, {"page_size": 10})
+    assert len(first.json()["results"]) == 10
+    next_url = first.json()["next"]
+    for _ in range(60):
+        next_url = client.get(next_url).json()["next"]
+    with django_assert_max_num_queries(5):
+        deep = client.get(next_url)
+    expected = list(
+        Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id").values_list("pk", flat=True)
+    )
+    assert [item["id"] for item in deep.json()["results"]] == expected[610:620]
+    with django_assert_max_num_queries(5):
+        back = client.get(deep.json()["previous"])
+    assert [item["id"] for item in back.json()["results"]] == expected[600:610]
+
+
+def test_timeline_api_of_a_folded_customer_is_the_survivors_and_an_unknown_id_is_404(api_as, rep_user):
+    client = api_as(rep_user)
+    survivor, folded = CustomerFactory(), CustomerFactory()
+    bulk_interactions(survivor, 3)
+    folded.merged_into = survivor
+    folded.save(update_fields=["merged_into"])
+    body = client.get(f"/api/customers/{folded.pk}/timeline/").json()
+    assert len(body["results"]) == 3
+    assert client.get("/api/customers/999999999/timeline/").status_code == 404
+    assert client.get(f"/api/customers/{2**63}/timeline/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the row-value keyset is PostgreSQL's")
+def test_timeline_keyset_condition_is_an_index_range_on_postgresql():
+    """(occurred_at, id) < (…) is read as a range of the timeline index, not a filter over skipped rows."""
+    customer = CustomerFactory()
+    bulk_interactions(customer, 300, ties=2)
+    rows = list(Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id"))
+    page = customer_timeline(customer, cursor=customer_timeline(customer, page_size=150).next_cursor, page_size=50)
+    assert [i.pk for i in page.results] == [i.pk for i in rows[150:200]]
+    from customers.selectors import timeline_queryset
+    from cxcrm.db import keyset_condition
+
+    pivot = rows[149]
+    qs = (
+        timeline_queryset(customer)
+        .filter(keyset_condition(Interaction, ("occurred_at", "id"), "<", (pivot.occurred_at, pivot.pk)))
+        .order_by("-occurred_at", "-id")[:51]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    plan = qs.explain()
+    assert "customers_int_timeline_idx" in plan
+    assert "Index Cond" in plan and "ROW(" in plan.replace("\n", " ")
+    assert "Rows Removed by Filter" not in qs.explain(analyze=True)
