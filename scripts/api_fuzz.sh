@@ -30,21 +30,27 @@ $BIN/gunicorn cxcrm.wsgi --bind "127.0.0.1:$port" --workers 4 --threads 4 --time
 server=$!
 for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health/" >/dev/null 2>&1 && break; sleep 1; done
 
-# Both tokens at once (each with its own workers) keeps the step within a few minutes.
+# Each token's operations in two halves, four processes at once, one worker each: schemathesis' worker
+# threads share Hypothesis' source parsing, which CPython 3.11's ast module does not survive in threads
+# (SystemError "AST constructor recursion depth mismatch"); processes keep the step within minutes.
+half='^/api/(customers|interactions|cases|notes|merges|merge-suggestions)/'
 while read -r who token; do
-  (
-    echo "== schemathesis as the $who token ($examples examples per operation)"
-    $BIN/schemathesis --no-color run "http://127.0.0.1:$port/api/schema/" \
-      --header "Authorization: Token $token" \
-      --checks not_a_server_error,status_code_conformance,response_schema_conformance \
-      --phases examples,fuzzing,stateful --max-examples "$examples" --workers 4 --request-timeout 60 \
-      --suppress-health-check all
-  ) >"$work/$who.log" 2>&1 &
-  pids+=($!)
+  for part in first second; do
+    if [ $part = first ]; then select=(--include-path-regex "$half"); else select=(--exclude-path-regex "$half"); fi
+    (
+      echo "== schemathesis as the $who token, $part half of the operations ($examples examples per operation)"
+      $BIN/schemathesis --no-color run "http://127.0.0.1:$port/api/schema/" "${select[@]}" \
+        --header "Authorization: Token $token" \
+        --checks not_a_server_error,status_code_conformance,response_schema_conformance \
+        --phases examples,fuzzing,stateful --max-examples "$examples" --workers 1 --request-timeout 60 \
+        --suppress-health-check all
+    ) >"$work/$who-$part.log" 2>&1 &
+    pids+=($!)
+  done
 done <<<"$tokens"
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
-cat "$work"/integration.log "$work"/superuser.log
+cat "$work"/integration-*.log "$work"/superuser-*.log
 if [ $status != 0 ]; then
   echo "== server errors logged:"; grep -A 30 "Traceback\|Internal Server Error" "$work/server.log" | tail -n 200 || true
 fi
