@@ -1,7 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 
 from .navigation import nav_for
-from .roles import user_roles
+from .roles import is_api_only, user_roles
 
 
 def navigation(request):
@@ -19,6 +19,17 @@ def navigation(request):
             search_url = reverse("customers:customer_list")
         except NoReverseMatch:
             pass
-    context = {"nav_items": nav_for(user), "user_roles": user_roles(user), "search_url": search_url}
+    alerts_url = None
+    if user.has_perm("alerts.view_alert") and not is_api_only(user):
+        try:
+            alerts_url = reverse("alerts:alert_list")
+        except NoReverseMatch:
+            pass
+    context = {
+        "nav_items": nav_for(user),
+        "user_roles": user_roles(user),
+        "search_url": search_url,
+        "alerts_url": alerts_url,
+    }
     request._navigation = (user.pk, context)
     return context

@@ -29,6 +29,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("customers", "=", ("merge_customer",)),
         ("feedback", "*", ("view",)),
         ("feedback", "=", ("view_own_reports",)),
+        ("alerts", ("alert",), ("view",)),
     ],
     Role.MARKETER: [
         ("journeys", "*", ALL),
@@ -36,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         ("feedback", "*", ("view",)),
         ("feedback", ("survey", "surveyquestion", "surveytext", "surveyrule", "questionchoice"), ALL),
         ("feedback", "=", ("view_marketing_reports",)),
+        ("alerts", ("alert",), ("view",)),
     ],
     Role.MANAGER: [
         ("journeys", "*", ("view",)),
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, object, tuple[str, ...]]]] = {
         # CSV/Excel of customer-level rows (the drill-downs); grantable to marketers in the admin.
         ("cxcrm", "=", ("export_customer_rows",)),
         ("cxcrm", ("auditevent",), ("view",)),
+        ("alerts", ("alert",), ("view",)),
+        ("alerts", ("alertrule",), ALL),
     ],
     Role.INTEGRATION: [
         ("journeys", "*", ("view",)),

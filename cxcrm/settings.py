@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "journeys",
     "customers",
     "feedback",
+    "alerts",
     "webhooks",
 ]
 
@@ -549,6 +550,8 @@ CUSTOMER_EXPORT_SECTIONS.append("feedback.gdpr.customer_export_sections")
 CUSTOMER_ERASURE_HOOKS.append("feedback.gdpr.customer_erase_rows")
 # ... and the webhook deliveries about them (webhooks/gdpr.py).
 CUSTOMER_ERASURE_HOOKS.append("webhooks.gdpr.customer_erase_rows")
+# ... and the alerts about them (alerts/gdpr.py).
+CUSTOMER_ERASURE_HOOKS.append("alerts.gdpr.customer_erase_rows")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
 # The beat task recomputes each metric's daily rollups over at least this many days before today

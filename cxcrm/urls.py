@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("cxcrm.api.urls")),
     path("journeys/", include("journeys.urls")),
     path("customers/", include("customers.urls")),
+    path("alerts/", include("alerts.urls")),
     path("", include("feedback.urls")),
 ]
 if settings.DEBUG:

@@ -7,7 +7,8 @@ The handler reads the resource and fans it out as one delivery per enabled endpo
 (services.deliveries_fan_out). The event id is the outbox row's id (with the resource's id for a batch),
 so running the handler twice makes no second delivery; the event's time is the row's, the write's time.
 
-`alert.raised` has no source yet: the alerts record it and register a source here when they exist.
+`alert.raised` comes from the alerts app: a rule with the webhook channel records ALERT_RAISED with the alert's
+id when it raises one (alerts.services.alert_raise), and the body carries the alert as GET /api/alerts/ shows it.
 `customer.erased` comes from the erasure (customers.services.customer_erase records CUSTOMER_ERASED in its
 transaction); the deliveries already made about that customer are scrubbed by webhooks/gdpr.py.
 """
@@ -59,6 +60,18 @@ def _merge(payload: dict) -> list[tuple[str, dict]]:
     return [] if merge is None else [("", _as_json(MergeRecordSerializer(merge).data))]
 
 
+def _alert(payload: dict) -> list[tuple[str, dict]]:
+    from alerts.api.serializers import AlertSerializer
+    from alerts.models import Alert
+
+    alert = Alert.objects.select_related("rule").filter(pk=payload["alert_id"]).first()
+    if alert is None:
+        return []
+    data = _as_json(AlertSerializer(alert).data)
+    data.pop("read_at", None)  # a reader's own state, not the alert's
+    return [("", data)]
+
+
 def _erased(payload: dict) -> list[tuple[str, dict]]:
     # Nothing personal is left to send: the id names the customer the receiver erases too.
     return [("", {"id": payload["customer_id"]})]
@@ -72,6 +85,7 @@ class Source:
 
 
 def sources() -> list[Source]:
+    from alerts.services import ALERT_RAISED
     from customers import signals
     from feedback.services.responses import RESPONSE_SUBMITTED
 
@@ -82,6 +96,7 @@ def sources() -> list[Source]:
         Source(RESPONSE_SUBMITTED, EventType.RESPONSE_SUBMITTED, _response),
         Source(signals.CUSTOMERS_MERGED, EventType.CUSTOMER_MERGED, _merge),
         Source(signals.CUSTOMER_ERASED, EventType.CUSTOMER_ERASED, _erased),
+        Source(ALERT_RAISED, EventType.ALERT_RAISED, _alert),
     ]
 
 

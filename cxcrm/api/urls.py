@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("journeys.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("feedback.api.urls")),
+    path("", include("alerts.api.urls")),
     path("", include("webhooks.api.urls")),
 ]
