@@ -44,6 +44,22 @@ class CustomerFilterSet(django_filters.FilterSet):
             "updated_since",
         ]
 
+    ORDERING_FIELDS = ("last_contact_at", "created_at", "updated_at", "last_name", "first_name")
+
+    def __init__(self, *args, **kwargs):
+        # Other apps' filters and orderings (customers/extensions.py), added per instance.
+        from .extensions import customer_filters_extra, customer_orderings_extra
+
+        super().__init__(*args, **kwargs)
+        self.filters.update(customer_filters_extra())
+        extra_orderings = customer_orderings_extra()
+        if extra_orderings:
+            self.filters["ordering"] = OrderingFilter(
+                fields=tuple((name, name) for name in self.ORDERING_FIELDS) + tuple(extra_orderings.items())
+            )
+            self.filters["ordering"].model = Customer
+            self.filters["ordering"].parent = self
+
     # The selectors build on these FilterSets (the timeline), so they are imported when called.
     def search(self, queryset, name, value):
         from .selectors import customer_search

@@ -98,10 +98,15 @@ def _with_counts(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
 
 
 def customer_detail_queryset() -> QuerySet[Customer]:
-    """Customers (folded ones too) with everything their representation needs, in a fixed number of queries."""
-    return _with_counts(
-        Customer.objects.select_related("persona", "owner").prefetch_related(
-            "tags", Prefetch("identities", queryset=Identity.objects.order_by("kind", "network", "value"))
+    """Customers (folded ones too) with everything their representation needs, in a fixed number of queries
+    (the annotations of settings.CUSTOMER_API_EXTENSIONS included: customers/extensions.py)."""
+    from .extensions import customer_queryset_extend
+
+    return customer_queryset_extend(
+        _with_counts(
+            Customer.objects.select_related("persona", "owner").prefetch_related(
+                "tags", Prefetch("identities", queryset=Identity.objects.order_by("kind", "network", "value"))
+            )
         )
     )
 

@@ -517,6 +517,8 @@ CUSTOMER_PAGE_PANELS: list[str] = []
 # Badges higher apps add to a customer's listed cases (the CX module: the CSAT answered about a case): dotted
 # paths to callables (cases, request) -> {case id: HTML}. See customers/panels.py.
 CUSTOMER_CASE_BADGES: list[str] = []
+# Fields, filters and orderings other apps add to the customer API (customers/extensions.py).
+CUSTOMER_API_EXTENSIONS: list[str] = []
 # Sections other apps add to My work (customers/panels.py).
 MY_WORK_PANELS: list[str] = []
 # Sections a customer's personal-data export (customers/gdpr.py) takes from higher apps: dotted paths to
@@ -540,6 +542,8 @@ SENTIMENT_ANALYSER = env.str("SENTIMENT_ANALYSER", default="feedback.sentiment.v
 # The customer page's key figures show the latest NPS, CSAT and CES.
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_health_panel")
+# The customer API shows the health score and its parts, filters by it (health_below) and sorts on it.
+CUSTOMER_API_EXTENSIONS.append("feedback.api.customer_health")
 # My work shows the customers who need attention, the rep's own first.
 MY_WORK_PANELS.append("feedback.panels.my_work_attention_panel")
 # A customer's recent resolved cases show the CSAT answered about each.

@@ -94,6 +94,14 @@ class CustomerSerializer(ModelSerializer):
     interaction_count = serializers.IntegerField(read_only=True)
     open_case_count = serializers.IntegerField(read_only=True)
 
+    def get_fields(self):
+        # Other apps' read-only fields (customers/extensions.py), e.g. feedback's health score.
+        from customers.extensions import customer_fields_extra
+
+        fields = super().get_fields()
+        fields.update(customer_fields_extra())
+        return fields
+
     class Meta:
         model = Customer
         fields = [

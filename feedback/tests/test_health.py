@@ -176,3 +176,34 @@ def test_health_panel_of_an_unknown_customer_is_404(client, rep_user):
 
     client.force_login(rep_user)
     assert client.get(reverse("feedback:customer_health", args=[999999])).status_code == 404
+
+
+# --------------------------------------------------------------------------- the customer API
+
+
+def test_customer_api_shows_health_filters_below_and_sorts(api_as, rep_user, worked_example):
+
+    healthy = CustomerFactory(last_name="Healthy")
+    never = CustomerFactory(last_name="Never")
+    health.customer_health_refresh([worked_example.pk, healthy.pk], now=NOW)
+    HealthScore.objects.filter(customer=never).delete()
+    client = api_as(rep_user)
+
+    detail = client.get(f"/api/customers/{worked_example.pk}/").json()
+    assert detail["health"] == 45
+    assert detail["health_parts"]["cases"]["detail"] == {"open": 2, "breached": 1}
+
+    below = client.get("/api/customers/", {"health_below": 50}).json()
+    assert [row["id"] for row in below["results"]] == [worked_example.pk]
+
+    ordered = client.get("/api/customers/", {"ordering": "health", "health_below": 101}).json()
+    assert [row["health"] for row in ordered["results"]] == [45, 93]
+    assert client.get(f"/api/customers/{never.pk}/").json()["health"] is None
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1e30"])
+def test_customer_api_refuses_a_bad_health_below(api_as, rep_user, value):
+
+    response = api_as(rep_user).get("/api/customers/", {"health_below": value})
+    assert response.status_code == 400
+    assert "health_below" in response.json()
