@@ -140,6 +140,13 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
         return queryset
     identity_exact = Q(pk__in=[])
     candidates = search_candidates(q)
+    owners = _exact_contact_owners(candidates)
+    if owners:
+        # An email or phone stored as typed (normalised) answers the search: one index lookup, no scan of
+        # every name and identity for the parts of it.
+        return (
+            queryset.filter(pk__in=owners).annotate(search_rank=Value(0)).order_by("search_rank", *_ordering(queryset))
+        )
     for kind, value in candidates:
         identity_exact |= Q(kind=kind, value=value)
     identity_exact |= _phone_elsewhere(q, candidates)
@@ -174,6 +181,21 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
         | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id"))
     )
     return matches.annotate(search_rank=rank).order_by("search_rank", *_ordering(queryset))
+
+
+# Enough to list every owner of one email or phone (shared by a household or a company's switchboard).
+MAX_EXACT_OWNERS = 100
+CONTACT_KINDS = (IdentityKind.EMAIL, IdentityKind.PHONE)
+
+
+def _exact_contact_owners(candidates: set[tuple[str, str]]) -> list[int]:
+    """Ids of the customers holding an email or phone equal to a reading of the search term (unique
+    (kind, value) index; one query, none when the term reads as neither)."""
+    contacts = [Q(kind=kind, value=value) for kind, value in candidates if kind in CONTACT_KINDS]
+    if not contacts:
+        return []
+    exact = Q(*contacts, _connector=Q.OR)
+    return list(Identity.objects.filter(exact).values_list("customer_id", flat=True).distinct()[:MAX_EXACT_OWNERS])
 
 
 def _customer_id_in(q: str) -> int | None:

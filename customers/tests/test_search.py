@@ -221,3 +221,40 @@ def test_part_of_a_phone_is_found_whatever_separators_are_typed(typed):
     IdentityFactory(customer=customer, kind="phone", value="+306925108966")
     CustomerFactory(first_name="Bruno")
     assert list(customer_search(typed)) == [customer]
+
+
+@pytest.mark.parametrize(
+    ("stored_kind", "stored", "typed"),
+    [
+        ("email", "ana@example.com", " Ana@Example.com"),
+        ("phone", "+5511912345678", "(11) 91234-5678"),
+    ],
+)
+def test_an_exact_email_or_phone_answers_with_its_owner_alone_in_few_queries(
+    api_as, rep_user, django_assert_max_num_queries, stored_kind, stored, typed
+):
+    """An email or phone equal to a stored one is looked up by its normalised value: its owner only, not
+    the customers whose identities merely contain it (joana@example.com, +5511912345678 9)."""
+    owner = CustomerFactory(first_name="Ana", last_name="Silva")
+    IdentityFactory(customer=owner, kind=stored_kind, value=stored)
+    lookalike = CustomerFactory(first_name="Joana", last_name="Lima")
+    IdentityFactory(
+        customer=lookalike, kind=stored_kind, value="jo" + stored if stored_kind == "email" else stored + "9"
+    )
+    assert list(customer_search(typed)) == [owner]
+    client = api_as(rep_user)
+    client.get("/api/customers/", {"q": typed})
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/customers/", {"q": typed}).json()
+    assert body["count"] == 1
+    assert [r["id"] for r in body["results"]] == [owner.pk]
+
+
+def test_a_part_of_an_email_still_finds_every_owner_containing_it():
+    ana = CustomerFactory(first_name="Ana", last_name="Silva")
+    IdentityFactory(customer=ana, kind="email", value="ana@example.com")
+    joana = CustomerFactory(first_name="Joana", last_name="Lima")
+    IdentityFactory(customer=joana, kind="email", value="joana@example.com")
+    assert set(customer_search("ana@example")) == {ana, joana}
+    # no stored email equals it: the parts are searched as before
+    assert set(customer_search("na@example.com")) == {ana, joana}
