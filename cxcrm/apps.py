@@ -39,3 +39,6 @@ class CxcrmConfig(AppConfig):
         from .audit import connect_receivers
 
         connect_receivers()
+        from .api.authentication import connect_receivers as connect_token_cache_receivers
+
+        connect_token_cache_receivers()
