@@ -79,6 +79,7 @@ def main():
     print(f"database: {connection.vendor}, scale {ARGS.scale}", file=sys.stderr)
     call_command("migrate", verbosity=0)
     from customers.models import Customer, Interaction
+    from cxcrm.db import tables_analyze
 
     start = time.perf_counter()
     if not Customer.objects.exists():
@@ -185,6 +186,7 @@ def main():
             )
             for i in range(5000)
         )
+        tables_analyze(Interaction)
     top = Customer.objects.annotate(n=Count("interactions")).order_by("-n").first()
     print(f"largest timeline: customer {top.pk} with {top.n} interactions", file=sys.stderr)
     detail = url("customers:customer_detail", top.pk)

@@ -62,18 +62,17 @@ def keyset_condition(model, fields: tuple[str, str], operator: str, values: tupl
 # --------------------------------------------------------------------------- planner statistics
 
 
-def tables_analyze(*models, using: str | None = None) -> None:
-    """Refresh the planner's statistics of these models' tables after a bulk load (PostgreSQL's ANALYZE).
+def tables_analyze(*models, using: str = "default") -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL's ANALYZE): of these models' tables,
+    or of the whole database when none is named.
 
     Without it a query run right after a load is planned on the statistics of the empty or smaller table
     (until autovacuum comes by, never when it is off) and may walk a whole table where an index serves.
     Nothing on other databases. Raises the database's error if a table is missing.
     """
-    if not models:
-        return
-    connection = connections[using or router.db_for_write(models[0])]
+    connection = connections[using]
     if connection.vendor != "postgresql":
         return
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {tables}".strip())

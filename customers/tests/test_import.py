@@ -405,3 +405,19 @@ def test_one_jsonl_with_a_bom_mixing_every_bad_row_keeps_all_valid_rows_and_repo
     for line, message in expected.items():
         assert reported[line].startswith(message), (line, reported[line])
     assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["Good one", "Good two"]
+
+
+def test_the_import_refreshes_planner_statistics_after_loading(tmp_path):
+    """The tables grew in bulk: PostgreSQL's ANALYZE runs once at the end (nothing to do on SQLite)."""
+    from django.test.utils import CaptureQueriesContext
+
+    path = tmp_path / "history.csv"
+    path.write_text(CSV)
+    with CaptureQueriesContext(connection) as ctx:
+        run(path, "--no-progress")
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor == "postgresql":
+        assert analyzed == ['ANALYZE "customers_interaction", "customers_customer", "customers_identity"']
+    else:
+        assert analyzed == []
+    assert Interaction.objects.count() == 3

@@ -12,8 +12,10 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from customers.models import Customer, Identity, Interaction
 from customers.services import interactions_import
 from customers.services.importfile import ENCODING_HINT, FIELD_MAX_CHARS, inputs_read, rows_count
+from cxcrm.db import tables_analyze
 
 
 class ProgressBar:
@@ -66,6 +68,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         if progress:
             progress.finish(summary.processed)
+        if summary.created or summary.customers_created:
+            # The tables grew in bulk: fresh planner statistics for the queries that follow (PostgreSQL).
+            tables_analyze(Interaction, Customer, Identity)
         self.stdout.write(
             f"Created {summary.created} interactions, {summary.existing} already present, "
             f"{summary.customers_created} new customers, {len(summary.errors)} errors."

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 from rest_framework.authtoken.models import Token
 
+from cxcrm.db import tables_analyze
 from cxcrm.demo import demo_users_create
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             for dotted in getattr(settings, "DEMO_LOADERS", ()):
                 loader = import_string(dotted)
                 loader(seed=seed, scale=scale, stdout=self.stderr)
+            # Fresh statistics for the first queries after the load (PostgreSQL; nothing elsewhere).
+            tables_analyze()
         token = Token.objects.get(user__username="integration").key
         self.stdout.write("  Demo logins (user / password):")
         for username, password, role in users:
