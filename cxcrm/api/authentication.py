@@ -2,7 +2,8 @@
 surrogate) answered as any unknown token is (401), not as a failed query.
 
 A token's user, with the permissions its roles give, is kept in Django's cache for TOKEN_CACHE_SECONDS, so a
-call reads one cache entry instead of the token, the user and the user's permissions (three queries). Any
+call reads one cache entry instead of the token, the user and the user's permissions (three queries); with
+Redis (CACHE_URL) only, not with the embedded install's database cache. Any
 change that could alter an answer (a token deleted, a user saved or deleted, a user's groups or permissions
 changed, a group's permissions changed, a group deleted) starts a new *generation* and every cached entry is
 ignored from then on (receivers below, connected in cxcrm.apps). Changes made without signals
@@ -13,7 +14,8 @@ import hashlib
 import logging
 import uuid
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +67,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
             text_storable_check(key)
         except ValidationError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        if isinstance(caches["default"], DatabaseCache):
+            # The embedded install's cache is a table of the same database: reading it costs what reading the
+            # token does, and storing an entry several statements more. Tokens are cached in Redis only.
+            return super().authenticate_credentials(key)
         entry_key = _entry_key(key)
         try:
             found = cache.get_many([GENERATION_KEY, entry_key])
@@ -78,11 +84,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
         user, token = super().authenticate_credentials(key)
         # Loaded now so that they travel with the cached user (ModelBackend keeps them on the instance).
         user.get_all_permissions()
-        if generation is None:
-            generation = uuid.uuid4().hex
-            cache.add(GENERATION_KEY, generation, None)
-            generation = cache.get(GENERATION_KEY, generation)
         try:
+            if generation is None:
+                # The first call (or the cache was emptied): two processes doing this at once only make
+                # each other's entries misses.
+                generation = uuid.uuid4().hex
+                cache.set(GENERATION_KEY, generation, None)
             cache.set(entry_key, (generation, user, token), TOKEN_CACHE_SECONDS)
         except Exception:  # noqa: BLE001
             logger.warning("api token cache: could not store an entry", exc_info=True)

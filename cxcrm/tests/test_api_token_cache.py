@@ -14,6 +14,28 @@ from cxcrm.choices import Role
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def shared_cache(settings):
+    """A cache outside the database, as Redis is in production (the database cache is not used for tokens)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tokens"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_embedded_database_cache_is_not_used_for_tokens(settings, api_as, integration_user):
+    settings.CACHES = {"default": {"BACKEND": "cxcrm.cache.AtomicDatabaseCache", "LOCATION": "cxcrm_cache"}}
+    client = api_as(integration_user)
+    client.get("/api/interactions/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/api/interactions/").status_code == 200
+    assert not any("cxcrm_cache" in q["sql"] for q in ctx.captured_queries)
+    assert any("authtoken_token" in q["sql"] for q in ctx.captured_queries)
+
+
 INTERACTION = {
     "channel": "email",
     "summary": "Order status?",
