@@ -15,6 +15,7 @@ class AlertRuleForm(forms.ModelForm):
             "enabled",
             "condition",
             "touchpoint_key",
+            "health_below",
             "vip_tag",
             "window_hours",
             "notify_owner",
@@ -42,7 +43,10 @@ class AlertRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "touchpoint_key"]
     filter_horizontal = ["roles", "users"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "condition", "touchpoint_key", "vip_tag", "window_hours"]}),
+        (
+            None,
+            {"fields": ["name", "enabled", "condition", "touchpoint_key", "health_below", "vip_tag", "window_hours"]},
+        ),
         ("Audience", {"fields": ["notify_owner", "roles", "users"]}),
         ("Channels", {"fields": ["in_app", "email", "webhook"]}),
     ]

@@ -21,6 +21,12 @@ class AlertRule(models.Model):
     touchpoint_key = models.CharField(
         max_length=80, blank=True, help_text="Detractor: only answers about this touchpoint key (blank: any)"
     )
+    health_below = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Health below: alert when a customer's health score falls from this or above to below it (1–100)",
+    )
     vip_tag = models.CharField(max_length=50, default="vip", help_text="VIP: the tag that marks a VIP customer")
     notify_owner = models.BooleanField(default=True, help_text="Tell the customer's owner")
     roles = models.ManyToManyField(Group, blank=True, related_name="+", help_text="Tell everyone in these roles")
@@ -58,6 +64,8 @@ class AlertRule(models.Model):
     def clean(self):
         if not (self.in_app or self.email or self.webhook):
             raise ValidationError("Choose at least one channel: in-app, email or webhook.")
+        if self.condition == Condition.HEALTH_BELOW and self.health_below is None:
+            raise ValidationError({"health_below": "A health rule needs its threshold (1–100)."})
 
 
 class Alert(models.Model):

@@ -23,6 +23,16 @@ def handle_case_opened(payload: dict) -> int:
     return len(services.alerts_raise_for_case_opened(case_id=payload["case_id"]))
 
 
+def handle_case_breached(payload: dict) -> int:
+    """{"case_id": n}: SLA-breach rules. Returns alerts raised."""
+    return len(services.alerts_raise_for_case_breached(case_id=payload["case_id"]))
+
+
+def handle_health_dropped(payload: dict) -> int:
+    """{"change_ids": [...]}: health-below rules. Returns alerts raised."""
+    return len(services.alerts_raise_for_health_drops(change_ids=payload["change_ids"]))
+
+
 def handle_alert_email(payload: dict) -> bool:
     """{"recipient_id": n}: email one recipient their alert (once)."""
     return services.alert_email_send(recipient_id=payload["recipient_id"])
@@ -38,12 +48,15 @@ def any_rule_enabled() -> bool:
 def register() -> None:
     from customers import signals
     from cxcrm.outbox import outbox_register
+    from feedback.health import HEALTH_DROPPED
     from feedback.services.responses import RESPONSE_SUBMITTED
 
     for event, handler in (
         (RESPONSE_SUBMITTED, handle_response_submitted),
         (signals.INTERACTIONS_RECORDED, handle_interactions_recorded),
         (signals.CASE_OPENED, handle_case_opened),
+        (signals.CASE_BREACHED, handle_case_breached),
+        (HEALTH_DROPPED, handle_health_dropped),
     ):
         outbox_register(event, handler, subscriber="alerts", when=any_rule_enabled)
     outbox_register(services.ALERT_EMAIL, handle_alert_email)

@@ -139,6 +139,55 @@ def alerts_raise_for_case_opened(*, case_id: int) -> list[Alert]:
     return _vip_alerts(case.customer, case.opened_at, f"opened case #{case.pk}", {"case_id": case.pk})
 
 
+def alerts_raise_for_health_drops(*, change_ids: list[int]) -> list[Alert]:
+    """Health scores that fell (feedback's HealthScoreChange rows): the health rules whose threshold the score
+    crossed (from the threshold or above to below it). Returns the alerts raised now."""
+    from feedback.models import HealthScoreChange
+
+    changes = list(HealthScoreChange.objects.filter(pk__in=change_ids, from_score__isnull=False).order_by("pk"))
+    rules = list(_rules(Condition.HEALTH_BELOW).filter(health_below__isnull=False))
+    if not changes or not rules:
+        return []
+    customers = Customer.objects.filter(pk__in={c.customer_id for c in changes}, erased=False).in_bulk()
+    raised = []
+    for change in changes:
+        customer = customers.get(change.customer_id)
+        if customer is None:
+            continue
+        for rule in rules:
+            if change.score < rule.health_below <= change.from_score:
+                message = (
+                    f"{customer}'s health fell to {change.score} (from {change.from_score}; below {rule.health_below})"
+                )
+                detail = {"health_change_id": change.pk, "score": change.score, "from_score": change.from_score}
+                alert = alert_raise(
+                    rule=rule, customer=customer, message=message, detail=detail, occurred_at=change.changed_at
+                )
+                raised += [alert] if alert else []
+    return raised
+
+
+def alerts_raise_for_case_breached(*, case_id: int) -> list[Alert]:
+    """A case found past its SLA due time (customers' beat task): the SLA-breach rules. Returns the alerts raised."""
+    case = Case.objects.select_related("customer").filter(pk=case_id).first()
+    if case is None or case.customer.erased:
+        return []
+    at = case.sla_breached_at or timezone.now()
+    first_due = case.first_response_due_at
+    if first_due is not None and (case.first_response_at or at) > first_due:
+        missed, due = "first response", first_due
+    else:
+        missed, due = "resolution", case.resolution_due_at
+    when = f" was due {timezone.localtime(due, UTC):%Y-%m-%d %H:%M} UTC" if due else ""
+    message = f'Case #{case.pk} "{case.subject}" of {case.customer} breached its SLA: {missed}{when}'
+    detail = {"case_id": case.pk, "missed": missed}
+    raised = []
+    for rule in _rules(Condition.SLA_BREACH):
+        alert = alert_raise(rule=rule, customer=case.customer, message=message, detail=detail, occurred_at=at)
+        raised += [alert] if alert else []
+    return raised
+
+
 def alerts_raise_for_interactions(*, interaction_ids: list[int]) -> list[Alert]:
     """New live interactions (one call or batch): for each customer with an inbound one, the repeat-contact rules
     (REPEAT_CONTACT_COUNT inbound contacts within REPEAT_CONTACT_DAYS on the touchpoint key or the case topic of

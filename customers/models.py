@@ -328,6 +328,8 @@ class Case(models.Model):
     resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     pending_since = models.DateTimeField(null=True, blank=True)
     pending_seconds = models.PositiveBigIntegerField(default=0, help_text="Time spent pending, not counted by the SLA")
+    # When the beat task first found the case breached (cases_breach_detect): the breach is news once per case.
+    sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_note = models.TextField(blank=True)
     # Idempotency key for integrations: the same (source, external_id) is the same case.
     source = models.CharField(max_length=50, default="web")

@@ -16,6 +16,8 @@ name (an event nobody handles is not recorded):
   history, not survey answers), one row per call (a bulk call or batch: one row).
 - CASE_RESOLVED {"case_id": n}: a case moved to resolved.
 - CASE_OPENED {"case_id": n}: a case was opened (not on an idempotent replay).
+- CASE_BREACHED {"case_id": n}: an open case was found past a due time (first response or resolution) by the
+  beat task (cases_breach_detect); once per case.
 - CUSTOMERS_MERGED {"merge_id": n}: a merge was done (the MergeRecord).
 - CUSTOMER_ERASED {"customer_id": n}: a customer's personal data was erased; the
   erasure service records it in its transaction (only the id: nothing else is left).
@@ -37,6 +39,7 @@ from django.dispatch import Signal
 INTERACTIONS_RECORDED = "customers.interactions_recorded"
 CASE_RESOLVED = "customers.case_resolved"
 CASE_OPENED = "customers.case_opened"
+CASE_BREACHED = "customers.case_breached"
 CUSTOMERS_MERGED = "customers.customers_merged"
 CUSTOMER_ERASED = "customers.customer_erased"
 

@@ -29,12 +29,17 @@ from django.utils import timezone
 
 from customers.choices import OPEN_CASE_STATUSES, InteractionType
 from customers.models import Case, Customer, Interaction
+from cxcrm.outbox import outbox_record
 
 from .choices import Sentiment, SurveyKind
 from .models import HealthScore, HealthScoreChange, HealthSettings, Response
 from .scales import SCALES
 
 logger = logging.getLogger(__name__)
+
+# Outbox event recorded with a batch's score drops ({"change_ids": [HealthScoreChange ids]}), for the apps above
+# (alerts: "health below X"); nothing is recorded while nobody subscribes. A first score is not a drop.
+HEALTH_DROPPED = "feedback.health_dropped"
 
 PART_KEYS = ("surveys", "survey_trend", "cases", "followup", "sentiment", "engagement", "recency", "lifecycle")
 SURVEY_KINDS = (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES)
@@ -229,7 +234,10 @@ def _refresh_batch(batch_ids: list[int], *, settings: HealthSettings, now: datet
         HealthScore.objects.bulk_create(
             rows, update_conflicts=True, unique_fields=["customer"], update_fields=["score", "parts", "computed_at"]
         )
-        HealthScoreChange.objects.bulk_create(changes)
+        created = HealthScoreChange.objects.bulk_create(changes)
+        drops = [c.pk for c in created if c.from_score is not None and c.score < c.from_score]
+        if drops:
+            outbox_record(event=HEALTH_DROPPED, payload={"change_ids": drops})
     return len(changes)
 
 

@@ -280,3 +280,76 @@ def test_erasing_a_customer_scrubs_the_alerts_about_them(superuser):
     alert = Alert.objects.get()
     assert alert.message == "[erased]" and alert.detail == {}
     assert alert.recipients.get().user == owner
+
+
+# --------------------------------------------------------------------------- SLA breach, health below
+
+
+def test_an_open_case_past_its_due_time_alerts_once_when_the_beat_task_finds_it(django_capture_on_commit_callbacks):
+    from customers.services import cases_breach_detect
+
+    owner = UserFactory(role=Role.SUPPORT_REP)
+    AlertRuleFactory(condition=Condition.SLA_BREACH)
+    customer = CustomerFactory(owner=owner, first_name="Ana", last_name="Lima")
+    now = timezone.now()
+    due = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    late = CaseFactory(customer=customer, subject="Refund", status="open", resolution_due_at=due)
+    CaseFactory(customer=customer, status="open", resolution_due_at=now + timedelta(hours=2))  # on time
+    CaseFactory(customer=customer, status="resolved", resolution_due_at=due, resolved_at=due + timedelta(hours=1))
+
+    assert cases_breach_detect(now=now) == 1
+    assert cases_breach_detect(now=now + timedelta(minutes=1)) == 0  # news once
+    run_outbox()
+    alert = Alert.objects.get()
+    assert alert.reason == Condition.SLA_BREACH and alert.detail == {"case_id": late.pk, "missed": "resolution"}
+    assert (
+        alert.message
+        == f'Case #{late.pk} "Refund" of Ana Lima breached its SLA: resolution was due 2026-03-02 09:30 UTC'
+    )
+    late.refresh_from_db()
+    assert late.sla_breached_at == now
+
+
+def test_the_beat_task_stamps_breaches_even_without_alert_rules():
+    from customers.services import cases_breach_detect
+    from customers.tasks import detect_sla_breaches
+
+    case = CaseFactory(status="open", resolution_due_at=timezone.now() - timedelta(minutes=1))
+    assert detect_sla_breaches() == 1
+    case.refresh_from_db()
+    assert case.sla_breached_at is not None
+    assert not OutboxMessage.objects.filter(event__startswith="customers.case_breached").exists()
+    assert cases_breach_detect() == 0
+
+
+@pytest.mark.parametrize(
+    "from_score, score, raised",
+    [(70, 59, True), (60, 59, True), (60, 60, False), (59, 40, False), (None, 20, False), (80, 65, False)],
+)
+def test_a_health_score_falling_below_the_threshold_alerts(from_score, score, raised):
+    from feedback.models import HealthScoreChange
+
+    owner = UserFactory(role=Role.SUPPORT_REP)
+    AlertRuleFactory(condition=Condition.HEALTH_BELOW, health_below=60)
+    customer = CustomerFactory(owner=owner, first_name="Ana", last_name="Lima")
+    change = HealthScoreChange.objects.create(
+        customer=customer, from_score=from_score, score=score, changed_at=timezone.now()
+    )
+    alerts = services.alerts_raise_for_health_drops(change_ids=[change.pk])
+    assert bool(alerts) is raised
+    if raised:
+        assert alerts[0].message == f"Ana Lima's health fell to {score} (from {from_score}; below 60)"
+
+
+def test_a_health_refresh_that_lowers_a_score_raises_the_health_alert_through_the_outbox():
+    from feedback.health import customer_health_refresh
+    from feedback.models import HealthScore
+
+    owner = UserFactory(role=Role.SUPPORT_REP)
+    AlertRuleFactory(condition=Condition.HEALTH_BELOW, health_below=100)
+    customer = CustomerFactory(owner=owner)
+    customer_health_refresh([customer.pk])
+    HealthScore.objects.filter(customer=customer).update(score=100)  # it was perfect before
+    assert customer_health_refresh([customer.pk]) == 1
+    run_outbox()
+    assert Alert.objects.get().reason == Condition.HEALTH_BELOW

@@ -1,6 +1,6 @@
 """Writes of the customers app (see each module); import them from here."""
 
-from .cases import case_create, case_create_or_get, case_status_set, case_update, sla_due_times
+from .cases import case_create, case_create_or_get, case_status_set, case_update, cases_breach_detect, sla_due_times
 from .customers import (
     customer_create,
     customer_update,
@@ -46,6 +46,7 @@ __all__ = [
     "case_create_or_get",
     "case_status_set",
     "case_update",
+    "cases_breach_detect",
     "customer_create",
     "customer_erase",
     "customer_merge",

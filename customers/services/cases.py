@@ -8,13 +8,15 @@ SLA rules:
   forward by the time spent pending (accumulated in pending_seconds);
 - resolved_at = the last resolution; reopening clears it and counts a reopen;
 - `case_resolved` is sent after commit on each move to resolved, and its background work is recorded in the
-  transaction as an outbox row (event CASE_RESOLVED, payload {"case_id"}) for the app that handles it.
+  transaction as an outbox row (event CASE_RESOLVED, payload {"case_id"}) for the app that handles it;
+- a breach is derived when read (CaseQuerySet.breached); the beat task (cases_breach_detect, every minute)
+  stamps `sla_breached_at` on each open case it finds breached for the first time and records CASE_BREACHED.
 """
 
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cxcrm.choices import Channel
@@ -22,7 +24,7 @@ from cxcrm.outbox import outbox_record
 
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType
 from ..models import Case, CaseChange, Customer, Interaction, SlaPolicy
-from ..signals import CASE_OPENED, CASE_RESOLVED, case_resolved
+from ..signals import CASE_BREACHED, CASE_OPENED, CASE_RESOLVED, case_resolved
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
 
@@ -338,3 +340,29 @@ def case_update(*, case: Case, user=None, status: str | None = None, reason: str
     case.save()
     _changes_record(case=case, before=before, user=user, reason=reason, at=now)
     return case
+
+
+def cases_breach_detect(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Find the open cases newly past a due time (first response or resolution) and tell the apps above.
+
+    Each such case is stamped `sla_breached_at` = `now` and gets an outbox row CASE_BREACHED {"case_id"} in
+    the same transaction, in batches of `batch_size` (rows taken FOR UPDATE SKIP LOCKED on PostgreSQL, so two
+    runs at once never stamp one case twice); a case is news once. Returns how many cases were stamped.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            found = Case.objects.open().filter(sla_breached_at__isnull=True).breached(now).order_by("pk")
+            if connection.features.has_select_for_update_skip_locked:
+                found = found.select_for_update(skip_locked=True, of=("self",))
+            ids = list(found.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            Case.objects.filter(pk__in=ids).update(sla_breached_at=now)
+            for case_id in ids:
+                outbox_record(event=CASE_BREACHED, payload={"case_id": case_id})
+        total += len(ids)
+        if len(ids) < batch_size:
+            break
+    return total
