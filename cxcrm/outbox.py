@@ -33,7 +33,6 @@ from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-RUN_TASK = "cxcrm.run_outbox_message"
 
 # Row name ("<event>" or "<event>:<subscriber>") -> handler; handlers given the row as well.
 _handlers: dict[str, Callable[..., object]] = {}
@@ -104,9 +103,11 @@ def _pending(now: datetime):
 
 
 def _enqueue(message_id: int) -> None:
-    from celery import current_app
+    # Through the task object, not its name: a process that never imported cxcrm.tasks (a web worker,
+    # one test alone) would otherwise send by name and skip the configured eager mode.
+    from .tasks import run_outbox_message
 
-    current_app.signature(RUN_TASK, args=(message_id,)).apply_async(retry=False)
+    run_outbox_message.apply_async(args=(message_id,), retry=False)
 
 
 def outbox_dispatch(*, ids: Iterable[int] | None = None, now: datetime | None = None, limit: int = 500) -> int:
