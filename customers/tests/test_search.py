@@ -258,3 +258,28 @@ def test_a_part_of_an_email_still_finds_every_owner_containing_it():
     assert set(customer_search("ana@example")) == {ana, joana}
     # no stored email equals it: the parts are searched as before
     assert set(customer_search("na@example.com")) == {ana, joana}
+
+
+def test_the_api_counts_without_a_count_query_when_one_page_holds_every_match(api_as, rep_user):
+    from django.test.utils import CaptureQueriesContext
+
+    owner = CustomerFactory(first_name="Ana", last_name="Silva")
+    IdentityFactory(customer=owner, kind="email", value="ana@example.com")
+    for n in range(5):
+        CustomerFactory(first_name="Bruno", last_name=f"Costa{n}")
+    client = api_as(rep_user)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/api/customers/", {"q": "ana@example.com"}).json()
+    assert body["count"] == 1 and body["next"] is None
+    assert not any("COUNT(*)" in q["sql"].upper() for q in ctx.captured_queries)
+    # more matches than a page: counted exactly, every page links on
+    first = client.get("/api/customers/", {"q": "costa", "page_size": 2}).json()
+    assert first["count"] == 5 and first["next"]
+    last = client.get("/api/customers/", {"q": "costa", "page_size": 2, "page": 3}).json()
+    assert last["count"] == 5 and len(last["results"]) == 1 and last["next"] is None
+    assert client.get("/api/customers/", {"q": "nobody-here"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
