@@ -63,14 +63,20 @@ def _detractor_condition() -> Q:
     )
 
 
-def attention_reasons(*, now: datetime, settings: HealthSettings) -> dict[int, list[tuple[str, str]]]:
-    """{customer id: [(reason key, reason in words), …]} of every listed customer with a reason (one query each)."""
+def attention_reasons(
+    *, now: datetime, settings: HealthSettings, customer_ids: list[int] | None = None
+) -> dict[int, list[tuple[str, str]]]:
+    """{customer id: [(reason key, reason in words), …]} of every listed customer (only `customer_ids` if given)
+    with a reason (one query each)."""
     found: dict[int, list[tuple[str, str]]] = {}
 
     def add(customer_id, key, words):
         found.setdefault(customer_id, []).append((key, words))
 
-    listed = Customer.objects.listed().values("pk")
+    customers = Customer.objects.listed()
+    if customer_ids is not None:
+        customers = customers.filter(pk__in=customer_ids)
+    listed = customers.values("pk")
     for customer_id, score in HealthScore.objects.filter(
         customer__in=listed, score__lt=settings.attention_below
     ).values_list("customer_id", "score"):
@@ -131,13 +137,13 @@ def attention_reasons(*, now: datetime, settings: HealthSettings) -> dict[int, l
     )
     quiet = Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now - timedelta(days=settings.quiet_days))
     high_value = set(
-        purchases.filter(customer__in=Customer.objects.listed().filter(quiet).values("pk"))
+        purchases.filter(customer__in=customers.filter(quiet).values("pk"))
         .values("customer_id")
         .annotate(value=Sum(Cast(KeyTextTransform("amount", "metadata"), FloatField())))
         .filter(value__gte=float(settings.high_value_amount))
         .values_list("customer_id", flat=True)
     )
-    high_value |= set(Customer.objects.listed().filter(quiet, tags__name=VIP_TAG).values_list("pk", flat=True))
+    high_value |= set(customers.filter(quiet, tags__name=VIP_TAG).values_list("pk", flat=True))
     for customer_id in sorted(high_value):
         add(
             customer_id, "quiet", _("High-value customer silent for over %(days)s days") % {"days": settings.quiet_days}
@@ -240,7 +246,8 @@ def attention_handle(*, customer: Customer, user, note: str, now: datetime | Non
 
 
 def _act(*, customer, user, kind, note, until, now) -> AttentionAction:
-    reasons = [key for key, _words in attention_reasons(now=now, settings=HealthSettings.load()).get(customer.pk, [])]
+    found = attention_reasons(now=now, settings=HealthSettings.load(), customer_ids=[customer.pk])
+    reasons = [key for key, _words in found.get(customer.pk, [])]
     with transaction.atomic():
         action = AttentionAction.objects.create(
             customer=customer, kind=kind, reasons=reasons, note=note, until=until, by=user, at=now
