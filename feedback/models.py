@@ -540,6 +540,8 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["kind", "submitted_at"], name="feedback_resp_kind_at_idx"),
             models.Index(fields=["customer", "-submitted_at"], name="feedback_resp_customer_idx"),
+            # The health score's latest and previous answer of each kind per customer (feedback/health.py).
+            models.Index(fields=["customer", "kind", "-submitted_at", "-id"], name="feedback_resp_cust_kind_idx"),
             models.Index(fields=["touchpoint_key", "submitted_at"], name="feedback_resp_tp_idx"),
             models.Index(fields=["survey", "submitted_at"], name="feedback_resp_survey_idx"),
         ]
