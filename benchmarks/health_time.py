@@ -1,10 +1,11 @@
 """Time of the full health score recomputation (feedback.health.customer_health_refresh for every customer).
 
 `BENCH_DATABASE_URL=postgres://… python benchmarks/health_time.py [--customers 100000] [--repeat 2]`
-(default an SQLite file under var/; docs/benchmarks.md has the figures). It creates a test database with `--customers` customers, 6 interactions
+(default an SQLite file under var/). It creates a test database with `--customers` customers, 6 interactions
 each spread over the last 150 days, an open case for one in five (half of them past their SLA) and an NPS
 answer with a comment for one in four, then times the first run (every score new: one upsert and one change
 row each) and the following runs (nothing moves) and prints the median, the slowest run and the queries.
+Figures: docs/benchmarks.md.
 """
 
 import argparse
