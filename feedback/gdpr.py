@@ -7,7 +7,7 @@ from django.utils import timezone
 from customers.gdpr import model_rows
 
 from .choices import InvitationStatus, QuestionType, SuppressionReason
-from .models import Invitation, Response, SurveyQuestion
+from .models import AttentionAction, Invitation, Response, SurveyQuestion
 
 
 def customer_export_sections(customer) -> list[tuple[str, object]]:
@@ -28,12 +28,18 @@ def customer_erase_rows(customer_ids: list[int], *, commit: bool) -> dict[str, i
     Invitations lose the address they were sent to and their error text; those not sent yet are suppressed
     (opted out), so nothing more goes out. Responses keep score, kind, channel, touchpoint, journey, stage,
     persona, agent, times, language and sentiment (every report figure), and lose the comment and the
-    answers to free-text questions. With commit=False nothing is written: the rows that would be are counted.
+    answers to free-text questions. "Needs attention" snoozes and handlings keep their kind, reasons and times
+    and lose the rep's note. With commit=False nothing is written: the rows that would be are counted.
     """
     invitations = Invitation.objects.filter(customer_id__in=customer_ids)
     responses = Response.objects.filter(customer_id__in=customer_ids)
+    attention_notes = AttentionAction.objects.filter(customer_id__in=customer_ids).exclude(note="")
     if not commit:
-        return {"survey_invitations": invitations.count(), "survey_responses": responses.count()}
+        return {
+            "survey_invitations": invitations.count(),
+            "survey_responses": responses.count(),
+            "attention_notes": attention_notes.count(),
+        }
     now = timezone.now()
     invitations.filter(status=InvitationStatus.SCHEDULED).update(
         status=InvitationStatus.SUPPRESSED, suppression_reason=SuppressionReason.OPT_OUT, suppressed_at=now
@@ -41,6 +47,7 @@ def customer_erase_rows(customer_ids: list[int], *, commit: bool) -> dict[str, i
     counts = {
         "survey_invitations": invitations.update(recipient="", last_error="", updated_at=now),
         "survey_responses": responses.update(comment=""),
+        "attention_notes": attention_notes.update(note=""),
     }
     # Free-text answers: one read of the questions concerned, one bulk write of the answers that hold them.
     text_questions = {

@@ -185,3 +185,16 @@ def test_my_work_loads_the_queue_by_htmx(client, rep_user, queue_customers):
     embedded = client.get(reverse("feedback:attention") + "?embed=1").content.decode()
     assert embedded.count('data-testid="attention-row"') == 6
     assert "<html" not in embedded
+
+
+def test_erasing_a_customer_clears_the_notes_of_its_snoozes_and_handlings(queue_customers, rep_user):
+    from feedback.gdpr import customer_erase_rows
+
+    low = queue_customers["low"]
+    attention.attention_handle(customer=low, user=rep_user, note="Spoke to Ana Silva at home")
+
+    assert customer_erase_rows([low.pk], commit=False)["attention_notes"] == 1
+    customer_erase_rows([low.pk], commit=True)
+
+    action = AttentionAction.objects.get(customer=low)
+    assert (action.note, action.kind, action.reasons) == ("", "handled", ["health_low"])
