@@ -318,3 +318,14 @@ def handle_case_changed(payload: dict) -> int:
     """{"case_id": n} (opened): refresh the case's customer's score."""
     customer_id = Case.objects.filter(pk=payload["case_id"]).values_list("customer_id", flat=True).first()
     return 0 if customer_id is None else customer_health_refresh([customer_id])
+
+
+def load_demo(*, seed: int = 42, scale: int = 1, stdout=None) -> int | None:
+    """Demo: score every customer once (skipped when scores exist), so the health panels and the "needs
+    attention" queue are filled on a fresh `make run` before beat's first hourly run. Returns the count."""
+    if HealthScore.objects.exists():
+        return None
+    scored = customer_health_refresh()
+    if stdout:
+        stdout.write(f"  feedback: health scores of {scored} customers")
+    return scored
