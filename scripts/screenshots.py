@@ -23,10 +23,15 @@ SHOTS = [
     ("case-page", "rep", "rep-demo-1", "resolved-case"),
     ("customer-new", "rep", "rep-demo-1", "/customers/new/"),
     ("merge-preview", "rep", "rep-demo-1", "first-merge-preview"),
+    ("needs-attention", "rep", "rep-demo-1", "/customers/attention/"),
+    ("alerts", "manager", "manager-demo-1", "/alerts/"),
     ("journey-map", "marketer", "marketer-demo-1", "first-map"),
+    ("survey-rule-admin", "marketer", "marketer-demo-1", "first-rule"),
     ("journey-admin", "marketer", "marketer-demo-1", "/admin/journeys/journeymap/"),
     ("reports-overview", "manager", "manager-demo-1", "/reports/"),
     ("reports-touchpoints", "manager", "manager-demo-1", "/reports/touchpoints/"),
+    ("reports-breakdown", "manager", "manager-demo-1", "/reports/breakdown/"),
+    ("reports-drilldown", "manager", "manager-demo-1", "first-drilldown"),
     ("survey-page-phone", None, None, "survey-link"),
     # Integrations are API-only (no session): the docs as a manager sees them.
     ("api-docs", "manager", "manager-demo-1", "/api/docs/"),
@@ -47,6 +52,14 @@ def resolve(page, base, target):
         page.goto(f"{base}/customers/my-work/")
         first = page.get_by_role("link", name="Preview merge").first
         return first.get_attribute("href") if first.count() else "/customers/my-work/"
+    if target == "first-rule":
+        page.goto(f"{base}/admin/feedback/surveyrule/")
+        first = page.locator("#result_list th a").first
+        return first.get_attribute("href") if first.count() else "/admin/feedback/surveyrule/"
+    if target == "first-drilldown":
+        page.goto(f"{base}/reports/")
+        first = page.locator("a[href^='/reports/drill/']").first
+        return first.get_attribute("href") if first.count() else "/reports/"
     if target == "survey-link":
         return SURVEY_PATH
     if target == "first-map":
