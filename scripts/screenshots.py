@@ -54,7 +54,7 @@ def resolve(page, base, target):
         return first.get_attribute("href") if first.count() else "/customers/my-work/"
     if target == "first-rule":
         page.goto(f"{base}/admin/feedback/surveyrule/")
-        first = page.locator("#result_list th a").first
+        first = page.locator("#result_list tbody th a").first
         return first.get_attribute("href") if first.count() else "/admin/feedback/surveyrule/"
     if target == "first-drilldown":
         page.goto(f"{base}/reports/")
@@ -93,7 +93,7 @@ def main(base):
             path = resolve(page, base, target)
             page.goto(f"{base}{path}")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in {"api-docs"})
+            page.screenshot(path=str(OUT / f"{name}.png"), full_page=name not in {"api-docs", "needs-attention"})
             print(f"{name}: {path}")
             context.close()
         browser.close()
