@@ -270,3 +270,26 @@ def test_a_position_typed_by_hand_orders_the_stages_and_touchpoints(browser_logi
         "Stage 2",
         "Stage 1",
     ]
+
+
+def test_every_touchpoint_field_fits_the_window_at_1366_px(browser_login, marketer_user):
+    """Description and targets wrap to a second line of the touchpoint (each with its column's label) instead
+    of running past the window, and a touchpoint added on the page gets the same labels."""
+    journey_map = build_map(stages=2, touchpoints_per_stage=2)
+    page = browser_login("marketer")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{page.base_url}{ADMIN}{journey_map.pk}/change/")
+    page.locator("#stages-0 .djn-add-handler").first.click()
+    fields = page.locator("[id^='id_stages-0-touchpoints-']:not([type=hidden])")
+    overflowing = page.evaluate(
+        """(ids) => ids.map(id => document.getElementById(id)).filter(el => el && el.offsetParent !== null)
+               .filter(el => el.getBoundingClientRect().right > window.innerWidth)
+               .map(el => el.id)""",
+        fields.evaluate_all("els => els.map(el => el.id)"),
+    )
+    assert overflowing == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    labels = page.locator("#stages-0 td.field-target_csat").evaluate_all(
+        "tds => tds.filter(td => td.offsetParent !== null).map(td => td.dataset.label)"
+    )
+    assert labels == ["CSAT target (%)"] * 3  # the two touchpoints and the one just added

@@ -104,6 +104,27 @@
     });
   }
 
+  // Touchpoint rows as wrapping cards: each cell carries its column's header as a label (taken from the
+  // table's own, translated headers), so description and targets wrap onto a second line inside the
+  // stage instead of running past the window; without this script the table scrolls in its box.
+  function labelTouchpointCells(group) {
+    group.querySelectorAll(".djn-group-nested .tabular").forEach(function (box) {
+      var table = box.querySelector("table");
+      if (!table) return;
+      // Header cells and row cells line up one to one (the headers' classes are slugs of the labels,
+      // not the field names), so a cell takes the text of the header in its column.
+      var labels = Array.prototype.map.call(table.querySelectorAll("thead tr:first-child > th"), function (th) {
+        return th.firstChild ? th.firstChild.textContent.trim() : "";
+      });
+      table.querySelectorAll("tbody tr.form-row").forEach(function (row) {
+        Array.prototype.forEach.call(row.children, function (td, index) {
+          if (!td.dataset.label && labels[index] && !td.classList.contains("original")) td.dataset.label = labels[index];
+        });
+      });
+      box.classList.add("tp-cards");
+    });
+  }
+
   function init() {
     var group = document.querySelector(".djn-group-root");
     if (!group) return;
@@ -115,8 +136,12 @@
     }
     toolbar(group);
     stages().forEach(equip);
-    // Stages added with "Add another Stage" get their button too.
-    new MutationObserver(function () { stages().forEach(equip); }).observe(group, { childList: true, subtree: true });
+    labelTouchpointCells(group);
+    // Stages and touchpoints added with "Add another …" get their button and labels too.
+    new MutationObserver(function () {
+      stages().forEach(equip);
+      labelTouchpointCells(group);
+    }).observe(group, { childList: true, subtree: true });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
