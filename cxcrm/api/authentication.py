@@ -34,7 +34,15 @@ def _entry_key(key: str) -> str:
     return "api-token-auth:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def _tokens_cached() -> bool:
+    # The embedded install's cache is a table of the same database: reading it costs what reading the
+    # token does, and storing an entry several statements more. Tokens are cached in Redis only.
+    return not isinstance(caches["default"], DatabaseCache)
+
+
 def _new_generation() -> None:
+    if not _tokens_cached():  # nothing cached, nothing to forget (and no table yet during the first migrate)
+        return
     try:
         # In a savepoint: the embedded install's cache is a table of the database (cxcrm.cache), missing
         # while the first migrate sets up the roles, and a failed statement must not abort the transaction.
@@ -67,9 +75,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
             text_storable_check(key)
         except ValidationError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        if isinstance(caches["default"], DatabaseCache):
-            # The embedded install's cache is a table of the same database: reading it costs what reading the
-            # token does, and storing an entry several statements more. Tokens are cached in Redis only.
+        if not _tokens_cached():
             return super().authenticate_credentials(key)
         entry_key = _entry_key(key)
         try:
