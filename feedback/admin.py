@@ -360,8 +360,9 @@ class FeedbackSettingsAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         # A follow-up is a case: its default assignee is one of the users a case can be assigned to.
         form = super().get_form(request, obj, **kwargs)
-        current = obj.default_followup_assignee_id if obj else None
-        form.base_fields["default_followup_assignee"].queryset = case_assignable_users(current_id=current)
+        if "default_followup_assignee" in form.base_fields:  # absent for a user who may only view the settings
+            current = obj.default_followup_assignee_id if obj else None
+            form.base_fields["default_followup_assignee"].queryset = case_assignable_users(current_id=current)
         return form
 
     def has_add_permission(self, request):
