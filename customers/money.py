@@ -12,6 +12,11 @@ from babel.numbers import format_currency, is_currency
 from django.conf import settings
 from django.utils import translation
 
+# The amounts taken on ingestion: |amount| < AMOUNT_LIMIT with at most AMOUNT_MAX_DECIMALS decimal places.
+# Larger values are no order's amount and cannot be formatted (Decimal's 28 digits of precision).
+AMOUNT_LIMIT = Decimal(10) ** 15
+AMOUNT_MAX_DECIMALS = 6
+
 
 def currency_clean(value) -> str:
     """An ISO 4217 code upper-cased ("brl" -> "BRL"). Raises ValueError for anything else."""
@@ -21,7 +26,8 @@ def currency_clean(value) -> str:
 
 
 def amount_clean(value) -> Decimal:
-    """A finite amount from a number or a numeric string ("12.50"). Raises ValueError for anything else."""
+    """A finite amount from a number or a numeric string ("12.50"), |amount| < AMOUNT_LIMIT (10^15) with at most
+    AMOUNT_MAX_DECIMALS (6) decimal places. Raises ValueError for anything else."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).")
     try:
@@ -30,18 +36,28 @@ def amount_clean(value) -> Decimal:
         raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).") from None
     if not amount.is_finite():
         raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).")
+    if abs(amount) >= AMOUNT_LIMIT:
+        raise ValueError(f"“{value}” is out of range: an amount is less than 10^15 in absolute value.")
+    if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_MAX_DECIMALS), rounding="ROUND_DOWN"):
+        raise ValueError(f"“{value}” has more than {AMOUNT_MAX_DECIMALS} decimal places.")
     return amount
 
 
 def metadata_amount(metadata, *, language: str | None = None) -> str:
     """The amount of an interaction's metadata formatted for `language` (default: the active one), e.g.
-    "R$ 1.234,50"; "" when the metadata holds no valid amount. A missing or unknown currency reads as
-    settings.DEFAULT_CURRENCY."""
+    "R$ 1.234,50"; "" when the metadata holds no number. A missing or unknown currency reads as
+    settings.DEFAULT_CURRENCY. A number stored before amount_clean's bounds that cannot be formatted (1e28) is
+    shown as stored, followed by the currency code ("1e+28 EUR"): a page never fails on a stored value."""
     if not isinstance(metadata, dict) or metadata.get("amount") in (None, ""):
         return ""
+    raw = metadata["amount"]
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        return ""
     try:
-        amount = amount_clean(metadata["amount"])
-    except ValueError:
+        amount = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return ""
+    if not amount.is_finite():
         return ""
     try:
         currency = currency_clean(metadata.get("currency") or settings.DEFAULT_CURRENCY)
@@ -52,4 +68,7 @@ def metadata_amount(metadata, *, language: str | None = None) -> str:
         locale = Locale.parse(translation.to_locale(language))
     except (UnknownLocaleError, ValueError):
         locale = Locale.parse("en")
-    return format_currency(amount, currency, locale=locale)
+    try:
+        return format_currency(amount, currency, locale=locale)
+    except (ArithmeticError, ValueError):  # decimal.InvalidOperation beyond 28 digits, and the like
+        return f"{str(raw).strip()} {currency}"
