@@ -25,7 +25,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from ..choices import IDENTITY_KIND_ALIASES
-from .ingest_input import INPUT_FIELDS, FieldErrors, InteractionInput, interaction_inputs_parse
+from .ingest_input import INPUT_FIELDS, NOT_AN_OBJECT, FieldErrors, InteractionInput, interaction_inputs_parse
 
 IMPORT_SOURCE = "import"
 
@@ -56,7 +56,9 @@ def _unknown(keys) -> list[str]:
 def row_to_input(row: dict) -> dict:
     """Map one row (CSV cells or a JSON object) to the API's input fields (empty cells left out).
 
-    Raises ValidationError({"metadata": [...]}) when a metadata cell is not JSON."""
+    Raises ValidationError({"metadata": [...]}) when a metadata cell is not JSON, {"customer": [...]} when
+    `customer` is not an object and {"identities": [...]} when `identities` is not a list (the values inside
+    are checked by the parser)."""
     data = {k: v for k, v in row.items() if k in INTERACTION_KEYS and v not in (None, "")}
     metadata = data.get("metadata")
     if isinstance(metadata, str):
@@ -66,13 +68,19 @@ def row_to_input(row: dict) -> dict:
             raise ValidationError({"metadata": [f"Not valid JSON: {exc}."]}) from None
         except RecursionError:
             raise ValidationError({"metadata": ["Not valid JSON: nested too deeply."]}) from None
-    details = dict(row.get("customer") or {}) if isinstance(row.get("customer"), dict) else {}
+    errors = {}
+    customer, identities = row.get("customer"), row.get("identities")
+    if customer not in (None, "") and not isinstance(customer, dict):
+        errors["customer"] = [NOT_AN_OBJECT.format(type=type(customer).__name__)]
+    if identities not in (None, "") and not isinstance(identities, list):
+        errors["identities"] = [f"Expected a list of identities but got type “{type(identities).__name__}”."]
+    if errors:
+        raise ValidationError(errors)
+    details = dict(customer or {})
     details.update({k: v for k, v in row.items() if k in DETAIL_KEYS and v not in (None, "")})
     if details:
         data["customer"] = details
-    identities = list(row.get("identities") or []) if isinstance(row.get("identities"), list) else []
-    if row.get("identities") and not isinstance(row.get("identities"), list):
-        identities = row["identities"]  # reported by the validation
+    identities = list(identities or [])
     for name, value in row.items():
         column = _identity_column(name)
         if column and value not in (None, ""):

@@ -57,6 +57,9 @@ NOT_JSON = "Not a JSON value: {error}."
 NOT_A_CHOICE = '"{value}" is not a valid choice.'
 NOT_AN_INTEGER = "A valid integer is required."
 BELOW_ONE = "Ensure this value is greater than or equal to 1."
+TOO_LARGE = "Ensure this value is less than or equal to {limit}."
+# The largest id a database key holds (a signed 64-bit integer); a larger one names no row.
+ID_MAX = 2**63 - 1
 NOT_AN_OBJECT = 'Expected a dictionary of items but got type "{type}".'
 NOT_A_PK = "Incorrect type. Expected pk value, received {type}."
 NO_SUCH_PK = 'Invalid pk "{pk}" - object does not exist.'
@@ -165,7 +168,7 @@ def _occurred_at(value) -> datetime:
 
 
 def _id(value) -> int:
-    """A positive whole number (an int, or its text)."""
+    """A positive whole number (an int, or its text) up to ID_MAX."""
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -174,6 +177,8 @@ def _id(value) -> int:
         raise ValidationError(NOT_AN_INTEGER) from None
     if number < 1:
         raise ValidationError(BELOW_ONE)
+    if number > ID_MAX:
+        raise ValidationError(TOO_LARGE.format(limit=ID_MAX))
     return number
 
 
@@ -227,7 +232,7 @@ def _agent(value) -> Model | int:
     if isinstance(value, get_user_model()):
         return value
     try:
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or abs(int(value)) > ID_MAX:
             raise ValueError
         return int(value)
     except ValueError:

@@ -335,3 +335,15 @@ def test_roles(api_as, rep_user, marketer_user, manager_user, integration_user, 
     body = {"other": other.pk} if "merge/" in url else {}
     response = getattr(api_as(user), method)(url, body, format="json")
     assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize("field", ["customer_id", "case", "agent"])
+def test_an_id_beyond_a_64_bit_key_is_a_400_naming_the_field(integration, field):
+    response = integration.post(
+        "/api/interactions/",
+        payload(identities=[{"kind": "email", "value": "big@example.com"}], **{field: 10**30}),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Interaction.objects.exists()

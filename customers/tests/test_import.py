@@ -421,3 +421,38 @@ def test_the_import_refreshes_planner_statistics_after_loading(tmp_path):
     else:
         assert analyzed == []
     assert Interaction.objects.count() == 3
+
+
+def jsonl_row(summary: str, email: str, **fields) -> str:
+    row = {"channel": "email", "type": "message", "direction": "inbound", "occurred_at": "2026-01-02T10:00:00Z"}
+    return json.dumps({**row, "summary": summary, "email": email, "external_id": f"qa-{summary}", **fields}) + "\n"
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"identities": "x"}, "line 2: identities: Expected a list of identities but got type “str”."),
+        ({"identities": {"kind": "email"}}, "line 2: identities: Expected a list of identities but got type “dict”."),
+        ({"identities": 5}, "line 2: identities: Expected a list of identities but got type “int”."),
+        ({"customer": "x"}, 'line 2: customer: Expected a dictionary of items but got type "str".'),
+        ({"customer": ["Ana"]}, 'line 2: customer: Expected a dictionary of items but got type "list".'),
+        ({"metadata": 5}, "line 2: metadata: Expected a dictionary of items"),
+        ({"metadata": "x"}, "line 2: metadata: Not valid JSON"),
+        ({"customer_id": 10**30}, "line 2: customer_id: Ensure this value is less than or equal to"),
+        ({"body": ["a"]}, "line 2: body: Not a valid string."),
+        ({"first_name": 5}, "line 2: customer"),
+    ],
+)
+def test_a_jsonl_value_of_the_wrong_type_is_an_error_for_its_line_and_the_other_rows_are_imported(
+    tmp_path, fields, message
+):
+    path = tmp_path / "types.jsonl"
+    path.write_text(
+        jsonl_row("j1", "j1@example.com")
+        + jsonl_row("j5", "j5@example.com", **fields)
+        + jsonl_row("j6", "j6@example.com")
+    )
+    out, _ = run(path)
+    assert "Created 2 interactions" in out and "1 errors" in out
+    assert message in out
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["j1", "j6"]
