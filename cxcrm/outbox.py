@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -103,10 +104,7 @@ def _pending(now: datetime):
 
 
 def _enqueue(message_id: int) -> None:
-    # Through the task object, not its name: a process that never imported cxcrm.tasks (a web worker,
-    # one test alone) would otherwise send by name and skip the configured eager mode.
-    from .tasks import run_outbox_message
-
+    # Through the task object, not its name: sent by name, eager mode (tests) would be skipped.
     run_outbox_message.apply_async(args=(message_id,), retry=False)
 
 
@@ -194,3 +192,10 @@ def outbox_run(*, message_id: int) -> bool:
             logger.warning("outbox message %s failed (run %s), tried again later: %s", message_id, attempts, error)
         return False
     return True
+
+
+@shared_task(name="cxcrm.run_outbox_message", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_outbox_message(message_id: int) -> bool:
+    """Do one outbox row's work (the task each dispatched row is handed to the broker as). Idempotent on the
+    row: a row already done is not run again."""
+    return outbox_run(message_id=message_id)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .models import Heartbeat
+from .outbox import outbox_dispatch, run_outbox_message  # noqa: F401 - the workers find the outbox's task here
 
 logger = logging.getLogger(__name__)
 
@@ -19,17 +20,7 @@ def heartbeat(name: str = "worker") -> None:
     logger.info("heartbeat %s", name)
 
 
-@shared_task(name="cxcrm.run_outbox_message", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_outbox_message(message_id: int) -> bool:
-    """Do one outbox row's work. Idempotent on the row: a row already done is not run again."""
-    from .outbox import outbox_run
-
-    return outbox_run(message_id=message_id)
-
-
 @shared_task(name="cxcrm.dispatch_outbox", acks_late=True, ignore_result=True)
 def dispatch_outbox(limit: int = 500) -> int:
     """Beat: hand to the broker the outbox rows never handed over or whose lease expired unfinished."""
-    from .outbox import outbox_dispatch
-
     return outbox_dispatch(limit=limit)
