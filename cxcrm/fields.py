@@ -16,7 +16,8 @@ cxcrm.validators (`instant_clean`, `day_clean`: years 1970 to 2100, UTC offsets 
 anything else is a 400 (a form error on a page) naming the field, never a 500 from the database.
 
 Storable text: `StorableJSONField` and `StorableDictField` refuse NUL and lone surrogates anywhere in a JSON
-value (DRF's CharField already refuses them in text) with a field message.
+value (DRF's CharField already refuses them in text) with a field message; `StorableSlugRelatedField` refuses
+them in a related object's name before looking it up.
 """
 
 from datetime import date, datetime, time
@@ -24,10 +25,12 @@ from datetime import date, datetime, time
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from .choices import CHANNEL_UNKNOWN, Channel, channel_parse
 from .validators import day_clean, instant_clean, json_storable_check
@@ -241,3 +244,18 @@ class LocalTimeField(serializers.TimeField):
     """A time of day without a zone (quiet hours read in the customer's time zone). OpenAPI's
     ``format: time`` is RFC 3339's full-time, which requires an offset, so the schema gives the
     pattern the API reads and writes instead (``21:00`` in, ``21:00:00`` out)."""
+
+
+class StorableSlugRelatedField(serializers.SlugRelatedField):
+    """A related object named by a text field (a persona by its name): a name holding NUL or a lone surrogate
+    is refused with DRF's field message ("Null characters are not allowed.") before the lookup, which
+    PostgreSQL would fail on (a 500). Use it for every writable SlugRelatedField."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            if "\x00" in data:
+                raise serializers.ValidationError(
+                    ProhibitNullCharactersValidator.message, code="null_characters_not_allowed"
+                )
+            ProhibitSurrogateCharactersValidator()(data)
+        return super().to_internal_value(data)

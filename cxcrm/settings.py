@@ -329,6 +329,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["cxcrm.api.permissions.RolePermission"],
     # Filters and ordering= both come from each resource's FilterSet (cxcrm.fields.OrderingFilter).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # JSON that quotes a lone surrogate back (an error message) is sent with U+FFFD (cxcrm.api.renderers).
+    "DEFAULT_RENDERER_CLASSES": [
+        "cxcrm.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "cxcrm.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -200,3 +200,23 @@ def json_storable_check(value) -> None:
                 stack.append(inner)
         elif isinstance(item, list | tuple):
             stack.extend(item)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates_replace(value):
+    """`value` (text, or dicts and lists of it, any depth) with every lone surrogate replaced by U+FFFD,
+    so it can be encoded as UTF-8. A message that quotes the input ('"\\ud800" is not a valid choice.')
+    is then sent as a 400, not a UnicodeEncodeError. Keeps DRF's ErrorDetail codes; mappings become dicts, sequences lists; other values as given."""
+    if isinstance(value, str):
+        if not _LONE_SURROGATE.search(value):
+            return value
+        replaced = _LONE_SURROGATE.sub("\ufffd", value)
+        code = getattr(value, "code", None)
+        return type(value)(replaced, code) if code is not None else replaced
+    if isinstance(value, dict):
+        return {lone_surrogates_replace(k): lone_surrogates_replace(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [lone_surrogates_replace(item) for item in value]
+    return value

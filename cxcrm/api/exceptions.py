@@ -3,7 +3,8 @@ with field messages, like a serializer's; a delete the database refuses (`Protec
 `RestrictedError`) is a 400 naming what still uses the record; an unknown object stays a 404; a database
 that stops answering mid-request (connection lost, server restarting) is a 503 with
 Retry-After, never a 500: the request's transaction was rolled back, so nothing of it
-was stored and the client retries it whole."""
+was stored and the client retries it whole. An error message quoting a lone surrogate of the input
+("\\ud800" in a choice) is sent with U+FFFD in its place: a 400 naming the field, not a failure to encode."""
 
 import logging
 
@@ -15,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from cxcrm.deletion import refused_delete_message
+from cxcrm.validators import lone_surrogates_replace
 
 logger = logging.getLogger(__name__)
 
@@ -43,4 +45,8 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        # A message may quote the input; a lone surrogate in it cannot be encoded by any renderer.
+        response.data = lone_surrogates_replace(response.data)
+    return response

@@ -4,7 +4,7 @@
 from rest_framework import serializers
 
 from cxcrm.api.serializers import ModelSerializer, WholeItemsListSerializer
-from cxcrm.fields import ChannelSerializerField
+from cxcrm.fields import ChannelSerializerField, StorableSlugRelatedField
 
 from ..models import JourneyMap, Persona, Stage, Touchpoint
 
@@ -89,7 +89,7 @@ class JourneyMapSerializer(ModelSerializer):
     """A map with its ordered stages and touchpoints. Creating one makes a draft
     (the next version of its name); status changes go through the actions."""
 
-    persona = serializers.SlugRelatedField(
+    persona = StorableSlugRelatedField(
         slug_field="name", queryset=Persona.objects.all(), allow_null=True, required=False
     )
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -129,7 +129,7 @@ class JourneyMapUpdateSerializer(ModelSerializer):
     """What PUT/PATCH change: the map's own fields and, on a draft, its whole
     list of stages with their touchpoints (replaced as given)."""
 
-    persona = serializers.SlugRelatedField(
+    persona = StorableSlugRelatedField(
         slug_field="name", queryset=Persona.objects.all(), allow_null=True, required=False
     )
 
