@@ -208,7 +208,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def lone_surrogates_replace(value):
     """`value` (text, or dicts and lists of it, any depth) with every lone surrogate replaced by U+FFFD,
     so it can be encoded as UTF-8. A message that quotes the input ('"\\ud800" is not a valid choice.')
-    is then sent as a 400, not a UnicodeEncodeError. Keeps DRF's ErrorDetail codes; mappings become dicts, sequences lists; other values as given."""
+    is then sent as a 400, not a UnicodeEncodeError. Keeps DRF's ErrorDetail codes; mappings become dicts,
+    sequences lists; other values as given."""
     if isinstance(value, str):
         if not _LONE_SURROGATE.search(value):
             return value
