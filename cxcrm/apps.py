@@ -31,11 +31,6 @@ class CxcrmConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="cxcrm.sync_roles")
         post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="cxcrm.create_cache_table")
-        from axes.signals import user_locked_out
-
-        from .security import login_lockout_recorded
-
-        user_locked_out.connect(login_lockout_recorded, dispatch_uid="cxcrm.login_lockout_recorded")
         from .audit import connect_receivers
 
         connect_receivers()

@@ -114,6 +114,20 @@ def token_deleted(sender, instance, **kwargs):
     audit_record(action=AuditAction.TOKEN_REVOKED, object_type="auth.user", object_id=instance.user_id, details={})
 
 
+def login_lockout_recorded(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    """Receiver of axes.signals.user_locked_out: a (username, IP) pair reached the failure limit.
+    Logged as a warning and written to the audit log (the username tried, the address; no actor)."""
+    logger.warning("login locked out: username=%r ip=%s", username, ip_address)
+    audit_record(
+        action=AuditAction.LOGIN_LOCKOUT,
+        object_type="auth.user",
+        actor=None,
+        request=None,
+        ip_address=ip_address or None,
+        details={"username": username or ""},
+    )
+
+
 def connect_receivers() -> None:
     """Called by cxcrm's AppConfig.ready()."""
     from django.contrib.auth import get_user_model
@@ -126,3 +140,6 @@ def connect_receivers() -> None:
         m2m_changed.connect(groups_or_permissions_changed, sender=through, dispatch_uid=f"cxcrm.audit.{through}")
     post_save.connect(token_saved, sender=Token, dispatch_uid="cxcrm.audit.token_saved")
     post_delete.connect(token_deleted, sender=Token, dispatch_uid="cxcrm.audit.token_deleted")
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(login_lockout_recorded, dispatch_uid="cxcrm.login_lockout_recorded")

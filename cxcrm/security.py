@@ -1,13 +1,10 @@
 """Who is asking: the client's IP address behind the trusted reverse proxies, the keys the login
-lockout (django-axes) and the public pages' rate limiter (django-ratelimit) count by, and what
-happens when a login is locked out. docs/security.md describes the settings."""
-
-import logging
+lockout (django-axes) and the public pages' rate limiter (django-ratelimit) count by, and the page a
+locked-out login gets (its audit event: cxcrm.audit.login_lockout_recorded). docs/security.md has the
+settings."""
 
 from django.conf import settings
 from django.shortcuts import render
-
-logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str:
@@ -39,20 +36,3 @@ def login_locked_out_response(request, original_response=None, credentials=None)
     """django-axes' answer to a locked-out login: our page (429) saying when to try again."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
-
-
-def login_lockout_recorded(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
-    """Receiver of axes.signals.user_locked_out: a (username, IP) pair reached the failure limit.
-    Logged as a warning and written to the audit log (the username tried, the address; no actor)."""
-    from .audit import audit_record
-    from .models import AuditAction
-
-    logger.warning("login locked out: username=%r ip=%s", username, ip_address)
-    audit_record(
-        action=AuditAction.LOGIN_LOCKOUT,
-        object_type="auth.user",
-        actor=None,
-        request=None,
-        ip_address=ip_address or None,
-        details={"username": username or ""},
-    )
