@@ -156,34 +156,91 @@ def _too_long(row: Mapping) -> FieldErrors:
     return {}
 
 
+class _Lines:
+    """The physical lines of a file for csv.reader, each remembered with its number from the record's first on,
+    so that the lines read ahead for a record that is refused can be read again (`put_back`)."""
+
+    def __init__(self, handle):
+        self._lines = enumerate(handle, start=1)
+        self._back: list[tuple[int, str]] = []
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        item = self._back.pop() if self._back else next(self._lines)
+        self.taken.append(item)
+        return item[1]
+
+    def put_back(self, items: list[tuple[int, str]]) -> None:
+        self._back.extend(reversed(items))
+
+
+UNTERMINATED = (
+    "A quoted cell starting on this line is not closed where the record would have {width} cells (a stray "
+    '“"”?); the line is skipped and the import goes on with the next one.'
+)
+
+
+def _csv_records(handle, width: int | None = None) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Yield (first line number, cells, None) or (line number, None, why it cannot be read) for each record.
+
+    A quoted cell may hold line breaks, but a record spanning lines must then have exactly `width` cells (the
+    header's); otherwise its quote is taken as stray: its first line is an error and the reading goes on with
+    the line after it (a stray quote used to swallow the rows after it). Blank lines are skipped.
+    """
+    lines = _Lines(handle)
+    reader = csv.reader(lines)
+    while True:
+        lines.taken = []
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell beyond LINE_MAX_CHARS: its first line only
+            first, *rest = lines.taken or [(0, "")]
+            lines.put_back(rest)
+            yield first[0], None, f"Cannot be read as CSV: {exc}."
+            continue
+        first, *rest = lines.taken
+        if rest and width is not None and len(cells) != width:
+            lines.put_back(rest)
+            yield first[0], None, UNTERMINATED.format(width=width)
+        elif cells:
+            yield first[0], cells, None
+
+
 def _csv_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | None, FieldErrors | None]]:
     csv.field_size_limit(max(csv.field_size_limit(), LINE_MAX_CHARS))
     with path.open(newline="", encoding=codec, errors="surrogateescape") as handle:
-        reader = csv.DictReader(handle)
         try:
-            fieldnames = reader.fieldnames or []
+            _, fieldnames, problem = next(_csv_records(handle), (0, [], None))
         except csv.Error as exc:
             raise ValidationError(f"The header line cannot be read as CSV: {exc}.") from exc
+        if problem:
+            raise ValidationError(f"The header line cannot be read as CSV: {problem}")
+        fieldnames = fieldnames or []
         if any(_UNDECODABLE.search(name) for name in fieldnames):
             raise ValidationError(_undecodable(1, shown)["row"][0] + " Nothing was imported.")
         unknown = _unknown(fieldnames)
         if unknown:
             raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # e.g. a cell beyond LINE_MAX_CHARS: this record only
-                yield reader.line_num, None, {"row": [f"Cannot be read as CSV: {exc}."]}
-                continue
-            if None in row:
-                yield reader.line_num, None, {"row": ["More cells than columns."]}
-            elif any(isinstance(cell, str) and _UNDECODABLE.search(cell) for cell in row.values()):
-                yield reader.line_num, None, _undecodable(reader.line_num, shown)
+        handle.seek(0)
+        records = _csv_records(handle, width=len(fieldnames))
+        next(records, None)  # the header
+        for line_no, cells, problem in records:
+            if cells is None:
+                yield line_no, None, {"row": [problem]}
+            elif len(cells) > len(fieldnames):
+                yield line_no, None, {"row": ["More cells than columns."]}
+            elif any(_UNDECODABLE.search(cell) for cell in cells):
+                yield line_no, None, _undecodable(line_no, shown)
             else:
+                row = dict(zip(fieldnames, cells, strict=False))
+                row.update((name, None) for name in fieldnames[len(cells) :])
                 too_long = _too_long(row)
-                yield reader.line_num, (None if too_long else row), (too_long or None)
+                yield line_no, (None if too_long else row), (too_long or None)
 
 
 def _jsonl_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | None, FieldErrors | None]]:

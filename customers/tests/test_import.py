@@ -456,3 +456,44 @@ def test_a_jsonl_value_of_the_wrong_type_is_an_error_for_its_line_and_the_other_
     assert "Created 2 interactions" in out and "1 errors" in out
     assert message in out
     assert sorted(Interaction.objects.values_list("summary", flat=True)) == ["j1", "j6"]
+
+
+STRAY_QUOTE_CSV = """channel,type,direction,occurred_at,summary,email,external_id
+email,message,inbound,2026-01-01T10:00:00Z,"broken quote,uq1@example.com,uq-1
+email,message,inbound,2026-01-01T10:00:00Z,fine row,uq2@example.com,uq-2
+email,message,inbound,2026-01-01T10:00:00Z,fine row 3,uq3@example.com,uq-3
+"""
+
+
+@pytest.mark.parametrize(
+    "tail,imported",
+    [
+        ("", ["fine row", "fine row 3"]),
+        # a later quoted cell would close the stray quote: the record then has the wrong number of cells
+        (
+            'email,message,inbound,2026-01-01T10:00:00Z,"quoted, fine",uq4@example.com,uq-4\n',
+            ["fine row", "fine row 3", "quoted, fine"],
+        ),
+    ],
+)
+def test_a_stray_quote_is_an_error_for_its_line_and_the_rows_after_it_are_imported(tmp_path, tail, imported):
+    path = tmp_path / "stray.csv"
+    path.write_text(STRAY_QUOTE_CSV + tail)
+    out, _ = run(path, "--no-progress")
+    assert f"Created {len(imported)} interactions" in out and "1 errors" in out
+    assert "line 2: row: A quoted cell starting on this line is not closed" in out
+    assert sorted(Interaction.objects.values_list("summary", flat=True)) == imported
+
+
+def test_a_quoted_cell_spanning_lines_is_still_one_row_and_line_numbers_follow_the_file(tmp_path):
+    path = tmp_path / "multiline.csv"
+    path.write_text(
+        "channel,occurred_at,summary,body,email\n"
+        'email,2026-01-01T10:00:00Z,Two lines,"first line\nsecond, line",ml1@example.com\n'
+        "pigeon,2026-01-01T10:00:00Z,Bad channel,,ml2@example.com\n"
+        'email,2026-01-01T10:00:00Z,"Windows\r\nbreaks",body,ml3@example.com\n'
+    )
+    out, _ = run(path, "--no-progress")
+    assert "Created 2 interactions" in out and "line 4: channel" in out and "1 errors" in out
+    assert Interaction.objects.get(summary="Two lines").body == "first line\nsecond, line"
+    assert Interaction.objects.filter(summary__startswith="Windows").exists()
