@@ -60,6 +60,16 @@ CASE_ADD_FIELDS = [
 # --------------------------------------------------------------------------- identities
 
 
+def _erased_customer_refuse(form, data) -> None:
+    """A form error on `customer` if the chosen customer was erased (nothing personal is written to it)."""
+    customer = data.get("customer")
+    if customer is not None and customer.erased:
+        try:
+            services.customer_not_erased_check(customer)
+        except ValidationError as error:
+            form.add_error("customer", error.messages)
+
+
 class IdentityAdminForm(forms.ModelForm):
     """Normalises the value as on ingestion (a national-format phone in the customer's country); the error
     is shown on the value."""
@@ -78,6 +88,7 @@ class IdentityAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        _erased_customer_refuse(self, data)
         kind, value = data.get("kind"), data.get("value")
         if kind and value:
             try:
@@ -90,7 +101,20 @@ class IdentityAdminForm(forms.ModelForm):
         return data
 
 
-class IdentityInline(admin.TabularInline):
+class ErasedCustomerReadOnlyInlineMixin:
+    """An inline of a customer's page: read-only once the customer was erased (`obj` is the customer)."""
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.erased) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and obj.erased) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.erased) and super().has_delete_permission(request, obj)
+
+
+class IdentityInline(ErasedCustomerReadOnlyInlineMixin, admin.TabularInline):
     model = Identity
     form = IdentityAdminForm
     fields = ["kind", "network", "value", "created_at"]
@@ -98,7 +122,7 @@ class IdentityInline(admin.TabularInline):
     extra = 0
 
 
-class NoteInline(admin.StackedInline):
+class NoteInline(ErasedCustomerReadOnlyInlineMixin, admin.StackedInline):
     model = Note
     fields = ["body", "author", "created_at"]
     readonly_fields = ["created_at"]
@@ -176,6 +200,20 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             },
         ),
     ]
+
+    def has_change_permission(self, request, obj=None):
+        # An erased customer's page is read-only: its personal data is not written again.
+        return not (obj is not None and obj.erased) and super().has_change_permission(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.erased:
+            self.message_user(
+                request,
+                f"Customer #{obj.pk} was erased: its personal data is not written again, so this page is read-only.",
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_export_personal_data_permission(self, request):
         return request.user.has_perm(EXPORT_ROWS_PERMISSION)
@@ -283,6 +321,20 @@ class CaseAddForm(forms.ModelForm):
     class Meta:
         model = Case
         fields = CASE_ADD_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        _erased_customer_refuse(self, data)
+        return data
+
+
+class NoteAdminForm(forms.ModelForm):
+    """A note on a customer who was not erased."""
+
+    def clean(self):
+        data = super().clean()
+        _erased_customer_refuse(self, data)
+        return data
 
 
 class CaseWorkflowForm(forms.Form):
@@ -508,6 +560,7 @@ class InteractionAdmin(BoundedFieldsAdminMixin, OwnRecordsAdminMixin, admin.Mode
 class NoteAdmin(OwnRecordsAdminMixin, admin.ModelAdmin):
     """A note's author is whoever adds it; only the author (or a manager) changes or deletes it."""
 
+    form = NoteAdminForm
     owner_field = "author"
     list_display = ["__str__", "customer", "author", "created_at"]
     search_fields = ["body", "customer__first_name", "customer__last_name"]

@@ -3,6 +3,7 @@
 from .cases import case_create, case_create_or_get, case_status_set, case_update, cases_breach_detect, sla_due_times
 from .customers import (
     customer_create,
+    customer_not_erased_check,
     customer_update,
     identity_add,
     identity_remove,
@@ -50,6 +51,7 @@ __all__ = [
     "customer_create",
     "customer_erase",
     "customer_merge",
+    "customer_not_erased_check",
     "customer_update",
     "erasure_counts",
     "identity_add",

@@ -25,6 +25,7 @@ from cxcrm.outbox import outbox_record
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType
 from ..models import Case, CaseChange, Customer, Interaction, SlaPolicy
 from ..signals import CASE_BREACHED, CASE_OPENED, CASE_RESOLVED, case_resolved
+from .customers import customer_not_erased_check
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
 
@@ -92,7 +93,7 @@ def case_create_or_get(
 
     With an `external_id`, the same (source, external_id) again returns the existing case
     unchanged and created=False. A folded customer is replaced by its survivor.
-    Raises ValidationError for bad values, and for a `resolution_note` (a case opens
+    Raises ValidationError for bad values, for an erased customer, and for a `resolution_note` (a case opens
     unresolved: the note is written when it is resolved, with case_update).
     """
     if resolution_note and str(resolution_note).strip():
@@ -122,6 +123,7 @@ def case_create_or_get(
         if existing is not None:
             return existing, False
     customer = customer_resolve(customer)
+    customer_not_erased_check(customer, "customer")
     now = timezone.now()
     opened_at = opened_at or now
     first_due, resolution_due = sla_due_times(priority=fields["priority"], opened_at=opened_at)

@@ -174,12 +174,18 @@ def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = 
     return customer
 
 
-@transaction.atomic
-def _not_erased(customer: Customer) -> None:
+def customer_not_erased_check(customer: Customer, field: str | None = None) -> None:
+    """Raise ValidationError (under `field` if given) if the customer was erased: nothing personal (names,
+    identities, notes, cases) is written to an erased customer again."""
     if customer.erased:
-        raise ValidationError(f"Customer #{customer.pk} was erased: its personal data is not written again.")
+        message = f"Customer #{customer.pk} was erased: its personal data is not written again."
+        raise ValidationError({field: [message]} if field else message)
 
 
+_not_erased = customer_not_erased_check
+
+
+@transaction.atomic
 def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Customer:
     """Change a customer's fields (CUSTOMER_FIELDS) and, if given, replace its tags (a list of names).
 
@@ -266,7 +272,9 @@ def _note_body(body) -> str:
 
 
 def note_create(*, customer: Customer, body: str, author=None) -> Note:
-    """Add a rep's internal note to a customer. Raises ValidationError for an empty body."""
+    """Add a rep's internal note to a customer. Raises ValidationError for an empty body, and for an erased
+    customer."""
+    customer_not_erased_check(customer, "customer")
     return Note.objects.create(customer=customer, body=_note_body(body), author=author)
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -347,6 +348,61 @@ def test_nothing_personal_is_written_to_an_erased_customer_again(api_as, manager
     refused = api_as(integration_user).post("/api/interactions/", body, format="json")
     assert refused.status_code == 400 and "customer_id" in refused.json()
     assert Customer.objects.get(pk=ana.pk).first_name == "" and not Identity.objects.filter(customer=ana).exists()
+
+
+def test_notes_and_cases_naming_an_erased_customer_are_refused_with_a_400(api_as, manager_user, ana):
+    api = api_as(manager_user)
+    erase(api, ana)
+    notes, cases = Note.objects.count(), Case.objects.count()
+    note = api.post("/api/notes/", {"customer": ana.pk, "body": "Called back"}, format="json")
+    assert note.status_code == 400
+    assert f"Customer #{ana.pk} was erased: its personal data is not written again." in json.dumps(note.json())
+    case = api.post("/api/cases/", {"customer": ana.pk, "subject": "Router broke again"}, format="json")
+    assert case.status_code == 400 and "was erased" in json.dumps(case.json())
+    assert (Note.objects.count(), Case.objects.count()) == (notes, cases)
+
+
+def test_the_admin_page_of_an_erased_customer_is_read_only_with_a_note(client, superuser, ana):
+    services.customer_erase(customer=ana)
+    client.force_login(superuser)
+    url = reverse("admin:customers_customer_change", args=[ana.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f"Customer #{ana.pk} was erased: its personal data is not written again" in page.content.decode()
+    assert 'name="first_name"' not in page.content.decode()  # shown, not editable
+    posted = client.post(
+        url,
+        {
+            "first_name": "Ana",
+            "last_name": "Silva",
+            "identities-TOTAL_FORMS": "1",
+            "identities-INITIAL_FORMS": "0",
+            "identities-0-kind": "email",
+            "identities-0-value": "ana@example.com",
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+    assert posted.status_code == 403
+    ana.refresh_from_db()
+    assert (ana.first_name, ana.last_name) == ("", "") and not Identity.objects.filter(customer=ana).exists()
+    # The standalone admins refuse the erased customer too.
+    added = client.post(
+        reverse("admin:customers_identity_add"), {"customer": ana.pk, "kind": "email", "value": "ana@example.com"}
+    )
+    assert added.status_code == 200 and "was erased" in added.content.decode()
+    assert not Identity.objects.filter(customer=ana).exists()
+    noted = client.post(reverse("admin:customers_note_add"), {"customer": ana.pk, "body": "Ana Silva called"})
+    assert noted.status_code == 200 and "was erased" in noted.content.decode()
+
+
+def test_the_services_open_no_case_and_write_no_note_for_an_erased_customer(ana):
+    services.customer_erase(customer=ana)
+    ana.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.case_create(customer=ana, subject="Follow-up")
+    with pytest.raises(ValidationError):
+        services.note_create(customer=ana, body="Called")
 
 
 def test_an_erased_customer_cannot_be_merged(ana, others):

@@ -225,7 +225,7 @@ def response_submit(
             status=InvitationStatus.RESPONDED, responded_at=now, opened_at=invitation.opened_at or now
         )
         _timeline_record(response, primary_scale=primary is not None)
-        if is_detractor(response.kind, score):
+        if is_detractor(response.kind, score) and not response.customer.erased:  # no case opens for an erased one
             _followup_open(response)
         outbox_record(event=RESPONSE_SUBMITTED, payload={"response_id": response.pk})
     logger.info("invitation %s answered: response %s (%s %s)", invitation.pk, response.pk, response.kind, score)
