@@ -10,6 +10,10 @@ in CI (scripts/api_fuzz.sh) know every status an operation can return.
 - 503: the database did not answer; nothing was stored, send it again (Retry-After).
 """
 
+import threading
+
+from drf_spectacular.views import SpectacularAPIView
+
 ERROR_SCHEMAS = {
     "ErrorDetail": {
         "type": "object",
@@ -69,3 +73,19 @@ def document_error_responses(result, generator, request, public):
             for status, response in ERROR_RESPONSES.items():
                 responses.setdefault(status, response)
     return result
+
+
+_generation = threading.Lock()
+
+
+class SchemaView(SpectacularAPIView):
+    """GET /api/schema/: the OpenAPI 3 document (drf-spectacular), YAML or JSON (`?format=json`).
+
+    Generated one request at a time in each process: drf-spectacular's generator loads its extension
+    registry lazily and is not safe when two threads of a worker (gunicorn --threads) build the document
+    at once; they raced and answered 500.
+    """
+
+    def _get_schema_response(self, request):
+        with _generation:
+            return super()._get_schema_response(request)
