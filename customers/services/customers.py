@@ -189,14 +189,24 @@ _not_erased = customer_not_erased_check
 def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Customer:
     """Change a customer's fields (CUSTOMER_FIELDS) and, if given, replace its tags (a list of names).
 
-    A lifecycle stage change records a LifecycleChange. Raises ValidationError for bad values, and for an
-    erased customer (nothing personal is written to it again).
+    A lifecycle stage change records a LifecycleChange. Raises ValidationError for bad values, for an
+    erased customer (nothing personal is written to it again), and for a name emptied on a customer without
+    an identity (customer_identifiable_check, the rule of customer_create).
     """
     _not_erased(customer)
     cleaned = customer_fields_clean(fields)
     new_stage = cleaned.pop("lifecycle_stage", None)
+    names_changed = any(
+        name in cleaned and cleaned[name] != getattr(customer, name) for name in ("first_name", "last_name")
+    )
     for name, value in cleaned.items():
         setattr(customer, name, value)
+    if names_changed:
+        customer_identifiable_check(
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            identities=[True] if customer.identities.exists() else [],
+        )
     customer.save()
     if new_stage and new_stage != customer.lifecycle_stage:
         lifecycle_stage_set(customer=customer, stage=new_stage, user=user)

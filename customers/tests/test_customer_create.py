@@ -137,3 +137,46 @@ def test_a_named_customer_shows_name_and_id(rep):
     assert customer.display_name == "Ana Silva" and str(CustomerFactory(first_name="", last_name="")).startswith(
         "Customer #"
     )
+
+
+# --------------------------------------------------------------------------- the same rule on update
+
+
+def test_api_patch_emptying_the_name_of_a_customer_without_identities_is_the_same_400(api_as, rep_user):
+    api = api_as(rep_user)
+    created = api.post("/api/customers/", {"first_name": "a"}, format="json")
+    assert created.status_code == 201
+    pk = created.json()["id"]
+    emptied = api.patch(f"/api/customers/{pk}/", {"first_name": ""}, format="json")
+    assert emptied.status_code == 400
+    assert RULE in str(emptied.json())
+    assert Customer.objects.get(pk=pk).first_name == "a"
+
+
+def test_service_lets_a_customer_with_an_identity_lose_its_name_and_others_keep_their_fields():
+    from customers.services import customer_update
+
+    named = customer_create(first_name="Ana", identities=[{"kind": "email", "value": "ana@example.com"}])
+    customer_update(customer=named, first_name="", last_name="")
+    assert Customer.objects.get(pk=named.pk).first_name == ""
+    nameless = CustomerFactory(first_name="", last_name="")  # an old row without name or identity
+    customer_update(customer=nameless, first_name="", country="BR")  # names unchanged: the rule is not asked
+    assert Customer.objects.get(pk=nameless.pk).country == "BR"
+    only_name = customer_create(last_name="Silva")
+    with pytest.raises(ValidationError) as error:
+        customer_update(customer=only_name, last_name="  ")
+    assert error.value.messages == [RULE]
+
+
+def test_the_profile_form_emptying_the_only_name_shows_the_rule_and_keeps_it(rep):
+    customer = customer_create(first_name="Ana")
+    data = {
+        "profile-first_name": "",
+        "profile-last_name": "",
+        "profile-lifecycle_stage": customer.lifecycle_stage,
+        "profile-language": customer.language,
+        "profile-tags": "",
+    }
+    answer = rep.post(reverse("customers:profile_update", args=[customer.pk]), data)
+    assert answer.status_code in (200, 400) and RULE in text_of(answer)
+    assert Customer.objects.get(pk=customer.pk).first_name == "Ana"
