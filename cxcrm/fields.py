@@ -243,7 +243,21 @@ class StorableDictField(serializers.DictField):
 class LocalTimeField(serializers.TimeField):
     """A time of day without a zone (quiet hours read in the customer's time zone). OpenAPI's
     ``format: time`` is RFC 3339's full-time, which requires an offset, so the schema gives the
-    pattern the API reads and writes instead (``21:00`` in, ``21:00:00`` out)."""
+    pattern the API reads and writes instead (``21:00`` in, ``21:00:00`` out). A time with an offset
+    (``22:00+05:00``) is refused: it would be stored without it, a different hour than meant."""
+
+    default_error_messages = {"zoned": "A local time of day without a zone: HH:MM or HH:MM:SS."}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)  # Django's parse_time drops an offset: look at the text
+        if isinstance(value, str):
+            try:
+                zoned = time.fromisoformat(value.strip()).tzinfo is not None
+            except ValueError:
+                zoned = False
+            if zoned:
+                self.fail("zoned")
+        return parsed
 
 
 class StorableSlugRelatedField(serializers.SlugRelatedField):

@@ -161,6 +161,28 @@ def test_invalid_rules_are_400(api_as, marketer_user, change, field):
     assert field in response.data
 
 
+@pytest.mark.parametrize(
+    ("quiet_start", "quiet_end", "field"),
+    [
+        ("22:00:00+05:00", "06:00", "quiet_start"),
+        ("22:00", "06:00Z", "quiet_end"),
+        ("22:00", "06:00-03:00", "quiet_end"),
+    ],
+)
+def test_quiet_hours_with_a_zone_are_400_naming_the_field(api_as, marketer_user, quiet_start, quiet_end, field):
+    payload = {
+        "survey": SurveyFactory().pk,
+        "name": "R",
+        "event": "interaction",
+        "quiet_start": quiet_start,
+        "quiet_end": quiet_end,
+    }
+    response = api_as(marketer_user).post("/api/survey-rules/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()[field] == ["A local time of day without a zone: HH:MM or HH:MM:SS."]
+    assert not SurveyRule.objects.exists()
+
+
 def test_rule_list_query_count(api_as, manager_user, django_assert_max_num_queries):
     for _ in range(20):
         SurveyRuleFactory()
