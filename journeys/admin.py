@@ -230,6 +230,20 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    def has_delete_permission(self, request, obj=None):
+        # A published map, or one whose touchpoints have history (journey_map_history), is not deleted.
+        if obj is not None and (obj.status == MapStatus.PUBLISHED or services.journey_map_history(obj)):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" goes through the service too: the maps it refuses stay, each with its reason.
+        for journey_map in queryset:
+            try:
+                services.journey_map_delete(journey_map=journey_map)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
     @admin.display(description="Stages", ordering="stage_count")
     def stage_count(self, obj):
         return getattr(obj, "stage_count", None)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, ProtectedError
+from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
 
 from cxcrm.deletion import delete_or_refuse
@@ -337,14 +337,46 @@ def journey_map_archive(*, journey_map: JourneyMap) -> JourneyMap:
     return journey_map
 
 
+def journey_map_history(journey_map: JourneyMap) -> list[tuple[str, int]]:
+    """[(verbose name, count)] of the rows of other apps (interactions, survey responses…) that point
+    at the map or at its touchpoints, whatever their on_delete: the history a delete would take their
+    journey attribution from. One COUNT per pointing model, only the non-zero ones. Found through the
+    models' relations, so this app imports none of the apps above it."""
+    filters: dict[type, Q] = {}
+    touchpoints = Touchpoint.objects.filter(journey_map=journey_map)
+    for model, target in ((Touchpoint, touchpoints), (JourneyMap, [journey_map])):
+        for relation in model._meta.get_fields(include_hidden=True):
+            if not (relation.auto_created and not relation.concrete and relation.one_to_many):
+                continue
+            if relation.related_model._meta.app_label == JourneyMap._meta.app_label:
+                continue  # its own stages and touchpoints go with it
+            lookup = Q(**{f"{relation.field.name}__in": target})
+            filters[relation.related_model] = filters.get(relation.related_model, Q()) | lookup
+    usage = []
+    for related, condition in filters.items():
+        count = related._base_manager.filter(condition).count()
+        if count:
+            meta = related._meta
+            usage.append((str(meta.verbose_name if count == 1 else meta.verbose_name_plural), count))
+    return sorted(usage)
+
+
 def journey_map_delete(*, journey_map: JourneyMap) -> None:
     """Delete a draft or archived map.
 
-    Raises ValidationError for a published map (archive it first) or when
-    records elsewhere still point at its touchpoints.
+    Raises ValidationError for a published map (archive it first), and for a map with history: rows of
+    other apps (interactions, survey responses) pointing at it or its touchpoints, counted in the message
+    (journey_map_history); such a map stays archived, so the reports keep their journey attribution.
     """
     if journey_map.status == MapStatus.PUBLISHED:
         raise ValidationError(f"“{journey_map.label}” is published; archive it before deleting it.")
+    history = journey_map_history(journey_map)
+    if history:
+        words = " and ".join(f"{count} {name}" for name, count in history)
+        raise ValidationError(
+            f"“{journey_map.label}” cannot be deleted: its touchpoints are still used by {words} (the reports "
+            "attribute them to this journey). Keep it archived."
+        )
     try:
         with transaction.atomic():
             journey_map.delete()
