@@ -377,8 +377,12 @@ class IdentityRemoveView(StaffPermissionMixin, View):
         identity = Identity.objects.filter(pk=pk).first()
         if identity is None:
             raise Http404("No such identity.")
-        services.identity_remove(identity=identity, user=request.user)
-        messages.success(request, f"Identity removed: {identity.get_kind_display().lower()} {identity.value}.")
+        try:
+            services.identity_remove(identity=identity, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Identity removed: {identity.get_kind_display().lower()} {identity.value}.")
         return redirect("customers:customer_detail", pk=identity.customer_id)
 
 

@@ -266,8 +266,15 @@ def identity_add(*, customer: Customer, kind: str, value: str, network: str = ""
 
 @transaction.atomic
 def identity_remove(*, identity: Identity, user=None) -> None:
-    """Remove one identity from its customer."""
+    """Remove one identity from its customer.
+
+    Raises ValidationError (customer_identifiable_check) when it is the last identity of a customer without
+    a name: a customer keeps a name or an identity.
+    """
     customer_id = identity.customer_id
+    customer = identity.customer
+    if not Identity.objects.filter(customer_id=customer_id).exclude(pk=identity.pk).exists():
+        customer_identifiable_check(first_name=customer.first_name, last_name=customer.last_name, identities=[])
     identity.delete()
     Customer.objects.filter(pk=customer_id).update(updated_at=timezone.now())
 

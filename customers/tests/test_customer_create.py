@@ -180,3 +180,14 @@ def test_the_profile_form_emptying_the_only_name_shows_the_rule_and_keeps_it(rep
     answer = rep.post(reverse("customers:profile_update", args=[customer.pk]), data)
     assert answer.status_code in (200, 400) and RULE in text_of(answer)
     assert Customer.objects.get(pk=customer.pk).first_name == "Ana"
+
+
+def test_the_last_identity_of_a_nameless_customer_is_not_removed(rep):
+    customer = customer_create(identities=[("email", "bo@example.com")])
+    identity = customer.identities.get()
+    answer = rep.post(reverse("customers:identity_remove", args=[identity.pk]), follow=True)
+    assert answer.status_code == 200 and RULE in text_of(answer)
+    assert Identity.objects.filter(pk=identity.pk).exists()
+    named = customer_create(first_name="Bo", identities=[("email", "bo2@example.com")])
+    rep.post(reverse("customers:identity_remove", args=[named.identities.get().pk]))
+    assert not named.identities.exists()
