@@ -47,7 +47,8 @@ def metadata_amount(metadata, *, language: str | None = None) -> str:
     """The amount of an interaction's metadata formatted for `language` (default: the active one), e.g.
     "R$ 1.234,50"; "" when the metadata holds no number. A missing or unknown currency reads as
     settings.DEFAULT_CURRENCY. A number stored before amount_clean's bounds that cannot be formatted (1e28) is
-    shown as stored, followed by the currency code ("1e+28 EUR"): a page never fails on a stored value."""
+    shown in scientific notation, followed by the currency code ("1E+28 EUR", the same whether the database kept
+    it as a float or as an integer): a page never fails on a stored value."""
     if not isinstance(metadata, dict) or metadata.get("amount") in (None, ""):
         return ""
     raw = metadata["amount"]
@@ -71,4 +72,4 @@ def metadata_amount(metadata, *, language: str | None = None) -> str:
     try:
         return format_currency(amount, currency, locale=locale)
     except (ArithmeticError, ValueError):  # decimal.InvalidOperation beyond 28 digits, and the like
-        return f"{str(raw).strip()} {currency}"
+        return f"{amount.normalize():E} {currency}"

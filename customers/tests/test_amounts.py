@@ -132,10 +132,10 @@ def test_the_api_takes_an_amount_within_the_bound(api_as, integration_user, amou
     "amount,shown",
     [
         (1e25, "€10,000,000,000,000,000,000,000,000.00"),
-        (1e28, "1e+28 EUR"),
-        (1e30, "1e+30 EUR"),
-        (1e300, "1e+300 EUR"),
-        ("1e300", "1e300 EUR"),
+        (1e28, "1E+28 EUR"),
+        (1e30, "1E+30 EUR"),
+        (1e300, "1E+300 EUR"),
+        ("1e300", "1E+300 EUR"),
     ],
 )
 def test_a_stored_amount_beyond_the_bound_never_takes_the_customer_page_down(client, rep_user, settings, amount, shown):
