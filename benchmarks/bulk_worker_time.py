@@ -8,30 +8,18 @@ rule, then times in-process, on the same rows:
 - after: the one outbox row the call recorded, run as the worker runs it (`outbox_run`).
 """
 
-import os
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT}/var/bench-bulk.sqlite3"
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxcrm.settings")
+from harness import bench_database_close, bench_database_open
 
-import django  # noqa: E402
-
-django.setup()
+test_db = bench_database_open("bulk")
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 settings.ALLOWED_HOSTS = ["*"]
-setup_test_environment()
-test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
 try:
     from unittest import mock
 
@@ -82,4 +70,4 @@ try:
     print(f"database: {connection.vendor}; bulk request: {request_s:.2f} s; invitations: {made}")
     print(f"per item (1,000 task bodies): {before_s:.2f} s; after (1 outbox task): {after_s:.2f} s")
 finally:
-    connection.creation.destroy_test_db(test_db, verbosity=0)
+    bench_database_close(test_db)

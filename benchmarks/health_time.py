@@ -9,33 +9,22 @@ Figures: docs/benchmarks.md.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness import bench_database_close, bench_database_open
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--customers", type=int, default=100_000)
 parser.add_argument("--repeat", type=int, default=2)
 ARGS = parser.parse_args()
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{ROOT}/var/bench-health.sqlite3"
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxcrm.settings")
-
-import django  # noqa: E402
-
-django.setup()
+test_db = bench_database_open("health")
 
 from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-setup_test_environment()
-test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
 try:
     from customers.models import Case, Customer, Interaction
     from feedback.choices import InvitationStatus, Sentiment
@@ -125,4 +114,4 @@ try:
         f"{queries} queries, {moved} moved"
     )
 finally:
-    connection.creation.destroy_test_db(test_db, verbosity=0)
+    bench_database_close(test_db)
