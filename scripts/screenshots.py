@@ -38,35 +38,34 @@ SHOTS = [
 ]
 
 
+# A target named by the first link a list page shows: (list page, the link's CSS selector, the text it holds).
+FIRST_LINKS = {
+    "top-customer": ("/customers/?q=a", "table a[href^='/customers/']", None),
+    # A case with a thread and a history: the newest resolved one.
+    "resolved-case": (
+        "/customers/cases/?status=resolved&sort=-opened",
+        "[data-testid=case-row] a[href^='/customers/cases/']",
+        None,
+    ),
+    "first-merge-preview": ("/customers/my-work/", "a", "Preview merge"),
+    "first-rule": ("/admin/feedback/surveyrule/", "#result_list tbody th a", None),
+    "first-drilldown": ("/reports/", "a[href^='/reports/drill/']", None),
+    "first-map": ("/journeys/", "a[href^='/journeys/']", "Retail"),
+}
+
+
 def resolve(page, base, target):
-    if target == "top-customer":
-        page.goto(f"{base}/customers/?q=a")
-        first = page.locator("table a[href^='/customers/']").first
-        return first.get_attribute("href") if first.count() else "/customers/"
-    if target == "resolved-case":
-        # A case with a thread and a history: the newest resolved one.
-        page.goto(f"{base}/customers/cases/?status=resolved&sort=-opened")
-        first = page.locator("[data-testid=case-row] a[href^='/customers/cases/']").first
-        return first.get_attribute("href") if first.count() else "/customers/cases/"
-    if target == "first-merge-preview":
-        page.goto(f"{base}/customers/my-work/")
-        first = page.get_by_role("link", name="Preview merge").first
-        return first.get_attribute("href") if first.count() else "/customers/my-work/"
-    if target == "first-rule":
-        page.goto(f"{base}/admin/feedback/surveyrule/")
-        first = page.locator("#result_list tbody th a").first
-        return first.get_attribute("href") if first.count() else "/admin/feedback/surveyrule/"
-    if target == "first-drilldown":
-        page.goto(f"{base}/reports/")
-        first = page.locator("a[href^='/reports/drill/']").first
-        return first.get_attribute("href") if first.count() else "/reports/"
+    """The path to photograph: a fixed path, the survey link given, or the first link of a list page (the list
+    page itself when it shows none)."""
     if target == "survey-link":
         return SURVEY_PATH
-    if target == "first-map":
-        page.goto(f"{base}/journeys/")
-        first = page.locator("a[href^='/journeys/']").filter(has_text="Retail").first
-        return first.get_attribute("href") if first.count() else "/journeys/"
-    return target
+    if target not in FIRST_LINKS:
+        return target
+    path, selector, text = FIRST_LINKS[target]
+    page.goto(f"{base}{path}")
+    links = page.locator(selector)
+    first = (links.filter(has_text=text) if text else links).first
+    return first.get_attribute("href") if first.count() else path
 
 
 SURVEY_PATH = sys.argv[2] if len(sys.argv) > 2 else None
