@@ -464,7 +464,7 @@ DEMO_LOADERS: list[str] = [
     "feedback.demo.load_demo",  # surveys, rules, a year of invitations and responses (history)
     "feedback.metrics.demo.load_demo",  # daily metric rollups over that history
     "feedback.health.load_demo",  # every customer's health score
-    "alerts.demo.load_demo",  # alert rules and the last days' detractor alerts
+    "alerts.demo.load_demo",  # alert rules and the latest detractors' alerts
 ]
 
 # Stable OpenAPI enum names (several models share field names such as status, kind, channel).
