@@ -455,6 +455,27 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="BR")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="BRL").strip().upper()
 # Clock skew allowed on an interaction's occurred_at (cxcrm.validators.instant_clean): a time ahead of the
 # server's clock by less is taken as now, one further ahead is refused. Seconds in the environment.
+
+
+def _check_region_and_currency() -> None:
+    """Refuse at startup a PHONE_DEFAULT_REGION that phonenumbers does not know (every national-format phone
+    would be refused with a puzzling error) and a DEFAULT_CURRENCY that is not an ISO 4217 code babel knows."""
+    import phonenumbers
+    from babel.numbers import list_currencies
+
+    if PHONE_DEFAULT_REGION and PHONE_DEFAULT_REGION.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ImproperlyConfigured(
+            f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a region phone numbers are known for. "
+            "Set a two-letter ISO 3166 country code such as BR, ES, PL, GR or US."
+        )
+    if DEFAULT_CURRENCY not in list_currencies():
+        raise ImproperlyConfigured(
+            f"DEFAULT_CURRENCY={DEFAULT_CURRENCY!r} is not an ISO 4217 currency code. Set a code such as BRL, EUR, "
+            "PLN or USD."
+        )
+
+
+_check_region_and_currency()
 INTERACTION_FUTURE_SKEW = timedelta(seconds=env.int("INTERACTION_FUTURE_SKEW_SECONDS", default=300))
 
 # Demo data loaders run by `manage.py load_demo`, in dependency order; each skips what is there.

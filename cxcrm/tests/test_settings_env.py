@@ -90,3 +90,40 @@ def test_a_variable_set_to_nothing_keeps_its_default(tmp_path):
     assert s["DEBUG"] is True
     assert s["EMAIL_PORT"] == 25 and s["SURVEY_FATIGUE_DAYS"] == 30
     assert s["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost", "testserver"]
+
+
+def test_an_unknown_phone_region_or_currency_stops_startup_with_a_message(tmp_path):
+    """PHONE_DEFAULT_REGION=XX would make every national-format phone a puzzling "not a number" error at
+    ingestion; a currency that is not ISO 4217 would fail when an amount is shown. Both are refused at startup."""
+    for variable, value, words in (
+        ("PHONE_DEFAULT_REGION", "XX", "PHONE_DEFAULT_REGION='XX' is not a region"),
+        ("DEFAULT_CURRENCY", "EURO", "DEFAULT_CURRENCY='EURO' is not an ISO 4217 currency code"),
+    ):
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")}
+        env.update(DJANGO_SETTINGS_MODULE="cxcrm.settings", CXCRM_VAR_DIR=str(tmp_path), **{variable: value})
+        result = subprocess.run(
+            [sys.executable, "-c", "import django; django.setup()"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr and words in result.stderr
+
+
+def test_a_known_phone_region_and_currency_are_kept(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DEBUG")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="cxcrm.settings",
+        CXCRM_VAR_DIR=str(tmp_path),
+        PHONE_DEFAULT_REGION="pl",
+        DEFAULT_CURRENCY="pln",
+    )
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.PHONE_DEFAULT_REGION, s.DEFAULT_CURRENCY)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["pl", "PLN"]
