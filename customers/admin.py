@@ -325,6 +325,11 @@ class CaseAddForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         _erased_customer_refuse(self, data)
+        if data.get("opened_at") is not None:
+            try:
+                data["opened_at"] = services.case_opened_at_clean(data["opened_at"])
+            except ValidationError as error:
+                self.add_error("opened_at", error.message_dict["opened_at"])
         return data
 
 

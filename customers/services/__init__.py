@@ -1,6 +1,14 @@
 """Writes of the customers app (see each module); import them from here."""
 
-from .cases import case_create, case_create_or_get, case_status_set, case_update, cases_breach_detect, sla_due_times
+from .cases import (
+    case_create,
+    case_create_or_get,
+    case_opened_at_clean,
+    case_status_set,
+    case_update,
+    cases_breach_detect,
+    sla_due_times,
+)
 from .customers import (
     customer_create,
     customer_not_erased_check,
@@ -45,6 +53,7 @@ __all__ = [
     "case_create",
     "case_seen_mark",
     "case_create_or_get",
+    "case_opened_at_clean",
     "case_status_set",
     "case_update",
     "cases_breach_detect",

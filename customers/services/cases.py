@@ -15,17 +15,31 @@ SLA rules:
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from cxcrm.choices import Channel
 from cxcrm.outbox import outbox_record
+from cxcrm.validators import instant_clean
 
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType
 from ..models import Case, CaseChange, Customer, Interaction, SlaPolicy
 from ..signals import CASE_BREACHED, CASE_OPENED, CASE_RESOLVED, case_resolved
 from .customers import customer_not_erased_check
+
+
+def case_opened_at_clean(value) -> datetime:
+    """The time a case was opened, as an aware datetime in UTC: within the product's bounds and not later than
+    now + INTERACTION_FUTURE_SKEW (the SLA due times count from it, so a case opened next week would stay
+    within its SLA until then). A time without a zone is read in the current time zone (page and admin forms).
+    Raises ValidationError({"opened_at": [...]}) for anything else."""
+    try:
+        return instant_clean(value, naive="local", future_skew=settings.INTERACTION_FUTURE_SKEW)
+    except ValidationError as error:
+        raise ValidationError({"opened_at": error.messages}) from None
+
 
 EDITABLE_FIELDS = ("subject", "description", "topic", "origin", "priority", "assignee", "resolution_note")
 
@@ -125,7 +139,7 @@ def case_create_or_get(
     customer = customer_resolve(customer)
     customer_not_erased_check(customer, "customer")
     now = timezone.now()
-    opened_at = opened_at or now
+    opened_at = case_opened_at_clean(opened_at) if opened_at is not None else now
     first_due, resolution_due = sla_due_times(priority=fields["priority"], opened_at=opened_at)
     case = Case(
         customer=customer,

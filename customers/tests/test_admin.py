@@ -449,3 +449,32 @@ def test_admin_workflow_change_with_a_reason_is_in_the_case_history(admin_client
     )
     html = admin_client.get(_url(Case, "change", case.pk)).content.decode()
     assert "Waiting for the courier" in html and "Pending" in html
+
+
+def test_a_case_opened_in_the_future_is_a_form_error_in_the_admin_and_a_400_in_the_api(admin_client, ana):
+    """Its SLA due times count from opened_at: a case "opened" next week would sit within its SLA until then.
+    A time a few minutes ahead (a clock running fast) is taken as now, as for interactions."""
+    later = timezone.localtime() + timedelta(days=7)
+    data = _case_add(ana, opened_at_0=later.strftime("%Y-%m-%d"), opened_at_1=later.strftime("%H:%M:%S"))
+    response = admin_client.post(_url(Case, "add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["opened_at"]
+    assert "in the future" in " ".join(errors) or "ahead" in " ".join(errors)
+    assert not Case.objects.exists()
+
+    api = admin_client.post(
+        "/api/cases/",
+        {"customer": ana.pk, "subject": "x", "opened_at": (timezone.now() + timedelta(days=7)).isoformat()},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "opened_at" in api.json()
+    assert not Case.objects.exists()
+
+    soon = timezone.now() + timedelta(seconds=60)
+    api = admin_client.post(
+        "/api/cases/",
+        {"customer": ana.pk, "subject": "y", "opened_at": soon.isoformat()},
+        content_type="application/json",
+    )
+    assert api.status_code == 201, api.content
+    assert Case.objects.get().opened_at <= timezone.now()
