@@ -121,7 +121,10 @@ def test_a_known_phone_region_and_currency_are_kept(tmp_path):
         PHONE_DEFAULT_REGION="pl",
         DEFAULT_CURRENCY="pln",
     )
-    script = "import django; django.setup(); from django.conf import settings as s; print(s.PHONE_DEFAULT_REGION, s.DEFAULT_CURRENCY)"
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.PHONE_DEFAULT_REGION, s.DEFAULT_CURRENCY)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
