@@ -16,6 +16,10 @@ from django.utils import translation
 # Larger values are no order's amount and cannot be formatted (Decimal's 28 digits of precision).
 AMOUNT_LIMIT = Decimal(10) ** 15
 AMOUNT_MAX_DECIMALS = 6
+# The `metadata ->> 'amount'` texts a query may cast to a number: a plain decimal of at most 15 integer digits
+# (an amount_clean value). Rows stored before the bounds holding text ("12,50", "abc") or a huge number
+# ("1e400", which PostgreSQL's cast to double precision refuses with an error) are left out of sums.
+AMOUNT_SQL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]+)?$"
 
 
 def currency_clean(value) -> str:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from customers.choices import Direction, InteractionType
 from customers.models import Case, Customer, Interaction
+from customers.money import AMOUNT_SQL_PATTERN
 from cxcrm.audit import audit_record
 from cxcrm.models import AuditAction
 
@@ -138,8 +139,10 @@ def attention_reasons(
     quiet = Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now - timedelta(days=settings.quiet_days))
     high_value = set(
         purchases.filter(customer__in=customers.filter(quiet).values("pk"))
+        .annotate(amount_text=KeyTextTransform("amount", "metadata"))
+        .filter(amount_text__regex=AMOUNT_SQL_PATTERN)
         .values("customer_id")
-        .annotate(value=Sum(Cast(KeyTextTransform("amount", "metadata"), FloatField())))
+        .annotate(value=Sum(Cast("amount_text", FloatField())))
         .filter(value__gte=float(settings.high_value_amount))
         .values_list("customer_id", flat=True)
     )

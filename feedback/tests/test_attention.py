@@ -198,3 +198,16 @@ def test_erasing_a_customer_clears_the_notes_of_its_snoozes_and_handlings(queue_
 
     action = AttentionAction.objects.get(customer=low)
     assert (action.note, action.kind, action.reasons) == ("", "handled", ["health_low"])
+
+
+def test_amounts_stored_before_their_bounds_are_left_out_of_the_value_not_a_failed_queue(queue_customers):
+    """Rows stored before amounts were validated may hold text or numbers too large to cast ("1e400" is out of
+    range for PostgreSQL's double precision): they count for nothing, and the queue still answers."""
+    odd = CustomerFactory(last_name="Odd", last_contact_at=ago(days=50))
+    for amount in ("abc", "12,50", "1e400", "9" * 40, {"value": 3}, 400):
+        InteractionFactory(
+            customer=odd, type=InteractionType.PURCHASE, occurred_at=ago(days=90), metadata={"amount": amount}
+        )
+    rows = attention.attention_queue()
+    assert odd not in {row.customer for row in rows}  # only 400 counts: below the high-value threshold
+    assert queue_customers["spender"] in {row.customer for row in rows}
