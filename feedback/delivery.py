@@ -59,6 +59,18 @@ def survey_texts(survey: Survey, language: str) -> SurveyTexts:
     )
 
 
+# Languages whose greeting cannot carry the bare name: Polish addresses a person in the vocative
+# ("Dzień dobry, Kasiu"), which a program cannot derive reliably from a first name, and the
+# nominative ("Dzień dobry, Kasia,") reads as a mistake. These are greeted without the name.
+GREETING_WITHOUT_NAME = frozenset({Language.PL})
+
+
+def greeting_name(first_name: str, language: str) -> str:
+    """The first name to greet the customer by in `language`, or "" for a greeting without it
+    (GREETING_WITHOUT_NAME)."""
+    return "" if language in GREETING_WITHOUT_NAME else first_name
+
+
 def _context(*, survey: Survey, language: str, invitation_id: int, first_name: str, expires_at: datetime, reminder):
     texts = survey_texts(survey, language)
     buttons = []
@@ -69,7 +81,7 @@ def _context(*, survey: Survey, language: str, invitation_id: int, first_name: s
         "survey": survey,
         "kind": survey.kind,
         "texts": texts,
-        "first_name": first_name,
+        "first_name": greeting_name(first_name, language),
         "survey_url": tokens.survey_url(invitation_id),
         "unsubscribe_url": tokens.unsubscribe_url(invitation_id),
         "buttons": buttons,
@@ -139,7 +151,7 @@ def invitation_sms_text(invitation, *, reminder: bool = False) -> str:
             "feedback/sms/invitation.txt",
             {
                 "texts": survey_texts(invitation.survey, language),
-                "first_name": customer.first_name,
+                "first_name": greeting_name(customer.first_name, language),
                 "survey_url": tokens.survey_url(invitation.pk),
                 "reminder": reminder,
             },

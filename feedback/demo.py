@@ -66,22 +66,22 @@ SURVEYS = [
             "pt-br": (
                 "Você nos recomendaria?",
                 "Obrigado por comprar conosco. Uma pergunta, um minuto.",
-                "Obrigado! Sua opinião nos ajuda a melhorar.",
+                "Sua opinião nos ajuda a melhorar.",
             ),
             "es": (
                 "¿Nos recomendaría?",
                 "Gracias por comprar con nosotros. Una pregunta, un minuto.",
-                "¡Gracias! Su opinión nos ayuda a mejorar.",
+                "Su opinión nos ayuda a mejorar.",
             ),
             "pl": (
                 "Czy polecił(a)byś nas?",
                 "Dziękujemy za zakupy. Jedno pytanie, jedna minuta.",
-                "Dziękujemy! Twoja opinia pomaga nam się poprawiać.",
+                "Twoja opinia pomaga nam się poprawiać.",
             ),
             "el": (
                 "Θα μας προτείνατε;",
                 "Σας ευχαριστούμε για την αγορά σας. Μία ερώτηση, ένα λεπτό.",
-                "Σας ευχαριστούμε! Η γνώμη σας μας βοηθά να βελτιωθούμε.",
+                "Η γνώμη σας μας βοηθά να βελτιωθούμε.",
             ),
         },
         "rules": [

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import ListView
@@ -260,9 +261,15 @@ def _page_language(request, invitation) -> str:
 
 
 def _thank_you(survey, language: str) -> str:
+    """The survey's thank-you text in `language` (else English), without a leading copy of the page's
+    heading ("¡Gracias! Su opinión…" under the heading "¡Gracias!" would say it twice)."""
     texts = {t.language: t for t in survey.texts.all()}
     text = texts.get(language) if texts.get(language) and texts[language].thank_you else texts.get(Language.EN)
-    return text.thank_you if text else ""
+    thank_you = text.thank_you.strip() if text else ""
+    heading = _("Thank you!")
+    if thank_you.casefold().startswith(heading.casefold()):
+        thank_you = thank_you[len(heading) :].strip()
+    return thank_you
 
 
 def _public_response(response):
@@ -306,12 +313,22 @@ class SurveyAnswerView(View):
             "invitation": invitation,
             "survey": invitation.survey,
             "texts": delivery.survey_texts(invitation.survey, self.language),
-            "first_name": invitation.customer.first_name,
+            "first_name": delivery.greeting_name(invitation.customer.first_name, self.language),
             "language": self.language,
-            "languages": Language.choices,
+            "language_links": self.language_links(),
             "token": self.token,
         }
         return render(self.request, template, {**base, **(context or {})}, status=status)
+
+    def language_links(self) -> list[tuple[str, str, str]]:
+        """(code, name, query string) of each other language: the page's query (a chosen `?score=`) kept."""
+        links = []
+        for code, label in Language.choices:
+            if code != self.language:
+                query = self.request.GET.copy()
+                query["lang"] = code
+                links.append((code, label, query.urlencode()))
+        return links
 
     def closed(self, state):
         template = "feedback/public/answered.html" if state == "answered" else "feedback/public/expired.html"
@@ -371,7 +388,7 @@ def survey_thanks(request, token):
                 "survey": invitation.survey,
                 "texts": delivery.survey_texts(invitation.survey, language),
                 "thank_you": _thank_you(invitation.survey, language),
-                "first_name": invitation.customer.first_name,
+                "first_name": delivery.greeting_name(invitation.customer.first_name, language),
                 "language": language,
             },
         )

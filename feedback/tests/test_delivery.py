@@ -15,7 +15,7 @@ GREETING = {
     "en": ("How did we do?", "Hello Ana,", "Answer the survey", "Unsubscribe"),
     "pt-br": ("Como nos saímos?", "Olá, Ana,", "Responder à pesquisa", "Cancelar inscrição"),
     "es": ("¿Qué tal lo hicimos?", "Hola, Ana:", "Responder la encuesta", "Darse de baja"),
-    "pl": ("Jak nam poszło?", "Dzień dobry, Ana,", "Wypełnij ankietę", "Wypisz się"),
+    "pl": ("Jak nam poszło?", "Dzień dobry,", "Wypełnij ankietę", "Wypisz się"),
     "el": ("Πώς τα πήγαμε;", "Γεια σας, Ana,", "Απαντήστε στην έρευνα", "Διαγραφή"),
 }
 

@@ -302,7 +302,7 @@ def test_every_language_renders_the_page_and_the_thanks(client, language):
     assert f'<html lang="{language}">' in html
     for text in PAGE_TEXT[language]:
         assert text in html
-    assert "Ana" in html
+    assert ("Ana" in html) == (language != "pl")  # Polish greets without the name (no vocative)
     location = answer(client, invitation, 3)["Location"]
     assert THANKS[language] in client.get(location).content.decode()
     assert Response.objects.get().language == language
