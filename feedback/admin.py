@@ -2,6 +2,7 @@
 invitations; an email preview per language and "send a test to me" on each survey."""
 
 import nested_admin
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -59,18 +60,73 @@ class QuestionFormSet(nested_admin.NestedInlineFormSet):
         return kept
 
 
+# --------------------------------------------------------------------------- translations, one field per language
+# A question's text and a choice's label are English in their own field; the other languages are kept in
+# the model's `translations` map ({language: text}), edited here as one plain field per supported language.
+
+TRANSLATED = [(code, label) for code, label in Language.choices if code != Language.EN]
+
+
+def translation_field_name(code: str) -> str:
+    """The form field of one language's translation: "pt-br" -> "translation_pt_br"."""
+    return "translation_" + code.replace("-", "_")
+
+
+def _translations_form(model, base_field: str):
+    """A ModelForm of `model` with a text field per translated language in place of the raw JSON map;
+    an empty field means "use the English text"."""
+    max_length = model._meta.get_field(base_field).max_length
+    declared = {
+        translation_field_name(code): forms.CharField(
+            label=label,
+            required=False,
+            max_length=max_length,
+            help_text=_("Empty: the English text is shown."),
+            widget=forms.TextInput(attrs={"lang": code}),
+        )
+        for code, label in TRANSLATED
+    }
+
+    def __init__(self, *args, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        stored = self.instance.translations if isinstance(self.instance.translations, dict) else {}
+        for code, _label in TRANSLATED:
+            self.initial.setdefault(translation_field_name(code), stored.get(code, ""))
+
+    def clean(self):
+        cleaned = forms.ModelForm.clean(self)
+        self.instance.translations = {
+            code: cleaned[translation_field_name(code)]
+            for code, _label in TRANSLATED
+            if cleaned.get(translation_field_name(code))
+        }
+        return cleaned
+
+    meta = type("Meta", (), {"model": model, "exclude": ["translations"]})
+    return type(
+        f"{model.__name__}TranslationsForm",
+        (forms.ModelForm,),
+        {**declared, "Meta": meta, "__init__": __init__, "clean": clean},
+    )
+
+
+TRANSLATION_FIELDS = tuple(translation_field_name(code) for code, _label in TRANSLATED)
+
+
 class QuestionChoiceInline(BoundedFieldsAdminMixin, nested_admin.NestedTabularInline):
     model = QuestionChoice
+    form = _translations_form(QuestionChoice, "label")
     extra = 0
-    fields = ["position", "value", "label", "translations"]
+    fields = ["position", "value", "label", *TRANSLATION_FIELDS]
     sortable_field_name = "position"
 
 
 class SurveyQuestionInline(BoundedFieldsAdminMixin, nested_admin.NestedStackedInline):
     model = SurveyQuestion
+    form = _translations_form(SurveyQuestion, "text")
     formset = QuestionFormSet
     extra = 0
-    fields = [("position", "type", "is_primary", "required"), "text", "translations", ("scale_min", "scale_max")]
+    fields = [("position", "type", "is_primary", "required"), "text", *TRANSLATION_FIELDS, ("scale_min", "scale_max")]
     sortable_field_name = "position"
     inlines = [QuestionChoiceInline]
 

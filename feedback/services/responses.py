@@ -275,6 +275,16 @@ def followup_assignee(customer: Customer, config: FeedbackSettings | None = None
     return (config or FeedbackSettings.load()).default_followup_assignee
 
 
+def _followup_about(response: Response) -> str:
+    """What the answer was about, as a person reads it: the touchpoint's name (its key when the
+    touchpoint is gone), else the channel's label; empty when neither is known."""
+    if response.touchpoint_id and response.touchpoint is not None:
+        return response.touchpoint.name
+    if response.touchpoint_key:
+        return response.touchpoint_key
+    return str(response.get_channel_display()) if response.channel else ""
+
+
 def _followup_open(response: Response) -> Case:
     """The detractor's follow-up case (idempotent by source `survey` and the response id), emailed on commit."""
     config = FeedbackSettings.load()
@@ -284,8 +294,9 @@ def _followup_open(response: Response) -> Case:
         f"{response.kind.upper()} score {response.score} on “{response.survey.name}”.",
         f"Comment: {response.comment}" if response.comment else "No comment.",
     ]
-    if response.touchpoint_key or response.channel:
-        description.append(f"About: {response.touchpoint_key or response.channel}.")
+    about = _followup_about(response)
+    if about:
+        description.append(f"About: {about}.")
     case = case_create(
         customer=customer,
         subject=f"Detractor follow-up: {response.kind.upper()} {response.score} · {response.survey.name}"[:200],
@@ -320,7 +331,9 @@ def followup_notify(*, response_id: int) -> bool:
     ).update(followup_notified_at=now)
     if not claimed:
         return False
-    response = Response.objects.select_related("survey", "customer", "followup_case__assignee").get(pk=response_id)
+    response = Response.objects.select_related("survey", "customer", "touchpoint", "followup_case__assignee").get(
+        pk=response_id
+    )
     case = response.followup_case
     assignee = case.assignee
     if assignee is None or not assignee.email:
@@ -331,6 +344,7 @@ def followup_notify(*, response_id: int) -> bool:
         "case": case,
         "customer": response.customer,
         "assignee": assignee,
+        "about": _followup_about(response),
         "case_url": settings.SITE_URL + reverse("customers:case_detail", args=[case.pk]),
     }
     subject = " ".join(render_to_string("feedback/email/followup_subject.txt", context).split())

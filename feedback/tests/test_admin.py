@@ -60,7 +60,6 @@ def _survey_form(kind, primaries):
                 f"questions-{n}-position": str(n + 1),
                 f"questions-{n}-type": "score",
                 f"questions-{n}-text": f"Question {n}",
-                f"questions-{n}-translations": "{}",
                 f"questions-{n}-required": "on",
                 f"questions-{n}-choices-TOTAL_FORMS": "0",
                 f"questions-{n}-choices-INITIAL_FORMS": "0",

@@ -1,7 +1,6 @@
 """Survey admin: the same question rules and lock as the API (Survey.questions_check / questions_lock_check)."""
 
 import ast
-import json
 import os
 import subprocess
 import sys
@@ -12,12 +11,14 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from feedback.admin import TRANSLATED, translation_field_name
 from feedback.models import QuestionChoice, Survey
 from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyQuestionFactory, SurveyRuleFactory
 
 pytestmark = pytest.mark.django_db
 
 LOCKED = "This survey has invitations; copy it to a new survey to change its questions."
+LANGS = [code for code, _label in TRANSLATED]
 TWO_PRIMARIES = "A CSAT survey needs exactly one primary score question."
 
 
@@ -63,8 +64,7 @@ def _change_form(survey: Survey) -> dict:
                 f"{prefix}-position": str(question.position),
                 f"{prefix}-type": question.type,
                 f"{prefix}-text": question.text,
-                f"{prefix}-translations": json.dumps(question.translations),
-                f"initial-{prefix}-translations": json.dumps(question.translations),  # callable default
+                **{f"{prefix}-{translation_field_name(code)}": question.translations.get(code, "") for code in LANGS},
                 f"{prefix}-scale_min": "" if question.scale_min is None else str(question.scale_min),
                 f"{prefix}-scale_max": "" if question.scale_max is None else str(question.scale_max),
             }
@@ -85,8 +85,10 @@ def _change_form(survey: Survey) -> dict:
                     f"{prefix}-choices-{m}-position": str(choice.position),
                     f"{prefix}-choices-{m}-value": choice.value,
                     f"{prefix}-choices-{m}-label": choice.label,
-                    f"{prefix}-choices-{m}-translations": json.dumps(choice.translations),
-                    f"initial-{prefix}-choices-{m}-translations": json.dumps(choice.translations),
+                    **{
+                        f"{prefix}-choices-{m}-{translation_field_name(code)}": choice.translations.get(code, "")
+                        for code in LANGS
+                    },
                 }
             )
     for n, rule in enumerate(rules):
@@ -126,7 +128,6 @@ def _new_csat_form(primaries: list[bool]) -> dict:
                 f"questions-{n}-position": str(n + 1),
                 f"questions-{n}-type": "score",
                 f"questions-{n}-text": f"How satisfied were you ({n})?",
-                f"questions-{n}-translations": "{}",
                 f"questions-{n}-required": "on",
                 f"questions-{n}-choices-TOTAL_FORMS": "0",
                 f"questions-{n}-choices-INITIAL_FORMS": "0",
