@@ -4,6 +4,7 @@ audited) and the read-only delivery log."""
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.html import format_html
 
 from cxcrm.admin import ReadOnlyAdminMixin
@@ -40,6 +41,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def signing_secret(self, obj):
         if obj is None or not obj.pk:
             return "Made when the endpoint is saved."
+        if obj.previous_secret and obj.previous_secret_expires_at and obj.previous_secret_expires_at > timezone.now():
+            return format_html(
+                "<code>{}</code><br>The previous secret <code>{}</code> also signs until {}.",
+                obj.secret,
+                obj.previous_secret,
+                timezone.localtime(obj.previous_secret_expires_at).strftime("%Y-%m-%d %H:%M %Z"),
+            )
         return format_html("<code>{}</code>", obj.secret)
 
     def get_readonly_fields(self, request, obj=None):
@@ -59,6 +67,16 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         # "Save and send a test event" on the endpoint's page: saved, tested, and back to the same page.
         if "_send_test" in request.POST:
             self._send_and_report(request, WebhookEndpoint.objects.get(pk=obj.pk))
+            return HttpResponseRedirect(request.path)
+        if "_rotate_secret" in request.POST:
+            endpoint = services.webhook_secret_rotate(endpoint=obj, user=request.user)
+            self.message_user(
+                request,
+                f"{endpoint}: new signing secret made. The old one keeps signing beside it until "
+                f"{timezone.localtime(endpoint.previous_secret_expires_at):%Y-%m-%d %H:%M %Z}: give the receiver the "
+                "new secret before then.",
+                messages.WARNING,
+            )
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
 

@@ -31,6 +31,10 @@ class WebhookEndpoint(models.Model):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="Event types sent to this endpoint")
     secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    # After a rotation the old secret keeps signing beside the new one until previous_secret_expires_at, so
+    # a receiver can switch without refusing a delivery (Standard Webhooks: several space-separated signatures).
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -61,6 +65,14 @@ class WebhookEndpoint(models.Model):
 
     def subscribes_to(self, event_type: str) -> bool:
         return event_type in (self.events or [])
+
+    def signing_secrets(self, now=None) -> list[str]:
+        """The secrets a delivery is signed with now: the current one, then the previous one while its
+        overlap after a rotation lasts."""
+        now = now or timezone.now()
+        if self.previous_secret and self.previous_secret_expires_at and now < self.previous_secret_expires_at:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class WebhookDelivery(models.Model):

@@ -24,7 +24,7 @@ from cxcrm.models import AuditAction
 
 from . import transport
 from .choices import TEST_EVENT, DeliveryStatus
-from .models import WebhookDelivery, WebhookEndpoint
+from .models import WebhookDelivery, WebhookEndpoint, webhook_secret_new
 
 logger = logging.getLogger(__name__)
 
@@ -145,15 +145,45 @@ def deliveries_fan_out_event(
 # --------------------------------------------------------------------------- sending
 
 
-def webhook_sign(*, secret: str, event_id: str, body: str, at: datetime) -> dict[str, str]:
+def webhook_sign(*, secret: str | list[str], event_id: str, body: str, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers of `body` (a str, sent as is): webhook-id, webhook-timestamp
-    (Unix seconds of `at`) and webhook-signature ("v1,<base64 HMAC-SHA256>" over id.timestamp.body)."""
+    (Unix seconds of `at`) and webhook-signature ("v1,<base64 HMAC-SHA256>" over id.timestamp.body).
+    With several secrets (during a rotation's overlap) the signature header holds one signature per secret,
+    space-separated, as the specification allows; a receiver verifying with either secret accepts it."""
     at = at.astimezone(UTC)
+    secrets = [secret] if isinstance(secret, str) else list(secret)
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(event_id, at, body),
+        "webhook-signature": " ".join(Webhook(s).sign(event_id, at, body) for s in secrets),
     }
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, endpoint: WebhookEndpoint, user=None, overlap: timedelta | None = None) -> WebhookEndpoint:
+    """Give the endpoint a new `whsec_` secret; the old one keeps signing beside it for `overlap` (default
+    WEBHOOKS_SECRET_OVERLAP_SECONDS, 24 h), so the receiver can switch to the new secret without refusing a
+    delivery. Rotating again during an overlap drops the oldest secret at once. Audited as webhook_changed
+    with changed=["secret"] (never the secret itself). Returns the endpoint, whose `secret` is the new one.
+    Raises ValueError for a negative overlap."""
+    if overlap is None:
+        overlap = timedelta(seconds=settings.WEBHOOKS_SECRET_OVERLAP_SECONDS)
+    if overlap < timedelta(0):
+        raise ValueError("The overlap of the old secret cannot be negative.")
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = timezone.now() + overlap
+    endpoint.secret = webhook_secret_new()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    audit_record(
+        action=AuditAction.WEBHOOK_CHANGED,
+        obj=endpoint,
+        actor=user,
+        details=_audit_details(
+            endpoint, changed=["secret"], previous_secret_expires_at=endpoint.previous_secret_expires_at.isoformat()
+        ),
+    )
+    return endpoint
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -188,7 +218,9 @@ def _send(delivery: WebhookDelivery) -> tuple[bool, int | None, int | None, str]
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "cxcrm-webhooks/1",
-        **webhook_sign(secret=delivery.endpoint.secret, event_id=delivery.event_id, body=body, at=datetime.now(UTC)),
+        **webhook_sign(
+            secret=delivery.endpoint.signing_secrets(), event_id=delivery.event_id, body=body, at=datetime.now(UTC)
+        ),
     }
     try:
         result = transport.post(

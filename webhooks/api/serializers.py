@@ -43,6 +43,15 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
         read_only_fields = [*WebhookEndpointSerializer.Meta.read_only_fields, "secret"]
 
 
+class WebhookSecretRotatedSerializer(WebhookEndpointCreatedSerializer):
+    """The answer to a rotation: the endpoint, its new secret (shown this once) and until when the old one
+    still signs beside it."""
+
+    class Meta(WebhookEndpointCreatedSerializer.Meta):
+        fields = [*WebhookEndpointCreatedSerializer.Meta.fields, "previous_secret_expires_at"]
+        read_only_fields = [*WebhookEndpointCreatedSerializer.Meta.read_only_fields, "previous_secret_expires_at"]
+
+
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery

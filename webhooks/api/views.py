@@ -1,4 +1,5 @@
-"""The webhooks API: /api/webhooks/ (endpoints), /api/webhooks/{id}/deliveries/ and /api/webhooks/{id}/test/.
+"""The webhooks API: /api/webhooks/ (endpoints), /api/webhooks/{id}/deliveries/, /api/webhooks/{id}/test/ and
+/api/webhooks/{id}/rotate-secret/.
 
 Webhook permissions belong to no role: superusers hold them, and an administrator may grant them
 (webhooks' model permissions) to a user or group in the admin.
@@ -16,7 +17,12 @@ from .. import selectors, services
 from ..choices import DeliveryStatus
 from ..filtersets import WebhookDeliveryFilterSet, WebhookEndpointFilterSet
 from ..models import WebhookEndpoint
-from .serializers import WebhookDeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
+from .serializers import (
+    WebhookDeliverySerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointSerializer,
+    WebhookSecretRotatedSerializer,
+)
 
 
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
@@ -30,6 +36,7 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     action_permissions = {
         "deliveries": ["webhooks.view_webhookendpoint", "webhooks.view_webhookdelivery"],
         "test": ["webhooks.change_webhookendpoint"],
+        "rotate_secret": ["webhooks.change_webhookendpoint"],
     }
 
     def get_queryset(self):
@@ -78,3 +85,13 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         """Send a `webhook.test` event to the endpoint now; answers with the delivery and its outcome."""
         delivery = services.webhook_send_test(endpoint=self.get_object())
         return Response(WebhookDeliverySerializer(delivery).data)
+
+    @extend_schema(request=None, responses=WebhookSecretRotatedSerializer)
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """Give the endpoint a new signing secret, answered this once as `secret`. Until
+        `previous_secret_expires_at` (now + WEBHOOKS_SECRET_OVERLAP_SECONDS, 24 h by default) every delivery is
+        signed with both secrets (two space-separated `v1,…` signatures in `webhook-signature`), so the receiver
+        can switch without refusing one. Audited as webhook_changed."""
+        endpoint = services.webhook_secret_rotate(endpoint=self.get_object(), user=request.user)
+        return Response(WebhookSecretRotatedSerializer(endpoint).data)
