@@ -183,7 +183,30 @@ UNTERMINATED = (
 )
 
 
-def _csv_records(handle, width: int | None = None) -> Iterator[tuple[int, list[str] | None, str | None]]:
+# The CSV separators read: spreadsheets in locales whose decimal mark is a comma (pt-BR, es, pl, el, and most of
+# Europe) save "CSV" with semicolons, and "Unicode text" exports use tabs.
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def csv_delimiter(header_line: str) -> str:
+    """The separator of a CSV file, read from its header line: the one of CSV_DELIMITERS that splits the header
+    into the most known column names (then the most cells; a comma on a tie). A header of one column is read
+    with commas."""
+
+    def score(delimiter: str) -> tuple[int, int]:
+        try:
+            cells = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter), [])
+        except csv.Error:
+            return (-1, -1)
+        known = sum(1 for cell in cells if not _unknown([cell]))
+        return (known, len(cells))
+
+    return max(CSV_DELIMITERS, key=lambda d: (*score(d), d == ","))
+
+
+def _csv_records(
+    handle, width: int | None = None, delimiter: str = ","
+) -> Iterator[tuple[int, list[str] | None, str | None]]:
     """Yield (first line number, cells, None) or (line number, None, why it cannot be read) for each record.
 
     A quoted cell may hold line breaks, but a record spanning lines must then have exactly `width` cells (the
@@ -191,7 +214,7 @@ def _csv_records(handle, width: int | None = None) -> Iterator[tuple[int, list[s
     the line after it (a stray quote used to swallow the rows after it). Blank lines are skipped.
     """
     lines = _Lines(handle)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, delimiter=delimiter)
     while True:
         lines.taken = []
         try:
@@ -215,7 +238,12 @@ def _csv_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | 
     csv.field_size_limit(max(csv.field_size_limit(), LINE_MAX_CHARS))
     with path.open(newline="", encoding=codec, errors="surrogateescape") as handle:
         try:
-            _, fieldnames, problem = next(_csv_records(handle), (0, [], None))
+            delimiter = csv_delimiter(handle.readline(LINE_MAX_CHARS))
+        except UnicodeError:
+            delimiter = ","
+        handle.seek(0)
+        try:
+            _, fieldnames, problem = next(_csv_records(handle, delimiter=delimiter), (0, [], None))
         except csv.Error as exc:
             raise ValidationError(f"The header line cannot be read as CSV: {exc}.") from exc
         if problem:
@@ -227,7 +255,7 @@ def _csv_rows(path: Path, codec: str, shown: str) -> Iterator[tuple[int, dict | 
         if unknown:
             raise ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
         handle.seek(0)
-        records = _csv_records(handle, width=len(fieldnames))
+        records = _csv_records(handle, width=len(fieldnames), delimiter=delimiter)
         next(records, None)  # the header
         for line_no, cells, problem in records:
             if cells is None:

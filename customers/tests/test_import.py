@@ -497,3 +497,37 @@ def test_a_quoted_cell_spanning_lines_is_still_one_row_and_line_numbers_follow_t
     assert "Created 2 interactions" in out and "line 4: channel" in out and "1 errors" in out
     assert Interaction.objects.get(summary="Two lines").body == "first line\nsecond, line"
     assert Interaction.objects.filter(summary__startswith="Windows").exists()
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_a_spreadsheets_semicolon_or_tab_separated_csv_is_read_as_the_comma_one(tmp_path, delimiter):
+    """Excel in Brazil, Spain, Poland or Greece saves "CSV" with semicolons (the comma is the decimal mark), and
+    "Unicode text" with tabs: the separator is read from the header, so such a file imports as the comma one
+    does, errors on the same lines, and a cell holding the other separators stays whole."""
+    rows = [
+        ["channel", "occurred_at", "summary", "email", "first_name", "metadata"],
+        ["email", "2024-01-01T10:00:00Z", "Pedido, entrega; atraso", "ana@example.com", "Ana", '{"amount": 19.9}'],
+        ["chat", "not-a-date", "Broken row", "x@example.com", "", ""],
+        ["sms", "2024-01-02T10:00:00Z", "Olá", "bea@example.com", "Bea", ""],
+    ]
+    buffer = io.StringIO()
+    import csv
+
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    path = tmp_path / "export.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    out, _ = run(path)
+    assert "Created 2 interactions, 0 already present, 2 new customers, 1 errors." in out
+    assert "line 3: occurred_at" in out
+    ana = Identity.objects.get(value="ana@example.com").customer
+    interaction = ana.interactions.get()
+    assert (ana.first_name, interaction.summary) == ("Ana", "Pedido, entrega; atraso")
+    assert interaction.metadata == {"amount": 19.9}
+
+
+def test_a_header_with_an_unknown_column_is_still_named_whatever_the_separator(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("channel;occurred_at;summary;email;colour\nemail;2024-01-01T10:00:00Z;Hi;a@example.com;red\n")
+    with pytest.raises(CommandError, match="Unknown column.*colour"):
+        run(path)
+    assert not Interaction.objects.exists()
