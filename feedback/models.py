@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CasePriority
@@ -578,7 +579,9 @@ class MetricRollup(models.Model):
     # The day's median (time to resolution / first response, hours); longer periods
     # take their medians from the source rows.
     median = models.FloatField(null=True, blank=True)
-    computed_at = models.DateTimeField(auto_now=True)
+    # The moment the figures were computed as of: the rows recorded by then, and only those, are counted
+    # (feedback.metrics.compute, `as_of`).
+    computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["metric", "day", "dimension", "dimension_value"]

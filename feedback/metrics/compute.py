@@ -7,6 +7,13 @@ conditional counts each metric needs. `aggregate()` groups by period (a day,
 week, month or quarter in TIME_ZONE, or the whole range) and dimension value;
 `drill_queryset()` returns exactly the rows behind one such figure, built from
 the same queryset so the two cannot disagree.
+
+`as_of` (an aware datetime, optional everywhere) reads the rows as they were at that moment: each source
+leaves out the rows recorded after it (`Source.recorded_fields`: a response's or interaction's `created_at`,
+an invitation's `created_at` and `sent_at`, a case's `created_at` and the time it measures, a customer's
+`created_at` and a lifecycle change's `changed_at`), and the subsets that depend on later rows (answered,
+opened, breached, churned) look only at rows recorded by then. The rollups are computed as of their
+`computed_at`, so a drill-down as of that moment lists exactly the rows the figure counted.
 """
 
 import statistics
@@ -85,35 +92,43 @@ def _duration(end_field: str, start_field: str = "opened_at"):
 class Source:
     model = None
     date_field = ""
+    # When a row entered the figures: rows with any of these after `as_of` are left out of a reading as of then.
+    recorded_fields: tuple[str, ...] = ("created_at",)
     dims: dict[str, tuple[str, str]] = {}  # dimension -> (path, value type "id" | "str")
     filter_paths: dict[str, str] = {}
     # The values of the `channel` dimension and filter (where the source has one).
     channels: tuple[str, ...] = tuple(Channel.values)
 
-    def base(self, metric: Metric):
+    def base(self, metric: Metric, as_of: datetime | None = None):
         return self.model.objects.all()
 
     def annotate_for(self, qs, needed: set[str]):
         """Add the annotations some dimensions or filters are computed from."""
         return qs
 
-    def aggregates(self, metric: Metric) -> dict:
+    def aggregates(self, metric: Metric, as_of: datetime | None = None) -> dict:
         return {"n": Count("pk")}
 
-    def buckets(self, metric: Metric) -> dict[str, Q]:
+    def buckets(self, metric: Metric, as_of: datetime | None = None) -> dict[str, Q]:
         """Named subsets of the rows behind a figure, for drill-down."""
         return {}
 
+    def recorded_by(self, as_of: datetime) -> Q:
+        """The rows recorded at or before `as_of` (those a reading as of then counts)."""
+        return Q(**{f"{name}__lte": as_of for name in self.recorded_fields})
+
     # -- shared machinery
 
-    def queryset(self, metric: Metric, start: date, end: date, *, dimension="overall", filters=None):
+    def queryset(self, metric: Metric, start: date, end: date, *, dimension="overall", filters=None, as_of=None):
         low, high = local_bounds(start, end)
         filters = filters or {}
         needed = {self.dims[dimension][0] if dimension != "overall" else ""} | {
             self.filter_paths[name] for name in filters
         }
-        qs = self.annotate_for(self.base(metric), needed)
+        qs = self.annotate_for(self.base(metric, as_of), needed)
         qs = qs.filter(**{f"{self.date_field}__gte": low, f"{self.date_field}__lt": high})
+        if as_of is not None:
+            qs = qs.filter(self.recorded_by(as_of))
         for name, value in filters.items():
             qs = qs.filter(**{self.filter_paths[name]: value})
         return qs
@@ -161,14 +176,14 @@ class ResponseSource(Source):
         "agent": "agent_id",
     }
 
-    def base(self, metric):
+    def base(self, metric, as_of=None):
         # Only answered primary questions count; a skipped one (score None) counts in no metric.
         return Response.objects.filter(kind=metric.survey_kind, score__isnull=False)
 
-    def aggregates(self, metric):
+    def aggregates(self, metric, as_of=None):
         return _score_counts(metric)
 
-    def buckets(self, metric):
+    def buckets(self, metric, as_of=None):
         # Named as the drill-down URLs name them for every kind (scales.ScoreScale.bucket_names labels them).
         scale = SCALES[metric.survey_kind]
         high, low = scale.top_box_from, scale.bottom_box_to
@@ -182,6 +197,8 @@ class ResponseSource(Source):
 class InvitationSource(Source):
     model = Invitation
     date_field = "sent_at"
+    # An invitation counts once stored and sent; it counts as answered once its answer is stored (see `base`).
+    recorded_fields = ("created_at", "sent_at")
     dims = {
         "channel": ("event_channel", "str"),
         "network": ("interaction__network", "str"),
@@ -197,10 +214,11 @@ class InvitationSource(Source):
         "survey": "survey_id",
     }
 
-    def base(self, metric):
-        return Invitation.objects.filter(sent_at__isnull=False).alias(
-            answered=Exists(Response.objects.filter(invitation=OuterRef("pk")))
-        )
+    def base(self, metric, as_of=None):
+        answers = Response.objects.filter(invitation=OuterRef("pk"))
+        if as_of is not None:
+            answers = answers.filter(created_at__lte=as_of)
+        return Invitation.objects.filter(sent_at__isnull=False).alias(answered=Exists(answers))
 
     def annotate_for(self, qs, needed):
         if "event_channel" in needed:
@@ -208,14 +226,14 @@ class InvitationSource(Source):
             qs = qs.alias(event_channel=Coalesce("interaction__channel", "case__origin"))
         return qs
 
-    def aggregates(self, metric):
+    def aggregates(self, metric, as_of=None):
         return {
             "n": Count("pk"),
             "denominator": Count("pk"),
             "numerator": Count("pk", filter=Q(answered=True)),
         }
 
-    def buckets(self, metric):
+    def buckets(self, metric, as_of=None):
         return {"numerator": Q(answered=True)}
 
 
@@ -245,8 +263,18 @@ class CaseSource(Source):
     def __init__(self, date_field: str, duration: bool = False):
         self.date_field = date_field
         self.duration = duration
+        # A case counts once stored and, for the times measured, once that time is reached (resolved, first
+        # answered); a due time counts from the case's creation.
+        self.recorded_fields = (
+            ("created_at",)
+            if date_field in ("opened_at", "resolution_due_at")
+            else (
+                "created_at",
+                date_field,
+            )
+        )
 
-    def base(self, metric):
+    def base(self, metric, as_of=None):
         return Case.objects.filter(**{f"{self.date_field}__isnull": False})
 
     def annotate_for(self, qs, needed):
@@ -254,20 +282,20 @@ class CaseSource(Source):
             qs = qs.alias(case_touchpoint=_case_touchpoint_subquery())
         return qs
 
-    def aggregates(self, metric):
+    def aggregates(self, metric, as_of=None):
         if self.duration:
             return {"n": Count("pk"), "value_sum": Sum(_duration(self.date_field))}
         if metric.name == "sla_breach_rate":
             return {
                 "n": Count("pk"),
                 "denominator": Count("pk"),
-                "numerator": Count("pk", filter=Case.objects.breached_condition(timezone.now())),
+                "numerator": Count("pk", filter=Case.objects.breached_condition(as_of or timezone.now())),
             }
         return {"n": Count("pk")}
 
-    def buckets(self, metric):
+    def buckets(self, metric, as_of=None):
         if metric.name == "sla_breach_rate":
-            return {"numerator": Case.objects.breached_condition(timezone.now())}
+            return {"numerator": Case.objects.breached_condition(as_of or timezone.now())}
         return {}
 
 
@@ -303,20 +331,22 @@ class CampaignSource(Source):
     dims = {"campaign": ("campaign", "str"), "persona": ("customer__persona_id", "id")}
     filter_paths = {"persona": "customer__persona_id"}
 
-    def base(self, metric):
-        earlier_send = Interaction.objects.filter(
+    def base(self, metric, as_of=None):
+        # As of a moment, every interaction read (the sends, opens, clicks and purchases) is one recorded by then.
+        recorded = Interaction.objects.all() if as_of is None else Interaction.objects.filter(created_at__lte=as_of)
+        earlier_send = recorded.filter(
             type=InteractionType.EMAIL_SENT, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
         ).filter(
             Q(occurred_at__lt=OuterRef("occurred_at")) | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
         )
 
         def of_type(interaction_type):
-            return Interaction.objects.filter(
+            return recorded.filter(
                 type=interaction_type, customer=OuterRef("customer_id"), campaign=OuterRef("campaign")
             )
 
         days = getattr(settings, "CAMPAIGN_CONVERSION_DAYS", 7)
-        purchase_after_click = Interaction.objects.filter(
+        purchase_after_click = recorded.filter(
             type=InteractionType.PURCHASE,
             customer=OuterRef("customer_id"),
             occurred_at__gte=OuterRef("occurred_at"),
@@ -333,7 +363,7 @@ class CampaignSource(Source):
             )
         )
 
-    def aggregates(self, metric):
+    def aggregates(self, metric, as_of=None):
         opened, clicked, converted = Q(opened=True), Q(clicked=True), Q(converted=True)
         parts = {
             "open_rate": (opened, None),
@@ -348,7 +378,7 @@ class CampaignSource(Source):
             "numerator": Count("pk", filter=numerator),
         }
 
-    def buckets(self, metric):
+    def buckets(self, metric, as_of=None):
         return {
             "opened": Q(opened=True),
             "clicked": Q(clicked=True),
@@ -364,31 +394,37 @@ class ChurnSource(Source):
     dims = {"persona": ("persona_id", "id")}
     filter_paths = {"persona": "persona_id"}
 
-    def period_queryset(self, low: datetime, high: datetime, *, dimension="overall", filters=None):
+    def period_queryset(self, low: datetime, high: datetime, *, dimension="overall", filters=None, as_of=None):
+        # As of a moment: the customers created by then, and the stage moves recorded by then.
+        changes = LifecycleChange.objects.all()
+        customers = Customer.objects.active()
+        if as_of is not None:
+            changes = changes.filter(changed_at__lte=as_of)
+            customers = customers.filter(created_at__lte=as_of)
         stage_at_start = Subquery(
-            LifecycleChange.objects.filter(customer=OuterRef("pk"), changed_at__lt=low)
+            changes.filter(customer=OuterRef("pk"), changed_at__lt=low)
             .order_by("-changed_at", "-id")
             .values("to_stage")[:1]
         )
         churned = Exists(
-            LifecycleChange.objects.filter(
+            changes.filter(
                 customer=OuterRef("pk"), to_stage=LifecycleStage.CHURNED, changed_at__gte=low, changed_at__lt=high
             )
         )
-        qs = Customer.objects.active().alias(stage_at_start=stage_at_start, churned=churned)
+        qs = customers.alias(stage_at_start=stage_at_start, churned=churned)
         qs = qs.filter(stage_at_start__in=ACTIVE_STAGES)
         for name, value in (filters or {}).items():
             qs = qs.filter(**{self.filter_paths[name]: value})
         return qs
 
-    def queryset(self, metric, start, end, *, dimension="overall", filters=None):
+    def queryset(self, metric, start, end, *, dimension="overall", filters=None, as_of=None):
         low, high = local_bounds(start, end)
-        return self.period_queryset(low, high, dimension=dimension, filters=filters)
+        return self.period_queryset(low, high, dimension=dimension, filters=filters, as_of=as_of)
 
-    def aggregates(self, metric):
+    def aggregates(self, metric, as_of=None):
         return {"n": Count("pk"), "denominator": Count("pk"), "numerator": Count("pk", filter=Q(churned=True))}
 
-    def buckets(self, metric):
+    def buckets(self, metric, as_of=None):
         return {"numerator": Q(churned=True)}
 
 
@@ -459,21 +495,30 @@ def aggregate(
     granularity: str | None,
     dimension: str = "overall",
     filters: dict | None = None,
+    as_of: datetime | None = None,
 ) -> list[dict]:
     """Counts per (period, dimension value) straight from the source rows.
 
     `granularity` is day/week/month/quarter (periods start in TIME_ZONE, weeks on Monday,
     the first one cut to `start`) or None for the whole range. Returns dicts with
     `period` (date), `dimension_value` ("" for none or overall) and the counts (COUNT_FIELDS,
-    hours for durations, and `median` for the case times).
+    hours for durations, and `median` for the case times). `as_of` (aware datetime): the rows as they were
+    then (see the module's docstring); None: as they are now.
     """
     metric = METRICS[metric_name]
     source = source_for(metric)
     if isinstance(source, ChurnSource):
         return _aggregate_churn(
-            metric, source, start=start, end=end, granularity=granularity, dimension=dimension, filters=filters
+            metric,
+            source,
+            start=start,
+            end=end,
+            granularity=granularity,
+            dimension=dimension,
+            filters=filters,
+            as_of=as_of,
         )
-    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters)
+    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters, as_of=as_of)
     group = []
     if granularity:
         tz = timezone.get_default_timezone()
@@ -482,7 +527,7 @@ def aggregate(
     if dimension != "overall":
         qs = qs.annotate(_dim=dimension_expression(source, dimension))
         group.append("_dim")
-    aggregates = dict(source.aggregates(metric))
+    aggregates = dict(source.aggregates(metric, as_of))
     duration = isinstance(source, CaseSource) and source.duration
     if duration and is_postgres():
         aggregates["median"] = Median(EpochSeconds(_duration(source.date_field))) / 3600.0
@@ -525,13 +570,13 @@ def periods_in(start: date, end: date, granularity: str | None) -> list[tuple[da
     return result
 
 
-def _aggregate_churn(metric, source, *, start, end, granularity, dimension, filters):
+def _aggregate_churn(metric, source, *, start, end, granularity, dimension, filters, as_of=None):
     """Churn is not a sum of days: each period's base is who was active at *its* start."""
     rows = []
     for first, last in periods_in(start, end, granularity):
         low, high = local_bounds(first, last)
-        qs = source.period_queryset(low, high, dimension=dimension, filters=filters)
-        aggregates = source.aggregates(metric)
+        qs = source.period_queryset(low, high, dimension=dimension, filters=filters, as_of=as_of)
+        aggregates = source.aggregates(metric, as_of)
         if dimension == "overall":
             grouped = [qs.aggregate(**aggregates)]
         else:
@@ -558,17 +603,20 @@ def drill_queryset(
     value: str | None = None,
     filters: dict | None = None,
     bucket: str | None = None,
+    as_of: datetime | None = None,
 ):
-    """Exactly the source rows behind one figure (all of its sample, or one named bucket)."""
+    """Exactly the source rows behind one figure (all of its sample, or one named bucket); with `as_of`, the
+    rows behind the figure as computed at that moment (its rollups' `computed_at`): the same count as its `n`.
+    Raises KeyError for a bucket the metric has not."""
     metric = METRICS[metric_name]
     source = source_for(metric)
-    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters)
+    qs = source.queryset(metric, start, end, dimension=dimension, filters=filters, as_of=as_of)
     if dimension != "overall":
         qs = qs.filter(source.dimension_q(dimension, value))
     if metric.name == "click_to_open":
         qs = qs.filter(opened=True)
     if bucket:
-        buckets = source.buckets(metric)
+        buckets = source.buckets(metric, as_of)
         if bucket not in buckets:
             raise KeyError(bucket)
         qs = qs.filter(buckets[bucket])

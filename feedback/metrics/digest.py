@@ -19,6 +19,7 @@ from ..models import MetricDigest
 from ..reports.drill import drill_url
 from ..reports.figures import OVERVIEW_METRICS, kpi_tiles, worst_touchpoints
 from ..scales import SMALL_SAMPLE
+from . import query
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,29 @@ def digest_recipients():
 
 def metrics_digest_build(*, week_start: date, week_end: date) -> dict:
     """The digest's context: the week's tiles and its three worst touchpoints, each with the absolute link to
-    the rows behind it, and the links to the full reports over the week."""
+    the rows behind it (as of the moment its figure was computed, so the rows number its n), and the links to
+    the full reports over the week."""
     span = {"start": week_start.isoformat(), "end": week_end.isoformat()}
-    tiles = kpi_tiles(OVERVIEW_METRICS, start=week_start, end=week_end)
+    now = timezone.now()
+    rollups_as_of = query.rollups_as_of(start=week_start, end=week_end)
+
+    def as_of(metric: str):
+        return rollups_as_of.get(metric) if query.uses_rollups(metric, granularity=None, filters={}) else now
+
+    tiles = kpi_tiles(OVERVIEW_METRICS, start=week_start, end=week_end, as_of=now)
     for tile in tiles:
-        tile["url"] = settings.SITE_URL + drill_url(tile["metric"], start=week_start, end=week_end)
+        tile["url"] = settings.SITE_URL + drill_url(
+            tile["metric"], start=week_start, end=week_end, as_of=as_of(tile["metric"])
+        )
     worst = worst_touchpoints(start=week_start, end=week_end, limit=3)
     for row in worst:
         row["url"] = settings.SITE_URL + drill_url(
-            row["metric"], start=week_start, end=week_end, dimension="touchpoint", value=row["key"]
+            row["metric"],
+            start=week_start,
+            end=week_end,
+            dimension="touchpoint",
+            value=row["key"],
+            as_of=as_of(row["metric"]),
         )
     return {
         "week_start": week_start,

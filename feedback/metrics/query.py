@@ -9,7 +9,7 @@ here, so they agree (the journeys provider sums the same daily rollups per touch
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import DateField, F, Max, Min, Sum
+from django.db.models import DateField, F, Max, Sum
 from django.db.models.functions import Trunc
 
 from ..models import MetricRollup
@@ -62,16 +62,24 @@ def metric_counts(
     dimension: str = "overall",
     filters: dict | None = None,
     source: str = "auto",
+    as_of: datetime | None = None,
 ) -> list[dict]:
     """Counts per (period, dimension value), `granularity` None for the whole range; `source` "auto",
-    "rollups" or "live"."""
+    "rollups" or "live". `as_of` (aware datetime) reads live counts as of that moment (compute.aggregate);
+    the rollups are as of their own `computed_at` and ignore it."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     live = source == "live" or (
         source == "auto" and not uses_rollups(metric_name, granularity=granularity, filters=filters)
     )
     if live:
         return compute.aggregate(
-            metric_name, start=start, end=end, granularity=granularity, dimension=dimension, filters=filters
+            metric_name,
+            start=start,
+            end=end,
+            granularity=granularity,
+            dimension=dimension,
+            filters=filters,
+            as_of=as_of,
         )
     return _rollup_counts(metric_name, start=start, end=end, granularity=granularity, dimension=dimension)
 
@@ -100,6 +108,7 @@ def metric_series(
     dimension: str = "overall",
     filters: dict | None = None,
     source: str = "auto",
+    as_of: datetime | None = None,
 ) -> list[dict]:
     """The rows the API returns: one per period (every period for `overall`, empty ones with
     n = 0 and value None) or per (period, dimension value) that has data."""
@@ -111,6 +120,7 @@ def metric_series(
         dimension=dimension,
         filters=filters,
         source=source,
+        as_of=as_of,
     )
     if dimension == "overall":
         by_period = {row["period"]: row for row in counts}
@@ -128,21 +138,43 @@ def metric_series(
 
 
 def metric_total(
-    metric_name: str, *, start: date, end: date, filters: dict | None = None, source: str = "auto"
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    filters: dict | None = None,
+    source: str = "auto",
+    as_of: datetime | None = None,
 ) -> dict:
     """The figure over the whole range (a tile)."""
-    counts = metric_counts(metric_name, start=start, end=end, granularity=None, filters=filters, source=source)
+    counts = metric_counts(
+        metric_name, start=start, end=end, granularity=None, filters=filters, source=source, as_of=as_of
+    )
     return to_row(
         metric_name, counts[0] if counts else None, period_start=start, dimension="overall", dimension_value=None
     )
 
 
 def metric_breakdown(
-    metric_name: str, *, start: date, end: date, dimension: str, filters: dict | None = None, source: str = "auto"
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    dimension: str,
+    filters: dict | None = None,
+    source: str = "auto",
+    as_of: datetime | None = None,
 ):
     """One row per dimension value over the whole range, largest sample first."""
     counts = metric_counts(
-        metric_name, start=start, end=end, granularity=None, dimension=dimension, filters=filters, source=source
+        metric_name,
+        start=start,
+        end=end,
+        granularity=None,
+        dimension=dimension,
+        filters=filters,
+        source=source,
+        as_of=as_of,
     )
     rows = [
         to_row(metric_name, row, period_start=start, dimension=dimension, dimension_value=row["dimension_value"])
@@ -153,12 +185,36 @@ def metric_breakdown(
 
 
 def rollups_computed_at(metric_names, *, start: date, end: date) -> datetime | None:
-    """When the oldest of the daily rollups of `metric_names` over [start, end] was computed (one query); None
-    when there are none. The figures read from rollups are as of this moment (the beat recomputes the recent
-    days every few minutes; `metric_rollups_recompute` on demand)."""
+    """When the latest of the daily rollups of `metric_names` over [start, end] was computed (one query); None
+    when there are none. The figures read from rollups are as of this moment: the beat recomputes the recent
+    days every few minutes (`metric_rollups_recompute` on demand), and the days before them, computed earlier,
+    are settled (`Metric.settle_days`)."""
     return MetricRollup.objects.filter(metric__in=list(metric_names), day__gte=start, day__lte=end).aggregate(
-        oldest=Min("computed_at")
-    )["oldest"]
+        latest=Max("computed_at")
+    )["latest"]
+
+
+def rollups_as_of(*, start: date, end: date) -> dict[str, datetime]:
+    """{metric: when its latest daily rollup over [start, end] was computed}, two queries at most. A metric
+    without a rollup in the range (nothing to count when last computed) gets the range's latest run, or else the
+    latest `computed_at` of any rollup; with no rollup at all, metrics are left out (never computed).
+
+    The moment a figure read from the rollups is as of: its drill-down lists the rows as of then
+    (`compute.drill_queryset(as_of=)`), which are exactly the rows it counted."""
+    latest = dict(
+        MetricRollup.objects.filter(day__gte=start, day__lte=end)
+        .values_list("metric")
+        .annotate(latest=Max("computed_at"))
+        .order_by()
+    )
+    missing = [name for name in METRICS if name not in latest]
+    if missing:
+        last_run = max(latest.values(), default=None)
+        if last_run is None:
+            last_run = MetricRollup.objects.aggregate(latest=Max("computed_at"))["latest"]
+        if last_run is not None:
+            latest.update(dict.fromkeys(missing, last_run))
+    return latest
 
 
 def previous_range(start: date, end: date) -> tuple[date, date]:

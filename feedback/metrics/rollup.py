@@ -3,7 +3,7 @@ a range of days in one transaction, so re-running is idempotent."""
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
@@ -18,11 +18,13 @@ from .definitions import METRICS
 logger = logging.getLogger(__name__)
 
 
-def _rows_for(metric_name: str, start: date, end: date) -> list[MetricRollup]:
+def _rows_for(metric_name: str, start: date, end: date, computed_at: datetime) -> list[MetricRollup]:
     metric = METRICS[metric_name]
     rows = []
     for dimension in metric.dimensions:
-        for counts in compute.aggregate(metric_name, start=start, end=end, granularity="day", dimension=dimension):
+        for counts in compute.aggregate(
+            metric_name, start=start, end=end, granularity="day", dimension=dimension, as_of=computed_at
+        ):
             rows.append(
                 MetricRollup(
                     metric=metric_name,
@@ -30,6 +32,7 @@ def _rows_for(metric_name: str, start: date, end: date) -> list[MetricRollup]:
                     dimension=dimension,
                     dimension_value=counts["dimension_value"][:160],
                     median=counts.get("median"),
+                    computed_at=computed_at,
                     **{name: counts[name] for name in compute.COUNT_FIELDS},
                 )
             )
@@ -47,7 +50,9 @@ def metric_rollups_recompute(
 
     Everything is computed first, then the range's old rows are deleted and the new
     ones inserted in one transaction: readers see the old or the new figures, never a
-    mix, and a re-run leaves the same rows. Returns {metric: rows stored}.
+    mix, and a re-run leaves the same rows. Every row is computed as of the moment the run starts, stored as
+    its `computed_at` (rows recorded later wait for the next run), so the drill-down as of `computed_at` lists
+    exactly the rows counted. Returns {metric: rows stored}.
     Raises ValueError if start is after end or a metric is unknown.
     """
     if start > end:
@@ -56,9 +61,10 @@ def metric_rollups_recompute(
     unknown = [name for name in names if name not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s): {', '.join(unknown)}")
+    computed_at = timezone.now()
     computed: dict[str, list[MetricRollup]] = {}
     for name in names:
-        computed[name] = _rows_for(name, start, end)
+        computed[name] = _rows_for(name, start, end, computed_at)
         if progress:
             progress(name)
     with transaction.atomic():

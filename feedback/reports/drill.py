@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from customers.choices import CaseOrigin
+from cxcrm.fields import InstantSerializerField
 
 from ..metrics.compute import drill_buckets, source_for
 from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
@@ -23,9 +24,13 @@ from .tables import LinkedTable, TextColumn, number, user_name, when
 # --------------------------------------------------------------------------- the link and its parameters
 
 
-def drill_url(metric, *, start, end, filters=None, dimension="overall", value=None, bucket=None, mine=False) -> str:
+def drill_url(
+    metric, *, start, end, filters=None, dimension="overall", value=None, bucket=None, mine=False, as_of=None
+) -> str:
     """The drill-down of one figure; `filters` as the query read them (an `agent` scope is left out: the
-    drill-down applies the reader's own scope, and `mine` the signed-in user's own rows whatever their role)."""
+    drill-down applies the reader's own scope, and `mine` the signed-in user's own rows whatever their role).
+    `as_of` (aware datetime): the moment the figure was computed; the drill-down lists the rows as of then
+    (ISO 8601 with microseconds and offset in the link), None for the live rows."""
     params = {"metric": metric, "start": start.isoformat(), "end": end.isoformat(), **(filters or {})}
     params.pop("agent", None)
     if mine:
@@ -34,6 +39,8 @@ def drill_url(metric, *, start, end, filters=None, dimension="overall", value=No
         params.update(dimension=dimension, value=value or "")
     if bucket:
         params["bucket"] = bucket
+    if as_of is not None:
+        params["as_of"] = as_of.isoformat()
     return f"{reverse('feedback:report_drilldown')}?{urlencode(params)}"
 
 
@@ -47,7 +54,8 @@ class _AnyText(serializers.CharField):
 
 class DrillQuerySerializer(MetricQuerySerializer):
     """The drill-down's parameters: the API's (`granularity` optional, it only bounds the range) and `value`
-    (of the dimension), `bucket` (compute.drill_buckets) and `mine` (the user's own rows: "My figures").
+    (of the dimension), `bucket` (compute.drill_buckets), `mine` (the user's own rows: "My figures") and `as_of`
+    (ISO 8601 date-time with its offset: the rows as of the moment the figure was computed; absent: live rows).
 
     The channel filter also takes the cases' origin "survey": the follow-up report's link to the detractor
     follow-ups (MetricQuerySerializer refuses it for any metric but the cases').
@@ -58,6 +66,7 @@ class DrillQuerySerializer(MetricQuerySerializer):
     value = _AnyText(required=False, allow_blank=True, trim_whitespace=False, default="")
     bucket = serializers.CharField(required=False, allow_blank=True, default="")
     mine = serializers.BooleanField(required=False, default=False)
+    as_of = InstantSerializerField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

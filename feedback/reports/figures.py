@@ -3,7 +3,7 @@ agree with the API: KPI tiles, dimension labels, worst touchpoints against their
 time, campaign engagement, follow-up closure and journey stages. Plain data (dicts, lists); `tables` and
 `charts` lay them out."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
@@ -76,18 +76,21 @@ def dimension_labels(dimension: str, values) -> dict[str, str]:
 # --------------------------------------------------------------------------- tiles
 
 
-def kpi_tile(metric_name: str, *, start: date, end: date, filters: dict | None = None) -> dict:
+def kpi_tile(
+    metric_name: str, *, start: date, end: date, filters: dict | None = None, as_of: datetime | None = None
+) -> dict:
     """A metric's figure over the range beside the previous range of the same length: {metric, label, formula,
     unit, value, display, previous, change, improved (True/False/None), n, sample_label, small_sample, row};
-    {…, "unavailable": True} when a filter does not apply to the metric."""
+    {…, "unavailable": True} when a filter does not apply to the metric. `as_of`: the moment a figure read live
+    (not from the rollups) is read as of (the page's, so its drill-down lists the same rows)."""
     metric = METRICS[metric_name]
     filters = filters or {}
     tile = {"metric": metric_name, "label": metric.label, "formula": metric.formula, "unit": metric.unit}
     if not metric_allows_filters(metric, filters):
         return {**tile, "unavailable": True, "display": "—", "n": 0}
-    current = query.metric_total(metric_name, start=start, end=end, filters=filters)
+    current = query.metric_total(metric_name, start=start, end=end, filters=filters, as_of=as_of)
     prev_start, prev_end = query.previous_range(start, end)
-    previous = query.metric_total(metric_name, start=prev_start, end=prev_end, filters=filters)
+    previous = query.metric_total(metric_name, start=prev_start, end=prev_end, filters=filters, as_of=as_of)
     change = None
     if current["value"] is not None and previous["value"] is not None:
         change = round(current["value"] - previous["value"], 2)
@@ -108,8 +111,10 @@ def kpi_tile(metric_name: str, *, start: date, end: date, filters: dict | None =
     }
 
 
-def kpi_tiles(metrics, *, start: date, end: date, filters: dict | None = None) -> list[dict]:
-    return [kpi_tile(name, start=start, end=end, filters=filters) for name in metrics]
+def kpi_tiles(
+    metrics, *, start: date, end: date, filters: dict | None = None, as_of: datetime | None = None
+) -> list[dict]:
+    return [kpi_tile(name, start=start, end=end, filters=filters, as_of=as_of) for name in metrics]
 
 
 # --------------------------------------------------------------------------- touchpoints, topics, campaigns

@@ -61,6 +61,25 @@ class ReportView(StaffPermissionMixin, TemplateView):
     # "My figures": every figure is the signed-in user's own (report_scope's `mine`).
     mine = False
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # The moment the page's live figures are read as of (those not read from the rollups), taken before
+        # any is computed: their drill-downs list the rows as of then.
+        self.rendered_at = timezone.now()
+
+    @cached_property
+    def rollups_as_of(self) -> dict:
+        """{metric: when the rollups this page reads were computed} (query.rollups_as_of)."""
+        return query.rollups_as_of(start=self.params.start, end=self.params.end)
+
+    def figure_as_of(self, metric: str, *, dimension="overall", filters=None, granularity=None):
+        """The moment a figure of this page is as of: its rollups' `computed_at` when it reads them, else the
+        moment the page was computed; None when the rollups it would read were never computed."""
+        scoped = self.scope(metric, dimension=dimension, filters=filters)
+        if query.uses_rollups(metric, granularity=granularity, filters=scoped):
+            return self.rollups_as_of.get(metric)
+        return self.rendered_at
+
     @cached_property
     def filter_form(self) -> ReportFilterForm:
         return ReportFilterForm(self.request.GET or None, filter_names=self.filter_names, by_period=self.by_period)
@@ -80,14 +99,21 @@ class ReportView(StaffPermissionMixin, TemplateView):
             mine=self.mine,
         )
 
-    def drill_url(self, metric: str, *, start=None, end=None, filters=None, **figure) -> str:
-        """The rows behind a figure of this page: its period (or [start, end]) and filters (or `filters`)."""
+    def drill_url(self, metric: str, *, start=None, end=None, filters=None, granularity=None, **figure) -> str:
+        """The rows behind a figure of this page: its period (or [start, end]) and filters (or `filters`), as of
+        the moment the figure was computed (`figure_as_of`; `granularity` the figure's periods, None for a total
+        over the range), so the drill-down lists as many rows as the figure's n."""
+        filters = self.params.filters if filters is None else filters
+        as_of = self.figure_as_of(
+            metric, dimension=figure.get("dimension", "overall"), filters=filters, granularity=granularity
+        )
         return drill_url(
             metric,
             start=start or self.params.start,
             end=end or self.params.end,
-            filters=self.params.filters if filters is None else filters,
+            filters=filters,
             mine=self.mine,
+            as_of=as_of,
             **figure,
         )
 
@@ -136,7 +162,12 @@ class OverviewView(ReportView):
         p = self.params
         return {
             name: query.metric_series(
-                name, granularity=p.granularity, start=p.start, end=p.end, filters=self.scope(name)
+                name,
+                granularity=p.granularity,
+                start=p.start,
+                end=p.end,
+                filters=self.scope(name),
+                as_of=self.rendered_at,
             )
             for name in self.metrics
             if metric_allows_filters(METRICS[name], p.filters)
@@ -146,7 +177,9 @@ class OverviewView(ReportView):
         """A KPI tile per metric, each opening the rows behind it."""
         tiles = []
         for name in self.metrics:
-            tile = figures.kpi_tile(name, start=self.params.start, end=self.params.end, filters=self.scope(name))
+            tile = figures.kpi_tile(
+                name, start=self.params.start, end=self.params.end, filters=self.scope(name), as_of=self.rendered_at
+            )
             if not tile.get("unavailable"):
                 tile["url"] = self.drill_url(name)
             tiles.append(tile)
@@ -157,7 +190,12 @@ class OverviewView(ReportView):
         periods = compute.periods_in(self.params.start, self.params.end, self.params.granularity)
         return [
             charts.trend_chart(
-                name, rows, links=[self.drill_url(name, start=first, end=last) for first, last in periods]
+                name,
+                rows,
+                links=[
+                    self.drill_url(name, start=first, end=last, granularity=self.params.granularity)
+                    for first, last in periods
+                ],
             )
             for name, rows in self.trends.items()
             if name in self.chart_metrics
@@ -229,6 +267,7 @@ class BreakdownView(ReportView):
             end=self.params.end,
             dimension=dimension,
             filters=self.scope(name, dimension=dimension, filters=filters),
+            as_of=self.rendered_at,
         )
         return tables.breakdown_table(
             metric,
@@ -471,6 +510,7 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             value=q["value"],
             filters=self.filters,
             bucket=q["bucket"] or None,
+            as_of=q["as_of"],
         )
         return drill_rows(q["metric"], queryset)
 
@@ -479,6 +519,8 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         name, dimension, value, bucket = q["metric"], q["dimension"], q["value"], q["bucket"]
         label = figures.dimension_labels(dimension, [value]).get(value, "") if dimension != "overall" else ""
         params = {k: v for k, v in self.request.GET.items() if k not in ("format", "page", "bucket")}
+        as_of = q["as_of"]
+        live_params = {k: v for k, v in self.request.GET.items() if k not in ("format", "page", "as_of")}
         buckets = [
             (b, bucket_name(name, b), f"?{urlencode({**params, 'bucket': b})}") for b in compute.drill_buckets(name)
         ]
@@ -493,20 +535,27 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             bucket_label=bucket_name(name, bucket) if bucket else "",
             buckets=buckets,
             all_url=f"?{urlencode(params)}",
+            as_of=as_of,
+            live_url=f"?{urlencode(live_params)}" if as_of else None,
             small_sample=SMALL_SAMPLE,
             **(export_urls(self.request) if self.request.user.has_perm(EXPORT_ROWS_PERMISSION) else {}),
             **kwargs,
         )
-        # Rows that were counted (up to count_limit): the figure is read live from them, in this request, so
-        # it is their figure. Beyond that the page does not count every row, and neither does the figure:
-        # it is the rollups' (as the report pages), and says when those were computed.
+        # Rows that were counted (up to count_limit): the figure is read live from them (as of `as_of` when the
+        # link names the moment its figure was computed), in this request, so it is their figure. Beyond that
+        # the page does not count every row, and neither does the figure: it is the rollups' (as the report
+        # pages), and says when those were computed.
         live = context["table_total"] is not None
         figure = self.figure(source="live" if live else "auto")
         computed_at = None if live else query.rollups_computed_at([name], start=q["start"], end=q["end"])
+        if live:
+            figure_at = as_of or timezone.now()
+        else:
+            figure_at = computed_at or timezone.now()
         context.update(
             figure=figure,
             figure_display=tables.number(figure["value"]),
-            figure_at=timezone.now() if live or computed_at is None else computed_at,
+            figure_at=figure_at,
             figure_live=live,
         )
         return context
@@ -514,10 +563,9 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
     def figure(self, *, source: str) -> dict:
         """The figure the drilled rows are behind (of one dimension value, if any), read from `source`."""
         q, filters = self.drill_query, self.filters
-        figure = query.metric_total(q["metric"], start=q["start"], end=q["end"], filters=filters, source=source)
+        period = {"start": q["start"], "end": q["end"], "filters": filters, "source": source, "as_of": q["as_of"]}
+        figure = query.metric_total(q["metric"], **period)
         if q["dimension"] == "overall":
             return figure
-        breakdown = query.metric_breakdown(
-            q["metric"], start=q["start"], end=q["end"], dimension=q["dimension"], filters=filters, source=source
-        )
+        breakdown = query.metric_breakdown(q["metric"], dimension=q["dimension"], **period)
         return next((r for r in breakdown if r["dimension_value"] == q["value"]), figure | {"n": 0, "value": None})

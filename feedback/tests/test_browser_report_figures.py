@@ -85,3 +85,30 @@ def test_the_breakdown_offers_the_dimensions_of_the_metric_picked(browser_login,
         page.click("[data-testid=report-filters] button[type=submit]")
     assert "Churn rate by persona" in page.inner_text("body")
     assert page.locator("[data-testid=breakdown-error]").count() == 0
+
+
+def test_a_manager_opens_a_tile_and_sees_its_rows_as_of_when_it_was_computed(browser_login, manager_user):
+    """Without a refresh: the tile's 13 answers are the 13 rows listed (as of its computation), and "Show live
+    rows" brings in the three answered since."""
+    for score in [5] * 10 + [1] * 3:
+        ResponseFactory(kind="csat", score=score, submitted_at=at(2026, 1, 8))
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    for _ in range(3):  # answered since the rollup
+        ResponseFactory(kind="csat", score=5, submitted_at=at(2026, 1, 9))
+    page = browser_login("manager")
+
+    page.goto(f"{page.base_url}/reports/?{PERIOD}")
+    figure_n = tile(page, "tile-n")
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=tile-csat] [data-testid=tile-value]")
+
+    assert figure_n == "13"
+    assert page.inner_text("[data-testid=drill-total]") == figure_n
+    assert page.inner_text("[data-testid=drill-n]") == figure_n
+    assert page.locator("table[data-testid=report-table] tbody tr").count() == 13
+    assert "Rows as of" in page.inner_text("[data-testid=drill-as-of]")
+
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=drill-live-link]")
+    assert page.inner_text("[data-testid=drill-total]") == "16"
+    assert page.locator("[data-testid=drill-as-of]").count() == 0

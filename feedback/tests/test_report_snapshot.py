@@ -40,7 +40,7 @@ def test_the_drill_down_figure_is_read_from_the_rows_it_lists(client, manager_us
 
     # Not "Figure 76.9 %, n = 13" above "Showing 16 rows".
     assert 'data-testid="drill-figure">81.2<' in page
-    assert "n = 16." in page
+    assert 'data-testid="drill-n">16<' in page
     assert 'data-testid="drill-total">16<' in page
 
 
