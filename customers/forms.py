@@ -7,6 +7,7 @@ would. The users offered as assignee or owner come from selectors.case_assignabl
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel, Language
 from cxcrm.validators import FUTURE, instant_clean
@@ -294,3 +295,26 @@ class IdentityForm(ServiceForm):
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("kind", "value", "network")}
+
+
+class EraseConfirmForm(forms.Form):
+    """The confirmation of an erasure, which cannot be undone: the customer's number typed again (as GitHub asks
+    for a repository's name before deleting it), so a stray click or a mistaken tab never erases anyone."""
+
+    confirm = forms.CharField(max_length=20, label=_("Type the customer's number to confirm"))
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.fields["confirm"].help_text = _("The number is %(id)s.") % {"id": customer.pk}
+        self.fields["confirm"].widget.attrs.update(autocomplete="off", inputmode="numeric")
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip().lstrip("#")
+        if value != str(self.customer.pk):
+            raise ValidationError(
+                _("Type %(id)s, this customer's number, to erase their personal data."),
+                code="mismatch",
+                params={"id": self.customer.pk},
+            )
+        return value

@@ -35,6 +35,7 @@ from .forms import (
     CaseReplyForm,
     CaseUpdateForm,
     CustomerCreateForm,
+    EraseConfirmForm,
     IdentityForm,
     InteractionLogForm,
     NoteForm,
@@ -227,18 +228,25 @@ class CustomerExportView(CustomerMixin, View):
 
 class CustomerEraseView(CustomerMixin, View):
     """GET: the confirmation, naming what erasing the customer removes or anonymises (counts by kind of row).
-    POST: erase (customers/services/erasure.py) and go back to the customer page. For the holders of
+    POST (`confirm`: the customer's number typed again; otherwise the page again with the form's error, 400):
+    erase (customers/services/erasure.py) and go back to the customer page. For the holders of
     customers.erase_customer (managers by default)."""
 
     permission_required = ("customers.view_customer", "customers.erase_customer")
 
+    def _page(self, request, customer, form, status=200):
+        context = {"customer": customer, "counts": services.erasure_counts(customer=customer), "form": form}
+        return render(request, "customers/customer_erase.html", context, status=status)
+
     def get(self, request, pk):
         customer = self.get_customer()
-        context = {"customer": customer, "counts": services.erasure_counts(customer=customer)}
-        return render(request, "customers/customer_erase.html", context)
+        return self._page(request, customer, EraseConfirmForm(customer=customer))
 
     def post(self, request, pk):
         customer = self.get_customer()
+        form = EraseConfirmForm(request.POST, customer=customer)
+        if not form.is_valid():
+            return self._page(request, customer, form, status=400)
         result = services.customer_erase(customer=customer, user=request.user, request=request)
         if result.already_erased:
             messages.info(request, gettext("This customer's personal data had already been erased."))

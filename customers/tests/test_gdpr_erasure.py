@@ -447,7 +447,15 @@ def test_the_page_confirms_with_counts_then_erases(manager_user, rep_user, ana):
     assert 'data-count="notes">1<' in page.content.decode()
     assert Customer.objects.get(pk=ana.pk).first_name == "Ana"  # GET changes nothing
 
-    response = manager.post(confirm)
+    # Erasing cannot be undone: without the customer's number typed again nothing happens.
+    for typed in ({}, {"confirm": ""}, {"confirm": str(ana.pk + 1)}, {"confirm": "yes"}):
+        refused = manager.post(confirm, typed)
+        assert refused.status_code == 400
+        assert refused.context["form"].errors["confirm"]
+        assert Customer.objects.get(pk=ana.pk).first_name == "Ana"
+    assert f"Type {ana.pk}, this customer" in manager.post(confirm, {"confirm": "1x"}).content.decode()
+
+    response = manager.post(confirm, {"confirm": f"#{ana.pk}"})
     assert response.status_code == 302 and response["Location"] == detail
     after = manager.get(detail).content.decode()
     assert 'data-testid="erased"' in after and "ana@example.com" not in after
