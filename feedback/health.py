@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, Max, Min, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, Min, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from customers.choices import OPEN_CASE_STATUSES, InteractionType
@@ -51,57 +51,105 @@ RHYTHM_DAYS = 365
 
 # --------------------------------------------------------------------------- signals (SQL)
 
+# The signals a customer without any row of a kind has (no interaction, answer or open case).
+EMPTY_SIGNALS = {
+    **{f"{kind}_{which}": None for kind in SURVEY_KINDS for which in ("last", "prev")},
+    "open_cases": 0,
+    "breached_cases": 0,
+    "open_followup": False,
+    "comments_negative": 0,
+    "comments_read": 0,
+    "recent_interactions": 0,
+    "before_interactions": 0,
+    "rhythm_count": 0,
+    "rhythm_first": None,
+    "rhythm_last": None,
+}
 
-def _count(queryset, field="pk") -> Subquery:
-    return Coalesce(
-        Subquery(queryset.order_by().values("customer").annotate(n=Count(field)).values("n")[:1]),
-        0,
-        output_field=IntegerField(),
-    )
 
+def health_signals(customers: list[dict], *, settings: HealthSettings, now: datetime, id_range: bool = False):
+    """Every signal the score reads, for a batch of customers: [{**customer, **signals}] in `customers`' order.
 
-def health_signals(customer_ids: Iterable[int] | None = None, *, settings: HealthSettings, now: datetime):
-    """Customers (listed ones; only `customer_ids` if given) annotated with every signal the score reads.
-
-    One query; the annotations are named as `health_score_of` reads them.
+    `customers`: dicts with "pk", "lifecycle_stage" and "last_contact_at" (`health_customers`). Set-based: four
+    aggregate queries over the batch whatever its size (interactions, the latest two answers of each kind by a
+    window function, comments and follow-ups, open cases), each grouped by customer. `id_range`: the batch is
+    every listed customer between its first and last id, so the queries read that id range (one index range
+    scan) instead of a list of ids. The keys are named as `health_score_of` reads them.
     """
-    responses = Response.objects.scored().filter(customer=OuterRef("pk"))
-    interactions = Interaction.objects.filter(customer=OuterRef("pk")).exclude(type=InteractionType.SURVEY_RESPONSE)
-    cases = Case.objects.filter(customer=OuterRef("pk"), status__in=OPEN_CASE_STATUSES)
-    comments = Response.objects.filter(
-        customer=OuterRef("pk"), submitted_at__gte=now - timedelta(days=settings.sentiment_days)
-    ).exclude(comment="")
-    rhythm = interactions.filter(occurred_at__gte=now - timedelta(days=RHYTHM_DAYS), occurred_at__lte=now)
-    annotations = {}
-    for kind in SURVEY_KINDS:
-        latest = responses.filter(kind=kind).order_by("-submitted_at", "-id").values("score")
-        annotations[f"{kind}_last"] = Subquery(latest[:1])
-        annotations[f"{kind}_prev"] = Subquery(latest[1:2])
-    annotations.update(
-        open_cases=_count(cases),
-        breached_cases=_count(cases.filter(Case.objects.breached_condition(now))),
-        open_followup=Exists(
-            Response.objects.filter(customer=OuterRef("pk"), followup_case__status__in=OPEN_CASE_STATUSES)
-        ),
-        comments_negative=_count(comments.filter(sentiment=Sentiment.NEGATIVE)),
-        comments_read=_count(comments.exclude(sentiment=Sentiment.UNKNOWN)),
-        recent_interactions=_count(
-            interactions.filter(occurred_at__gte=now - timedelta(days=RECENT_DAYS), occurred_at__lte=now)
-        ),
-        before_interactions=_count(
-            interactions.filter(
-                occurred_at__gte=now - timedelta(days=RECENT_DAYS + BEFORE_DAYS),
-                occurred_at__lt=now - timedelta(days=RECENT_DAYS),
-            )
-        ),
-        rhythm_count=_count(rhythm),
-        rhythm_first=Subquery(rhythm.order_by().values("customer").annotate(at=Min("occurred_at")).values("at")[:1]),
-        rhythm_last=Subquery(rhythm.order_by().values("customer").annotate(at=Max("occurred_at")).values("at")[:1]),
+    if not customers:
+        return []
+    ids = [c["pk"] for c in customers]
+    scope = Q(customer_id__gte=min(ids), customer_id__lte=max(ids)) if id_range else Q(customer_id__in=ids)
+    signals = {pk: dict(EMPTY_SIGNALS) for pk in ids}
+
+    def merge(rows):
+        for row in rows:
+            found = signals.get(row.pop("customer_id"))
+            if found is not None:
+                found.update(row)
+
+    recent_from = now - timedelta(days=RECENT_DAYS)
+    merge(
+        Interaction.objects.filter(scope, occurred_at__gte=now - timedelta(days=RHYTHM_DAYS), occurred_at__lte=now)
+        .exclude(type=InteractionType.SURVEY_RESPONSE)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            recent_interactions=Count("pk", filter=Q(occurred_at__gte=recent_from)),
+            before_interactions=Count(
+                "pk",
+                filter=Q(occurred_at__gte=recent_from - timedelta(days=BEFORE_DAYS), occurred_at__lt=recent_from),
+            ),
+            rhythm_count=Count("pk"),
+            rhythm_first=Min("occurred_at"),
+            rhythm_last=Max("occurred_at"),
+        )
     )
-    customers = Customer.objects.listed().order_by("pk")
+    latest_two = (
+        Response.objects.scored()
+        .filter(scope, kind__in=SURVEY_KINDS)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("customer_id"), F("kind")],
+                order_by=[F("submitted_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=2)
+        .order_by()
+        .values_list("customer_id", "kind", "rank", "score")
+    )
+    for customer_id, kind, rank, score in latest_two:
+        if customer_id in signals:
+            signals[customer_id][f"{kind}_{'last' if rank == 1 else 'prev'}"] = score
+    comment = Q(submitted_at__gte=now - timedelta(days=settings.sentiment_days)) & ~Q(comment="")
+    merge(
+        Response.objects.filter(scope)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            comments_negative=Count("pk", filter=comment & Q(sentiment=Sentiment.NEGATIVE)),
+            comments_read=Count("pk", filter=comment & ~Q(sentiment=Sentiment.UNKNOWN)),
+            open_followup=Count("pk", filter=Q(followup_case__status__in=OPEN_CASE_STATUSES)),
+        )
+    )
+    merge(
+        Case.objects.filter(scope, status__in=OPEN_CASE_STATUSES)
+        .order_by()
+        .values("customer_id")
+        .annotate(open_cases=Count("pk"), breached_cases=Count("pk", filter=Case.objects.breached_condition(now)))
+    )
+    return [{**c, **signals[c["pk"]]} for c in customers]
+
+
+def health_customers(customer_ids: Iterable[int] | None = None, *, after: int = 0, limit: int | None = None):
+    """The listed customers (only `customer_ids` if given) with an id above `after`, by id, at most `limit`:
+    [{"pk", "lifecycle_stage", "last_contact_at"}], what `health_signals` takes."""
+    customers = Customer.objects.listed().filter(pk__gt=after).order_by("pk")
     if customer_ids is not None:
         customers = customers.filter(pk__in=list(customer_ids))
-    return customers.annotate(**annotations).values("pk", "lifecycle_stage", "last_contact_at", *annotations)
+    rows = customers.values("pk", "lifecycle_stage", "last_contact_at")
+    return list(rows if limit is None else rows[:limit])
 
 
 # --------------------------------------------------------------------------- the score (pure)
@@ -192,11 +240,13 @@ def health_score_of(signals: dict, *, settings: HealthSettings, now: datetime) -
 
 
 def customer_health_refresh(customer_ids: Iterable[int] | None = None, *, now: datetime | None = None) -> int:
-    """Recompute and store the health score of these customers (all listed customers when None).
+    """Recompute and store the health score of these customers (all listed customers when None): what the
+    hourly beat task runs, and what the benchmarks time ("health full recompute").
 
-    Works in batches of BATCH_SIZE by id; each batch is one read and two writes (upsert of HealthScore,
-    a HealthScoreChange per score that moved), in one transaction. Idempotent: running it twice at the
-    same `now` changes nothing the second time. Returns how many scores moved (new ones included).
+    Works in batches of BATCH_SIZE by id; each batch is one transaction of a fixed number of queries
+    whatever its size (the customers, `health_signals`' four aggregates, the stored scores, then the upsert
+    of the scores that differ and a HealthScoreChange per score that moved). Idempotent: running it twice
+    at the same `now` changes nothing the second time. Returns how many scores moved (new ones included).
     """
     now = now or timezone.now()
     settings = HealthSettings.load()
@@ -204,24 +254,20 @@ def customer_health_refresh(customer_ids: Iterable[int] | None = None, *, now: d
     moved = 0
     after = 0
     while True:
-        if ids is None:
-            batch_ids = list(
-                Customer.objects.listed().filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:BATCH_SIZE]
-            )
-        else:
-            batch_ids = [pk for pk in ids if pk > after][:BATCH_SIZE]
-        if not batch_ids:
+        customers = health_customers(ids, after=after, limit=BATCH_SIZE)
+        if not customers:
             break
-        after = batch_ids[-1]
-        moved += _refresh_batch(batch_ids, settings=settings, now=now)
+        after = customers[-1]["pk"]
+        moved += _refresh_batch(customers, settings=settings, now=now, id_range=ids is None)
     return moved
 
 
-def _refresh_batch(batch_ids: list[int], *, settings: HealthSettings, now: datetime) -> int:
+def _refresh_batch(customers: list[dict], *, settings: HealthSettings, now: datetime, id_range: bool) -> int:
+    batch_ids = [c["pk"] for c in customers]
     with transaction.atomic():
         current = dict(HealthScore.objects.filter(customer_id__in=batch_ids).values_list("customer_id", "score"))
         rows, changes = [], []
-        for signals in health_signals(batch_ids, settings=settings, now=now):
+        for signals in health_signals(customers, settings=settings, now=now, id_range=id_range):
             score, parts = health_score_of(signals, settings=settings, now=now)
             customer_id = signals["pk"]
             rows.append(HealthScore(customer_id=customer_id, score=score, parts=parts, computed_at=now))

@@ -53,7 +53,7 @@ def worked_example():
 
 def test_worked_example_scores_45_with_its_parts(worked_example):
     settings = HealthSettings.load()
-    signals = health.health_signals([worked_example.pk], settings=settings, now=NOW).get()
+    [signals] = health.health_signals(health.health_customers([worked_example.pk]), settings=settings, now=NOW)
 
     score, parts = health.health_score_of(signals, settings=settings, now=NOW)
 
@@ -78,7 +78,7 @@ def test_worked_example_scores_45_with_its_parts(worked_example):
 def test_parts_without_a_signal_are_left_out_of_the_total():
     customer = CustomerFactory(lifecycle_stage=LifecycleStage.LEAD)
     settings = HealthSettings.load()
-    signals = health.health_signals([customer.pk], settings=settings, now=NOW).get()
+    [signals] = health.health_signals(health.health_customers([customer.pk]), settings=settings, now=NOW)
 
     score, parts = health.health_score_of(signals, settings=settings, now=NOW)
 
@@ -207,3 +207,48 @@ def test_customer_api_refuses_a_bad_health_below(api_as, rep_user, value):
     response = api_as(rep_user).get("/api/customers/", {"health_below": value})
     assert response.status_code == 400
     assert "health_below" in response.json()
+
+
+# --------------------------------------------------------------------------- the full recomputation
+
+
+def test_full_refresh_scores_every_listed_customer_as_one_at_a_time_does(worked_example):
+    CustomerFactory(lifecycle_stage=LifecycleStage.LEAD)
+    erased = CustomerFactory(erased=True)  # inside the batch's id range, never scored
+    CaseFactory(customer=erased, status=CaseStatus.OPEN)
+    answered = CustomerFactory(lifecycle_stage=LifecycleStage.ADVOCATE)
+    nps = SurveyFactory(kind=SurveyKind.NPS)
+    for n, score in ((30, 10), (5, 7)):
+        ResponseFactory(invitation__survey=nps, invitation__customer=answered, score=score, submitted_at=days_ago(n))
+    InteractionFactory(customer=answered, occurred_at=days_ago(2))
+
+    health.customer_health_refresh(now=NOW)
+    full = dict(HealthScore.objects.values_list("customer_id", "parts"))
+    HealthScore.objects.all().delete()
+    for customer_id in full:
+        health.customer_health_refresh([customer_id], now=NOW)
+
+    assert erased.pk not in full and len(full) == 3
+    assert dict(HealthScore.objects.values_list("customer_id", "parts")) == full
+    assert full[answered.pk]["survey_trend"]["detail"] == {"previous": {"nps": 10}}
+
+
+def test_a_batch_takes_the_same_queries_for_one_customer_as_for_many(django_assert_num_queries, monkeypatch):
+    HealthSettings.load()
+    first = CustomerFactory()
+    InteractionFactory(customer=first, occurred_at=days_ago(3))
+    with django_assert_num_queries(12):  # settings, customers ×2, savepoints ×2, scores, 4 signals, upsert, changes
+        health.customer_health_refresh(now=NOW)
+
+    for _ in range(4):
+        customer = CustomerFactory()
+        CaseFactory(customer=customer, status=CaseStatus.OPEN)
+        InteractionFactory(customer=customer, occurred_at=days_ago(3))
+    HealthScore.objects.all().delete()
+    with django_assert_num_queries(12):
+        assert health.customer_health_refresh(now=NOW) == 5
+    # Two batches: the batch's queries twice.
+    monkeypatch.setattr(health, "BATCH_SIZE", 3)
+    HealthScore.objects.all().delete()
+    with django_assert_num_queries(22):
+        assert health.customer_health_refresh(now=NOW) == 5
