@@ -5,8 +5,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..metrics.params import MetricQuerySerializer, filters_of, report_permission_for, report_scope
+from ..metrics.params import HEALTH, MetricQuerySerializer, filters_of, report_permission_for, report_scope
 from ..metrics.query import metric_series
+from ..reports.health import health_series
 
 MetricSeriesSerializer = inline_serializer(
     "MetricSeries",
@@ -22,6 +23,10 @@ MetricSeriesSerializer = inline_serializer(
                     "dimension_value": serializers.CharField(allow_null=True),
                     "value": serializers.FloatField(allow_null=True),
                     "n": serializers.IntegerField(),
+                    "below": serializers.IntegerField(
+                        required=False, help_text="health: customers under the attention threshold"
+                    ),
+                    "below_share": serializers.FloatField(required=False, help_text="health: their share of n (%)"),
                 },
             )
         ),
@@ -30,7 +35,10 @@ MetricSeriesSerializer = inline_serializer(
 
 
 class MetricsView(APIView):
-    """Managers read every metric; marketers campaign and journey figures; reps their own cases' figures."""
+    """Managers read every metric; marketers campaign and journey figures; reps their own cases' figures.
+
+    `metric=health` (managers): the average customer health score at each period's end by `dimension`
+    (overall, persona, lifecycle_stage, journey), with `below` and `below_share` (docs/metrics.md)."""
 
     @property
     def required_permissions(self):
@@ -50,6 +58,15 @@ class MetricsView(APIView):
             dimension=data["dimension"],
             filters=filters_of(data),
         )
+        if data["metric"] == HEALTH:
+            results = health_series(
+                start=data["start"], end=data["end"], granularity=data["granularity"], dimension=data["dimension"]
+            )
+            for row in results:
+                del row["period_end"]
+                if row["dimension"] == "overall":
+                    row["dimension_value"] = None  # as the metrics' overall rows
+            return Response({"metric": HEALTH, "granularity": data["granularity"], "results": results})
         results = metric_series(
             data["metric"],
             granularity=data["granularity"],

@@ -25,6 +25,9 @@ from .definitions import (
 )
 
 MAX_PERIODS = 1000
+# `metric=health`: the customer health score by period (feedback.reports.health), not a metric of METRICS.
+HEALTH = "health"
+HEALTH_DIMENSIONS = ("overall", "persona", "lifecycle_stage", "journey")
 # The permissions that open the reports, broadest first (declared on MetricRollup, granted by cxcrm/roles.py).
 REPORT_PERMISSIONS = ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports")
 # Dates outside these bounds are refused: the years of every instant the product accepts (cxcrm.validators),
@@ -75,17 +78,27 @@ def filters_of(data: dict) -> dict:
 class MetricQuerySerializer(serializers.Serializer):
     """`GET /api/metrics/` parameters; filters are ids (persona, journey, survey) or a channel code."""
 
-    metric = serializers.ChoiceField(choices=[(name, m.label) for name, m in METRICS.items()])
+    metric = serializers.ChoiceField(
+        choices=[*((name, m.label) for name, m in METRICS.items()), (HEALTH, "Customer health")],
+        help_text="A metric, or `health`: the average customer health score at each period's end",
+    )
     granularity = serializers.ChoiceField(choices=GRANULARITIES)
     start = serializers.DateField(help_text="First day, inclusive (YYYY-MM-DD)")
     end = serializers.DateField(help_text="Last day, inclusive (YYYY-MM-DD)")
-    dimension = serializers.ChoiceField(choices=list(DIMENSIONS), required=False, default="overall")
+    dimension = serializers.ChoiceField(
+        choices=[*DIMENSIONS, "lifecycle_stage"],
+        required=False,
+        default="overall",
+        help_text="`lifecycle_stage` for `health` only (which reads overall, persona, lifecycle_stage or journey)",
+    )
     persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all(), required=False)
     journey = serializers.PrimaryKeyRelatedField(queryset=JourneyMap.objects.all(), required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.all(), required=False)
 
     def validate(self, attrs):
+        if attrs["metric"] == HEALTH:
+            return self._validate_health(attrs)
         errors = {}
         metric = METRICS[attrs["metric"]]
         for name, message in range_errors(attrs["start"], attrs["end"], attrs["granularity"]).items():
@@ -102,6 +115,25 @@ class MetricQuerySerializer(serializers.Serializer):
         if channel and "channel" not in errors and channel not in source_for(metric).channels:
             # A case's origin can be "survey" (a detractor follow-up); no other row has that channel.
             errors["channel"] = [f"{metric.label} cannot be filtered by channel “{channel}”: only cases have it."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["dimension"] = dimension
+        return attrs
+
+    def _validate_health(self, attrs):
+        """Health reads its own dimensions (HEALTH_DIMENSIONS) and takes no filter."""
+        errors = {
+            name: [message]
+            for name, message in range_errors(attrs["start"], attrs["end"], attrs["granularity"]).items()
+        }
+        dimension = attrs.get("dimension") or "overall"
+        if dimension not in HEALTH_DIMENSIONS:
+            errors["dimension"] = [
+                f"Customer health cannot be broken down by {dimension}; use one of: {', '.join(HEALTH_DIMENSIONS)}."
+            ]
+        for name in FILTERS:
+            if attrs.get(name) not in (None, ""):
+                errors[name] = [f"Customer health cannot be filtered by {name}."]
         if errors:
             raise serializers.ValidationError(errors)
         attrs["dimension"] = dimension

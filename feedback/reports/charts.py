@@ -89,3 +89,40 @@ def campaigns_chart(table: ReportTable) -> dict:
             {"label": "Conversion", "values": column(8)},
         ],
     }
+
+
+def health_chart(
+    series: list[dict], *, periods: list[tuple[date, date]], labels: dict[str, str], link, below: bool = False
+) -> dict:
+    """A line per dimension value over the periods (health.health_series): the average health score (0–100) or,
+    `below`, the share of customers under the attention threshold (%); each point opens the customers behind it
+    (`link(row, below=…)`), and a period without a scored customer breaks the line."""
+    index = {first: i for i, (first, _last) in enumerate(periods)}
+    by_value: dict[str, dict] = {}
+    for r in series:
+        line = by_value.setdefault(
+            r["dimension_value"],
+            {
+                "label": labels.get(r["dimension_value"], r["dimension_value"]),
+                "values": [None] * len(periods),
+                "n": [0] * len(periods),
+                "links": [None] * len(periods),
+            },
+        )
+        i = index[r["period_start"]]
+        line["values"][i] = r["below_share"] if below else r["value"]
+        line["n"][i] = r["n"]
+        line["links"][i] = link(r, below=below)
+    return {
+        "id": "chart-health-below" if below else "chart-health",
+        "type": "line",
+        "label": "Customers below the attention threshold (%)" if below else "Average health (0–100)",
+        "min": 0,
+        "max": 100,
+        "sample_label": "customers",
+        "small_sample": 0,
+        "labels": [first.isoformat() for first, _last in periods],
+        "datasets": list(by_value.values()),
+        "tension": 0,
+        "span_gaps": False,
+    }

@@ -61,6 +61,9 @@ class DrillQuerySerializer(MetricQuerySerializer):
     follow-ups (MetricQuerySerializer refuses it for any metric but the cases').
     """
 
+    # The drill-down of a metric's figure (health has its own: HealthDrillView).
+    metric = serializers.ChoiceField(choices=[(name, m.label) for name, m in METRICS.items()])
+    dimension = serializers.ChoiceField(choices=list(DIMENSIONS), required=False, default="overall")
     granularity = serializers.ChoiceField(choices=GRANULARITIES, default="quarter")
     channel = serializers.ChoiceField(choices=CaseOrigin.choices, required=False)
     value = _AnyText(required=False, allow_blank=True, trim_whitespace=False, default="")

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from customers.choices import LifecycleStage
 from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona
 
 from ..metrics.definitions import DIMENSIONS, FILTERS, GRANULARITIES, METRICS
 from ..metrics.params import filters_of, range_errors
 from ..models import Survey
+from .health import HEALTH_DIMENSIONS
 
 DEFAULT_DAYS = 90
 DEFAULT_GRANULARITY = "week"
@@ -125,4 +127,48 @@ class BreakdownForm(forms.Form):
                 + ".",
             )
         data.update(metric=metric.name, dimension=dimension)
+        return data
+
+
+class HealthDimensionForm(forms.Form):
+    """The health report's breakdown: persona (default), lifecycle stage, journey map, or all customers."""
+
+    dimension = forms.ChoiceField(
+        label="By",
+        choices=[(k, v) for k, v in HEALTH_DIMENSIONS.items()],
+        required=False,
+        error_messages={"invalid_choice": "Choose persona, lifecycle stage, journey map or overall."},
+    )
+
+
+class HealthDrillForm(forms.Form):
+    """The customers behind a health figure: the period [start, end] (whose end the scores are read at), the
+    dimension and its value (a persona or journey map id, a stage; "" for no persona), `below` the threshold."""
+
+    start = forms.DateField()
+    end = forms.DateField()
+    dimension = forms.ChoiceField(choices=[(k, v) for k, v in HEALTH_DIMENSIONS.items()], required=False)
+    value = forms.CharField(required=False, strip=False, max_length=100)
+    below = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        dimension = data.get("dimension") or "overall"
+        value = data.get("value") or ""
+        if "\x00" in value:
+            self.add_error("value", "This value names nothing.")
+        elif (
+            dimension in ("persona", "journey")
+            and value
+            and not (value.isascii() and value.isdigit() and len(value) < 19)
+        ):
+            self.add_error("value", f"No {HEALTH_DIMENSIONS[dimension].lower()} “{value}”.")
+        elif dimension == "journey" and not value:
+            self.add_error("value", "Name the journey map.")
+        elif dimension == "lifecycle_stage" and value not in LifecycleStage.values:
+            self.add_error("value", f"No lifecycle stage “{value}”.")
+        if data.get("start") and data.get("end"):
+            for name, message in range_errors(data["start"], data["end"], "day", max_periods=None).items():
+                self.add_error(name, message)
+        data.update(dimension=dimension, value=value)
         return data

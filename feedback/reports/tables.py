@@ -326,3 +326,49 @@ def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> Report
         ],
         link_label="map",
     )
+
+
+# --------------------------------------------------------------------------- customer health
+
+
+def health_table(
+    series: list[dict], *, dimension: str, labels: dict[str, str], link: Callable[..., str]
+) -> ReportTable:
+    """One row per period and dimension value (health.health_series): the average score at the period's end,
+    the customers scored, and those below the attention threshold (count and %), each row opening its customers."""
+    from .health import HEALTH_DIMENSIONS
+
+    return ReportTable(
+        ["Period", HEALTH_DIMENSIONS[dimension], "Average health", "n", "Below threshold", "Below threshold (%)"],
+        [
+            row(
+                [
+                    r["period_start"].isoformat(),
+                    labels.get(r["dimension_value"], r["dimension_value"]),
+                    r["value"],
+                    r["n"],
+                    r["below"],
+                    r["below_share"],
+                ],
+                link(r),
+            )
+            for r in series
+        ],
+        link_label="customers",
+    )
+
+
+class HealthCustomersTable(LinkedTable):
+    """The customers behind a health figure (health.health_customers_at), each opening its page; the exports
+    carry the customer's id."""
+
+    link_label = "customer"
+
+    customer_id = tables.Column("Customer id", accessor="pk", visible=False)
+    customer = TextColumn("Customer", str)
+    persona = TextColumn("Persona", lambda c: c.persona.name if c.persona else "")
+    stage = TextColumn("Stage now", lambda c: c.get_lifecycle_stage_display())
+    health = TextColumn("Health at the period's end", lambda c: c.health_at)
+
+    def row_link(self, record):
+        return reverse("customers:customer_detail", args=[record.pk])

@@ -30,9 +30,16 @@ from ..metrics.definitions import DIMENSIONS, FILTERS, METRICS, metric_allows_fi
 from ..metrics.params import REPORT_PERMISSIONS, filters_of, report_scope
 from ..metrics.rollup import metric_rollups_backfill
 from ..scales import SMALL_SAMPLE
-from . import charts, figures, tables
+from . import charts, figures, health, tables
 from .drill import DrillQuerySerializer, bucket_name, drill_rows, drill_table_class, drill_url
-from .forms import BreakdownForm, ReportFilterForm, ReportParams, metric_dimensions
+from .forms import (
+    BreakdownForm,
+    HealthDimensionForm,
+    HealthDrillForm,
+    ReportFilterForm,
+    ReportParams,
+    metric_dimensions,
+)
 
 # A manager's "refresh now" recomputes at most this many days (a year and a day: any report period).
 REFRESH_MAX_DAYS = 366
@@ -569,3 +576,117 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             return figure
         breakdown = query.metric_breakdown(q["metric"], dimension=q["dimension"], **period)
         return next((r for r in breakdown if r["dimension_value"] == q["value"]), figure | {"n": 0, "value": None})
+
+
+# --------------------------------------------------------------------------- health by persona, stage, journey
+
+
+class HealthReportView(ReportView):
+    """The average customer health score at each period's end, and the share below the attention threshold, by
+    persona, lifecycle stage or journey map (`health.health_series`): a line per value, the table (also its
+    CSV or XLSX), each figure opening the customers behind it."""
+
+    by_period = True
+    permission_required = "feedback.view_reports"
+    template_name = "feedback/reports/health.html"
+    title = "Customer health by persona, stage and journey"
+    filter_names = ()
+
+    @cached_property
+    def dimension_form(self) -> HealthDimensionForm:
+        form = HealthDimensionForm(self.request.GET or None)
+        form.is_valid()
+        return form
+
+    @property
+    def dimension(self) -> str:
+        data = self.dimension_form.cleaned_data if self.dimension_form.is_bound else {}
+        return data.get("dimension") or "persona"
+
+    @property
+    def file_name(self):
+        return f"health-by-{self.dimension.replace('_', '-')}"
+
+    @cached_property
+    def series(self) -> list[dict]:
+        p = self.params
+        return health.health_series(start=p.start, end=p.end, granularity=p.granularity, dimension=self.dimension)
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        return health.health_labels(self.dimension, {r["dimension_value"] for r in self.series})
+
+    def link(self, row: dict, *, below: bool = False) -> str:
+        return health.health_drill_url(
+            start=row["period_start"],
+            end=row["period_end"],
+            dimension=self.dimension,
+            value=row["dimension_value"],
+            below=below,
+        )
+
+    def table(self):
+        return tables.health_table(self.series, dimension=self.dimension, labels=self.labels, link=self.link)
+
+    def get_context_data(self, **kwargs):
+        p = self.params
+        periods = compute.periods_in(p.start, p.end, p.granularity)
+        return super().get_context_data(
+            dimension_form=self.dimension_form,
+            dimension=self.dimension,
+            threshold=health.HealthSettings.load().attention_below,
+            table=self.table(),
+            charts=[
+                charts.health_chart(self.series, periods=periods, labels=self.labels, link=self.link, below=below)
+                for below in (False, True)
+            ]
+            if self.series
+            else [],
+            **kwargs,
+        )
+
+
+class HealthDrillView(StaffPermissionMixin, ListTableMixin, TemplateView):
+    """The customers behind a health figure (`health.health_customers_at`): scored at the end of [start, end], in
+    one persona, stage or journey map (`dimension`, `value`), `below=1` only those under the attention threshold;
+    lowest score first. Parameters that name no figure: the page with what is wrong, status 400. Exporting the
+    rows (CSV, Excel) needs EXPORT_ROWS_PERMISSION as the other drill-downs do, else 403."""
+
+    permission_required = "feedback.view_reports"
+    template_name = "feedback/reports/health_drill.html"
+    paginate_by = 100
+    table_class = tables.HealthCustomersTable
+
+    def get(self, request, *args, **kwargs):
+        form = HealthDrillForm(request.GET)
+        if not form.is_valid():
+            errors = {name: " ".join(str(m) for m in messages) for name, messages in form.errors.items()}
+            context = {"view": self, "errors": errors, "title": "This figure cannot be shown"}
+            return self.render_to_response(context, status=400)
+        self.query = form.cleaned_data
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            if not request.user.has_perm(EXPORT_ROWS_PERMISSION):
+                raise PermissionDenied
+            q = self.query
+            return self.export(export_format, export_name(f"health-{q['dimension']}", q["start"], q["end"]))
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        return health.health_customers_at(**self.query)
+
+    def get_context_data(self, **kwargs):
+        q = self.query
+        labels = health.health_labels(q["dimension"], [q["value"]])
+        return super().get_context_data(
+            title="Customer health: the customers behind the figure",
+            start=q["start"],
+            end=q["end"],
+            dimension=q["dimension"],
+            dimension_label=health.HEALTH_DIMENSIONS[q["dimension"]],
+            value_label=labels.get(q["value"], q["value"]),
+            below=q["below"],
+            threshold=health.HealthSettings.load().attention_below,
+            **(export_urls(self.request) if self.request.user.has_perm(EXPORT_ROWS_PERMISSION) else {}),
+            **kwargs,
+        )

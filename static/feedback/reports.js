@@ -25,7 +25,12 @@
     var small = function (i) { return data.n && data.small_sample && data.n[i] > 0 && data.n[i] < data.small_sample; };
     var datasets = data.datasets
       ? data.datasets.map(function (d, i) {
-          return { label: d.label, data: d.values, backgroundColor: palette[i % palette.length] };
+          var colour = palette[i % palette.length];
+          // A line per dataset (health by persona…): coloured, straight, broken where a period has no figure.
+          return type === "line"
+            ? { label: d.label, data: d.values, borderColor: colour, backgroundColor: colour,
+                tension: data.tension || 0, spanGaps: !!data.span_gaps }
+            : { label: d.label, data: d.values, backgroundColor: colour };
         })
       : [{
           label: data.label, data: data.values, borderColor: palette[0], backgroundColor: palette[0],
@@ -46,16 +51,24 @@
         maintainAspectRatio: false,
         plugins: {
           legend: { display: !!data.datasets },
-          tooltip: { callbacks: { afterLabel: function (item) { return sampleNote(data, item.dataIndex); } } }
+          tooltip: { callbacks: { afterLabel: function (item) {
+            var d = data.datasets && data.datasets[item.datasetIndex];
+            return sampleNote(d && d.n ? { n: d.n, sample_label: data.sample_label } : data, item.dataIndex);
+          } } }
         },
         scales: data.type === "stacked" ? { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } : { y: y },
         onClick: function (event, elements) {
-          if (data.links && elements.length && data.links[elements[0].index]) {
-            window.location.href = data.links[elements[0].index];
+          if (!elements.length) { return; }
+          // A dataset's own links (one per point) or the chart's (one per label).
+          var d = data.datasets && data.datasets[elements[0].datasetIndex];
+          var links = d && d.links ? d.links : data.links;
+          if (links && links[elements[0].index]) {
+            window.location.href = links[elements[0].index];
           }
         },
         onHover: function (event, elements) {
-          event.native.target.style.cursor = data.links && elements.length ? "pointer" : "default";
+          var linked = data.links || (data.datasets && data.datasets.some(function (d) { return d.links; }));
+          event.native.target.style.cursor = linked && elements.length ? "pointer" : "default";
         }
     };
     if (reduceMotion) { options.animation = false; }
