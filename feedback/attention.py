@@ -181,20 +181,29 @@ def _hidden(action: AttentionAction | None, keys: list[str], now: datetime) -> b
     return set(keys) <= set(action.reasons)
 
 
-def attention_queue(*, user=None, now: datetime | None = None, limit: int = 100) -> list[AttentionRow]:
-    """The ranked queue (at most `limit` rows): customers with a reason, not snoozed or handled for the same reasons.
+def attention_queue_page(
+    *, user=None, now: datetime | None = None, offset: int = 0, limit: int = 100
+) -> tuple[list[AttentionRow], int]:
+    """One page of the ranked queue and the queue's length: (rows offset..offset+limit, total).
 
-    With `user`, that user's customers (owner) come first. A fixed number of queries, whatever the rows."""
+    The queue holds the customers with a reason, not snoozed or handled for the same reasons, ranked by their
+    reasons' weights plus how far their health is below 50, then by customer id. With `user`, that user's
+    customers (owner) come first. Only the page's customers are loaded; a fixed number of queries, whatever
+    the rows."""
     now = now or timezone.now()
     settings = HealthSettings.load()
     reasons = attention_reasons(now=now, settings=settings)
     if not reasons:
-        return []
+        return [], 0
     latest: dict[int, AttentionAction] = {}
     for action in AttentionAction.objects.filter(customer_id__in=list(reasons)).order_by("customer_id", "-at", "-id"):
         latest.setdefault(action.customer_id, action)
     scores = dict(HealthScore.objects.filter(customer_id__in=list(reasons)).values_list("customer_id", "score"))
-    rows = []
+    owners = (
+        dict(Customer.objects.filter(pk__in=list(reasons)).values_list("pk", "owner_id")) if user is not None else {}
+    )
+    mine = getattr(user, "pk", None)
+    ranked = []
     for customer_id, found in reasons.items():
         keys = [key for key, _words in found]
         if _hidden(latest.get(customer_id), keys, now):
@@ -203,14 +212,21 @@ def attention_queue(*, user=None, now: datetime | None = None, limit: int = 100)
         rank = sum(REASON_WEIGHTS[key.split(":", 1)[0]] for key in keys) + max(
             0, 50 - (score if score is not None else 50)
         )
-        rows.append((customer_id, found, score, rank))
-    customers = Customer.objects.select_related("owner").in_bulk([row[0] for row in rows])
-    queue = [
-        AttentionRow(customer=customers[cid], reasons=found, score=score, rank=rank) for cid, found, score, rank in rows
+        ranked.append(((mine is None or owners.get(customer_id) != mine, -rank, customer_id), found, score, rank))
+    ranked.sort(key=lambda row: row[0])
+    page = ranked[max(offset, 0) : max(offset, 0) + max(limit, 0)]
+    customers = Customer.objects.select_related("owner").in_bulk([key[2] for key, *_ in page])
+    rows = [
+        AttentionRow(customer=customers[key[2]], reasons=found, score=score, rank=rank)
+        for key, found, score, rank in page
+        if key[2] in customers
     ]
-    mine = getattr(user, "pk", None)
-    queue.sort(key=lambda row: (mine is None or row.customer.owner_id != mine, -row.rank, row.customer.pk))
-    return queue[:limit]
+    return rows, len(ranked)
+
+
+def attention_queue(*, user=None, now: datetime | None = None, limit: int = 100) -> list[AttentionRow]:
+    """The first `limit` rows of the ranked queue (attention_queue_page)."""
+    return attention_queue_page(user=user, now=now, limit=limit)[0]
 
 
 # --------------------------------------------------------------------------- snooze and handled (writes)

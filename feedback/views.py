@@ -70,12 +70,21 @@ class CustomerHealthView(StaffPermissionMixin, View):
 # --------------------------------------------------------------------------- needs attention
 
 ATTENTION_EMBED_ROWS = 10
+ATTENTION_PAGE_ROWS = 50
+
+
+def _page_number(value) -> int:
+    """A page number from the query string: a whole number from 1; anything else is page 1."""
+    try:
+        return max(1, min(int(value), 10**6))
+    except (TypeError, ValueError):
+        return 1
 
 
 class AttentionView(StaffPermissionMixin, View):
-    """GET /customers/attention/: the ranked queue of customers who need attention, each with its reasons
-    and next actions. `?embed=1` answers only the rows (My work loads them by htmx): the user's customers
-    first, at most ATTENTION_EMBED_ROWS."""
+    """GET /customers/attention/?page=N: the ranked queue of customers who need attention, each with its reasons
+    and next actions, ATTENTION_PAGE_ROWS (50) a page (a page past the last shows the last). `?embed=1` answers
+    only the rows (My work loads them by htmx): the user's customers first, at most ATTENTION_EMBED_ROWS."""
 
     permission_required = ("customers.view_customer", "feedback.view_response")
 
@@ -83,11 +92,29 @@ class AttentionView(StaffPermissionMixin, View):
         from . import attention
 
         embed = request.GET.get("embed") == "1"
-        rows = attention.attention_queue(
-            user=request.user if embed else None, limit=ATTENTION_EMBED_ROWS if embed else 200
-        )
+        if embed:
+            rows, total, page = attention.attention_queue(user=request.user, limit=ATTENTION_EMBED_ROWS), None, None
+        else:
+            page = _page_number(request.GET.get("page"))
+            rows, total = attention.attention_queue_page(
+                offset=(page - 1) * ATTENTION_PAGE_ROWS, limit=ATTENTION_PAGE_ROWS
+            )
+            last = max(1, -(-total // ATTENTION_PAGE_ROWS))
+            if page > last:
+                rows, _ = attention.attention_queue_page(
+                    offset=(last - 1) * ATTENTION_PAGE_ROWS, limit=ATTENTION_PAGE_ROWS
+                )
+                page = last
+            page = {
+                "number": page,
+                "last": last,
+                "total": total,
+                "first_row": (page - 1) * ATTENTION_PAGE_ROWS + 1 if rows else 0,
+                "last_row": (page - 1) * ATTENTION_PAGE_ROWS + len(rows),
+            }
         context = {
             "rows": rows,
+            "page": page,
             "embed": embed,
             "can_act": request.user.has_perm("customers.change_customer"),
             "snooze_days_max": attention.SNOOZE_DAYS_MAX,

@@ -1,5 +1,6 @@
 """Needs attention: the queue's reasons in words, its ranking, My work, snooze and handled (audited)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -211,3 +212,30 @@ def test_amounts_stored_before_their_bounds_are_left_out_of_the_value_not_a_fail
     rows = attention.attention_queue()
     assert odd not in {row.customer for row in rows}  # only 400 counts: below the high-value threshold
     assert queue_customers["spender"] in {row.customer for row in rows}
+
+
+def test_the_queue_is_paged_fifty_a_page_in_rank_order_with_the_same_queries(
+    client, rep_user, queue_customers, django_assert_max_num_queries, settings
+):
+    """Every customer who needs attention can be reached: 50 a page, in rank order, with the total."""
+    from feedback.views import ATTENTION_PAGE_ROWS
+
+    for score in range(120):
+        HealthScore.objects.create(customer=CustomerFactory(), score=score % 39, parts={}, computed_at=timezone.now())
+    full, total = attention.attention_queue_page(limit=10_000)
+    assert total == len(full) == 126
+    client.force_login(rep_user)
+    client.get(reverse("feedback:attention"))
+    seen = []
+    for number in (1, 2, 3):
+        with django_assert_max_num_queries(20):
+            html = client.get(reverse("feedback:attention"), {"page": number}).content.decode()
+        assert f"Page {number} of 3" in html
+        assert "126 customers need attention" in html
+        seen += [int(pk) for pk in re.findall(r'data-testid="attention-row" data-customer="(\d+)"', html)]
+    assert len(seen) == 126 == len(set(seen))
+    assert seen == [row.customer.pk for row in full]
+    assert seen[:ATTENTION_PAGE_ROWS] == [row.customer.pk for row in attention.attention_queue(limit=50)]
+    # A page past the last, or not a number, still answers.
+    assert "Page 3 of 3" in client.get(reverse("feedback:attention"), {"page": 99}).content.decode()
+    assert "Page 1 of 3" in client.get(reverse("feedback:attention"), {"page": "x"}).content.decode()
