@@ -137,6 +137,9 @@ def _email(value: str) -> str:
     return email
 
 
+_KINDS = frozenset(IdentityKind.values)  # read once: `IdentityKind.values` builds a new list on every access
+
+
 def normalise_identity(kind, value, network="", *, region: str | None = None) -> NormalisedIdentity:
     """Return (kind, network, value) as stored.
 
@@ -157,7 +160,7 @@ def normalise_identity(kind, value, network="", *, region: str | None = None) ->
     if isinstance(kind, str):
         kind = kind.strip().lower()
         kind = IDENTITY_KIND_ALIASES.get(kind, kind)
-    if not isinstance(kind, str) or kind not in IdentityKind.values:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise ValidationError(
             f"Unknown identity kind “{kind}”; use one of: {', '.join(IdentityKind.values)} "
             f"(or {', '.join(IDENTITY_KIND_ALIASES)} for a phone).",

@@ -44,6 +44,9 @@ CHANNEL_UNKNOWN = (
 )
 
 
+_CHANNEL_VALUES = frozenset(Channel.values)  # read once: `Channel.values` builds a new list on every access
+
+
 def channel_parse(value) -> tuple[str, str] | None:
     """(channel, network) of a channel name as integrations send it, or None when it names no channel.
 
@@ -54,7 +57,7 @@ def channel_parse(value) -> tuple[str, str] | None:
     if not isinstance(value, str):
         return None
     key = value.strip().lower()
-    if key in Channel.values:
+    if key in _CHANNEL_VALUES:
         return key, ""
     return CHANNEL_ALIASES.get(key)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -33,7 +33,6 @@ from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
 from ..signals import INTERACTIONS_RECORDED, interaction_recorded
-from .customers import identities_owned
 from .ingest_input import FieldErrors, InteractionInput
 
 logger = logging.getLogger(__name__)
@@ -75,17 +74,12 @@ def _resolve_ids(customer_ids: Iterable[int]) -> dict[int, int]:
     return resolved
 
 
-def _touch_contact(customer_ids: Iterable[int], occurred_at: datetime | None = None) -> None:
-    """Update first/last contact of these customers: from `occurred_at`, or from their interactions (in SQL)."""
+def _touch_contact(customer_ids: Iterable[int], occurred_at: datetime) -> None:
+    """Widen first/last contact of these customers to `occurred_at`."""
     customer_ids = list(customer_ids)
     if not customer_ids:
         return
-    if occurred_at is not None:
-        first, last = Value(occurred_at), Value(occurred_at)
-    else:
-        per_customer = Interaction.objects.filter(customer=OuterRef("pk")).values("customer")
-        first = Subquery(per_customer.annotate(m=Min("occurred_at")).values("m")[:1])
-        last = Subquery(per_customer.annotate(m=Max("occurred_at")).values("m")[:1])
+    first, last = Value(occurred_at), Value(occurred_at)
     Customer.objects.filter(pk__in=customer_ids).update(
         first_contact_at=Least(Coalesce(F("first_contact_at"), first), first),
         last_contact_at=Greatest(Coalesce(F("last_contact_at"), last), last),
@@ -196,9 +190,9 @@ def _resolve_customer(data: InteractionInput, at: datetime) -> tuple[Customer, b
 
     Raises ValidationError for an unknown customer_id or case, or a case of another customer.
     """
-    owned = identities_owned(data.identities)
-    survivors = _resolve_ids({identity.customer_id for identity in owned.values()} | {data.customer_id} - {None})
-    owner_of = {key: survivors[i.customer_id] for key, i in owned.items() if i.customer_id in survivors}
+    owned = _owners(data.identities)
+    survivors = _resolve_ids(set(owned.values()) | {data.customer_id} - {None})
+    owner_of = {key: survivors[customer_id] for key, customer_id in owned.items() if customer_id in survivors}
     target_id = _target(data, survivors, owner_of)
     _case_check(data, target_id, _case_owners([data.case_id] if data.case_id else []))
     owners = []
@@ -288,13 +282,17 @@ def _existing(source: str, external_id: str) -> Interaction | None:
 
 @dataclass
 class BatchResult:
-    """What became of one item of a batch; `ref` is the caller's (an array index, a line number)."""
+    """What became of one item of a batch; `ref` is the caller's (an array index, a line number).
+
+    `attempts` is how many times the item's customer was resolved: 1, or more when a concurrent writer stored
+    one of its new identities first and the item was resolved again (only such items are)."""
 
     ref: object
     status: str  # "created", "existing" or "error"
     interaction: Interaction | None = None
     customer_created: bool = False
     errors: FieldErrors | None = None
+    attempts: int = 1
 
 
 @dataclass
@@ -320,15 +318,17 @@ class _Pending:
 
 
 def interactions_ingest_batch(items: Iterable[tuple[object, InteractionInput]], *, live: bool) -> list[BatchResult]:
-    """Ingest several interactions as `interaction_ingest` would one after the other, with bulk lookups and
-    bulk inserts: the batch is one transaction (a database failure midway stores none of it), a few queries
-    whatever its size.
+    """Ingest several interactions as `interaction_ingest` would one after the other, set-based: the batch is one
+    transaction (a database failure midway stores none of it) and takes the same few queries whatever its size.
 
     `items`: (ref, InteractionInput) pairs, in order; a later item sees the customers and identities an
     earlier one made, and repeats an earlier item's (source, external_id) as "existing".
     Returns one BatchResult per item, in order. Each item is all-or-nothing: a bad one is an "error" with
-    field messages and leaves nothing behind. When a concurrent writer makes a bulk insert collide, the
-    batch is rolled back and its new items are ingested one by one instead.
+    field messages and leaves nothing behind. New identities are inserted with INSERT … ON CONFLICT DO NOTHING:
+    when a concurrent writer stored one of them first, only the items that depend on it (the items of the
+    customer it was to create, or that gave it) are resolved again, finding the writer's customer; the rest of
+    the batch is stored as resolved. Only when the interactions themselves collide (the same key sent by two
+    requests at once) is the batch rolled back and its new items ingested one by one.
     """
     items = list(items)
     if not items:
@@ -369,7 +369,7 @@ def _ingest_batch(items: list[tuple[object, InteractionInput]], live: bool) -> l
     if fresh:
         try:
             with transaction.atomic():
-                results.update(_ingest_resolved(fresh))
+                results.update(_ingest_rounds(fresh, live))
         except IntegrityError:
             logger.warning("a batch collided with a concurrent writer; ingesting its items one by one")
             for p in fresh:
@@ -383,6 +383,23 @@ def _ingest_batch(items: list[tuple[object, InteractionInput]], live: bool) -> l
     return [results[position] for position in sorted(results)]
 
 
+def _ingest_rounds(fresh: list[_Pending], live: bool) -> dict[int, BatchResult]:
+    """Resolve and store the new items; the items a concurrent writer's identities sent back are resolved again
+    (RESOLVE_ATTEMPTS rounds in all, then one by one)."""
+    results: dict[int, BatchResult] = {}
+    todo = fresh
+    for attempt in range(1, RESOLVE_ATTEMPTS + 1):
+        done, todo = _ingest_resolved(todo, attempt)
+        results.update(done)
+        if not todo:
+            return results
+        logger.info("%d item(s) of a batch met identities a concurrent writer stored; resolving them again", len(todo))
+    for p in todo:
+        results[p.position] = _ingest_one(p, live)
+        results[p.position].attempts = RESOLVE_ATTEMPTS + 1
+    return results
+
+
 def _ingest_one(p: _Pending, live: bool) -> BatchResult:
     try:
         result = interaction_ingest(data=p.data, live=live)
@@ -393,15 +410,94 @@ def _ingest_one(p: _Pending, live: bool) -> BatchResult:
     )
 
 
-def _ingest_resolved(fresh: list[_Pending]) -> dict[int, BatchResult]:
-    """Resolve customers for new items with bulk lookups, then bulk-insert customers, identities and interactions."""
-    now = timezone.now()
-    owned = identities_owned({key for p in fresh for key in p.data.identities})
-    survivors = _resolve_ids(
-        {identity.customer_id for identity in owned.values()} | {p.data.customer_id for p in fresh} - {None}
+def _owners(keys: Iterable[NormalisedIdentity]) -> dict[NormalisedIdentity, int]:
+    """{identity: its customer's id} for the stored identities among these (one query over the value index,
+    reading four columns, not the customers)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = Identity.objects.filter(value__in={key.value for key in keys}).values_list(
+        "kind", "network", "value", "customer_id"
     )
+    found = {}
+    for kind, network, value, customer_id in rows.order_by():
+        key = NormalisedIdentity(kind, network, value)
+        if key in keys:
+            found[key] = customer_id
+    return found
+
+
+# Rows per INSERT … ON CONFLICT statement (6 parameters a row: within SQLite's 32,766 and PostgreSQL's 65,535).
+IDENTITY_INSERT_ROWS = 2000
+
+
+def _identities_insert(new: dict[NormalisedIdentity, int]) -> set[NormalisedIdentity]:
+    """Insert identities {key: customer id} unless stored already (INSERT … ON CONFLICT DO NOTHING, in key order
+    so that two batches wait on each other's keys in one order, never in a cycle); returns the keys inserted.
+    A key missing from the answer was stored by a concurrent writer (PostgreSQL waits for its commit first)."""
+    if not new:
+        return set()
+    table = connection.ops.quote_name(Identity._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    inserted = set()
+    ordered = sorted(new.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), IDENTITY_INSERT_ROWS):
+            chunk = ordered[start : start + IDENTITY_INSERT_ROWS]
+            rows = ", ".join(["(%s, %s, %s, %s, '', %s)"] * len(chunk))
+            params = [part for key, customer_id in chunk for part in (customer_id, *key, now)]
+            cursor.execute(
+                f"INSERT INTO {table} (customer_id, kind, network, value, raw_value, created_at) VALUES {rows} "
+                "ON CONFLICT (kind, network, value) DO NOTHING RETURNING kind, network, value",
+                params,
+            )
+            inserted.update(NormalisedIdentity(*row) for row in cursor.fetchall())
+    return inserted
+
+
+def _rows_delete(model, column: str, ids: list[int]) -> None:
+    """DELETE the model's rows whose `column` is among `ids`, in SQL (rows this transaction made, that nothing
+    refers to: no cascade to collect)."""
+    table, column = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(ids))})", ids)
+
+
+def _contact_extend(spans: dict[int, tuple[datetime, datetime]]) -> None:
+    """Widen the customers' first and last contact to {customer id: (earliest, latest)} of the batch's own
+    interactions: one UPDATE joined with the batch's values (no scan of the customers' history)."""
+    if not spans:
+        return
+    ops = connection.ops
+    table = ops.quote_name(Customer._meta.db_table)
+    least, greatest, cast = (
+        ("LEAST", "GREATEST", "::timestamptz") if connection.vendor == "postgresql" else ("MIN", "MAX", "")
+    )
+    rows = ", ".join([f"(%s, %s{cast}, %s{cast})"] * len(spans))
+    params = [
+        part
+        for pk, (first, last) in sorted(spans.items())
+        for part in (pk, ops.adapt_datetimefield_value(first), ops.adapt_datetimefield_value(last))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH span (id, first_at, last_at) AS (VALUES {rows}) "
+            f"UPDATE {table} SET "
+            f"first_contact_at = {least}(COALESCE(first_contact_at, span.first_at), span.first_at), "
+            f"last_contact_at = {greatest}(COALESCE(last_contact_at, span.last_at), span.last_at), "
+            "updated_at = %s FROM span WHERE " + f"{table}.id = span.id",
+            [*params, ops.adapt_datetimefield_value(timezone.now())],
+        )
+
+
+def _ingest_resolved(fresh: list[_Pending], attempt: int) -> tuple[dict[int, BatchResult], list[_Pending]]:
+    """Resolve customers for new items with bulk lookups, then insert customers, identities and interactions in
+    bulk. Returns (results, the items to resolve again: those a concurrent writer's identities took)."""
+    now = timezone.now()
+    owner_ids = _owners({key for p in fresh for key in p.data.identities})
+    survivors = _resolve_ids(set(owner_ids.values()) | {p.data.customer_id for p in fresh} - {None})
     owner_of: dict[NormalisedIdentity, int] = {
-        key: survivors[i.customer_id] for key, i in owned.items() if i.customer_id in survivors
+        key: survivors[customer_id] for key, customer_id in owner_ids.items() if customer_id in survivors
     }
     case_owners = _case_owners({p.data.case_id for p in fresh} - {None})
 
@@ -410,60 +506,78 @@ def _ingest_resolved(fresh: list[_Pending]) -> dict[int, BatchResult]:
     new_customers: list[Customer] = []
     rows: list[tuple[_Pending, int]] = []
     new_identities: dict[NormalisedIdentity, int] = {}
-    suggestions: list[tuple[int, int, str, Interaction]] = []
+    suggestions: list[tuple[_Pending, int, int]] = []  # (item, its customer, the other owner)
+    creators: set[int] = set()  # positions of the items that create their customer
     for p in fresh:
         try:
             target = _target(p.data, survivors, owner_of)
             _case_check(p.data, target, case_owners)
         except ValidationError as exc:
-            results[p.position] = BatchResult(p.ref, "error", errors=exc.message_dict)
+            results[p.position] = BatchResult(p.ref, "error", errors=exc.message_dict, attempts=attempt)
             continue
-        customer_created = target is None
-        if customer_created:
+        if target is None:
             new_customers.append(Customer(**p.data.customer_details))
             target = -len(new_customers)
+            creators.add(p.position)
         for key in p.data.identities:
             owner = owner_of.get(key)
             if owner is None:
                 owner_of[key] = target
                 new_identities[key] = target
             elif owner != target:
-                suggestions.append((target, owner, _conflict_reason(p.data.identities), p.interaction))
-        p.interaction.case_id = p.data.case_id
+                suggestions.append((p, target, owner))
         rows.append((p, target))
-        results[p.position] = BatchResult(p.ref, "created", p.interaction, customer_created=customer_created)
 
     Customer.objects.bulk_create(new_customers)
 
     def real(customer_ref: int) -> int:
         return new_customers[-customer_ref - 1].pk if customer_ref < 0 else customer_ref
 
+    # The new identities; those a concurrent writer stored first send back the items that depend on them.
+    taken = set(new_identities) - _identities_insert({key: real(ref) for key, ref in new_identities.items()})
+    retry: list[_Pending] = []
+    if taken:
+        lost = {new_identities[key] for key in taken if new_identities[key] < 0}  # customers not to create
+        again = {p.position for p, target in rows if target in lost or any(key in taken for key in p.data.identities)}
+        again |= {p.position for p, _, other in suggestions if other in lost}
+        retry = [p for p, _ in rows if p.position in again]
+        rows = [(p, target) for p, target in rows if p.position not in again]
+        suggestions = [s for s in suggestions if s[0].position not in again]
+        if lost:  # made in this transaction only: nobody else has seen them
+            _rows_delete(Identity, "customer_id", [real(ref) for ref in lost])
+            _rows_delete(Customer, "id", [real(ref) for ref in lost])
+
     first_seen: dict[int, datetime] = {}
+    spans: dict[int, tuple[datetime, datetime]] = {}
     for p, target in rows:
+        at = p.data.occurred_at
         if target < 0:
-            first_seen[target] = min(first_seen.get(target, p.data.occurred_at), p.data.occurred_at)
+            first_seen[target] = min(first_seen.get(target, at), at)
+        first, last = spans.get(real(target), (at, at))
+        spans[real(target)] = (min(first, at), max(last, at))
+    made = [(new_customers[-ref - 1], at) for ref, at in sorted(first_seen.items(), reverse=True)]
     LifecycleChange.objects.bulk_create(
         [
-            LifecycleChange(
-                customer=c, from_stage="", to_stage=c.lifecycle_stage, changed_at=min(now, first_seen.get(-i - 1, now))
-            )
-            for i, c in enumerate(new_customers)
-        ]
-    )
-    Identity.objects.bulk_create(
-        [
-            Identity(customer_id=real(ref), kind=key.kind, network=key.network, value=key.value)
-            for key, ref in new_identities.items()
+            LifecycleChange(customer=c, from_stage="", to_stage=c.lifecycle_stage, changed_at=min(now, at))
+            for c, at in made
         ]
     )
     interactions = []
     for p, target in rows:
         p.interaction.customer_id = real(target)
+        p.interaction.case_id = p.data.case_id
         interactions.append(p.interaction)
+        created = p.position in creators
+        results[p.position] = BatchResult(p.ref, "created", p.interaction, customer_created=created, attempts=attempt)
     Interaction.objects.bulk_create(interactions)
-    for target, owner, reason, interaction in suggestions:
-        _suggest_merge(customer_id=real(target), other_id=real(owner), reason=reason, interaction=interaction)
-    _touch_contact({real(target) for _, target in rows})
+    for p, target, owner in suggestions:
+        _suggest_merge(
+            customer_id=real(target),
+            other_id=real(owner),
+            reason=_conflict_reason(p.data.identities),
+            interaction=p.interaction,
+        )
+    _contact_extend(spans)
     for interaction in interactions:
         _first_response_from(interaction)
 
@@ -474,7 +588,7 @@ def _ingest_resolved(fresh: list[_Pending]) -> dict[int, BatchResult]:
             interaction_recorded.send(sender=Interaction, interaction=interaction, live=interaction.live)
 
     transaction.on_commit(send)
-    return results
+    return results, retry
 
 
 def interactions_import(

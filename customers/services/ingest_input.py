@@ -270,11 +270,36 @@ _EMPTY_IS_NONE = {"customer_id", "case", "agent"}
 # --------------------------------------------------------------------------- one item, then the batch
 
 
-def _values(item, countries: Mapping[int, str]) -> tuple[dict, FieldErrors]:
+def _memo_key(name: str, given, region: str | None):
+    """A hashable key for the value of a field parsed through the batch's memo, or None to parse it afresh.
+
+    The customer's details and the identities repeat across a batch (a customer's messages, a file's rows of
+    one person) and are the costly values to check (a model's field validators, phone parsing): an item whose
+    details or identities are plain text parses them once per batch."""
+    if name == "customer" and isinstance(given, Mapping):
+        items = tuple(sorted((k, v) for k, v in given.items() if isinstance(k, str)))
+        if len(items) == len(given) and all(isinstance(v, str) for _, v in items):
+            return name, items
+    elif name == "identities" and isinstance(given, list):
+        key = []
+        for identity in given:
+            if not isinstance(identity, Mapping) or set(identity) - {"kind", "value", "network"}:
+                return None
+            triple = (identity.get("kind"), identity.get("value"), identity.get("network"))
+            if not all(part is None or isinstance(part, str) for part in triple):
+                return None
+            key.append(triple)
+        return name, region, tuple(key)
+    return None
+
+
+def _values(item, countries: Mapping[int, str], memo: dict | None = None) -> tuple[dict, FieldErrors]:
     """The item's values parsed one by one, with no database; (values by field, errors by field).
 
     `countries`: {customer id: country} of the existing customers named by the batch's customer_id.
+    `memo`: the batch's parsed details and identities (see _memo_key), filled as it goes.
     """
+    memo = {} if memo is None else memo
     if not isinstance(item, Mapping):
         return {}, {"non_field_errors": [NOT_A_DICT.format(type=type(item).__name__)]}
     values: dict = {}
@@ -289,15 +314,28 @@ def _values(item, countries: Mapping[int, str]) -> tuple[dict, FieldErrors]:
             else:
                 values[name] = default() if callable(default) else default
             continue
+        region = None
         if name == "identities":
             # The customer's country: the payload's, else the existing customer's, else the organisation's.
             region = (values.get("customer") or {}).get("country") or countries.get(values.get("customer_id"))
             parse = partial(parse, region=region or None)
+        key = _memo_key(name, given, region) if name in ("customer", "identities") else None
+        if key is not None and key in memo:
+            value, messages = memo[key]
+            if messages is None:
+                values[name] = dict(value) if isinstance(value, dict) else value
+            else:
+                errors[name] = list(messages)
+            continue
         try:
             _storable(given)
             values[name] = parse(given)
         except ValidationError as exc:
             errors[name] = exc.messages
+        if key is not None:
+            memo[key] = (values.get(name), None) if name not in errors else (None, list(errors[name]))
+            if isinstance(values.get(name), dict):
+                values[name] = dict(values[name])
     if "channel" in values:
         values["channel"], implied = values["channel"]
         given = values.get("network", "")
@@ -346,7 +384,8 @@ def interaction_inputs_parse(items: Sequence[object]) -> list[InteractionInput |
     its customer's country (customer.country, else the existing customer's, else PHONE_DEFAULT_REGION).
     """
     countries = _countries(items)
-    parsed = [_values(item, countries) for item in items]
+    memo: dict = {}
+    parsed = [_values(item, countries, memo) for item in items]
     touchpoints = touchpoints_for_keys({values["touchpoint"] for values, _ in parsed if values.get("touchpoint")})
     agents = _agents({values["agent"] for values, _ in parsed if isinstance(values.get("agent"), int)})
     results: list[InteractionInput | FieldErrors] = []

@@ -1,13 +1,17 @@
 """POST /api/interactions/bulk/: one batch of bulk lookups and inserts that behaves as the items one by one."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
 from customers.signals import interaction_recorded
 from customers.tests.factories import CaseFactory, CustomerFactory, IdentityFactory
+from cxcrm.choices import Role
+from cxcrm.tests.factories import UserFactory
 from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +136,7 @@ def test_each_item_is_all_or_nothing_and_a_repeated_key_follows_the_first(integr
 def test_a_batch_that_collides_with_a_concurrent_writer_is_ingested_item_by_item(integration, monkeypatch):
     from customers.services import ingest
 
-    def collide(fresh):
+    def collide(fresh, attempt):
         raise IntegrityError("identity taken meanwhile")
 
     monkeypatch.setattr(ingest, "_ingest_resolved", collide)
@@ -143,3 +147,108 @@ def test_a_batch_that_collides_with_a_concurrent_writer_is_ingested_item_by_item
     assert [r["status"] for r in results] == ["created"] * 5 + ["existing", "error"]
     assert results[5]["id"] == results[0]["id"]
     assert Interaction.objects.count() == 5 and Customer.objects.count() == 5
+
+
+def mixed_items(size: int, batch: str) -> list[dict]:
+    """`size` items: even ones by the known customers person0..person4, odd ones each by a new customer."""
+    return [
+        item(
+            n,
+            external_id=f"{batch}-{n}",
+            identities=[{"kind": "email", "value": f"person{n % 5}@example.com" if n % 2 == 0 else f"{batch}{n}@x.io"}],
+        )
+        for n in range(size)
+    ]
+
+
+@pytest.mark.parametrize("sizes", [(10, 50), pytest.param((10, 1000), id="postgresql-1000")])
+def test_a_batch_takes_the_same_queries_whatever_its_size(integration, sizes, django_assert_max_num_queries):
+    if sizes[1] > 50 and connection.vendor != "postgresql":
+        pytest.skip("SQLite splits inserts of more than ~50 rows (999 parameters a query)")
+    for n in range(5):
+        IdentityFactory(kind="email", value=f"person{n}@example.com")
+    counts = []
+    for size in sizes:
+        with CaptureQueriesContext(connection) as captured:
+            response = integration.post(URL, mixed_items(size, f"b{size}"), format="json")
+        assert {r["status"] for r in response.json()["results"]} == {"created"}
+        counts.append(len(captured))
+
+    assert counts[0] == counts[1]
+    with django_assert_max_num_queries(counts[0]):
+        integration.post(URL, mixed_items(sizes[1], "again"), format="json")
+    assert Customer.objects.count() == 5 + sum(size // 2 for size in sizes) + sizes[1] // 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_requests_sharing_new_identities_retry_only_the_colliding_items(api_as, monkeypatch):
+    from customers.services import ingest
+
+    user = UserFactory(username="integration", role=Role.INTEGRATION, is_staff=False)
+    # Both requests resolve before either inserts its identities: both see the shared ones as new.
+    barrier = threading.Barrier(2, timeout=20)
+    insert, resolve = ingest._identities_insert, ingest._ingest_resolved
+    first_insert = threading.local()
+    resolved_sizes = []
+
+    def insert_together(new):
+        if not getattr(first_insert, "done", False):
+            first_insert.done = True
+            barrier.wait()
+        return insert(new)
+
+    def counted(fresh, attempt):
+        resolved_sizes.append(len(fresh))
+        return resolve(fresh, attempt)
+
+    monkeypatch.setattr(ingest, "_identities_insert", insert_together)
+    monkeypatch.setattr(ingest, "_ingest_resolved", counted)
+
+    def request(client_name):
+        shared = [
+            item(n, external_id=f"{client_name}-s{n}", identities=[{"kind": "email", "value": f"shared{n}@x.io"}])
+            for n in range(10)
+        ]
+        own = [
+            item(
+                n, external_id=f"{client_name}-o{n}", identities=[{"kind": "email", "value": f"{client_name}{n}@x.io"}]
+            )
+            for n in range(10)
+        ]
+        return shared + own
+
+    responses, errors = {}, []
+
+    def post(client_name):
+        try:
+            responses[client_name] = api_as(user).post(URL, request(client_name), format="json")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(name,)) for name in ("alpha", "beta")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert [responses[name].status_code for name in ("alpha", "beta")] == [200, 200]
+    for name in ("alpha", "beta"):
+        assert {r["status"] for r in responses[name].json()["results"]} == {"created"}
+    # every item stored once; one customer per shared identity, whoever created it
+    assert Interaction.objects.count() == 40
+    assert Customer.objects.count() == 10 + 2 * 10 == LifecycleChange.objects.count()
+    for n in range(10):
+        owner = Identity.objects.get(value=f"shared{n}@x.io").customer_id
+        assert set(Interaction.objects.filter(external_id__endswith=f"-s{n}").values_list("customer", flat=True)) == {
+            owner
+        }
+        assert [r["customer"] for name in ("alpha", "beta") for r in responses[name].json()["results"][n : n + 1]] == [
+            owner,
+            owner,
+        ]
+    # each request resolved its 20 items once; the later one resolved again only its 10 colliding items
+    assert sorted(resolved_sizes) == [10, 20, 20]

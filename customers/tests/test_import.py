@@ -233,7 +233,7 @@ def test_chunk_that_collides_with_a_concurrent_writer_falls_back_to_row_by_row(t
 
     from customers.services import ingest
 
-    def collide(fresh):
+    def collide(fresh, attempt):
         raise IntegrityError("identity taken meanwhile")
 
     monkeypatch.setattr(ingest, "_ingest_resolved", collide)

@@ -324,7 +324,7 @@ def test_a_batch_that_falls_back_to_one_by_one_still_parses_each_phone_once(inte
 
     from customers.services import ingest
 
-    def collide(fresh):
+    def collide(fresh, attempt):
         raise IntegrityError("identity taken meanwhile")
 
     monkeypatch.setattr(ingest, "_ingest_resolved", collide)
