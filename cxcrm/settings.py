@@ -591,6 +591,9 @@ CUSTOMER_ERASURE_HOOKS.append("alerts.gdpr.customer_erase_rows")
 # The beat task recomputes each metric's daily rollups over at least this many days before today
 # (more for metrics whose rows keep changing: see feedback/metrics/definitions.py settle_days).
 METRICS_ROLLUP_RECENT_DAYS = env.int("METRICS_ROLLUP_RECENT_DAYS", default=3)
+# Journey analytics (feedback/journey_analytics): the beat task recomputes the journeys of the customers whose
+# history changed since the start of the day this many days ago (1: yesterday and today).
+JOURNEY_ANALYTICS_RECENT_DAYS = env.int("JOURNEY_ANALYTICS_RECENT_DAYS", default=1)
 # A campaign recipient converted if they purchased within this many days of a click.
 CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
 # Unless the environment names another provider, the journey map page's measured figures come from

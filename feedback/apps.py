@@ -10,6 +10,7 @@ class FeedbackConfig(AppConfig):
         from cxcrm.outbox import outbox_register
 
         from . import receivers
+        from .journey_analytics import tasks as journey_tasks  # noqa: F401  (registers the beat task)
         from .metrics import tasks as metrics_tasks  # noqa: F401  (registers the metrics' Celery tasks)
         from .services.responses import FOLLOWUP_NOTIFY
 

@@ -808,3 +808,7 @@ class AttentionAction(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} {self.kind} @ {self.at:%Y-%m-%d}"
+
+
+# The journey analytics' materialised tables live with their code (feedback/journey_analytics/models.py).
+from .journey_analytics.models import CustomerJourney, JourneyAnalyticsState, JourneyStageVisit  # noqa: E402, F401

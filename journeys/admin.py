@@ -209,7 +209,7 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
     autocomplete_fields = ("persona",)
     readonly_fields = ("view_map", "status", "version", "cloned_from", "published_at", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("name", "persona", "description", "owner", "view_map")}),
+        (None, {"fields": ("name", "persona", "description", "owner", "journey_gap_days", "view_map")}),
         ("Version", {"fields": (("status", "version", "cloned_from"), ("published_at", "created_at", "updated_at"))}),
     )
     inlines = [StageInline]

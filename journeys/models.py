@@ -64,6 +64,14 @@ class JourneyMap(models.Model):
     version = models.PositiveIntegerField(default=1)
     cloned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones")
     published_at = models.DateTimeField(null=True, blank=True)
+    # Journey analytics: a customer's touchpoint interactions on this map more than this many days apart
+    # are two journeys (docs/metrics.md, "Journey analytics").
+    journey_gap_days = models.PositiveSmallIntegerField(
+        "Journey gap (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days without a touchpoint interaction after which a customer's next one starts a new journey",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

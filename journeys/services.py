@@ -264,6 +264,7 @@ def journey_map_clone(*, journey_map: JourneyMap, owner=None) -> JourneyMap:
         name=source.name,
         description=source.description,
         persona_id=source.persona_id,
+        journey_gap_days=source.journey_gap_days,
         owner=owner or source.owner,
         status=MapStatus.DRAFT,
         cloned_from=source,

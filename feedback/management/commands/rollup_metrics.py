@@ -1,10 +1,12 @@
-"""python manage.py rollup_metrics --since DATE [--until DATE] — backfill the daily metric rollups."""
+"""python manage.py rollup_metrics --since DATE [--until DATE] — backfill the daily metric rollups and the
+journey analytics of the published maps."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from feedback.journey_analytics.compute import journey_analytics_refresh_all
 from feedback.metrics.definitions import METRICS
 from feedback.metrics.rollup import metric_rollups_backfill
 
@@ -17,15 +19,21 @@ def _date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Recompute the daily metric rollups for a range of days (re-running replaces them)."
+    help = (
+        "Recompute the daily metric rollups for a range of days and the journey analytics of the customers whose "
+        "history changed since its first day (re-running replaces them)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--since", required=True, help="First day, YYYY-MM-DD")
         parser.add_argument("--until", help="Last day, YYYY-MM-DD (default: today)")
         parser.add_argument("--metric", action="append", choices=sorted(METRICS), help="Only this metric (repeatable)")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar")
+        parser.add_argument(
+            "--no-journeys", action="store_true", help="Do not recompute the journey analytics (implied by --metric)"
+        )
 
-    def handle(self, *args, since, until, metric, no_progress, **options):
+    def handle(self, *args, since, until, metric, no_progress, no_journeys=False, **options):
         start = _date(since)
         end = _date(until) if until else timezone.localdate()
         if start > end:
@@ -44,4 +52,15 @@ class Command(BaseCommand):
         days = (end - start).days + 1
         self.stdout.write(
             f"Stored {sum(stored.values())} daily rows for {len(stored)} metrics over {days} days ({start} to {end})."
+        )
+        if metric or no_journeys:
+            return
+        # Journeys are whole histories: every customer with a change since the first day is recomputed whole.
+        summary = journey_analytics_refresh_all(
+            since=datetime.combine(start, time.min, tzinfo=timezone.get_default_timezone())
+        )
+        journeys = sum(counts["journeys"] for counts in summary.values())
+        customers = sum(counts["customers"] for counts in summary.values())
+        self.stdout.write(
+            f"Journey analytics: {journeys} journeys of {customers} customers on {len(summary)} published maps."
         )

@@ -1,0 +1,96 @@
+"""The materialised journey analytics of published maps (filled by `compute`, read by `selectors`).
+
+Rows are derived data: `compute.journey_analytics_refresh` deletes and re-inserts a customer's rows of a map in
+one transaction, so they can be rebuilt at any time (`manage.py rollup_metrics --since`).
+"""
+
+from django.db import models
+
+from cxcrm.choices import Channel
+
+
+class CustomerJourney(models.Model):
+    """One journey of one customer on a published journey map: their touchpoint interactions on the map's keys,
+    split from the customer's other journeys by a gap of inactivity (`JourneyMap.journey_gap_days`)."""
+
+    journey_map = models.ForeignKey("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField()  # the first touchpoint interaction on the map
+    ended_at = models.DateTimeField()  # the last one
+    interactions = models.PositiveIntegerField(default=0)  # touchpoint interactions on the map's keys
+    furthest_stage = models.ForeignKey("journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+")
+    furthest_index = models.PositiveSmallIntegerField(default=0)  # 0-based position among the map's stages
+    entry_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    persona = models.ForeignKey("journeys.Persona", null=True, on_delete=models.SET_NULL, related_name="+")
+    # The customer's first contact (their cohort is its month); the journey's start when unknown.
+    first_contact_at = models.DateTimeField()
+    # Touchpoint keys in the order met, repeats in a row shown once, joined by " > " (off-map keys included).
+    path = models.TextField(default="")
+    skipped = models.BooleanField(default=False)  # a stage jumped over (or a start after the first stage)
+    reversed = models.BooleanField(default=False)  # a touchpoint of an earlier stage after a later one
+    off_map = models.BooleanField(default=False)  # a touchpoint not on this map between the first and the last
+    # Outcome: primary NPS and CSAT answers about the map's touchpoints from the start to a gap after the end.
+    nps_n = models.PositiveIntegerField(default=0)
+    nps_promoters = models.PositiveIntegerField(default=0)
+    nps_detractors = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_satisfied = models.PositiveIntegerField(default=0)
+    churned = models.BooleanField(default=False)  # entered the churned lifecycle stage in that same window
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["journey_map", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey_map", "customer", "started_at"], name="feedback_journey_map_cust_start_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["journey_map", "started_at"], name="feedback_journey_map_start_idx"),
+            models.Index(fields=["customer", "journey_map"], name="feedback_journey_customer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} on {self.journey_map_id} from {self.started_at:%Y-%m-%d}"
+
+
+class JourneyStageVisit(models.Model):
+    """A journey's passage through one stage of the map: entered (a touchpoint interaction of the stage that
+    took the journey further than before) or skipped (passed over by a later stage's)."""
+
+    journey = models.ForeignKey(CustomerJourney, on_delete=models.CASCADE, related_name="visits")
+    journey_map = models.ForeignKey("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey("journeys.Stage", on_delete=models.CASCADE, related_name="+")
+    stage_index = models.PositiveSmallIntegerField()
+    entered_at = models.DateTimeField()  # entered, or passed over for a skipped stage
+    skipped = models.BooleanField(default=False)
+    # When the journey went on to a later stage (null: it has not, yet or ever), and that stage.
+    left_at = models.DateTimeField(null=True)
+    next_stage = models.ForeignKey("journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+")
+    seconds_in_stage = models.FloatField(null=True)  # left_at − entered_at for an entered stage left
+
+    class Meta:
+        ordering = ["journey", "stage_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "stage"], name="feedback_stagevisit_journey_stage_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["journey_map", "entered_at"], name="feedback_stagevisit_map_at_idx"),
+            models.Index(fields=["customer", "journey_map"], name="feedback_stagevisit_cust_idx"),
+        ]
+
+    def __str__(self):
+        return f"journey {self.journey_id} stage {self.stage_index}"
+
+
+class JourneyAnalyticsState(models.Model):
+    """When a published map's analytics were last refreshed, and the layout (keys → stages, gap) they were
+    computed with: a different layout (a new version published, a touchpoint moved) recomputes them whole."""
+
+    journey_map = models.OneToOneField("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
+    layout = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"journey analytics of {self.journey_map_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
