@@ -538,6 +538,10 @@ SMS_FROM = env.str("SMS_FROM", default="cxcrm")
 # journeys/figures.py. When the variable is unset, the feedback section below makes the
 # metric rollups the provider; with no provider the overlay slots say that no data is connected.
 JOURNEYS_FIGURES_PROVIDER = env.str("JOURNEYS_FIGURES_PROVIDER", default=None)
+# A panel a higher app shows under the map's stages, loaded by htmx (the CX module: the measured funnel, flow and
+# paths): {"url_name": a URL name taking the map's pk (start and end are added), "permission": who sees it,
+# "scripts": static files the page loads for it}. None: no panel.
+JOURNEYS_MAP_PANEL: dict | None = None
 
 # --------------------------------------------------------------------------- customers
 # Panels of the customer page's key figures (the CX module adds its latest NPS/CSAT/CES here):
@@ -599,3 +603,13 @@ CAMPAIGN_CONVERSION_DAYS = env.int("CAMPAIGN_CONVERSION_DAYS", default=7)
 # Unless the environment names another provider, the journey map page's measured figures come from
 # the metric rollups (feedback/metrics/journeys.py).
 JOURNEYS_FIGURES_PROVIDER = JOURNEYS_FIGURES_PROVIDER or "feedback.metrics.journeys.journey_figures"
+# ... and its journey analytics (funnel, flow chart, top paths) under the stages.
+JOURNEYS_MAP_PANEL = {
+    "url_name": "feedback:journey_analytics_panel",
+    "permission": "feedback.view_marketing_reports",
+    "scripts": [
+        "vendor/chartjs/chart.umd.min.js",
+        "vendor/chartjs-chart-sankey/chartjs-chart-sankey.min.js",
+        "feedback/journey_analytics.js",
+    ],
+}

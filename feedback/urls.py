@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from . import views
+from .journey_analytics import views as journey_analytics
 from .reports import views as reports
 
 app_name = "feedback"
@@ -27,6 +28,21 @@ urlpatterns = [
     path("reports/journeys/", reports.JourneysView.as_view(), name="report_journeys"),
     path("reports/health/", reports.HealthReportView.as_view(), name="report_health"),
     path("reports/health/drill/", reports.HealthDrillView.as_view(), name="report_health_drill"),
+    path(
+        "reports/journeys/<int:pk>/analytics/",
+        journey_analytics.JourneyAnalyticsView.as_view(),
+        name="journey_analytics",
+    ),
+    path(
+        "reports/journeys/<int:pk>/analytics/panel/",
+        journey_analytics.JourneyMapPanelView.as_view(),
+        name="journey_analytics_panel",
+    ),
+    path(
+        "reports/journeys/<int:pk>/analytics/customers/",
+        journey_analytics.JourneyCustomersView.as_view(),
+        name="journey_customers",
+    ),
     path("reports/mine/", reports.MineView.as_view(), name="report_mine"),
     path("reports/drill/", reports.DrilldownView.as_view(), name="report_drilldown"),
     path("reports/refresh/", reports.RefreshView.as_view(), name="report_refresh"),

@@ -2,7 +2,9 @@
 overlay slots), and JSON export and import."""
 
 import json
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -66,6 +68,7 @@ class MapDetailView(_MapMixin, TemplateView):
         start, end = period_form.dates()
         figures = figures_for_map(journey_map=journey_map, period_start=start, period_end=end)
         return super().get_context_data(
+            panel=self.panel(journey_map, start, end),
             journey_map=journey_map,
             grid=build_map_grid(journey_map, figures),
             figures=figures,
@@ -74,6 +77,15 @@ class MapDetailView(_MapMixin, TemplateView):
             period_end=end,
             **kwargs,
         )
+
+    def panel(self, journey_map, start, end) -> dict | None:
+        """The panel a higher app shows under the stages (setting JOURNEYS_MAP_PANEL), for users allowed to see
+        it: {"url": loaded by htmx with the period, "scripts": static paths}; None without one."""
+        panel = getattr(settings, "JOURNEYS_MAP_PANEL", None)
+        if not panel or not self.request.user.has_perm(panel.get("permission") or ""):
+            return None
+        query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+        return {"url": f"{reverse(panel['url_name'], args=[journey_map.pk])}?{query}", "scripts": panel["scripts"]}
 
 
 class MapExportView(_MapMixin, View):

@@ -349,6 +349,10 @@ SCORE_METRICS = ("nps", "csat", "ces")
 # What marketers may read: campaign figures, and journey figures (scores by journey, stage or touchpoint).
 MARKETING_METRICS = CAMPAIGN_METRICS + ("interaction_volume",)
 JOURNEY_DIMENSIONS = ("journey", "stage", "touchpoint")
+# Metrics broken down by the furthest stage a customer reached on one journey map (feedback/journey_analytics):
+# `dimension=stage` only with a `journey` filter (without one, `stage` means a response's stage name, which these
+# metrics' rows do not have: still a 400).
+JOURNEY_STAGE_METRICS = ("churn_rate",)
 # What reps may read about their own cases and answers (filtered to agent = themselves).
 OWN_METRICS = ("nps", "csat", "ces", "ttr_hours", "first_response_hours", "sla_breach_rate", "case_volume")
 

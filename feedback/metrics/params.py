@@ -17,6 +17,7 @@ from .definitions import (
     FILTERS,
     GRANULARITIES,
     JOURNEY_DIMENSIONS,
+    JOURNEY_STAGE_METRICS,
     MARKETING_METRICS,
     METRICS,
     OWN_METRICS,
@@ -104,11 +105,17 @@ class MetricQuerySerializer(serializers.Serializer):
         for name, message in range_errors(attrs["start"], attrs["end"], attrs["granularity"]).items():
             errors[name] = [message]
         dimension = attrs.get("dimension") or "overall"
-        if dimension not in metric.dimensions:
+        # Churn by the furthest stage reached on one map (journey analytics): stage with a journey only.
+        by_journey_stage = metric.name in JOURNEY_STAGE_METRICS and dimension == "stage" and attrs.get("journey")
+        if dimension not in metric.dimensions and not by_journey_stage:
+            hint = " (stage: with journey=<id>)" if metric.name in JOURNEY_STAGE_METRICS else ""
             errors["dimension"] = [
-                f"{metric.label} cannot be broken down by {dimension}; use one of: {', '.join(metric.dimensions)}."
+                f"{metric.label} cannot be broken down by {dimension}; use one of: "
+                f"{', '.join(metric.dimensions)}{hint}."
             ]
         for name in FILTERS:
+            if by_journey_stage and name == "journey":
+                continue
             if attrs.get(name) not in (None, "") and not metric_allows_filter(metric, name):
                 errors[name] = [f"{metric.label} cannot be filtered by {name}."]
         channel = attrs.get("channel")

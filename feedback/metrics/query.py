@@ -12,9 +12,12 @@ from datetime import date, datetime, timedelta
 from django.db.models import DateField, F, Max, Sum
 from django.db.models.functions import Trunc
 
+from journeys.models import JourneyMap
+
+from ..journey_analytics.churn import churn_stage_series
 from ..models import MetricRollup
 from . import compute
-from .definitions import METRICS
+from .definitions import JOURNEY_STAGE_METRICS, METRICS
 
 ROUND = 2
 
@@ -68,6 +71,10 @@ def metric_counts(
     "rollups" or "live". `as_of` (aware datetime) reads live counts as of that moment (compute.aggregate);
     the rollups are as of their own `computed_at` and ignore it."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    if dimension == "stage" and metric_name in JOURNEY_STAGE_METRICS:
+        # By the furthest stage reached on the `journey` filter's map (journey analytics), always live.
+        journey_map = JourneyMap.objects.get(pk=filters.pop("journey"))
+        return churn_stage_series(journey_map, start=start, end=end, granularity=granularity, filters=filters)
     live = source == "live" or (
         source == "auto" and not uses_rollups(metric_name, granularity=granularity, filters=filters)
     )

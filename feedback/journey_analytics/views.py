@@ -1,0 +1,346 @@
+"""Pages of the journey analytics: the panel the map page loads under its stages (htmx), the report page
+(funnel with its breakdowns, flow chart, top paths, transitions, churn by stage; CSV of each table) and the
+customers behind a funnel figure."""
+
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from cxcrm.choices import Channel
+from cxcrm.tables import EXPORT_FORMATS, export_response
+from cxcrm.views import StaffPermissionMixin
+from journeys.choices import MapStatus
+from journeys.models import JourneyMap, Persona
+
+from ..reports.tables import ReportTable, row
+from ..reports.views import export_name
+from .churn import churn_by_stage
+from .params import PERMISSION, JourneyAnalyticsQuerySerializer, default_period, filters_of
+from .selectors import (
+    BREAKDOWNS,
+    STATUSES,
+    computed_at,
+    funnel_customers,
+    journey_flow,
+    journey_funnel,
+    journey_paths,
+)
+
+PANEL_PATHS = 5
+STATUS_LABELS = {
+    "reached": "Reached",
+    "entered": "Entered",
+    "skipped": "Skipped",
+    "converted": "Went on",
+    "in_progress": "In progress",
+    "dropped": "Dropped",
+}
+DEVIATION_LABELS = {"skipped": "skipped a stage", "reversed": "went back", "off_map": "off-map touchpoint"}
+
+
+class _JourneyMapPage(StaffPermissionMixin, TemplateView):
+    permission_required = PERMISSION
+
+    @cached_property
+    def journey_map(self) -> JourneyMap:
+        journey_map = JourneyMap.objects.select_related("persona").filter(pk=self.kwargs["pk"]).first()
+        if journey_map is None:
+            raise Http404("No such journey map.")
+        return journey_map
+
+    @cached_property
+    def query(self) -> JourneyAnalyticsQuerySerializer:
+        query = JourneyAnalyticsQuerySerializer(data=self.request.GET)
+        query.is_valid()
+        return query
+
+    @cached_property
+    def data(self) -> dict:
+        """The validated parameters, or the default period without filters when they are refused."""
+        if self.query.errors:
+            start, end = default_period()
+            return {"start": start, "end": end, "limit": 10}
+        return self.query.validated_data
+
+    @property
+    def filters(self) -> dict:
+        return filters_of(self.data)
+
+    def customers_url(self, stage_id: int, status: str) -> str:
+        params = {"stage": stage_id, "status": status, "start": self.data["start"], "end": self.data["end"]}
+        params.update(self.filters)
+        return f"{reverse('feedback:journey_customers', args=[self.journey_map.pk])}?{urlencode(params)}"
+
+    def funnel_rows(self, funnel: dict) -> list[dict]:
+        """Each stage's figures with the link to the customers behind each count."""
+        return [
+            {**stage, "links": {status: self.customers_url(stage["stage_id"], status) for status in STATUSES}}
+            for stage in funnel["stages"]
+        ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            journey_map=self.journey_map,
+            published=self.journey_map.status == MapStatus.PUBLISHED,
+            computed_at=computed_at(self.journey_map),
+            start=self.data["start"],
+            end=self.data["end"],
+            errors=self.query.errors,
+            **kwargs,
+        )
+
+
+def _flow_rows(flow: dict) -> list[dict]:
+    """The flow's links with the nodes' labels (the table under the chart)."""
+    labels = {node["id"]: node["label"] for node in flow["nodes"]}
+    return [{**link, "from": labels[link["from"]], "to": labels[link["to"]]} for link in flow["links"]]
+
+
+def _paths_for_page(paths: list[dict]) -> list[dict]:
+    return [{**p, "deviation_labels": [DEVIATION_LABELS[d] for d in p["deviations"]]} for p in paths]
+
+
+class JourneyMapPanelView(_JourneyMapPage):
+    """The measured funnel, flow chart and top paths under a map's stages (the map page loads it by htmx,
+    with the period it shows: `start`, `end`)."""
+
+    template_name = "feedback/journey_analytics/panel.html"
+
+    def get_context_data(self, **kwargs):
+        start, end, filters = self.data["start"], self.data["end"], self.filters
+        funnel = journey_funnel(self.journey_map, start=start, end=end, filters=filters)
+        paths = journey_paths(self.journey_map, start=start, end=end, filters=filters, limit=PANEL_PATHS)
+        report = reverse("feedback:journey_analytics", args=[self.journey_map.pk])
+        flow = journey_flow(self.journey_map, start=start, end=end, filters=filters)
+        return super().get_context_data(
+            stages=self.funnel_rows(funnel),
+            flow=flow,
+            flow_rows=_flow_rows(flow),
+            paths=_paths_for_page(paths["paths"]),
+            journeys=paths["journeys"],
+            report_url=f"{report}?{urlencode({'start': start, 'end': end})}",
+            **kwargs,
+        )
+
+
+class JourneyAnalyticsView(_JourneyMapPage):
+    """The report page of one map: funnel (by persona, channel of entry or cohort), flow, paths, transitions,
+    churn by stage; `?format=csv&table=funnel|paths|transitions|churn` downloads a table."""
+
+    template_name = "feedback/journey_analytics/report.html"
+    TABLES = ("funnel", "paths", "transitions", "churn")
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            name = request.GET.get("table", "funnel")
+            if name not in self.TABLES:
+                raise Http404("No such table.")
+            table = getattr(self, f"{name}_table")()
+            filename = export_name(f"journey-{self.journey_map.pk}-{name}", self.data["start"], self.data["end"])
+            return export_response(table, export_format=export_format, filename=filename)
+        return super().get(request, *args, **kwargs)
+
+    @cached_property
+    def funnel(self) -> dict:
+        return journey_funnel(
+            self.journey_map,
+            start=self.data["start"],
+            end=self.data["end"],
+            filters=self.filters,
+            by=self.data.get("by"),
+        )
+
+    @cached_property
+    def paths(self) -> dict:
+        return journey_paths(
+            self.journey_map,
+            start=self.data["start"],
+            end=self.data["end"],
+            filters=self.filters,
+            limit=self.data.get("limit") or 10,
+        )
+
+    @cached_property
+    def churn(self) -> list[dict]:
+        return churn_by_stage(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
+
+    def funnel_table(self) -> ReportTable:
+        columns = ["Group", "Stage", "Reached", "Entered", "Skipped", "Went on", "In progress", "Dropped"]
+        columns += ["Conversion (%)", "Drop-off (%)", "Median time in stage (h)", "p90 time in stage (h)"]
+        groups = [("All", self.funnel["stages"])] + [
+            (self.group_label(g["value"]), g["stages"]) for g in self.funnel["groups"]
+        ]
+        return ReportTable(
+            columns,
+            [
+                row(
+                    [
+                        label,
+                        s["name"],
+                        s["reached"],
+                        s["entered"],
+                        s["skipped"],
+                        s["converted"],
+                        s["in_progress"],
+                        s["dropped"],
+                        s["conversion_rate"],
+                        s["drop_off_rate"],
+                        s["median_hours"],
+                        s["p90_hours"],
+                    ],
+                    self.customers_url(s["stage_id"], "reached") if label == "All" else None,
+                )
+                for label, stages in groups
+                for s in stages
+            ],
+            link_label="customers",
+        )
+
+    def group_label(self, value) -> str:
+        by = self.data.get("by")
+        if value == "":
+            return {"persona": "No persona", "channel": "No channel", "cohort": "Unknown"}.get(by, "—")
+        if by == "persona":
+            return self.persona_names.get(value, str(value))
+        if by == "channel":
+            return str(dict(Channel.choices).get(value, value))
+        return str(value)
+
+    @cached_property
+    def persona_names(self) -> dict:
+        return dict(Persona.objects.values_list("pk", "name"))
+
+    def paths_table(self) -> ReportTable:
+        return ReportTable(
+            ["Path", "Journeys", "Share (%)", "Designed order", "Furthest stage", "NPS", "CSAT (%)", "Churned (%)"],
+            [
+                row(
+                    [
+                        " → ".join(p["path"]),
+                        p["journeys"],
+                        p["share"],
+                        "follows" if p["follows_design"] else "deviates: " + ", ".join(p["deviation_labels"]),
+                        p["furthest_stage"] or "",
+                        p["nps"],
+                        p["csat"],
+                        p["churn_rate"],
+                    ]
+                )
+                for p in _paths_for_page(self.paths["paths"])
+            ],
+        )
+
+    def transitions_table(self) -> ReportTable:
+        return ReportTable(
+            ["From touchpoint", "To touchpoint", "Journeys"],
+            [row([t["from"], t["to"], t["journeys"]]) for t in self.paths["transitions"]],
+        )
+
+    def churn_table(self) -> ReportTable:
+        return ReportTable(
+            ["Furthest stage reached", "Active at start", "Churned", "Churn rate (%)"],
+            [row([c["label"], c["active_at_start"], c["churned"], c["value"]]) for c in self.churn],
+        )
+
+    def get_context_data(self, **kwargs):
+        base = f"{reverse('feedback:journey_analytics', args=[self.journey_map.pk])}?"
+        params = {k: v for k, v in self.request.GET.items() if k not in ("format", "table")}
+        flow = journey_flow(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
+        return super().get_context_data(
+            title=f"Journey analytics: {self.journey_map.label}",
+            personas=Persona.objects.order_by("name"),
+            channels=Channel.choices,
+            breakdowns=BREAKDOWNS,
+            values=params,
+            stages=self.funnel_rows(self.funnel),
+            groups=[{"label": self.group_label(g["value"]), "stages": g["stages"]} for g in self.funnel["groups"]],
+            flow=flow,
+            flow_rows=_flow_rows(flow),
+            paths=_paths_for_page(self.paths["paths"]),
+            journeys=self.paths["journeys"],
+            transitions=self.paths["transitions"][:20],
+            churn=self.churn,
+            csv_urls={name: base + urlencode({**params, "format": "csv", "table": name}) for name in self.TABLES},
+            **kwargs,
+        )
+
+
+class JourneyCustomersView(_JourneyMapPage):
+    """The customers behind one funnel figure: `stage` (id), `status` (reached, entered, skipped, converted,
+    in_progress, dropped), the period and filters; `?format=csv` downloads them."""
+
+    template_name = "feedback/journey_analytics/customers.html"
+    LIMIT = 1000
+
+    @cached_property
+    def stage(self):
+        value = self.request.GET.get("stage", "")
+        stage = None
+        if value.isascii() and value.isdigit() and len(value) < 12:
+            stage = self.journey_map.stages.filter(pk=int(value)).first()
+        if stage is None:
+            raise Http404("No such stage on this map.")
+        return stage
+
+    @cached_property
+    def status(self) -> str:
+        status = self.request.GET.get("status", "reached")
+        if status not in STATUSES:
+            raise Http404("No such figure.")
+        return status
+
+    def visits(self):
+        return funnel_customers(
+            self.journey_map,
+            start=self.data["start"],
+            end=self.data["end"],
+            stage_id=self.stage.pk,
+            status=self.status,
+            filters=self.filters,
+        )[: self.LIMIT]
+
+    def table(self) -> ReportTable:
+        return ReportTable(
+            ["Customer", "Entered or passed", "Skipped", "Went on to", "Journey started", "Last touchpoint", "Path"],
+            [
+                row(
+                    [
+                        str(v.customer),
+                        f"{v.entered_at:%Y-%m-%d %H:%M}",
+                        "yes" if v.skipped else "no",
+                        v.next_stage.name if v.next_stage else "",
+                        f"{v.journey.started_at:%Y-%m-%d}",
+                        f"{v.journey.ended_at:%Y-%m-%d}",
+                        v.journey.path.replace(" > ", " → "),
+                    ],
+                    reverse("customers:customer_detail", args=[v.customer_id]),
+                )
+                for v in self.visits()
+            ],
+            link_label="customer",
+        )
+
+    def get(self, request, *args, **kwargs):
+        export_format = request.GET.get("format")
+        if export_format in EXPORT_FORMATS:
+            filename = export_name(
+                f"journey-{self.journey_map.pk}-{self.stage.pk}-{self.status}", self.data["start"], self.data["end"]
+            )
+            return export_response(self.table(), export_format=export_format, filename=filename)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        params = {k: v for k, v in self.request.GET.items() if k != "format"}
+        return super().get_context_data(
+            title=f"{self.journey_map.label} · {self.stage.name}: {STATUS_LABELS[self.status]}",
+            stage=self.stage,
+            status_label=STATUS_LABELS[self.status],
+            table=self.table(),
+            limit=self.LIMIT,
+            csv_url="?" + urlencode({**params, "format": "csv"}),
+            **kwargs,
+        )

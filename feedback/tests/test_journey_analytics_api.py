@@ -1,0 +1,161 @@
+"""GET /api/journeys/{id}/funnel/ and /paths/, churn by stage in /api/metrics/, and the pages: the map page's
+panel, the report page with its CSV, the customers behind a figure (the example of journey_analytics_example)."""
+
+import pytest
+
+from customers.choices import LifecycleStage
+from customers.models import LifecycleChange
+from feedback.journey_analytics.compute import journey_analytics_refresh
+
+from .journey_analytics_example import at, build_example
+
+pytestmark = pytest.mark.django_db
+
+MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
+
+
+@pytest.fixture
+def example():
+    journey_map, people = build_example()
+    for customer in people.values():  # everyone active since January: churn's base in March
+        LifecycleChange.objects.create(
+            customer=customer, from_stage=LifecycleStage.LEAD, to_stage=LifecycleStage.ACTIVE, changed_at=at(1, 1)
+        )
+    journey_analytics_refresh(journey_map=journey_map)
+    return journey_map, people
+
+
+def test_funnel_api_gives_the_stage_figures(api_as, marketer_user, example, django_assert_max_num_queries):
+    journey_map, _people = example
+    api = api_as(marketer_user)
+    with django_assert_max_num_queries(8):
+        response = api.get(f"/api/journeys/{journey_map.pk}/funnel/", MARCH)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["journey"], body["start"], body["end"]) == (journey_map.pk, "2026-03-01", "2026-03-31")
+    assert body["computed_at"] is not None
+    assert [(s["name"], s["reached"], s["converted"], s["dropped"]) for s in body["stages"]] == [
+        ("Discover", 3, 3, 0),
+        ("Consider", 4, 3, 1),
+        ("Purchase", 3, 1, 2),
+        ("Support", 1, 0, 1),
+    ]
+    assert body["stages"][2]["median_hours"] == 120.0
+    by = api_as(marketer_user).get(f"/api/journeys/{journey_map.pk}/funnel/", {**MARCH, "by": "channel"}).json()
+    assert [g["value"] for g in by["groups"]] == ["email", "social", "web"]
+
+
+def test_paths_api_gives_paths_transitions_and_flow(api_as, manager_user, example):
+    journey_map, _people = example
+    body = api_as(manager_user).get(f"/api/journeys/{journey_map.pk}/paths/", {**MARCH, "limit": 2}).json()
+    assert body["journeys"] == 3
+    assert [p["path"] for p in body["paths"]] == [
+        ["d-ad", "p-store", "other-key", "d-web"],
+        ["d-web", "c-web", "p-web", "s-phone"],
+    ]
+    assert body["paths"][0]["deviations"] == ["skipped", "reversed", "off_map"]
+    assert len(body["transitions"]) == 6
+    assert {"from", "to", "journeys"} == set(body["flow"]["links"][0])
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"start": "2026-02-30"}, "start"),
+        ({"start": "2026-03-05", "end": "2026-03-01"}, "start"),
+        ({"start": "1066-01-01", "end": "2026-01-01"}, "start"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"persona": "999999"}, "persona"),
+        ({"persona": "abc"}, "persona"),
+        ({"survey": "1"}, "survey"),
+        ({"granularity": "week"}, "granularity"),
+        ({"by": "weather"}, "by"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["funnel", "paths"])
+def test_bad_filters_are_a_400_naming_the_field(api_as, marketer_user, example, params, field, endpoint):
+    journey_map, _people = example
+    response = api_as(marketer_user).get(f"/api/journeys/{journey_map.pk}/{endpoint}/", params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_unknown_map_is_404_and_a_rep_is_refused(api_as, marketer_user, rep_user, example):
+    journey_map, _people = example
+    assert api_as(marketer_user).get("/api/journeys/999999/funnel/").status_code == 404
+    assert api_as(rep_user).get(f"/api/journeys/{journey_map.pk}/funnel/").status_code == 403
+
+
+def test_churn_rate_by_furthest_stage_of_a_journey(api_as, manager_user, example):
+    journey_map, _people = example
+    params = {"metric": "churn_rate", "granularity": "month", "dimension": "stage", **MARCH}
+    response = api_as(manager_user).get("/api/metrics/", {**params, "journey": journey_map.pk})
+    assert response.status_code == 200, response.json()
+    rows = {(r["dimension_value"], r["n"], r["churned"], r["value"]) for r in response.json()["results"]}
+    # Erin has no journey on the map; Carol's furthest over her two journeys is Purchase; Bob churned.
+    assert rows == {("Consider", 1, 0, 0.0), ("Purchase", 2, 1, 50.0), ("Support", 1, 0, 0.0)}
+    without_journey = api_as(manager_user).get("/api/metrics/", params)
+    assert without_journey.status_code == 400
+    assert "journey" in without_journey.json()["dimension"][0]
+    journey_overall = api_as(manager_user).get("/api/metrics/", {**params, "dimension": "overall", "journey": 1})
+    assert journey_overall.status_code == 400
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_map_page_loads_the_panel_for_marketers_only(client, marketer_user, rep_user, example):
+    journey_map, _people = example
+    client.force_login(marketer_user)
+    page = client.get(f"/journeys/{journey_map.pk}/?period=custom&start=2026-03-01&end=2026-03-31").content.decode()
+    panel_url = f"/reports/journeys/{journey_map.pk}/analytics/panel/?start=2026-03-01&amp;end=2026-03-31"
+    assert f'hx-get="{panel_url}"' in page
+    assert "chartjs-chart-sankey" in page
+    client.force_login(rep_user)
+    assert "analytics/panel/" not in client.get(f"/journeys/{journey_map.pk}/").content.decode()
+
+
+def test_panel_shows_the_measured_funnel_under_the_stages(
+    client, marketer_user, example, django_assert_max_num_queries
+):
+    journey_map, _people = example
+    client.force_login(marketer_user)
+    with django_assert_max_num_queries(16):
+        response = client.get(f"/reports/journeys/{journey_map.pk}/analytics/panel/", MARCH)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="funnel"' in html and 'data-testid="sankey"' in html
+    assert "66.7%" in html  # Purchase drop-off
+    assert "d-ad</code> → <code>p-store" in html
+
+
+def test_report_page_and_its_csv(client, marketer_user, example, django_assert_max_num_queries):
+    journey_map, _people = example
+    client.force_login(marketer_user)
+    url = f"/reports/journeys/{journey_map.pk}/analytics/"
+    with django_assert_max_num_queries(22):
+        response = client.get(url, {**MARCH, "by": "persona"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Explorer" in html and 'data-testid="churn-by-stage"' in html
+    csv = b"".join(client.get(url, {**MARCH, "format": "csv", "table": "funnel"}).streaming_content).decode("utf-8-sig")
+    lines = csv.splitlines()
+    assert lines[0].startswith("Group,Stage,Reached,Entered,Skipped,Went on,In progress,Dropped")
+    assert lines[3].startswith("All,Purchase,3,3,0,1,0,2,33.3,66.7,120.0,120.0")
+    paths = b"".join(client.get(url, {**MARCH, "format": "csv", "table": "paths"}).streaming_content)
+    assert "d-web → c-web → p-web → s-phone,1,33.3,follows" in paths.decode("utf-8-sig")
+    refused = client.get(url, {"start": "2026-03-09", "end": "2026-03-01"})
+    assert refused.status_code == 200 and 'data-testid="form-error"' in refused.content.decode()
+
+
+def test_customers_behind_a_funnel_figure(client, marketer_user, example):
+    journey_map, people = example
+    client.force_login(marketer_user)
+    consider = journey_map.stages.get(name="Consider").pk
+    url = f"/reports/journeys/{journey_map.pk}/analytics/customers/"
+    html = client.get(url, {**MARCH, "stage": consider, "status": "dropped"}).content.decode()
+    assert str(people["dan"]) in html and str(people["bob"]) not in html
+    assert client.get(url, {**MARCH, "stage": "x", "status": "dropped"}).status_code == 404
+    assert client.get(url, {**MARCH, "stage": consider, "status": "bored"}).status_code == 404
