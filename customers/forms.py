@@ -30,7 +30,34 @@ from .selectors import case_assignable_users
 BLANK = [("", "—")]
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class ListedModelChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a ModelChoiceField read in one plain query, kept for the rest of the form's life.
+
+    Django's iterator walks the queryset with `QuerySet.iterator()`, which on PostgreSQL opens a server-side
+    cursor (DECLARE, FETCH, CLOSE: three round trips) every time the field is drawn, and answers `len()` with a
+    COUNT. The querysets offered here are short (the support reps, the personas), so one list is cheaper.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # evaluated once, cached on the form's own copy of the queryset
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.queryset)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField over a short list, read in one query (ListedModelChoiceIterator)."""
+
+    iterator = ListedModelChoiceIterator
+
+
+class UserChoiceField(ListedModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
 
@@ -225,7 +252,7 @@ class ProfileForm(ServiceForm):
     last_name = forms.CharField(max_length=100, required=False)
     lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices)
     owner = UserChoiceField(queryset=case_assignable_users(), required=False)
-    persona = forms.ModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
+    persona = ListedModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, b2b")
     language = LanguageFormField(choices=Language.choices)
     timezone = forms.CharField(max_length=64, required=False, help_text="e.g. America/Sao_Paulo")
@@ -249,7 +276,9 @@ class ProfileForm(ServiceForm):
     )
 
     def __init__(self, *args, customer: Customer, **kwargs):
-        initial = {name: getattr(customer, name) for name in self.FIELDS}
+        initial = {name: getattr(customer, name) for name in self.FIELDS if name not in ("owner", "persona")}
+        # The ids, not the related rows (each a query): the choice fields select by value.
+        initial.update(owner=customer.owner_id, persona=customer.persona_id)
         initial["tags"] = ", ".join(tag.name for tag in customer.tags.all())
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)

@@ -52,7 +52,8 @@ def customer_resolve(customer: Customer) -> Customer:
 
 
 def customer_get(pk, *, queryset: QuerySet | None = None) -> Customer:
-    """The customer with this id, or the survivor it was folded into.
+    """The customer with this id, or the survivor it was folded into, loaded by `queryset` (all fields by
+    default; a queryset must keep merged_into_id). One query for an unfolded customer.
 
     Raises Customer.DoesNotExist for an unknown (or non-integer) id.
     """
@@ -60,9 +61,14 @@ def customer_get(pk, *, queryset: QuerySet | None = None) -> Customer:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Customer.DoesNotExist(f"No customer with id {pk!r}.") from None
-    customer = Customer.objects.only("id", "merged_into_id").get(pk=pk)
-    survivor_id = customer_resolve(customer).pk
-    return (queryset if queryset is not None else Customer.objects.all()).get(pk=survivor_id)
+    if not 0 < pk < 2**63:
+        raise Customer.DoesNotExist(f"No customer with id {pk!r}.")
+    queryset = queryset if queryset is not None else Customer.objects.all()
+    # One query for a customer that was not folded (nearly every call): the row itself, as asked for.
+    customer = queryset.get(pk=pk)
+    if customer.merged_into_id is None:
+        return customer
+    return queryset.get(pk=customer_resolve(customer).pk)
 
 
 def customer_ref(pk) -> Customer:
@@ -479,6 +485,29 @@ def customer_open_cases(*, customer: Customer, now: datetime | None = None) -> Q
         .filter(customer=customer, status__in=OPEN_CASE_STATUSES)
         .order_by(F("next_due_at").asc(nulls_last=True), "id")
     )
+
+
+def customer_cases_and_open_cases(*, customer: Customer, now: datetime | None = None) -> tuple[list[Case], list[Case]]:
+    """(every case of the customer, newest first; its open ones, the next SLA due first), in one query.
+
+    The cases carry what customer_open_cases gives them (assignee, `is_breached`, `next_due_at`,
+    `sla_state`) but not their long texts (description, resolution note), so a customer with hundreds of cases
+    costs one short read instead of the two queries of customer_cases and customer_open_cases.
+    """
+    cases = list(
+        case_list_sla(now)
+        .filter(customer=customer)
+        .select_related(None)
+        .select_related("assignee")
+        .defer("description", "resolution_note")
+        .order_by("-opened_at", "-id")
+    )
+    never = datetime.max.replace(tzinfo=UTC)
+    open_cases = sorted(
+        (case for case in cases if case.status in OPEN_CASE_STATUSES),
+        key=lambda case: (case.next_due_at or never, case.pk),
+    )
+    return cases, open_cases
 
 
 def customer_resolved_cases(*, customer: Customer, limit: int = 10) -> list[Case]:

@@ -147,7 +147,12 @@ def _timeline_context(request, customer) -> dict:
 
 
 def customer_page_context(request, customer: Customer, *, forms: dict | None = None, open_form: str = "") -> dict:
-    """Everything the customer page shows, in a fixed number of queries whatever the history's size."""
+    """Everything the customer page shows, in a fixed number of queries whatever the history's size.
+
+    The collapsed forms (log an interaction, open a case, edit the profile, add an identity) are not drawn
+    here: the page loads each by htmx when the rep opens it (CustomerFormView.get). Only a form handed in
+    `forms` (one that came back with errors: `open_form` names it) is drawn, open and filled in.
+    """
     user, now = request.user, timezone.now()
     can = {
         "view_case": user.has_perm("customers.view_case"),
@@ -159,17 +164,13 @@ def customer_page_context(request, customer: Customer, *, forms: dict | None = N
         "merge": user.has_perm("customers.merge_customer"),
         "erase": user.has_perm("customers.erase_customer"),
     }
-    cases = list(selectors.customer_cases(customer=customer)) if can["view_case"] else []
     forms = dict(forms or {})
-    if can["add_interaction"]:
-        forms.setdefault("log", InteractionLogForm(cases=[c for c in cases if c.status in OPEN_CASE_STATUSES]))
-    if can["add_case"]:
-        forms.setdefault("case", CaseOpenForm(initial={"assignee": user.pk}))
     if can["add_note"]:
-        forms.setdefault("note", NoteForm())
-    if can["change_customer"]:
-        forms.setdefault("profile", ProfileForm(customer=customer))
-        forms.setdefault("identity", IdentityForm())
+        forms.setdefault("note", NoteForm())  # always open: one text area
+    if can["view_case"]:
+        cases, open_cases = selectors.customer_cases_and_open_cases(customer=customer, now=now)
+    else:
+        cases, open_cases = [], []
     panels = customer_panels(customer, request)
     return {
         "customer": customer,
@@ -177,7 +178,7 @@ def customer_page_context(request, customer: Customer, *, forms: dict | None = N
         "forms": forms,
         "open_form": open_form,
         "cases": cases,
-        "open_cases": list(selectors.customer_open_cases(customer=customer, now=now)) if can["view_case"] else [],
+        "open_cases": open_cases,
         "notes": list(selectors.note_list().filter(customer=customer)[:NOTES_SHOWN]) if can["view_note"] else [],
         "channel_figures": selectors.customer_channel_counts(
             customer=customer, since=now - timedelta(days=KEY_FIGURES_DAYS)
@@ -291,17 +292,36 @@ class ResolvedCasesView(CustomerMixin, View):
 
 
 class CustomerFormView(CustomerMixin, View):
-    """POST one of the customer page's forms; on an error the page comes back with the form open and filled."""
+    """One of the customer page's collapsed forms, at one URL.
+
+    GET: the form alone, empty (an HTML fragment the page loads by htmx when the rep opens the form).
+    POST: call the service; on success back to the customer page with a message, on an error the page comes
+    back with this form open, filled in and its errors on the fields (status 200).
+    The form's permissions are the view's, for both.
+    """
 
     form_key = ""
     form_class = None
 
     def build_form(self, customer, data):
+        """The form, bound to `data` (a POST) or empty (data None)."""
         return self.form_class(data=data)
+
+    def fragment_customer(self) -> Customer:
+        """The customer as the empty form needs it: its id only, unless the form shows its fields."""
+        try:
+            return selectors.customer_ref(self.kwargs[self.customer_kwarg])
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
 
     def perform(self, customer, form) -> str:
         """Call the service; return the success message."""
         raise NotImplementedError
+
+    def get(self, request, pk):
+        customer = self.fragment_customer()
+        context = {"customer": customer, "form": self.build_form(customer, None), "key": self.form_key}
+        return render(request, "customers/_customer_form.html", context)
 
     def post(self, request, pk):
         customer = self.get_customer()
@@ -339,7 +359,10 @@ class InteractionLogView(CustomerFormView):
 class CaseOpenView(CustomerFormView):
     permission_required = ("customers.view_customer", "customers.add_case")
     form_key = "case"
-    form_class = CaseOpenForm
+
+    def build_form(self, customer, data):
+        # An empty form offers the rep who opens it as the assignee.
+        return CaseOpenForm(data=data, initial={"assignee": self.request.user.pk})
 
     def perform(self, customer, form):
         case = services.case_create(customer=customer, user=self.request.user, source="web", **form.service_kwargs())
@@ -362,6 +385,12 @@ class ProfileUpdateView(CustomerFormView):
 
     def build_form(self, customer, data):
         return ProfileForm(data=data, customer=customer)
+
+    def fragment_customer(self) -> Customer:
+        try:
+            return selectors.customer_get(self.kwargs["pk"], queryset=Customer.objects.prefetch_related("tags"))
+        except Customer.DoesNotExist:
+            raise Http404("No such customer.") from None
 
     def perform(self, customer, form):
         services.customer_update(customer=customer, user=self.request.user, **form.service_kwargs())

@@ -40,12 +40,13 @@ def test_whoever_holds_a_case_now_stays_listed_for_that_case(team):
     assert set(case_assignable_users(current_id=case.assignee_id)) == {team["rep"], team["manager"]}
 
 
-def test_the_customer_page_offers_reps_only(client, team):
+def test_the_customer_page_forms_offer_reps_only(client, team):
     customer = CustomerFactory()
     client.force_login(team["rep"])
-    html = client.get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
-    assert _options(html, "case-assignee") == {str(team["rep"].pk)}
-    assert _options(html, "profile-owner") == {str(team["rep"].pk)}
+    case_form = client.get(reverse("customers:case_open", args=[customer.pk])).content.decode()
+    profile_form = client.get(reverse("customers:profile_update", args=[customer.pk])).content.decode()
+    assert _options(case_form, "case-assignee") == {str(team["rep"].pk)}
+    assert _options(profile_form, "profile-owner") == {str(team["rep"].pk)}
 
 
 def test_the_page_form_refuses_a_marketer_as_assignee(client, team):

@@ -50,8 +50,9 @@ def submit(page, button) -> None:
 
 
 def open_form(page, toggle: str, testid: str):
-    """Open a collapsed form and wait until Bootstrap's animation is over (a half-open form hides its button)."""
-    page.get_by_role("button", name=toggle).click()
+    """Open a collapsed form: wait for its fields, which htmx fetches when it opens, and until Bootstrap's
+    animation is over (a half-open form hides its button)."""
+    page.get_by_role("button", name=toggle).first.click()  # the loaded form's own button may share the name
     form = page.locator(f"[data-testid={testid}]")
     page.locator(f".collapse.show:has([data-testid={testid}])").wait_for(state="visible")
     return form
@@ -242,9 +243,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     assert LifecycleChange.objects.filter(customer=ana, to_stage=LifecycleStage.AT_RISK).exists()
 
     # ---- add an identity: a bad phone first (the error on the field, the typed value kept), then a good one
-    page.get_by_role("button", name="Add identity").first.click()
-    form = page.locator("[data-testid=form-identity]")
-    page.locator(".collapse.show:has([data-testid=form-identity])").wait_for(state="visible")
+    form = open_form(page, "Add identity", "form-identity")
     form.get_by_label("Kind").select_option("phone")
     form.get_by_label("Value").fill("12-ab")
     submit(page, form.get_by_role("button", name="Add identity"))

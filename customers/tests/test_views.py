@@ -398,7 +398,7 @@ def test_customer_page_query_count_is_bounded_with_thousands_of_interactions(
         NoteFactory(customer=ana, author=rep_user)
     twin = CustomerFactory()
     MergeSuggestion.objects.create(customer=twin, other=ana, reason="same phone")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(15):
         response = rep.get(detail_url(ana))
     assert response.status_code == 200
     assert len(response.context["timeline"].results) == 50
