@@ -6,7 +6,8 @@
 - `ListTableMixin`: a page showing one table of a queryset. `?sort=` is one orderable column's name
   ("-" for descending); any other value keeps the table's `Meta.order_by`. `?page=` pages with
   django-tables2's LazyPaginator (LIMIT/OFFSET, never a COUNT of the whole list); the page tells how
-  many rows there are only up to COUNT_LIMIT, counted by a query whose cost does not grow with the list.
+  many rows there are only up to COUNT_LIMIT, counted by a query whose cost does not grow with the list, and
+  only when the page shown is not the last (a list that fits in the page shown is not counted at all).
 - `export_response()`: every row of a table (not one page), in its sort, as CSV (UTF-8 with a BOM so
   spreadsheet programs read accents right, streamed) or XLSX (django-tables2's TableExport, tablib); a
   free-text cell that a spreadsheet would run as a formula is exported as text (`spreadsheet_safe`).
@@ -187,13 +188,33 @@ class ListTableMixin:
     def get_context_data(self, **kwargs):
         data = self.get_table_data()
         table = self.get_table(data)
-        total = count_up_to(data, self.count_limit)
-        table.paginator = CountedLazyPaginator(table.rows, self.paginate_by, total=total)
-        table.page = table.paginator.get_page(self.request.GET.get(table.page_field))
+        table.paginator, table.page = self._paged(table, data)
+        total = table.paginator.total
         context = {"table": table, "table_total": total, "count_limit": self.count_limit}
         if self.context_object_name:
             context[self.context_object_name] = [row.record for row in table.page.object_list]
         return super().get_context_data(**context, **kwargs)
+
+    def _paged(self, table: Table, data: QuerySet) -> tuple[CountedLazyPaginator, object]:
+        """(paginator, page) of the request's page. The page is read first: when it is the list's last (a search
+        that fits in one page, most of them), its rows tell the total and nothing is counted; otherwise the
+        rows are counted up to count_limit, and a page past the end is then answered as the module says."""
+        number = self.request.GET.get(table.page_field)
+        paginator = CountedLazyPaginator(table.rows, self.paginate_by)
+        try:
+            page = paginator.page(number or 1)
+        except (EmptyPage, PageNotAnInteger):
+            page = None
+        if page is not None and not page.has_next():
+            total = (page.number - 1) * self.paginate_by + len(page.object_list)
+            paginator.total = total if total <= self.count_limit else None  # as counted, whatever the page
+            return paginator, page
+        total = count_up_to(data, self.count_limit)
+        if page is not None:  # already read: a known total only makes its page count exact
+            paginator.total = total
+            return paginator, page
+        paginator = CountedLazyPaginator(table.rows, self.paginate_by, total=total)
+        return paginator, paginator.get_page(number)
 
     def export(self, export_format: str, filename: str) -> HttpResponse | StreamingHttpResponse:
         """Every row of the list in the page's sort, as export_response() gives them."""

@@ -335,3 +335,27 @@ def test_a_case_table_is_a_labelled_card_per_row_on_a_phone(rep, cases):
     assert '<td class="case-subject"><a' in row  # the card's title, unlabelled
     for label in ("Customer", "Status", "Priority", "Origin", "Assignee", "Opened", "Due", "SLA"):
         assert f'data-label="{label}"' in row
+
+
+def _counts(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].upper().startswith("SELECT COUNT(")]
+
+
+def test_a_search_that_fits_in_one_page_is_not_counted(rep):
+    for i in range(7):
+        CustomerFactory(first_name="Maria", last_name=f"Souza{i}")
+    CustomerFactory(first_name="João")
+    with CaptureQueriesContext(connection) as queries:
+        response = rep.get(reverse("customers:customer_list"), {"q": "maria"})
+    assert len(response.context["customers"]) == 7 and response.context["table_total"] == 7
+    assert "7 customers" in response.content.decode()
+    assert not _counts(queries)  # the page's own rows tell the total: the search is not run a second time
+
+
+def test_the_last_page_of_a_list_tells_the_size_without_counting(rep, rep_user):
+    _many_cases(120, rep_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = rep.get(reverse("customers:case_list"), {"page": "3"})
+    assert "120 cases" in response.content.decode() and "3 / 3" in response.content.decode()
+    assert len(response.context["cases"]) == 20
+    assert not _counts(queries)
