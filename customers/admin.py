@@ -267,12 +267,8 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         """A stage change goes through lifecycle_stage_set, so it is recorded as a LifecycleChange."""
         if not change:
             super().save_model(request, obj, form, change)
-            LifecycleChange.objects.create(
-                customer=obj,
-                from_stage="",
-                to_stage=obj.lifecycle_stage,
-                changed_at=obj.created_at,
-                changed_by=request.user,
+            services.lifecycle_change_record(
+                customer=obj, from_stage="", to_stage=obj.lifecycle_stage, at=obj.created_at, user=request.user
             )
             return
         new_stage = obj.lifecycle_stage
@@ -301,6 +297,21 @@ class LifecycleChangeAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, _ = super().get_search_results(request, queryset, search_term)
         return queryset, bool(search_term)
+
+    # A change edited or deleted here moves its customer's stage intervals (and a change moved to another
+    # customer, both customers'): they are recomputed from the changes.
+    def save_model(self, request, obj, form, change):
+        before = LifecycleChange.objects.filter(pk=obj.pk).values_list("customer_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        services.lifecycle_intervals_refresh(customer_ids={obj.customer_id, before or obj.customer_id})
+
+    def delete_model(self, request, obj):
+        services.lifecycle_change_remove(change=obj)
+
+    def delete_queryset(self, request, queryset):
+        customer_ids = set(queryset.values_list("customer_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.lifecycle_intervals_refresh(customer_ids=customer_ids)
 
 
 # --------------------------------------------------------------------------- cases and SLA

@@ -34,12 +34,12 @@ from .models import (
     Customer,
     Identity,
     Interaction,
-    LifecycleChange,
     MergeSuggestion,
     Note,
     SlaPolicy,
     Tag,
 )
+from .services.lifecycle import lifecycle_history_record
 
 SOURCE = "demo"
 BATCH = 2000
@@ -944,13 +944,8 @@ class _Builder:
             person["customer"].created_at = person["customer"].first_contact_at
         Customer.objects.bulk_update(customers, ["created_at"], batch_size=BATCH)
 
-        LifecycleChange.objects.bulk_create(
-            [
-                LifecycleChange(customer=p["customer"], from_stage=f, to_stage=t, changed_at=at)
-                for p in everyone
-                for f, t, at in paths[p["index"]]
-            ],
-            batch_size=BATCH,
+        lifecycle_history_record(
+            ((p["customer"], f, t, at) for p in everyone for f, t, at in paths[p["index"]]), batch_size=BATCH
         )
         Identity.objects.bulk_create(
             [

@@ -183,14 +183,33 @@ class Customer(models.Model):
         return search_fold(self.full_name)
 
 
+class LifecycleChangeQuerySet(models.QuerySet):
+    def stage_before(self, instant):
+        """The one interval per customer that gives their stage just before `instant` (the `to_stage` of their
+        last change strictly before it): changed_at < instant <= valid_to, or still open. Customers with no
+        change before `instant` have none."""
+        return self.filter(Q(valid_to__gte=instant) | Q(valid_to__isnull=True), changed_at__lt=instant)
+
+
 class LifecycleChange(models.Model):
-    """One move of a customer between lifecycle stages; churn per period is computed from these."""
+    """One move of a customer between lifecycle stages, and the stage interval it opens.
+
+    The customer is in `to_stage` from `changed_at` until `valid_to`: the `changed_at` of their next change in
+    (changed_at, id) order, NULL while it is their latest. `valid_to` is derived data, kept by
+    customers.services.lifecycle (every write of these rows goes through it), so churn for any period reads the
+    stage at the period's start as one range condition instead of a "latest change before" subquery per customer.
+    """
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lifecycle_changes")
     from_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, blank=True)
     to_stage = models.CharField(max_length=16, choices=LifecycleStage.choices)
     changed_at = models.DateTimeField()
+    valid_to = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the customer's next change ended this stage"
+    )
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    objects = LifecycleChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer", "changed_at", "id"]

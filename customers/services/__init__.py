@@ -31,6 +31,14 @@ from .ingest import (
     interactions_ingest_batch,
 )
 from .ingest_input import InteractionInput, interaction_input_parse, interaction_inputs_parse
+from .lifecycle import (
+    lifecycle_change_record,
+    lifecycle_change_remove,
+    lifecycle_history_record,
+    lifecycle_initial_changes_record,
+    lifecycle_intervals_rebuild,
+    lifecycle_intervals_refresh,
+)
 from .merges import (
     MOVED_KEYS,
     MergePreview,
@@ -67,6 +75,12 @@ __all__ = [
     "identity_remove",
     "inputs_read",
     "interaction_ingest",
+    "lifecycle_change_record",
+    "lifecycle_change_remove",
+    "lifecycle_history_record",
+    "lifecycle_initial_changes_record",
+    "lifecycle_intervals_rebuild",
+    "lifecycle_intervals_refresh",
     "interaction_input_parse",
     "interaction_inputs_parse",
     "interactions_import",

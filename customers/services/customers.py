@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from ..choices import LifecycleStage
 from ..identities import NormalisedIdentity, identities_normalise, normalise_identity
-from ..models import Customer, Identity, LifecycleChange, Note, Tag
+from ..models import Customer, Identity, Note, Tag
+from .lifecycle import lifecycle_change_record
 
 # Fields a caller may set on a customer (FKs as instances: persona, owner).
 CUSTOMER_FIELDS = (
@@ -110,12 +111,6 @@ def _tags_from_names(names) -> list[Tag]:
     return tags
 
 
-def lifecycle_change_record(*, customer: Customer, from_stage: str, to_stage: str, at: datetime, user=None):
-    return LifecycleChange.objects.create(
-        customer=customer, from_stage=from_stage, to_stage=to_stage, changed_at=at, changed_by=user
-    )
-
-
 # --------------------------------------------------------------------------- customers
 
 
@@ -169,7 +164,12 @@ def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = 
     if tag_objs:
         customer.tags.add(*tag_objs)
     lifecycle_change_record(
-        customer=customer, from_stage="", to_stage=customer.lifecycle_stage, at=at or timezone.now(), user=user
+        customer=customer,
+        from_stage="",
+        to_stage=customer.lifecycle_stage,
+        at=at or timezone.now(),
+        user=user,
+        initial=True,
     )
     return customer
 

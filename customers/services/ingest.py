@@ -31,9 +31,10 @@ from cxcrm.outbox import outbox_record
 
 from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
-from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion
+from ..models import Case, Customer, Identity, Interaction, MergeSuggestion
 from ..signals import INTERACTIONS_RECORDED, interaction_recorded
 from .ingest_input import FieldErrors, InteractionInput
+from .lifecycle import lifecycle_change_record, lifecycle_initial_changes_record
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def _first_response_from(interaction: Interaction) -> None:
 
 def _new_customer(details: dict, at: datetime) -> Customer:
     customer = Customer.objects.create(**details)
-    LifecycleChange.objects.create(customer=customer, from_stage="", to_stage=customer.lifecycle_stage, changed_at=at)
+    lifecycle_change_record(customer=customer, from_stage="", to_stage=customer.lifecycle_stage, at=at, initial=True)
     return customer
 
 
@@ -556,12 +557,7 @@ def _ingest_resolved(fresh: list[_Pending], attempt: int) -> tuple[dict[int, Bat
         first, last = spans.get(real(target), (at, at))
         spans[real(target)] = (min(first, at), max(last, at))
     made = [(new_customers[-ref - 1], at) for ref, at in sorted(first_seen.items(), reverse=True)]
-    LifecycleChange.objects.bulk_create(
-        [
-            LifecycleChange(customer=c, from_stage="", to_stage=c.lifecycle_stage, changed_at=min(now, at))
-            for c, at in made
-        ]
-    )
+    lifecycle_initial_changes_record((c, c.lifecycle_stage, min(now, at)) for c, at in made)
     interactions = []
     for p, target in rows:
         p.interaction.customer_id = real(target)

@@ -25,6 +25,7 @@ from ..choices import LifecycleStage, SuggestionStatus
 from ..models import Case, Customer, Identity, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
 from ..signals import CUSTOMERS_MERGED, customers_merged, merge_undone
 from ..signals import merge_preview as merge_preview_signal
+from .lifecycle import lifecycle_change_record, lifecycle_intervals_refresh
 
 # What moves, by the key used in MergeRecord.moved.
 MOVED_MODELS = {
@@ -191,15 +192,14 @@ def customer_merge(
         survivor_stage=survivor.lifecycle_stage, other_stage=other.lifecycle_stage
     )
     if stage != survivor.lifecycle_stage:
-        change = LifecycleChange.objects.create(
-            customer=survivor,
-            from_stage=survivor.lifecycle_stage,
-            to_stage=stage,
-            changed_at=timezone.now(),
-            changed_by=user if getattr(user, "pk", None) else None,
+        # Also places the moved changes among the survivor's own in its stage intervals.
+        change = lifecycle_change_record(
+            customer=survivor, from_stage=survivor.lifecycle_stage, to_stage=stage, at=timezone.now(), user=user
         )
         moved["lifecycle_stage"] = {"old": survivor.lifecycle_stage, "new": stage, "change_id": change.pk}
         survivor.lifecycle_stage = stage
+    elif moved["lifecycle_changes"]:
+        lifecycle_intervals_refresh(customer_ids=[survivor.pk])
     survivor.save()
     other.merged_into = survivor
     other.save(update_fields=["merged_into", "updated_at"])
@@ -251,6 +251,9 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
         # The stage the merge set, not changed since: back to the survivor's own, and the change never happened.
         survivor.lifecycle_stage = stage["old"]
         LifecycleChange.objects.filter(pk=stage.get("change_id"), customer=survivor).delete()
+    if moved.get("lifecycle_changes") or stage:
+        # Both customers' stage intervals, from the changes each holds again.
+        lifecycle_intervals_refresh(customer_ids=[survivor.pk, merged.pk])
     survivor.save()
     merged.merged_into = None
     merged.save(update_fields=["merged_into", "updated_at"])

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import factory
 
-from customers.models import LifecycleChange
+from customers.services import lifecycle_change_record
 from customers.tests.factories import CaseFactory, CustomerFactory, InteractionFactory
 from feedback import models
 from feedback.choices import InvitationStatus, SurveyKind
@@ -71,7 +71,7 @@ def case(*, opened, resolved=None, first_response=None, due=None, **fields):
 
 
 def lifecycle(customer, to_stage, when, from_stage=""):
-    return LifecycleChange.objects.create(customer=customer, from_stage=from_stage, to_stage=to_stage, changed_at=when)
+    return lifecycle_change_record(customer=customer, from_stage=from_stage, to_stage=to_stage, at=when)
 
 
 def campaign_event(customer, kind, when, campaign="spring"):
