@@ -184,11 +184,22 @@ class Customer(models.Model):
 
 
 class LifecycleChangeQuerySet(models.QuerySet):
-    def stage_before(self, instant):
+    def stage_before(self, instant, *, as_of=None):
         """The one interval per customer that gives their stage just before `instant` (the `to_stage` of their
         last change strictly before it): changed_at < instant <= valid_to, or still open. Customers with no
-        change before `instant` have none."""
-        return self.filter(Q(valid_to__gte=instant) | Q(valid_to__isnull=True), changed_at__lt=instant)
+        change before `instant` have none. `as_of`: among the changes made by then (`changed_at <= as_of`; an
+        interval closed by a later change was still open then)."""
+        return self.filter(stage_before_condition(instant, as_of=as_of))
+
+
+def stage_before_condition(instant, *, as_of=None, prefix: str = "") -> Q:
+    """LifecycleChangeQuerySet.stage_before's condition, for a count's filter (`prefix` for a relation)."""
+    open_then = Q(**{f"{prefix}valid_to__gte": instant}) | Q(**{f"{prefix}valid_to__isnull": True})
+    if as_of is None:
+        return open_then & Q(**{f"{prefix}changed_at__lt": instant})
+    return (open_then | Q(**{f"{prefix}valid_to__gt": as_of})) & Q(
+        **{f"{prefix}changed_at__lt": instant, f"{prefix}changed_at__lte": as_of}
+    )
 
 
 class LifecycleChange(models.Model):

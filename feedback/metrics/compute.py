@@ -36,12 +36,15 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
+from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from customers.choices import ACTIVE_STAGES, CaseOrigin, InteractionType, LifecycleStage
 from customers.models import Case, Customer, Interaction, LifecycleChange
+from customers.selectors import lifecycle_churn_counts
 from cxcrm.choices import Channel
 
 from ..models import Invitation, Response
@@ -388,31 +391,37 @@ class CampaignSource(Source):
 
 
 class ChurnSource(Source):
-    """Customers (not folded into another by a merge), their stage read from LifecycleChange rows."""
+    """Customers (not folded into another by a merge), their stage read from the stage intervals of their
+    LifecycleChange rows (customers.selectors.lifecycle_churn_counts for the counts)."""
 
     model = Customer
     dims = {"persona": ("persona_id", "id")}
     filter_paths = {"persona": "persona_id"}
 
+    def customers(self, filters=None):
+        """The customers counted with these filters (a Customer queryset), or None for all of them."""
+        if not filters:
+            return None
+        return Customer.objects.filter(**{self.filter_paths[name]: value for name, value in filters.items()})
+
     def period_queryset(self, low: datetime, high: datetime, *, dimension="overall", filters=None, as_of=None):
-        # As of a moment: the customers created by then, and the stage moves recorded by then.
+        """The customers behind one period's figure: active just before `low`, `churned` if they entered
+        churned in [low, high). As of a moment: the customers created by then, and the stage moves recorded
+        by then."""
         changes = LifecycleChange.objects.all()
         customers = Customer.objects.active()
         if as_of is not None:
             changes = changes.filter(changed_at__lte=as_of)
             customers = customers.filter(created_at__lte=as_of)
-        stage_at_start = Subquery(
-            changes.filter(customer=OuterRef("pk"), changed_at__lt=low)
-            .order_by("-changed_at", "-id")
-            .values("to_stage")[:1]
+        active_at_start = LifecycleChange.objects.stage_before(low, as_of=as_of).filter(
+            customer=OuterRef("pk"), to_stage__in=ACTIVE_STAGES
         )
         churned = Exists(
             changes.filter(
                 customer=OuterRef("pk"), to_stage=LifecycleStage.CHURNED, changed_at__gte=low, changed_at__lt=high
             )
         )
-        qs = customers.alias(stage_at_start=stage_at_start, churned=churned)
-        qs = qs.filter(stage_at_start__in=ACTIVE_STAGES)
+        qs = customers.filter(Exists(active_at_start)).alias(churned=churned)
         for name, value in (filters or {}).items():
             qs = qs.filter(**{self.filter_paths[name]: value})
         return qs
@@ -487,6 +496,16 @@ def dimension_expression(source: "Source", dimension: str):
     return Coalesce(F(path), Value("")) if value_type == "str" else F(path)
 
 
+def period_of(date_field: str, periods: list[tuple[date, date]]) -> CaseWhen:
+    """The first day of the period (of `periods`, inclusive days in TIME_ZONE) a row's `date_field` falls in;
+    NULL outside them."""
+    whens = []
+    for first, last in periods:
+        low, high = local_bounds(first, last)
+        whens.append(When(**{f"{date_field}__gte": low, f"{date_field}__lt": high}, then=Value(first)))
+    return CaseWhen(*whens, output_field=DateField())
+
+
 def aggregate(
     metric_name: str,
     *,
@@ -496,31 +515,30 @@ def aggregate(
     dimension: str = "overall",
     filters: dict | None = None,
     as_of: datetime | None = None,
+    periods: list[tuple[date, date]] | None = None,
 ) -> list[dict]:
     """Counts per (period, dimension value) straight from the source rows.
 
     `granularity` is day/week/month/quarter (periods start in TIME_ZONE, weeks on Monday,
-    the first one cut to `start`) or None for the whole range. Returns dicts with
+    the first one cut to `start`) or None for the whole range; or `periods`, explicit disjoint
+    (first, last) days (a tile's range and the one before it), which then set the range. Returns dicts with
     `period` (date), `dimension_value` ("" for none or overall) and the counts (COUNT_FIELDS,
     hours for durations, and `median` for the case times). `as_of` (aware datetime): the rows as they were
     then (see the module's docstring); None: as they are now.
     """
     metric = METRICS[metric_name]
     source = source_for(metric)
+    if periods:
+        start, end = min(first for first, _ in periods), max(last for _, last in periods)
     if isinstance(source, ChurnSource):
-        return _aggregate_churn(
-            metric,
-            source,
-            start=start,
-            end=end,
-            granularity=granularity,
-            dimension=dimension,
-            filters=filters,
-            as_of=as_of,
-        )
+        periods = periods or periods_in(start, end, granularity)
+        return churn_counts(periods=periods, dimension=dimension, filters=filters, as_of=as_of)
     qs = source.queryset(metric, start, end, dimension=dimension, filters=filters, as_of=as_of)
     group = []
-    if granularity:
+    if periods:
+        qs = qs.annotate(_period=period_of(source.date_field, periods)).filter(_period__isnull=False)
+        group.append("_period")
+    elif granularity:
         tz = timezone.get_default_timezone()
         qs = qs.annotate(_period=Trunc(source.date_field, granularity, output_field=DateField(), tzinfo=tz))
         group.append("_period")
@@ -541,7 +559,7 @@ def aggregate(
         row = _normalise(counts)
         if medians is not None:
             row["median"] = medians.get(key)
-        row["period"] = max(counts["_period"], start) if granularity else start
+        row["period"] = counts["_period"] if periods else max(counts["_period"], start) if granularity else start
         row["dimension_value"] = _dimension_key(counts.get("_dim")) if dimension != "overall" else ""
         rows.append(row)
     return rows
@@ -570,24 +588,31 @@ def periods_in(start: date, end: date, granularity: str | None) -> list[tuple[da
     return result
 
 
-def _aggregate_churn(metric, source, *, start, end, granularity, dimension, filters, as_of=None):
-    """Churn is not a sum of days: each period's base is who was active at *its* start."""
+def churn_counts(
+    *,
+    periods: list[tuple[date, date]],
+    dimension: str = "overall",
+    filters: dict | None = None,
+    as_of: datetime | None = None,
+) -> list[dict]:
+    """Churn counts for many periods (inclusive (first, last) days in TIME_ZONE, disjoint) in one pass: rows
+    like `aggregate`'s (period = its first day, counts n = denominator = active at its start, numerator =
+    churned), for the (period, dimension value) pairs with customers active at the start. `as_of`: the
+    customers and stage moves recorded by then (ChurnSource.period_queryset's rule)."""
+    source = SOURCES["churn"]
+    counts = lifecycle_churn_counts(
+        periods=[local_bounds(first, last) for first, last in periods],
+        customers=source.customers(filters),
+        group_by=source.dims[dimension][0] if dimension != "overall" else None,
+        as_of=as_of,
+    )
     rows = []
-    for first, last in periods_in(start, end, granularity):
-        low, high = local_bounds(first, last)
-        qs = source.period_queryset(low, high, dimension=dimension, filters=filters, as_of=as_of)
-        aggregates = source.aggregates(metric, as_of)
-        if dimension == "overall":
-            grouped = [qs.aggregate(**aggregates)]
-        else:
-            grouped = qs.values(_dim=dimension_expression(source, dimension)).annotate(**aggregates).order_by()
-        for counts in grouped:
-            if not counts.get("n"):
-                continue
-            row = _normalise(counts)
-            row["period"] = first
-            row["dimension_value"] = _dimension_key(counts.get("_dim")) if dimension != "overall" else ""
-            rows.append(row)
+    for (index, value), count in counts.items():
+        row = _normalise({"n": count.active_at_start, "denominator": count.active_at_start, "numerator": count.churned})
+        row["period"] = periods[index][0]
+        row["dimension_value"] = _dimension_key(value) if dimension != "overall" else ""
+        rows.append(row)
+    rows.sort(key=lambda row: (row["period"], row["dimension_value"]))
     return rows
 
 

@@ -9,7 +9,7 @@ here, so they agree (the journeys provider sums the same daily rollups per touch
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import DateField, F, Max, Sum
+from django.db.models import Case, DateField, F, Max, Sum, Value, When
 from django.db.models.functions import Trunc
 
 from journeys.models import JourneyMap
@@ -22,13 +22,16 @@ from .definitions import JOURNEY_STAGE_METRICS, METRICS
 ROUND = 2
 
 
-def _rollup_counts(metric_name, *, start, end, granularity, dimension) -> list[dict]:
+def _rollup_counts(metric_name, *, start, end, granularity, dimension, periods=None) -> list[dict]:
     qs = MetricRollup.objects.filter(metric=metric_name, dimension=dimension, day__gte=start, day__lte=end)
-    if granularity == "day":
+    if periods:
+        whens = [When(day__gte=first, day__lte=last, then=Value(first)) for first, last in periods]
+        qs = qs.annotate(_period=Case(*whens, output_field=DateField())).filter(_period__isnull=False)
+    elif granularity == "day":
         qs = qs.annotate(_period=F("day"))
     elif granularity:
         qs = qs.annotate(_period=Trunc("day", granularity, output_field=DateField()))
-    group = (["_period"] if granularity else []) + ["dimension_value"]
+    group = (["_period"] if granularity or periods else []) + ["dimension_value"]
     sums = {name: Sum(name) for name in compute.COUNT_FIELDS}
     if granularity == "day":
         sums["median"] = Max("median")  # one row per group: the day's own median
@@ -41,7 +44,7 @@ def _rollup_counts(metric_name, *, start, end, granularity, dimension) -> list[d
         }
         if granularity == "day":
             row["median"] = counts["median"]
-        row["period"] = max(counts["_period"], start) if granularity else start
+        row["period"] = counts["_period"] if periods else max(counts["_period"], start) if granularity else start
         row["dimension_value"] = counts["dimension_value"]
         rows.append(row)
     return rows
@@ -66,15 +69,19 @@ def metric_counts(
     filters: dict | None = None,
     source: str = "auto",
     as_of: datetime | None = None,
+    periods: list[tuple[date, date]] | None = None,
 ) -> list[dict]:
     """Counts per (period, dimension value), `granularity` None for the whole range; `source` "auto",
     "rollups" or "live". `as_of` (aware datetime) reads live counts as of that moment (compute.aggregate);
-    the rollups are as of their own `computed_at` and ignore it."""
+    the rollups are as of their own `computed_at` and ignore it. `periods`: explicit disjoint (first, last)
+    days instead (each as a whole range, so a non-additive metric is computed live), read in one query."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     if dimension == "stage" and metric_name in JOURNEY_STAGE_METRICS:
         # By the furthest stage reached on the `journey` filter's map (journey analytics), always live.
         journey_map = JourneyMap.objects.get(pk=filters.pop("journey"))
         return churn_stage_series(journey_map, start=start, end=end, granularity=granularity, filters=filters)
+    if periods:
+        start, end, granularity = min(p[0] for p in periods), max(p[1] for p in periods), None
     live = source == "live" or (
         source == "auto" and not uses_rollups(metric_name, granularity=granularity, filters=filters)
     )
@@ -87,8 +94,11 @@ def metric_counts(
             dimension=dimension,
             filters=filters,
             as_of=as_of,
+            periods=periods,
         )
-    return _rollup_counts(metric_name, start=start, end=end, granularity=granularity, dimension=dimension)
+    return _rollup_counts(
+        metric_name, start=start, end=end, granularity=granularity, dimension=dimension, periods=periods
+    )
 
 
 def _round(value):
@@ -160,6 +170,33 @@ def metric_total(
     return to_row(
         metric_name, counts[0] if counts else None, period_start=start, dimension="overall", dimension_value=None
     )
+
+
+def metric_totals(
+    metric_name: str,
+    *,
+    ranges: list[tuple[date, date]],
+    filters: dict | None = None,
+    source: str = "auto",
+    as_of: datetime | None = None,
+) -> list[dict]:
+    """The figure over each of several disjoint ranges (a tile's range and the one before it), read in one
+    query (two for churn): rows as `metric_total`'s, in the order of `ranges`. `as_of`: as metric_counts'."""
+    counts = metric_counts(
+        metric_name,
+        start=None,
+        end=None,
+        granularity=None,
+        filters=filters,
+        source=source,
+        as_of=as_of,
+        periods=ranges,
+    )
+    by_start = {row["period"]: row for row in counts}
+    return [
+        to_row(metric_name, by_start.get(first), period_start=first, dimension="overall", dimension_value=None)
+        for first, _last in ranges
+    ]
 
 
 def metric_breakdown(

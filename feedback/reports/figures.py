@@ -88,9 +88,9 @@ def kpi_tile(
     tile = {"metric": metric_name, "label": metric.label, "formula": metric.formula, "unit": metric.unit}
     if not metric_allows_filters(metric, filters):
         return {**tile, "unavailable": True, "display": "—", "n": 0}
-    current = query.metric_total(metric_name, start=start, end=end, filters=filters, as_of=as_of)
-    prev_start, prev_end = query.previous_range(start, end)
-    previous = query.metric_total(metric_name, start=prev_start, end=prev_end, filters=filters, as_of=as_of)
+    current, previous = query.metric_totals(
+        metric_name, ranges=[(start, end), query.previous_range(start, end)], filters=filters, as_of=as_of
+    )
     change = None
     if current["value"] is not None and previous["value"] is not None:
         change = round(current["value"] - previous["value"], 2)
