@@ -333,6 +333,7 @@ def direct_insert(rng: random.Random, count: int) -> None:
     First and last contact follow the rows inserted."""
     from customers.identities import normalise_identity
     from customers.models import Customer, Identity, Interaction, LifecycleChange
+    from customers.services import lifecycle_intervals_rebuild
     from journeys.models import Persona
 
     now = timezone.now()
@@ -413,6 +414,7 @@ def direct_insert(rng: random.Random, count: int) -> None:
             ),
             batch_size=5000,
         )
+        lifecycle_intervals_rebuild()  # the stage intervals of the histories written directly above
         Interaction.objects.bulk_create(
             (
                 Interaction(customer_id=owner if isinstance(owner, int) else owner["customer"].pk, **fields)
