@@ -23,7 +23,7 @@ All times are 2026, UTC (TIME_ZONE is UTC in the tests):
 from datetime import UTC, datetime
 
 from customers.choices import LifecycleStage
-from customers.models import LifecycleChange
+from customers.services import lifecycle_change_record
 from customers.tests.factories import CustomerFactory, InteractionFactory
 from cxcrm.choices import Channel
 from feedback.choices import InvitationStatus, SurveyKind
@@ -98,7 +98,7 @@ def build_example():
     InteractionFactory(customer=alice, occurred_at=at(3, 4))  # untagged: in no journey, no path
     _answer(alice, SurveyKind.NPS, 10, "p-web", at(3, 6))
     _answer(bob, SurveyKind.NPS, 3, "d-ad", at(3, 8))
-    LifecycleChange.objects.create(
-        customer=bob, from_stage=LifecycleStage.ACTIVE, to_stage=LifecycleStage.CHURNED, changed_at=at(3, 20)
+    lifecycle_change_record(
+        customer=bob, from_stage=LifecycleStage.ACTIVE, to_stage=LifecycleStage.CHURNED, at=at(3, 20)
     )
     return journey_map, {"alice": alice, "bob": bob, "carol": carol, "dan": dan, "erin": erin}

@@ -4,7 +4,7 @@ panel, the report page with its CSV, the customers behind a figure (the example 
 import pytest
 
 from customers.choices import LifecycleStage
-from customers.models import LifecycleChange
+from customers.services import lifecycle_change_record
 from feedback.journey_analytics.compute import journey_analytics_refresh
 
 from .journey_analytics_example import at, build_example
@@ -18,8 +18,8 @@ MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
 def example():
     journey_map, people = build_example()
     for customer in people.values():  # everyone active since January: churn's base in March
-        LifecycleChange.objects.create(
-            customer=customer, from_stage=LifecycleStage.LEAD, to_stage=LifecycleStage.ACTIVE, changed_at=at(1, 1)
+        lifecycle_change_record(
+            customer=customer, from_stage=LifecycleStage.LEAD, to_stage=LifecycleStage.ACTIVE, at=at(1, 1)
         )
     journey_analytics_refresh(journey_map=journey_map)
     return journey_map, people
