@@ -107,6 +107,7 @@ class JourneyMapSerializer(ModelSerializer):
             "owner",
             "cloned_from",
             "published_at",
+            "journey_gap_days",
             "created_at",
             "updated_at",
             "stages",
@@ -118,6 +119,7 @@ class JourneyMapSerializer(ModelSerializer):
             "owner",
             "cloned_from",
             "published_at",
+            "journey_gap_days",
             "created_at",
             "updated_at",
         ]
