@@ -11,6 +11,12 @@ When no panel shows anything, the page says "No survey answers yet".
 settings.MY_WORK_PANELS lists dotted paths to callables `(request) -> {"title": str, "html": str} | None` shown
 on My work under its summary (feedback: the customers needing attention, loaded by htmx); the same failure rule.
 
+settings.CUSTOMER_LIST_COLUMNS lists dotted paths to callables `(request) -> [(name, django_tables2 Column)]`
+added to the customer list and search results (customers.tables.CustomerTable), after its own columns. A column
+reads an annotation the list's queryset already has (settings.CUSTOMER_API_EXTENSIONS, customers/extensions.py),
+so it costs no query per row; an orderable one sorts by its `order(queryset, is_descending)` (nulls last, with a
+tie-breaker so pages do not overlap). A callable that raises is logged and adds nothing.
+
 settings.CUSTOMER_CASE_BADGES lists dotted paths to callables `(cases, request) -> {case id: HTML}` that add a
 badge to a customer's listed cases (the recent resolved cases: their CSAT); one query per callable, whatever
 the number of cases. A callable that raises is logged and adds nothing.
@@ -70,6 +76,17 @@ def case_badges(cases, request) -> dict[int, list[str]]:
         for case_id, html in found.items():
             badges.setdefault(case_id, []).append(mark_safe(html))  # noqa: S308 - the callable returns HTML
     return badges
+
+
+def customer_list_columns(request) -> list[tuple]:
+    """[(name, Column)] of settings.CUSTOMER_LIST_COLUMNS for this request (see the module docstring)."""
+    columns = []
+    for dotted in getattr(settings, "CUSTOMER_LIST_COLUMNS", ()):
+        try:
+            columns.extend(import_string(dotted)(request) or [])
+        except Exception:  # a broken module must not break the customer list
+            logger.exception("customer list columns %s failed", dotted)
+    return columns
 
 
 def my_work_panels(request) -> list[RenderedPanel]:

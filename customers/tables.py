@@ -18,6 +18,7 @@ from cxcrm.tables import LocalDateTimeColumn, Table, local_minute
 
 from .choices import CasePriority, CaseStatus
 from .models import Case, Customer
+from .panels import customer_list_columns
 from .templatetags.customers_tags import sla_badge
 
 
@@ -34,7 +35,8 @@ def _user_name(user) -> str:
 
 
 class CustomerTable(Table):
-    """The customer search results (customers.selectors.customer_list_queryset rows)."""
+    """The customer search results (customers.selectors.customer_list_queryset rows), with the columns other apps
+    add for `request` (settings.CUSTOMER_LIST_COLUMNS: feedback's health score, sortable)."""
 
     customer = tables.Column(_("Customer"), accessor="pk")
     identities = tables.Column(_("Identities"), accessor="pk", attrs={"td": {"class": "small"}})
@@ -48,6 +50,9 @@ class CustomerTable(Table):
         orderable = False
         attrs = {"class": "table table-sm table-hover bg-body align-middle", "data-testid": "customer-results"}
         row_attrs = {"data-testid": "customer-row"}
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, extra_columns=customer_list_columns(request) if request else (), **kwargs)
 
     def render_customer(self, record):
         link = format_html('<a href="{}">{}</a>', reverse("customers:customer_detail", args=[record.pk]), record)

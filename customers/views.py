@@ -72,6 +72,9 @@ class CustomerListView(StaffPermissionMixin, ListTableMixin, TemplateView):
     def filterset(self) -> CustomerFilterSet:
         return CustomerFilterSet(self.request.GET or None, queryset=selectors.customer_list_queryset())
 
+    def get_table_kwargs(self) -> dict:
+        return {"request": self.request}
+
     def get_table_data(self):
         return self.filterset.qs
 

@@ -555,6 +555,10 @@ CUSTOMER_CASE_BADGES: list[str] = []
 CUSTOMER_API_EXTENSIONS: list[str] = []
 # Sections other apps add to My work (customers/panels.py).
 MY_WORK_PANELS: list[str] = []
+# Columns other apps add to the customer list and search results: dotted paths to callables
+# (request) -> [(name, django_tables2 Column)], reading the annotations of CUSTOMER_API_EXTENSIONS
+# (customers/panels.py).
+CUSTOMER_LIST_COLUMNS: list[str] = []
 # Sections a customer's personal-data export (customers/gdpr.py) takes from higher apps: dotted paths to
 # callables (customer) -> [(name, iterable of dicts)].
 CUSTOMER_EXPORT_SECTIONS: list[str] = []
@@ -578,6 +582,8 @@ CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_scores_panel")
 CUSTOMER_PAGE_PANELS.append("feedback.panels.customer_health_panel")
 # The customer API shows the health score and its parts, filters by it (health_below) and sorts on it.
 CUSTOMER_API_EXTENSIONS.append("feedback.api.customer_health")
+# ... and the customer list and search results show it, sortable (lowest first; not computed yet last).
+CUSTOMER_LIST_COLUMNS.append("feedback.panels.customer_list_health_column")
 # My work shows the customers who need attention, the rep's own first.
 MY_WORK_PANELS.append("feedback.panels.my_work_attention_panel")
 # A customer's recent resolved cases show the CSAT answered about each.

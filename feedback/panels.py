@@ -1,5 +1,8 @@
-"""The customer page's CX key figures (registered in settings.CUSTOMER_PAGE_PANELS; see customers/panels.py)."""
+"""The customer page's CX key figures (registered in settings.CUSTOMER_PAGE_PANELS; see customers/panels.py) and
+the health column of the customer list (settings.CUSTOMER_LIST_COLUMNS)."""
 
+import django_tables2 as tables
+from django.db.models import F
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -81,3 +84,45 @@ def my_work_attention_panel(request):
         _("Loading…"),
     )
     return {"title": format_html('<a href="{}">{}</a>', url, _("Customers who need attention")), "html": html}
+
+
+# --------------------------------------------------------------------------- the customer list
+
+
+class HealthColumn(tables.Column):
+    """The health score (0–100) of a customer list row, from the `health_score` annotation the customer API
+    extension adds to the list's queryset (feedback.api.customer_health: a subquery, no query per row).
+
+    Sorted ascending, the customers most at risk come first; descending, the healthiest. Either way customers
+    not computed yet come last, and equal scores keep the customer id's order (ascending, or descending when
+    the score is), so every row has one place and the pages neither skip nor repeat one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            _("Health"),
+            accessor="health_score",
+            orderable=True,
+            default="—",
+            attrs={"th": {"class": "text-end", "data-testid": "health-header"}, "td": {"class": "text-end"}},
+            **kwargs,
+        )
+
+    def order(self, queryset, is_descending):
+        score = F("health_score")
+        if is_descending:
+            return queryset.order_by(score.desc(nulls_last=True), "-pk"), True
+        return queryset.order_by(score.asc(nulls_last=True), "pk"), True
+
+    def render(self, value):
+        tone = "text-bg-danger" if value < 40 else "text-bg-warning" if value < 70 else "text-bg-success"
+        return format_html('<span class="badge {}" data-testid="health-score">{}</span>', tone, value)
+
+    def value(self, value):
+        return value
+
+
+def customer_list_health_column(request):
+    """[("health", HealthColumn)] for users who may read the score's answers (as the health panel); [] otherwise."""
+    if request is not None and not request.user.has_perm("feedback.view_response"):
+        return []
+    return [("health", HealthColumn())]
