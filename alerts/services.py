@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.choices import Direction
 from customers.models import Case, Customer, Interaction
+from cxcrm.i18n import user_language
 from cxcrm.outbox import outbox_record
 from feedback.models import Response
 from feedback.scales import is_detractor
@@ -262,7 +263,9 @@ def alert_email_send(*, recipient_id: int) -> bool:
     claimed = AlertRecipient.objects.filter(pk=recipient_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if not claimed:
         return False
-    recipient = AlertRecipient.objects.select_related("alert__customer", "alert__rule", "user").get(pk=recipient_id)
+    recipient = AlertRecipient.objects.select_related("alert__customer", "alert__rule", "user__preference").get(
+        pk=recipient_id
+    )
     if not recipient.user.email:
         return False
     alert = recipient.alert
@@ -272,8 +275,9 @@ def alert_email_send(*, recipient_id: int) -> bool:
         "customer_url": settings.SITE_URL + reverse("customers:customer_detail", args=[alert.customer_id]),
         "alerts_url": settings.SITE_URL + reverse("alerts:alert_list"),
     }
-    subject = " ".join(render_to_string("alerts/email/alert_subject.txt", context).split())
-    body = render_to_string("alerts/email/alert.txt", context)
+    with translation.override(user_language(recipient.user)):  # the recipient's language (UserPreference)
+        subject = " ".join(render_to_string("alerts/email/alert_subject.txt", context).split())
+        body = render_to_string("alerts/email/alert.txt", context)
     try:
         send_mail(subject, body, None, [recipient.user.email], fail_silently=False)
     except Exception:

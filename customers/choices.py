@@ -86,3 +86,23 @@ class SuggestionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MERGED = "merged", _("Merged")
     DISMISSED = "dismissed", _("Dismissed")
+
+
+# The SLA state of a case as the cases list computes it (customers.selectors.case_list_sla), in words.
+SLA_STATE_LABELS = {
+    "breached": _("Breached"),
+    "due_soon": _("Due within the hour"),
+    "on_track": _("On track"),
+    "paused": _("Paused (pending)"),
+    "met": _("Met"),
+    "none": _("No SLA"),
+}
+
+# Case topics are free text, except those the product itself sets (the CX module's detractor follow-ups):
+# these are stored as codes and shown by their label.
+CASE_TOPIC_LABELS = {"detractor follow-up": _("Detractor follow-up")}
+
+
+def case_topic_label(topic: str) -> str:
+    """A case topic as a person reads it: a product topic's label, else the topic as typed; "" for none."""
+    return CASE_TOPIC_LABELS.get(topic, topic)

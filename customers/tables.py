@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cxcrm.tables import LocalDateTimeColumn, Table, local_minute
+from cxcrm.tables import LocalDateTimeColumn, Table, label_column, local_minute
 
-from .choices import CasePriority, CaseStatus
+from .choices import SLA_STATE_LABELS, CasePriority, CaseStatus, case_topic_label
 from .models import Case, Customer
 from .panels import customer_list_columns
 from .templatetags.customers_tags import sla_badge
@@ -122,6 +122,12 @@ class CaseTable(Table):
     resolution_due_at = LocalDateTimeColumn(visible=False)
     resolved_at = LocalDateTimeColumn(visible=False)
     sla_state = tables.Column(visible=False)
+    # Exported only: each coded column's label in the reader's language, beside it.
+    status_label = label_column("get_status_display", "status_label")
+    priority_label = label_column("get_priority_display", "priority_label")
+    origin_label = label_column("get_origin_display", "origin_label")
+    topic_label = label_column("topic", "topic_label")
+    sla_state_label = label_column("sla_state", "sla_state_label")
     breached = tables.Column(accessor="is_breached", visible=False)
     reopen_count = tables.Column(visible=False)
 
@@ -134,9 +140,13 @@ class CaseTable(Table):
             "customer_id",
             "customer",
             "status",
+            "status_label",
             "priority",
+            "priority_label",
             "origin",
+            "origin_label",
             "topic",
+            "topic_label",
             "assignee",
             "opened_at",
             "first_response_due_at",
@@ -144,6 +154,7 @@ class CaseTable(Table):
             "resolution_due_at",
             "resolved_at",
             "sla_state",
+            "sla_state_label",
             "breached",
             "reopen_count",
             "...",
@@ -163,7 +174,9 @@ class CaseTable(Table):
             '<a href="{}">#{} {}</a>', reverse("customers:case_detail", args=[record.pk]), record.pk, record.subject
         )
         if record.topic:
-            return format_html('{} <span class="badge text-bg-light border">{}</span>', link, record.topic)
+            return format_html(
+                '{} <span class="badge text-bg-light border">{}</span>', link, case_topic_label(record.topic)
+            )
         return link
 
     def render_customer(self, record):
@@ -204,6 +217,12 @@ class CaseTable(Table):
 
     def value_assignee(self, value):
         return value.username
+
+    def value_topic_label(self, record):
+        return str(case_topic_label(record.topic))
+
+    def value_sla_state_label(self, record):
+        return str(SLA_STATE_LABELS.get(record.sla_state, record.sla_state))
 
     def value_breached(self, value):
         return "yes" if value else "no"

@@ -37,3 +37,6 @@ class CxcrmConfig(AppConfig):
         from .api.authentication import connect_receivers as connect_token_cache_receivers
 
         connect_token_cache_receivers()
+        from .i18n import connect_receivers as connect_language_receivers
+
+        connect_language_receivers()

@@ -28,6 +28,22 @@ class Channel(models.TextChoices):
 # accepted as a channel (the alias sets both); the list is documented in docs/api.md.
 CHAT_NETWORKS = ("whatsapp", "telegram", "messenger", "line", "wechat", "signal", "viber")
 SOCIAL_NETWORKS = ("instagram", "facebook", "tiktok", "x", "linkedin", "youtube")
+# The networks' names as their owners write them (proper nouns: the same in every language).
+NETWORK_LABELS = {
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "messenger": "Messenger",
+    "line": "LINE",
+    "wechat": "WeChat",
+    "signal": "Signal",
+    "viber": "Viber",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "tiktok": "TikTok",
+    "x": "X",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+}
 CHANNEL_ALIASES: dict[str, tuple[str, str]] = {
     **{network: (Channel.CHAT, network) for network in CHAT_NETWORKS},
     **{network: (Channel.SOCIAL, network) for network in SOCIAL_NETWORKS},

@@ -1,5 +1,7 @@
 from django.urls import NoReverseMatch, reverse
 
+from .choices import Language
+from .i18n import SESSION_KEY
 from .navigation import nav_for
 from .roles import is_api_only, user_roles
 
@@ -30,6 +32,9 @@ def navigation(request):
         "user_roles": user_roles(user),
         "search_url": search_url,
         "alerts_url": alerts_url,
+        # The user menu's language chooser: each language in its own name, and the one chosen ("": browser's).
+        "language_choices": Language.choices,
+        "language_chosen": request.session.get(SESSION_KEY, "") if hasattr(request, "session") else "",
     }
     request._navigation = (user.pk, context)
     return context

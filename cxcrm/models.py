@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
@@ -119,3 +120,27 @@ class AuditEvent(models.Model):
     def __str__(self):
         who = self.actor_label or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.object_type} {self.object_id}".strip()
+
+
+class UserPreference(models.Model):
+    """A staff user's own settings: the language of their pages and of the emails sent to them.
+
+    `language` empty means "the browser's language" (Accept-Language, then LANGUAGE_CODE); a chosen one
+    (a code of settings.LANGUAGES) wins over the browser's on every page once signed in (cxcrm.i18n).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the browser's language."),
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self):
+        return f"{self.user} ({self.language or 'browser'})"

@@ -7,11 +7,12 @@ installed is left out, so the menu grows as apps add pages.
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # lazy: translated when shown
     url_name: str
     icon: str
     permission: str | None = None  # None: any signed-in user
@@ -19,16 +20,16 @@ class NavItem:
 
 
 NAV_ITEMS = (
-    NavItem("My work", "customers:my_work", "inbox", "customers.view_case"),
-    NavItem("Customers", "customers:customer_list", "people", "customers.view_customer"),
-    NavItem("Cases", "customers:case_list", "life-preserver", "customers.view_case"),
-    NavItem("Journeys", "journeys:map_list", "signpost-split", "journeys.view_journeymap"),
-    NavItem("Surveys", "feedback:survey_list", "ui-radios", "feedback.view_survey"),
-    NavItem("Reports", "feedback:report_overview", "graph-up", "feedback.view_reports"),
-    NavItem("Campaigns", "feedback:report_campaigns", "megaphone", "feedback.view_marketing_reports"),
-    NavItem("My figures", "feedback:report_mine", "person-badge", "feedback.view_own_reports"),
-    NavItem("API", "api-docs", "braces", None),
-    NavItem("Admin", "admin:index", "gear", None, staff_only=True),
+    NavItem(_("My work"), "customers:my_work", "inbox", "customers.view_case"),
+    NavItem(_("Customers"), "customers:customer_list", "people", "customers.view_customer"),
+    NavItem(_("Cases"), "customers:case_list", "life-preserver", "customers.view_case"),
+    NavItem(_("Journeys"), "journeys:map_list", "signpost-split", "journeys.view_journeymap"),
+    NavItem(_("Surveys"), "feedback:survey_list", "ui-radios", "feedback.view_survey"),
+    NavItem(_("Reports"), "feedback:report_overview", "graph-up", "feedback.view_reports"),
+    NavItem(_("Campaigns"), "feedback:report_campaigns", "megaphone", "feedback.view_marketing_reports"),
+    NavItem(_("My figures"), "feedback:report_mine", "person-badge", "feedback.view_own_reports"),
+    NavItem(_("API"), "api-docs", "braces", None),
+    NavItem(_("Admin"), "admin:index", "gear", None, staff_only=True),
 )
 
 

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user's chosen language over the browser's (cxcrm/i18n.py).
+    "cxcrm.i18n.UserLanguageMiddleware",
     # Keeps the request for the audit log (its user and client IP): cxcrm/audit.py.
     "cxcrm.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

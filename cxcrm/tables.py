@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from math import ceil
 
 import django_tables2 as tables
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
 from django_tables2.data import TableQuerysetData
 from django_tables2.export import TableExport
@@ -52,7 +53,9 @@ class Table(tables.Table, metaclass=_InheritedMeta):
     """Base of our tables.
 
     `export_column_names`: the export's header row gives the column names ("opened_at") instead of
-    their labels ("Opened"), for files read by programs: they stay the same in every language.
+    their labels ("Opened"), for files read by programs. Either way the header row is written in
+    LANGUAGE_CODE whatever the reader's language, and a column's `export_header` attribute, when set,
+    names it in the export (`label_column`: "status_label" beside "status").
     """
 
     export_column_names = False
@@ -62,17 +65,33 @@ class Table(tables.Table, metaclass=_InheritedMeta):
 
     def as_values(self, exclude_columns=None):
         rows = super().as_values(exclude_columns=exclude_columns)
-        header = next(rows)
+        # The header row is the same in every language (programs read it): written in LANGUAGE_CODE, a column's
+        # `export_header` (e.g. "channel_label") before its label; the cells keep the reader's language.
+        with translation.override(settings.LANGUAGE_CODE):
+            header = [str(cell) for cell in next(rows)]
+        exclude_columns = exclude_columns or ()
+        exported = [
+            column
+            for column in self.columns.iterall()
+            if not (column.column.exclude_from_export or column.name in exclude_columns)
+        ]
         if self.export_column_names:
-            exclude_columns = exclude_columns or ()
-            header = [
-                column.name
-                for column in self.columns.iterall()
-                if not (column.column.exclude_from_export or column.name in exclude_columns)
-            ]
+            header = [column.name for column in exported]
+        header = [
+            getattr(column.column, "export_header", None) or h for column, h in zip(exported, header, strict=True)
+        ]
         yield header
         for row in rows:
             yield [spreadsheet_safe(cell) for cell in row]
+
+
+def label_column(accessor: str, export_header: str, **kwargs) -> tables.Column:
+    """An export-only column beside a coded one: the code's label in the reader's language (the coded column
+    keeps the stable code), headed `export_header` ("status_label"). `accessor` names the label
+    ("get_status_display")."""
+    column = tables.Column(accessor=accessor, visible=False, orderable=False, **kwargs)
+    column.export_header = export_header
+    return column
 
 
 # A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @ tab or carriage return first.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     # Before Django's auth URLs: the login form that refuses API-only users.
     path("accounts/login/", LoginView.as_view(authentication_form=StaffAuthenticationForm), name="login"),
+    path("accounts/language/", views.language_set, name="language_set"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("cxcrm.api.urls")),

@@ -2,15 +2,19 @@
 
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .celery import app as celery_app
+from .i18n import user_language_set
 from .models import Heartbeat
 from .navigation import nav_for
 from .roles import ROLE_HOME, is_api_only, user_roles
@@ -88,3 +92,21 @@ def health(request):
         heartbeats = {hb.name: hb.beat_at.isoformat() for hb in Heartbeat.objects.all()}
     body = {"status": "ok" if not failing else "error", "checks": checks, "failing": failing, "heartbeats": heartbeats}
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+@require_POST
+@login_required
+def language_set(request):
+    """POST /accounts/language/ (language: a code of settings.LANGUAGES, or "" for the browser's; next: a
+    page of this site): stores the signed-in user's language and goes back to `next` (else home), now in
+    that language. 400 for a language we do not speak."""
+    try:
+        user_language_set(user=request.user, language=request.POST.get("language", ""), request=request)
+    except ValueError:
+        return HttpResponseBadRequest(_("That language is not available."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return redirect(target)

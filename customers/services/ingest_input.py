@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN, channel_parse
 from cxcrm.validators import instant_clean, json_storable_check
@@ -43,29 +44,30 @@ from .customers import DETAIL_FIELDS, customer_fields_clean
 
 FieldErrors = dict[str, list[str]]
 
-REQUIRED = "This field is required."
-NULL = "This field may not be null."
-NOT_A_DICT = "Invalid data. Expected a dictionary, but got {type}."
-NOT_A_STRING = "Not a valid string."
-BLANK = "This field may not be blank."
-NO_SUMMARY = "Give a short summary."
-TOO_LONG = "Ensure this field has no more than {max_length} characters."
-NULL_CHARACTER = "Null characters are not allowed."
-SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
-NOT_JSON_NUMBERS = "NaN and Infinity are not JSON numbers."
-NOT_JSON = "Not a JSON value: {error}."
-NOT_A_CHOICE = '"{value}" is not a valid choice.'
-NOT_AN_INTEGER = "A valid integer is required."
-BELOW_ONE = "Ensure this value is greater than or equal to 1."
-TOO_LARGE = "Ensure this value is less than or equal to {limit}."
+# Field messages, in the request's language (DRF's own words where DRF has the same message).
+REQUIRED = _("This field is required.")
+NULL = _("This field may not be null.")
+NOT_A_DICT = _("Invalid data. Expected a dictionary, but got {type}.")
+NOT_A_STRING = _("Not a valid string.")
+BLANK = _("This field may not be blank.")
+NO_SUMMARY = _("Give a short summary.")
+TOO_LONG = _("Ensure this field has no more than {max_length} characters.")
+NULL_CHARACTER = _("Null characters are not allowed.")
+SURROGATE = _("Surrogate characters are not allowed: U+{code_point:X}.")
+NOT_JSON_NUMBERS = _("NaN and Infinity are not JSON numbers.")
+NOT_JSON = _("Not a JSON value: {error}.")
+NOT_A_CHOICE = _('"{value}" is not a valid choice.')
+NOT_AN_INTEGER = _("A valid integer is required.")
+BELOW_ONE = _("Ensure this value is greater than or equal to 1.")
+TOO_LARGE = _("Ensure this value is less than or equal to {limit}.")
 # The largest id a database key holds (a signed 64-bit integer); a larger one names no row.
 ID_MAX = 2**63 - 1
-NOT_AN_OBJECT = 'Expected a dictionary of items but got type "{type}".'
-NOT_A_PK = "Incorrect type. Expected pk value, received {type}."
-NO_SUCH_PK = 'Invalid pk "{pk}" - object does not exist.'
-NO_IDENTITY = "Give at least one identity or a customer_id."
-UNKNOWN_TOUCHPOINT = "Unknown touchpoint key “{key}” (not in a published journey map)."
-OTHER_NETWORK = "The channel “{channel}” is network “{implied}”, not “{network}”."
+NOT_AN_OBJECT = _('Expected a dictionary of items but got type "{type}".')
+NOT_A_PK = _("Incorrect type. Expected pk value, received {type}.")
+NO_SUCH_PK = _('Invalid pk "{pk}" - object does not exist.')
+NO_IDENTITY = _("Give at least one identity or a customer_id.")
+UNKNOWN_TOUCHPOINT = _("Unknown touchpoint key “{key}” (not in a published journey map).")
+OTHER_NETWORK = _("The channel “{channel}” is network “{implied}”, not “{network}”.")
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _DECIMAL_TAIL = re.compile(r"\.0*\s*$")  # "12.0" is 12, as JSON clients sometimes send it

@@ -4,17 +4,18 @@ from django import template
 
 from cxcrm.choices import CHANNEL_ICONS, Channel
 
+from ..choices import SLA_STATE_LABELS, case_topic_label
 from ..money import metadata_amount
 
 register = template.Library()
 
-SLA_BADGES = {
-    "breached": ("danger", "Breached"),
-    "due_soon": ("warning", "Due within the hour"),
-    "on_track": ("success", "On track"),
-    "paused": ("secondary", "Paused (pending)"),
-    "met": ("success", "Met"),
-    "none": ("light", "No SLA"),
+SLA_COLOURS = {
+    "breached": "danger",
+    "due_soon": "warning",
+    "on_track": "success",
+    "paused": "secondary",
+    "met": "success",
+    "none": "light",
 }
 
 
@@ -39,7 +40,8 @@ def key_label(key: str) -> str:
 
 @register.inclusion_tag("customers/_sla_badge.html")
 def sla_badge(case):
-    colour, label = SLA_BADGES.get(getattr(case, "sla_state", ""), ("light", ""))
+    state = getattr(case, "sla_state", "")
+    colour, label = SLA_COLOURS.get(state, "light"), SLA_STATE_LABELS.get(state, "")
     return {"colour": colour, "label": label, "case": case}
 
 
@@ -60,3 +62,9 @@ def amount(metadata) -> str:
     """An interaction's `metadata.amount` in its currency, formatted for the reader's language ("R$ 1.234,50");
     "" without one (customers.money.metadata_amount)."""
     return metadata_amount(metadata)
+
+
+@register.filter
+def topic_label(topic: str) -> str:
+    """A case topic as a person reads it (customers.choices.case_topic_label)."""
+    return case_topic_label(topic)

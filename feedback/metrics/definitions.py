@@ -11,8 +11,12 @@ of a map's touchpoints.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from ..scales import SCALES
@@ -20,6 +24,7 @@ from ..scales import SCALES
 # --------------------------------------------------------------------------- vocabulary
 
 GRANULARITIES = ("day", "week", "month", "quarter")
+GRANULARITY_LABELS = {"day": _("Day"), "week": _("Week"), "month": _("Month"), "quarter": _("Quarter")}
 
 DIMENSIONS = {
     "overall": _("Overall"),
@@ -44,7 +49,7 @@ FILTERS = ("persona", "journey", "channel", "survey")
 
 
 def _score_formula(template: str, kind: str) -> str:
-    return template.format(s=SCALES[kind])
+    return gettext(template).format(s=SCALES[kind])
 
 
 # A score metric's formula, filled in from the scale table each time it is shown.
@@ -127,7 +132,7 @@ def _count(c):
 @dataclass(frozen=True)
 class Metric:
     name: str
-    label: str
+    label: str  # lazy: in the reader's language when shown
     source: str  # key of feedback.metrics.compute.SOURCES
     dimensions: tuple[str, ...]
     formula: str
@@ -143,11 +148,32 @@ class Metric:
     sample_label: str = "answers"
     survey_kind: str | None = None
 
+    @property
+    def unit_label(self) -> str:
+        """The unit in words of the reader's language ("points", "%", "hours"…)."""
+        return str(UNIT_LABELS.get(self.unit, self.unit))
+
+    @property
+    def sample_words(self) -> str:
+        """What the sample counts, in the reader's language ("answers", "cases"…)."""
+        return str(SAMPLE_LABELS.get(self.sample_label, self.sample_label))
+
     def counts_to_row(self, counts: dict) -> dict:
         row = {"n": int(counts.get("n") or 0)}
         row.update(self.derive(counts))
         return row
 
+
+UNIT_LABELS = {"points": _("points"), "%": "%", "score": _("score"), "hours": _("hours"), "count": _("count")}
+SAMPLE_LABELS = {
+    "answers": _("answers"),
+    "invitations": _("invitations"),
+    "cases": _("cases"),
+    "customers": _("customers"),
+    "recipients": _("recipients"),
+    "openers": _("openers"),
+    "interactions": _("interactions"),
+}
 
 RESPONSE_DIMENSIONS = (
     "overall",
@@ -176,8 +202,11 @@ METRICS: dict[str, Metric] = {
             "responses",
             RESPONSE_DIMENSIONS,
             _formula(
-                "% of answers {s.top_box_range} (promoters) − % of answers {s.bottom_box_range} (detractors), "
-                "among answered primary NPS questions",
+                gettext_noop(
+                    # xgettext:no-python-format
+                    "% of answers {s.top_box_range} (promoters) − % of answers {s.bottom_box_range} (detractors), "
+                    "among answered primary NPS questions"
+                ),
                 "nps",
             ),
             "points",
@@ -190,8 +219,11 @@ METRICS: dict[str, Metric] = {
             "responses",
             RESPONSE_DIMENSIONS,
             _formula(
-                "% of answers {s.top_box_range} on the {s.scale_range} scale, among answered primary CSAT questions "
-                "(mean beside it)",
+                gettext_noop(
+                    # xgettext:no-python-format
+                    "% of answers {s.top_box_range} on the {s.scale_range} scale, among answered primary CSAT "
+                    "questions (mean beside it)"
+                ),
                 "csat",
             ),
             "%",
@@ -204,8 +236,11 @@ METRICS: dict[str, Metric] = {
             "responses",
             RESPONSE_DIMENSIONS,
             _formula(
-                "Mean answer on the {s.scale_range} scale ({s.high} = very easy); "
-                "% of answers {s.top_box_range} beside it",
+                gettext_noop(
+                    # xgettext:no-python-format
+                    "Mean answer on the {s.scale_range} scale ({s.high} = very easy); "
+                    "% of answers {s.top_box_range} beside it"
+                ),
                 "ces",
             ),
             "score",
@@ -214,10 +249,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "response_rate",
-            "Response rate",
+            _("Response rate"),
             "invitations",
             INVITATION_DIMENSIONS,
-            "Invitations sent in the period that were answered ÷ invitations sent in the period",
+            _("Invitations sent in the period that were answered ÷ invitations sent in the period"),
             "%",
             _ratio,
             settle_days=30,
@@ -225,10 +260,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "ttr_hours",
-            "Time to resolution",
+            _("Time to resolution"),
             "cases_resolved",
             CASE_DIMENSIONS,
-            "Median hours from opened to (last) resolved, for cases resolved in the period (mean beside it)",
+            _("Median hours from opened to (last) resolved, for cases resolved in the period (mean beside it)"),
             "hours",
             _hours,
             better="low",
@@ -238,10 +273,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "first_response_hours",
-            "First response time",
+            _("First response time"),
             "cases_first_response",
             CASE_DIMENSIONS,
-            "Median hours from opened to first response, for cases first answered in the period (mean beside it)",
+            _("Median hours from opened to first response, for cases first answered in the period (mean beside it)"),
             "hours",
             _hours,
             better="low",
@@ -251,10 +286,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "sla_breach_rate",
-            "SLA breach rate",
+            _("SLA breach rate"),
             "cases_due",
             CASE_DIMENSIONS,
-            "Cases due (resolution due time) in the period that breached an SLA ÷ cases due in the period",
+            _("Cases due (resolution due time) in the period that breached an SLA ÷ cases due in the period"),
             "%",
             _ratio,
             better="low",
@@ -263,10 +298,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "case_volume",
-            "Case volume",
+            _("Case volume"),
             "cases_opened",
             CASE_DIMENSIONS,
-            "Cases opened in the period",
+            _("Cases opened in the period"),
             "count",
             _count,
             better=None,
@@ -274,11 +309,13 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "churn_rate",
-            "Churn rate",
+            _("Churn rate"),
             "churn",
             ("overall", "persona"),
-            "Customers active (active, at risk, advocate) at the period's start who entered churned during it "
-            "÷ customers active at its start; retention = 100 − churn",
+            _(
+                "Customers active (active, at risk, advocate) at the period's start who entered churned during it "
+                "÷ customers active at its start; retention = 100 − churn"
+            ),
             "%",
             _churn,
             better="low",
@@ -287,10 +324,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "open_rate",
-            "Open rate",
+            _("Open rate"),
             "campaign",
             CAMPAIGN_DIMENSIONS,
-            "Per campaign: unique customers who opened ÷ unique customers sent to (by the day of the first send)",
+            _("Per campaign: unique customers who opened ÷ unique customers sent to (by the day of the first send)"),
             "%",
             _ratio,
             settle_days=30,
@@ -298,10 +335,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "ctr",
-            "Click-through rate",
+            _("Click-through rate"),
             "campaign",
             CAMPAIGN_DIMENSIONS,
-            "Per campaign: unique customers who clicked ÷ unique customers sent to",
+            _("Per campaign: unique customers who clicked ÷ unique customers sent to"),
             "%",
             _ratio,
             settle_days=30,
@@ -309,10 +346,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "click_to_open",
-            "Click-to-open rate",
+            _("Click-to-open rate"),
             "campaign",
             CAMPAIGN_DIMENSIONS,
-            "Per campaign: unique customers who clicked ÷ unique customers who opened",
+            _("Per campaign: unique customers who clicked ÷ unique customers who opened"),
             "%",
             _ratio,
             settle_days=30,
@@ -320,11 +357,13 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "conversion_rate",
-            "Conversion rate",
+            _("Conversion rate"),
             "campaign",
             CAMPAIGN_DIMENSIONS,
-            "Per campaign: customers with a purchase within N days (CAMPAIGN_CONVERSION_DAYS) of a click "
-            "÷ unique customers sent to",
+            _(
+                "Per campaign: customers with a purchase within N days (CAMPAIGN_CONVERSION_DAYS) of a click "
+                "÷ unique customers sent to"
+            ),
             "%",
             _ratio,
             settle_days=30,
@@ -332,10 +371,10 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "interaction_volume",
-            "Interaction volume",
+            _("Interaction volume"),
             "interactions",
             INTERACTION_DIMENSIONS,
-            "Interactions in the period",
+            _("Interactions in the period"),
             "count",
             _count,
             better=None,
@@ -368,15 +407,29 @@ def metric_allows_filters(metric: Metric, filters) -> bool:
     return all(metric_allows_filter(metric, name) for name in filters if name != "agent")
 
 
+def metric_title(metric: Metric):
+    """A metric's name and unit in the reader's language, "NPS (points)"; lazy, so a header written later (an
+    export's, in LANGUAGE_CODE) takes the language of that moment."""
+    return format_lazy("{} ({})", metric.label, metric.unit_label)
+
+
+def fixed(value, places: int) -> str:
+    """`value` rounded to `places` decimals as Python's format rounds it, written in the reader's locale."""
+    return number_format(Decimal(f"{value:.{places}f}"), places)
+
+
 def format_value(metric: Metric, value) -> str:
+    """A figure as the pages and the digest show it, in the reader's locale (decimal comma in pt-BR, es, pl, el):
+    counts grouped ("1,234"), rates with one decimal and "%", NPS points signed, hours with one decimal and "h",
+    mean scores with two decimals; "—" for no value."""
     if value is None:
         return "—"
     if metric.unit == "count":
-        return f"{int(value):,}"
+        return number_format(int(value), force_grouping=True)
     if metric.unit == "%":
-        return f"{value:.1f}%"
+        return f"{fixed(value, 1)}%"
     if metric.unit == "points":
-        return f"{value:+.1f}" if value else "0.0"
+        return ("+" if value > 0 else "") + fixed(value, 1) if value else fixed(0.0, 1)
     if metric.unit == "hours":
-        return f"{value:.1f} h"
-    return f"{value:.2f}"
+        return f"{fixed(value, 1)} h"
+    return fixed(value, 2)

@@ -11,9 +11,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from cxcrm.choices import Role
+from cxcrm.i18n import user_language
 
 from ..models import MetricDigest
 from ..reports.drill import drill_url
@@ -39,6 +42,7 @@ def digest_recipients():
         get_user_model()
         .objects.filter(groups__name=Role.MANAGER, is_active=True)
         .exclude(email="")
+        .select_related("preference")
         .distinct()
         .order_by("pk")
     )
@@ -94,14 +98,18 @@ def metrics_digest_send(*, today: date | None = None) -> int:
         logger.info("metrics digest of %s already sent", week_start)
         return 0
     context = metrics_digest_build(week_start=week_start, week_end=week_end)
-    subject = f"CX weekly digest: {week_start:%d %b} – {week_end:%d %b %Y}"
     sent = 0
     for user in digest_recipients():
-        body = render_to_string("feedback/email/metrics_digest.txt", {**context, "user": user})
-        message = EmailMultiAlternatives(subject, body, to=[user.email])
-        message.attach_alternative(
-            render_to_string("feedback/email/metrics_digest.html", {**context, "user": user}), "text/html"
-        )
+        with translation.override(user_language(user)):  # each manager's language (UserPreference)
+            subject = _("CX weekly digest: %(start)s – %(end)s") % {
+                "start": date_format(week_start, "d M"),
+                "end": date_format(week_end, "d M Y"),
+            }
+            body = render_to_string("feedback/email/metrics_digest.txt", {**context, "user": user})
+            message = EmailMultiAlternatives(subject, body, to=[user.email])
+            message.attach_alternative(
+                render_to_string("feedback/email/metrics_digest.html", {**context, "user": user}), "text/html"
+            )
         message.send()
         sent += 1
     MetricDigest.objects.filter(pk=digest.pk).update(recipients=sent)

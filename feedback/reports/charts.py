@@ -3,7 +3,11 @@
 
 from datetime import date
 
-from ..metrics.definitions import METRICS, Metric
+from django.utils.translation import gettext as _
+
+from customers.choices import case_topic_label
+
+from ..metrics.definitions import METRICS, Metric, metric_title
 from ..scales import SMALL_SAMPLE
 from .figures import value_range
 from .tables import ReportTable
@@ -14,11 +18,17 @@ def chart_scale(metric: Metric) -> dict:
     tooltip names its sample; reports.js warns on points under `small_sample` (0: never, for counts)."""
     low, high = value_range(metric)
     warn = metric.unit != "count"
-    return {"min": low, "max": high, "sample_label": metric.sample_label, "small_sample": SMALL_SAMPLE if warn else 0}
+    return {
+        "min": low,
+        "max": high,
+        "sample_label": metric.sample_words,
+        "small_sample": SMALL_SAMPLE if warn else 0,
+        "small_note": _("fewer than %(limit)s: read with care") % {"limit": SMALL_SAMPLE},
+    }
 
 
 def _title(metric: Metric) -> str:
-    return f"{metric.label} ({metric.unit})"
+    return str(metric_title(metric))
 
 
 def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> dict:
@@ -38,6 +48,7 @@ def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> di
         "label": _title(metric),
         **scale,
         "labels": [row["period_start"].isoformat() for row in series],
+        "label_dates": True,  # ISO dates, written by reports.js in the page's locale (Intl.DateTimeFormat)
         "values": [row["value"] if count else None for row, count in zip(series, n, strict=True)],
         "n": n,
         "links": links,
@@ -47,6 +58,11 @@ def trend_chart(metric_name: str, series: list[dict], *, links: list[str]) -> di
     }
 
 
+def _number(cell) -> float | None:
+    """A table cell's number (written by tables.number, "." as the decimal point) for the chart; None if empty."""
+    return float(cell) if cell else None
+
+
 def breakdown_chart(metric: Metric, table: ReportTable) -> dict:
     """A bar per row of a breakdown table (tables.breakdown_table: label, value, n, …), linked as its rows."""
     return {
@@ -54,9 +70,9 @@ def breakdown_chart(metric: Metric, table: ReportTable) -> dict:
         "type": "bar",
         "label": _title(metric),
         **chart_scale(metric),
-        "labels": [row[0] for row in table.cells],
-        "values": [float(row[1]) if row[1] else None for row in table.cells],
-        "n": [int(row[2]) for row in table.cells],
+        "labels": [row[1] for row in table.cells],  # row[0] is the code, exported only
+        "values": [_number(row[2]) for row in table.cells],
+        "n": [int(row[3]) for row in table.cells],
         "links": table.links,
     }
 
@@ -66,9 +82,13 @@ def topics_chart(periods: list[date], rows: list[tuple], *, top: int = 8) -> dic
     return {
         "id": "chart-topics",
         "type": "stacked",
-        "label": "Cases opened",
+        "label": _("Cases opened"),
         "labels": [d.isoformat() for d in periods],
-        "datasets": [{"label": topic or "(none)", "values": counts} for topic, counts, _total in rows[:top]],
+        "label_dates": True,
+        "datasets": [
+            {"label": str(case_topic_label(topic)) if topic else _("(none)"), "values": counts}
+            for topic, counts, _total in rows[:top]
+        ],
     }
 
 
@@ -84,9 +104,9 @@ def campaigns_chart(table: ReportTable) -> dict:
         "label": "%",
         "labels": [row[0] for row in table.cells],
         "datasets": [
-            {"label": "Open rate", "values": column(3)},
-            {"label": "CTR", "values": column(5)},
-            {"label": "Conversion", "values": column(8)},
+            {"label": _("Open rate"), "values": column(3)},
+            {"label": _("CTR"), "values": column(5)},
+            {"label": _("Conversion"), "values": column(8)},
         ],
     }
 

@@ -7,9 +7,11 @@ from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
-from customers.choices import OPEN_CASE_STATUSES, CaseOrigin
+from customers.choices import OPEN_CASE_STATUSES, CaseOrigin, case_topic_label
 from customers.models import Case
+from cxcrm.choices import NETWORK_LABELS
 from journeys.models import JourneyMap, Persona, Touchpoint
 
 from ..metrics import query
@@ -42,7 +44,11 @@ def small_sample_note(metric: Metric, n: int) -> str | None:
     """ "Fewer than SMALL_SAMPLE answers" when a figure rests on a small sample; None otherwise (and for counts)."""
     if metric.unit == "count" or not 0 < n < SMALL_SAMPLE:
         return None
-    return f"Fewer than {SMALL_SAMPLE} {metric.sample_label} ({n}): read with care"
+    return _("Fewer than %(limit)s %(sample)s (%(n)s): read with care") % {
+        "limit": SMALL_SAMPLE,
+        "sample": metric.sample_words,
+        "n": n,
+    }
 
 
 # --------------------------------------------------------------------------- labels
@@ -51,7 +57,7 @@ def small_sample_note(metric: Metric, n: int) -> str | None:
 def dimension_labels(dimension: str, values) -> dict[str, str]:
     """Readable names of dimension values ("" is "(none)"); one query at most."""
     values = [v for v in values if v not in ("", None)]
-    labels: dict[str, str] = {"": "(none)"}
+    labels: dict[str, str] = {"": _("(none)")}
     ids = [int(v) for v in values if str(v).isdigit()]
     if dimension == "persona":
         labels.update({str(pk): name for pk, name in Persona.objects.filter(pk__in=ids).values_list("pk", "name")})
@@ -67,7 +73,11 @@ def dimension_labels(dimension: str, values) -> dict[str, str]:
         labels.update({value: str(label) for value, label in CaseOrigin.choices})
     elif dimension == "touchpoint":
         names = Touchpoint.objects.filter(key__in=values, published=True).values_list("key", "name")
-        labels.update({key: f"{name} ({key})" for key, name in names})
+        labels.update(dict(names))
+    elif dimension == "network":
+        labels.update({value: NETWORK_LABELS.get(value, value) for value in values})
+    elif dimension == "topic":
+        labels.update({value: str(case_topic_label(value)) for value in values})
     for value in values:
         labels.setdefault(str(value), str(value))
     return labels

@@ -8,19 +8,24 @@ its `?format=csv` (or `xlsx`) exports.
   which know the period, the filters and the scope, build the links. (The drill-down's tables: `drill`.)
 """
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
+from customers.choices import case_topic_label
 from cxcrm.tables import Table, local_minute
 
 from ..metrics.compute import COUNT_FIELDS, periods_in
-from ..metrics.definitions import DIMENSIONS, METRICS, Metric
+from ..metrics.definitions import DIMENSIONS, GRANULARITY_LABELS, METRICS, Metric, fixed, metric_title
 from ..scales import SMALL_SAMPLE
 from .figures import small_sample_note
 
@@ -46,6 +51,14 @@ def user_name(user) -> str:
 # --------------------------------------------------------------------------- the bases
 
 
+class _SideColumn(tables.Column):
+    """The links column: its header is read by screen readers only."""
+
+    @property
+    def header(self):
+        return format_html('<span class="visually-hidden">{}</span>', _("Links"))
+
+
 class LinkedTable(Table):
     """A report table, not sortable, whose cells are plain text (the page and the export show the same).
 
@@ -53,10 +66,10 @@ class LinkedTable(Table):
     (`row_link`: a URL, or None) named `link_label`; the exports leave it out.
     """
 
-    link_label = "rows"
+    link_label = _("rows")
 
-    side = tables.Column(
-        mark_safe('<span class="visually-hidden">Links</span>'),  # noqa: S308 (a constant)
+    side = _SideColumn(
+        "",
         empty_values=(),
         exclude_from_export=True,
         attrs={"td": {"class": "text-end text-nowrap"}},
@@ -127,16 +140,58 @@ def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -
     return {"cells": [c if isinstance(c, str) else number(c) for c in cells], "link": link, "small": small}
 
 
-class ReportTable(LinkedTable):
-    """A table of figures with the columns `columns` (their headers, also the export's) and the rows `rows`
-    (`row()`); the last column is shown only when a row has a link or a small-sample flag."""
+_DECIMAL = re.compile(r"-?\d+\.(\d+)")
 
-    def __init__(self, columns: list[str], rows: list[dict] = (), *, link_label: str = "rows"):
-        self.link_label = link_label
+
+class FigureColumn(tables.Column):
+    """A report table's column: a decimal cell ("45.2", as `number` writes it) shown in the reader's locale
+    ("45,2" in pt-BR) and exported as written, so files read the same in every language. `export_header`
+    names it in the export (its label otherwise, in LANGUAGE_CODE)."""
+
+    def __init__(self, *args, export_header: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.export_header = export_header
+
+    def render(self, value):
+        match = _DECIMAL.fullmatch(value) if isinstance(value, str) else None
+        return number_format(Decimal(value), len(match.group(1))) if match else value
+
+    def value(self, value):
+        return value
+
+
+class ReportTable(LinkedTable):
+    """A table of figures with the columns `columns` (their headers, also the export's; a header may be lazy, so
+    that the export's is written in LANGUAGE_CODE) and the rows `rows` (`row()`); the last column is shown only
+    when a row has a link or a small-sample flag. The columns at the indexes `export_only` are left off the page
+    and exported (a code beside its label), headed by `export_headers` (index -> header) where given."""
+
+    def __init__(
+        self,
+        columns: list,
+        rows: list[dict] = (),
+        *,
+        link_label=None,
+        export_only: tuple[int, ...] = (),
+        export_headers: dict[int, str] | None = None,
+    ):
+        self.link_label = link_label or _("rows")
         self.records = list(rows)
+        export_headers = export_headers or {}
         super().__init__(
             self.records,
-            extra_columns=[(f"c{i}", tables.Column(label, accessor=f"cells__{i}")) for i, label in enumerate(columns)],
+            extra_columns=[
+                (
+                    f"c{i}",
+                    FigureColumn(
+                        label,
+                        accessor=f"cells__{i}",
+                        visible=i not in export_only,
+                        export_header=export_headers.get(i),
+                    ),
+                )
+                for i, label in enumerate(columns)
+            ],
         )
         if not any(r["link"] or r["small"] for r in self.records):
             self.columns.hide("side")
@@ -163,9 +218,9 @@ class ReportTable(LinkedTable):
 
 def trend_table(series: dict[str, list[dict]], *, start: date, end: date, granularity: str) -> ReportTable:
     """One row per period of the range: each metric's value and sample (`series`: {metric: its overall series})."""
-    columns = [granularity.title()]
+    columns = [GRANULARITY_LABELS.get(granularity, granularity.title())]
     for name in series:
-        columns += [f"{METRICS[name].label} ({METRICS[name].unit})", f"{METRICS[name].label} n"]
+        columns += [metric_title(METRICS[name]), format_lazy("{} n", METRICS[name].label)]
     rows = []
     for index, (first, _last) in enumerate(periods_in(start, end, granularity)):
         cells = [first.isoformat()]
@@ -187,16 +242,25 @@ def breakdown_table(
         for k in (rows[0] if rows else empty)
         if k not in ("value", "n", "period_start", "dimension", "dimension_value")
     ]
+    # The dimension's value as its code (exported only: integrations read it) and its label beside it.
     return ReportTable(
-        [str(DIMENSIONS[dimension]), f"{metric.label} ({metric.unit})", "n", *extra],
+        [dimension, DIMENSIONS[dimension], metric_title(metric), "n", *extra],
         [
             row(
-                [labels.get(r["dimension_value"], r["dimension_value"]), r["value"], r["n"], *(r[k] for k in extra)],
+                [
+                    str(r["dimension_value"] or ""),
+                    str(labels.get(r["dimension_value"], r["dimension_value"])),
+                    r["value"],
+                    r["n"],
+                    *(r[k] for k in extra),
+                ],
                 link(r["dimension_value"]),
                 small=small_sample_note(metric, r["n"]),
             )
             for r in rows
         ],
+        export_only=(0,),
+        export_headers={1: f"{dimension}_label"},
     )
 
 
@@ -210,11 +274,23 @@ def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> Repor
         metric = METRICS[r["metric"]]
         distance = abs(r["value"] - r["target"])
         unit = {"%": " pts", "points": " pts", "hours": " h"}.get(metric.unit, "")
-        cells = [r["name"], r["key"], r["journey"], r["stage"], r["label"], r["value"], r["target"]]
-        cells += [f"{'missed' if r['missed'] else 'met'} by {distance:.1f}{unit}", r["n"]]
+        against = _("missed by %(distance)s") if r["missed"] else _("met by %(distance)s")
+        cells = [r["name"], r["key"], r["journey"], r["stage"], str(r["label"]), r["value"], r["target"]]
+        cells += [against % {"distance": f"{fixed(distance, 1)}{unit}"}, r["n"]]
         lines.append(row(cells, link(r), small=small_sample_note(metric, r["n"])))
     return ReportTable(
-        ["Touchpoint", "Key", "Journey", "Stage", "Metric", "Value", "Target", "Against target", "n"], lines
+        [
+            _("Touchpoint"),
+            _("Key"),
+            _("Journey"),
+            _("Stage"),
+            _("Metric"),
+            _("Value"),
+            _("Target"),
+            _("Against target"),
+            "n",
+        ],
+        lines,
     )
 
 
@@ -222,8 +298,17 @@ def topics_table(periods: list[date], rows: list[tuple], *, link: Callable[[str]
     """Cases opened per topic and period (figures.topics_over_time), with the topic's total and share."""
     grand = sum(total for _topic, _counts, total in rows) or 1
     return ReportTable(
-        ["Topic", *(d.isoformat() for d in periods), "Total", "Share (%)"],
-        [row([topic or "(none)", *counts, total, 100.0 * total / grand], link(topic)) for topic, counts, total in rows],
+        ["topic", _("Topic"), *(d.isoformat() for d in periods), _("Total"), _("Share (%)")],
+        [
+            row(
+                [topic or "", str(case_topic_label(topic)) if topic else str(_("(none)")), *counts, total]
+                + [100.0 * total / grand],
+                link(topic),
+            )
+            for topic, counts, total in rows
+        ],
+        export_only=(0,),
+        export_headers={1: "topic_label"},
     )
 
 
@@ -231,15 +316,15 @@ def campaigns_table(rows: list[dict], *, link: Callable[[str], str]) -> ReportTa
     """Engagement per campaign (figures.campaign_rows)."""
     return ReportTable(
         [
-            "Campaign",
-            "Recipients",
-            "Openers",
-            "Open rate (%)",
-            "Clickers",
-            "CTR (%)",
-            "Click-to-open (%)",
-            "Converted",
-            "Conversion (%)",
+            _("Campaign"),
+            _("Recipients"),
+            _("Openers"),
+            _("Open rate (%)"),
+            _("Clickers"),
+            _("CTR (%)"),
+            _("Click-to-open (%)"),
+            _("Converted"),
+            _("Conversion (%)"),
         ],
         [
             row(
@@ -279,13 +364,18 @@ def followups_table(open_cases) -> ReportTable:
                     score,
                     when(case.opened_at),
                     user_name(case.assignee),
-                    case.get_status_display(),
+                    case.status,
+                    str(case.get_status_display()),
                 ],
                 reverse("customers:case_detail", args=[case.pk]),
             )
         )
     return ReportTable(
-        ["Case", "Subject", "Customer", "Score", "Opened", "Assignee", "Status"], rows, link_label="case"
+        [_("Case"), _("Subject"), _("Customer"), _("Score"), _("Opened"), _("Assignee"), "status", _("Status")],
+        rows,
+        link_label=_("case"),
+        export_only=(6,),
+        export_headers={7: "status_label"},
     )
 
 
@@ -295,16 +385,16 @@ def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> Report
     period = urlencode({"period": "custom", "start": start.isoformat(), "end": end.isoformat()})
     return ReportTable(
         [
-            "Journey",
-            "Stage",
-            "Interactions",
-            "Responses",
-            "CSAT (%)",
+            _("Journey"),
+            _("Stage"),
+            _("Interactions"),
+            _("Responses"),
+            _("CSAT (%)"),
             "NPS",
             "CES",
-            "TTR mean (h)",
-            "Designed emotion",
-            "Measured emotion",
+            _("TTR mean (h)"),
+            _("Designed emotion"),
+            _("Measured emotion"),
         ],
         [
             row(
@@ -324,7 +414,7 @@ def journeys_table(stage_rows: list[tuple], *, start: date, end: date) -> Report
             )
             for journey_map, stage, f in stage_rows
         ],
-        link_label="map",
+        link_label=_("map"),
     )
 
 

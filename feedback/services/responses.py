@@ -18,13 +18,14 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.choices import CaseOrigin, Direction, InteractionType
 from customers.models import Case, Customer, Interaction
 from customers.services import case_create, interaction_ingest, interaction_input_parse
 from cxcrm.choices import Channel
+from cxcrm.i18n import user_language
 from cxcrm.outbox import outbox_record
 from journeys.models import Touchpoint
 
@@ -331,9 +332,9 @@ def followup_notify(*, response_id: int) -> bool:
     ).update(followup_notified_at=now)
     if not claimed:
         return False
-    response = Response.objects.select_related("survey", "customer", "touchpoint", "followup_case__assignee").get(
-        pk=response_id
-    )
+    response = Response.objects.select_related(
+        "survey", "customer", "touchpoint", "followup_case__assignee__preference"
+    ).get(pk=response_id)
     case = response.followup_case
     assignee = case.assignee
     if assignee is None or not assignee.email:
@@ -347,8 +348,9 @@ def followup_notify(*, response_id: int) -> bool:
         "about": _followup_about(response),
         "case_url": settings.SITE_URL + reverse("customers:case_detail", args=[case.pk]),
     }
-    subject = " ".join(render_to_string("feedback/email/followup_subject.txt", context).split())
-    body = render_to_string("feedback/email/followup.txt", context)
+    with translation.override(user_language(assignee)):  # the assignee's language (UserPreference)
+        subject = " ".join(render_to_string("feedback/email/followup_subject.txt", context).split())
+        body = render_to_string("feedback/email/followup.txt", context)
     try:
         send_mail(subject, body, None, [assignee.email], fail_silently=False)
     except Exception:

@@ -5,14 +5,26 @@
   var palette = ["#0d6efd", "#dc3545", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#6c757d", "#d63384"];
 
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // Dates and numbers in the page's language (<html lang>, the user's language), by the browser's Intl.
+  var locale = document.documentElement.lang || undefined;
+  var numbers = new Intl.NumberFormat(locale);
+  var days = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+
+  function dateLabel(iso) {
+    // "2026-03-02" (a period's first day) -> "2 Mar 2026", "2 de mar. de 2026", "2 mar 2026"...
+    var parts = String(iso).split("-");
+    if (parts.length !== 3) { return iso; }
+    return days.format(new Date(Date.UTC(+parts[0], +parts[1] - 1, +parts[2])));
+  }
 
   function sampleNote(data, index) {
-    // The tooltip names each point's sample and warns when it is small (data.small_sample, e.g. 30).
+    // The tooltip names each point's sample and warns when it is small (data.small_sample, e.g. 30); the
+    // words come translated from the page (data.sample_label, data.small_note).
     if (!data.n || data.n[index] === undefined || data.n[index] === null) { return ""; }
     var n = data.n[index];
-    var note = "n = " + n + " " + (data.sample_label || "");
-    if (data.small_sample && n > 0 && n < data.small_sample) {
-      note += " (fewer than " + data.small_sample + ": read with care)";
+    var note = "n = " + numbers.format(n) + " " + (data.sample_label || "");
+    if (data.small_sample && n > 0 && n < data.small_sample && data.small_note) {
+      note += " (" + data.small_note + ")";
     }
     return note;
   }
@@ -46,7 +58,9 @@
     var y = { beginAtZero: data.min === 0 };
     if (data.min !== undefined && data.min !== null) { y.min = data.min; }
     if (data.max !== undefined && data.max !== null) { y.max = data.max; }
+    var labels = data.label_dates ? (data.labels || []).map(dateLabel) : data.labels;
     var options = {
+        locale: locale,  // Chart.js formats the axis' and tooltips' numbers with Intl in this locale
         responsive: true,
         maintainAspectRatio: false,
         plugins: {
@@ -72,7 +86,7 @@
         }
     };
     if (reduceMotion) { options.animation = false; }
-    new Chart(canvas, { type: type, data: { labels: data.labels, datasets: datasets }, options: options });
+    new Chart(canvas, { type: type, data: { labels: labels, datasets: datasets }, options: options });
   }
 
   function offerDimensions() {
