@@ -4,36 +4,39 @@ furthest stage they had reached on it (over their journeys started before the pe
 
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 
+from customers.models import Customer
+from customers.selectors import lifecycle_churn_counts
 from journeys.models import JourneyMap
 
-from ..metrics.compute import SOURCES, local_bounds, periods_in
+from ..metrics.compute import local_bounds, periods_in
 from .models import CustomerJourney
-
-
-def _furthest_stage(journey_map: JourneyMap, high, filters: dict):
-    journeys = CustomerJourney.objects.filter(customer=OuterRef("pk"), journey_map=journey_map, started_at__lt=high)
-    if filters.get("channel"):
-        journeys = journeys.filter(entry_channel=filters["channel"])
-    return Subquery(journeys.order_by("-furthest_index").values("furthest_stage_id")[:1])
 
 
 def churn_stage_counts(journey_map: JourneyMap, *, start: date, end: date, filters: dict | None = None) -> dict:
     """{stage id: {"n", "numerator" (churned), "denominator" (active at start)}} for one period [start, end]
-    (inclusive days); customers without a journey on the map before the period's end are left out. One query."""
+    (inclusive days), from the lifecycle stage intervals (customers.selectors.lifecycle_churn_counts: the churn
+    definition of docs/metrics.md) of the customers with a journey on the map started before the period's end
+    (of that persona, and entered by that channel, when filtered), grouped by the furthest stage they had
+    reached on it. Two queries."""
     filters = dict(filters or {})
     low, high = local_bounds(start, end)
-    churn_filters = {"persona": filters["persona"]} if filters.get("persona") else None
-    customers = SOURCES["churn"].period_queryset(low, high, filters=churn_filters)
-    rows = (
-        customers.annotate(_stage=_furthest_stage(journey_map, high, filters))
-        .filter(_stage__isnull=False)
-        .values("_stage")
-        .annotate(n=Count("pk"), numerator=Count("pk", filter=Q(churned=True)))
-        .order_by()
+    journeys = CustomerJourney.objects.filter(journey_map=journey_map, started_at__lt=high)
+    if filters.get("channel"):
+        journeys = journeys.filter(entry_channel=filters["channel"])
+    customers = Customer.objects.filter(pk__in=journeys.values("customer_id"))
+    if filters.get("persona"):
+        customers = customers.filter(persona_id=filters["persona"])
+    furthest = Subquery(
+        journeys.filter(customer_id=OuterRef("customer_id")).order_by("-furthest_index").values("furthest_stage_id")[:1]
     )
-    return {r["_stage"]: {"n": r["n"], "numerator": r["numerator"], "denominator": r["n"]} for r in rows}
+    counts = lifecycle_churn_counts(periods=[(low, high)], customers=customers, group_by=furthest)
+    return {
+        stage_id: {"n": c.active_at_start, "numerator": c.churned, "denominator": c.active_at_start}
+        for (_period, stage_id), c in counts.items()
+        if stage_id is not None
+    }
 
 
 def _rate(churned: int, active: int) -> float | None:
@@ -42,7 +45,7 @@ def _rate(churned: int, active: int) -> float | None:
 
 def churn_by_stage(journey_map: JourneyMap, *, start: date, end: date, filters: dict | None = None) -> list[dict]:
     """One row per stage of the map, in order: {"stage_id", "label", "active_at_start", "churned", "value"
-    (churn rate %, None without customers)}. Two queries."""
+    (churn rate %, None without customers)}. Three queries."""
     counts = churn_stage_counts(journey_map, start=start, end=end, filters=filters)
     rows = []
     for stage_id, name in journey_map.stages.order_by("position", "id").values_list("pk", "name"):

@@ -135,7 +135,7 @@ def test_report_page_and_its_csv(client, marketer_user, example, django_assert_m
     journey_map, _people = example
     client.force_login(marketer_user)
     url = f"/reports/journeys/{journey_map.pk}/analytics/"
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         response = client.get(url, {**MARCH, "by": "persona"})
     assert response.status_code == 200
     html = response.content.decode()
