@@ -5,13 +5,27 @@ fields, "-" for descending; an unknown field is a 400 naming it).
 """
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cxcrm.fields import BoundedIsoDateTimeFilter, BoundedNumberFilter, ChannelFilter, OrderingFilter
 
 from .choices import CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType, LifecycleStage
 from .models import Case, CaseQuerySet, Customer, Interaction, MergeRecord, MergeSuggestion, Note
+
+
+class CustomerOrderingFilter(OrderingFilter):
+    """`?ordering=` of customers: empty values (never contacted, a health score not computed yet) last in either
+    direction, then the customer id, so equal values keep one order and pages neither skip nor repeat a customer."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = []
+        for name in (self.get_ordering_value(param) for param in value):
+            field = F(name.lstrip("-"))
+            ordering.append(field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True))
+        return qs.order_by(*ordering, "pk")
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -26,7 +40,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     last_contact_after = BoundedIsoDateTimeFilter(field_name="last_contact_at", lookup_expr="gte")
     last_contact_before = BoundedIsoDateTimeFilter(field_name="last_contact_at", lookup_expr="lt")
     updated_since = BoundedIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    ordering = OrderingFilter(fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name"))
+    ordering = CustomerOrderingFilter(fields=("last_contact_at", "created_at", "updated_at", "last_name", "first_name"))
 
     class Meta:
         model = Customer
@@ -54,7 +68,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         self.filters.update(customer_filters_extra())
         extra_orderings = customer_orderings_extra()
         if extra_orderings:
-            self.filters["ordering"] = OrderingFilter(
+            self.filters["ordering"] = CustomerOrderingFilter(
                 fields=tuple((name, name) for name in self.ORDERING_FIELDS) + tuple(extra_orderings.items())
             )
             self.filters["ordering"].model = Customer

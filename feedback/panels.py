@@ -94,8 +94,8 @@ class HealthColumn(tables.Column):
     extension adds to the list's queryset (feedback.api.customer_health: a subquery, no query per row).
 
     Sorted ascending, the customers most at risk come first; descending, the healthiest. Either way customers
-    not computed yet come last, and equal scores keep the customer id's order (ascending, or descending when
-    the score is), so every row has one place and the pages neither skip nor repeat one."""
+    not computed yet come last, and equal scores keep the customer id's order (as the API's `?ordering=health`),
+    so every row has one place and the pages neither skip nor repeat one."""
 
     def __init__(self, **kwargs):
         super().__init__(
@@ -110,7 +110,7 @@ class HealthColumn(tables.Column):
     def order(self, queryset, is_descending):
         score = F("health_score")
         if is_descending:
-            return queryset.order_by(score.desc(nulls_last=True), "-pk"), True
+            return queryset.order_by(score.desc(nulls_last=True), "pk"), True
         return queryset.order_by(score.asc(nulls_last=True), "pk"), True
 
     def render(self, value):

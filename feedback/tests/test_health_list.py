@@ -116,3 +116,17 @@ def test_the_health_column_costs_no_query_per_row(signed_in, django_assert_max_n
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = signed_in.get(LIST, {"sort": "health"}).content.decode()
     assert len(names_in_order(page)) == 25
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [("health", [20, 50, 50, None, None]), ("-health", [50, 50, 20, None, None])],
+)
+def test_the_api_orders_by_health_with_customers_not_computed_last(api_as, rep_user, ordering, expected):
+    rows = [scored(f"Api N{i}", score) for i, score in enumerate([50, None, 50, 20, None])]
+
+    body = api_as(rep_user).get("/api/customers/", {"ordering": ordering}).json()
+
+    assert [row["health"] for row in body["results"]] == expected
+    ties = [row["id"] for row in body["results"] if row["health"] in (50, None)]
+    assert ties == [rows[0].pk, rows[2].pk, rows[1].pk, rows[4].pk]  # equal scores in id order
