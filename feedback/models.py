@@ -749,7 +749,9 @@ class HealthSettings(models.Model):
 class HealthScore(models.Model):
     """A customer's current health score (0–100) and its parts, as last computed.
 
-    `parts` = {part key: {"weight": int, "fraction": float 0–1 or None (no signal), "detail": {...}}}.
+    `parts` = {part key: {"weight": int, "fraction": float 0–1 or None (no signal), "detail": {...}}};
+    `computed_at`: the run that last found the score or a part different (a run that finds both as they
+    were leaves the row alone).
     """
 
     customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="health")

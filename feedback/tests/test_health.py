@@ -252,3 +252,18 @@ def test_a_batch_takes_the_same_queries_for_one_customer_as_for_many(django_asse
     HealthScore.objects.all().delete()
     with django_assert_num_queries(22):
         assert health.customer_health_refresh(now=NOW) == 5
+
+
+def test_a_recompute_rewrites_only_the_scores_whose_parts_moved(worked_example):
+    health.customer_health_refresh(now=NOW)
+
+    # Five minutes later nothing moved: the row is left as it was.
+    assert health.customer_health_refresh(now=NOW + timedelta(minutes=5)) == 0
+    assert HealthScore.objects.get(customer=worked_example).computed_at == NOW
+
+    # Three hours later the last contact is 20.1 days ago: the parts moved, the score (44.66) did not.
+    assert health.customer_health_refresh(now=NOW + timedelta(hours=3)) == 0
+    stored = HealthScore.objects.get(customer=worked_example)
+    assert (stored.score, stored.computed_at) == (45, NOW + timedelta(hours=3))
+    assert stored.parts["recency"]["detail"]["days_since_contact"] == 20.1
+    assert HealthScoreChange.objects.count() == 1
