@@ -19,12 +19,16 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from multiprocessing import get_context
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 
 from ..choices import IDENTITY_KIND_ALIASES
+from .ingest import ImportSummary, interactions_import
 from .ingest_input import INPUT_FIELDS, NOT_AN_OBJECT, FieldErrors, InteractionInput, interaction_inputs_parse
 
 IMPORT_SOURCE = "import"
@@ -356,6 +360,20 @@ def _parsed(
     return [(line, next(inputs) if data is not None else errors) for line, data, errors in chunk]
 
 
+def _raw_chunks(
+    path: Path, source: str, chunk_size: int, encoding: str
+) -> Iterator[list[tuple[int, dict | None, FieldErrors | None]]]:
+    """The file's rows as read (not yet parsed), keyed (see _keyed), `chunk_size` at a time."""
+    chunk: list[tuple[int, dict | None, FieldErrors | None]] = []
+    for line, data, problem in _rows(Path(path), encoding):
+        chunk.append((line, _keyed(data, source) if data is not None else None, problem))
+        if len(chunk) >= chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def inputs_read(
     path: str | Path, *, source: str = IMPORT_SOURCE, chunk_size: int = 500, encoding: str = "utf-8"
 ) -> Iterator[tuple[int, InteractionInput | FieldErrors]]:
@@ -368,14 +386,70 @@ def inputs_read(
     error for its line, on the field "row" or the over-long field. Raises ValidationError, before the first
     row, for an unknown file type or encoding and a CSV header with unknown columns or not in `encoding`.
     """
-    chunk: list[tuple[int, dict | None, FieldErrors | None]] = []
-    for line, data, problem in _rows(Path(path), encoding):
-        chunk.append((line, _keyed(data, source) if data is not None else None, problem))
-        if len(chunk) >= chunk_size:
-            yield from _parsed(chunk)
-            chunk = []
-    if chunk:
+    for chunk in _raw_chunks(Path(path), source, chunk_size, encoding):
         yield from _parsed(chunk)
+
+
+def _chunk_import(chunk: list[tuple[int, dict | None, FieldErrors | None]]) -> ImportSummary:
+    """Parse and import one chunk of rows as read (in a worker process: its own database connection)."""
+    return interactions_import(_parsed(chunk), chunk_size=max(len(chunk), 1))
+
+
+def _summary_add(summary: ImportSummary, part: ImportSummary) -> None:
+    summary.created += part.created
+    summary.existing += part.existing
+    summary.customers_created += part.customers_created
+    summary.errors.extend(part.errors)
+
+
+def interactions_import_file(
+    path: str | Path,
+    *,
+    source: str = IMPORT_SOURCE,
+    chunk_size: int = 500,
+    encoding: str = "utf-8",
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import a .csv or .jsonl/.ndjson file (see inputs_read and interactions_import): the ImportSummary, its
+    errors by line number.
+
+    `workers` > 1 (PostgreSQL only; SQLite has one writer and imports in this process) splits the file across
+    that many worker processes, `chunk_size` rows at a time, each chunk parsed and stored by a worker in a
+    transaction of its own. The chunks run concurrently: the database's unique constraints keep one customer per
+    identity and one interaction per (source, external id) whatever the order (ingest.interactions_ingest_batch
+    resolves again the items a concurrent chunk's identities took). `progress(n)` is called with the rows done.
+    Raises ValidationError, before any row is stored, for an unknown file type or encoding and an unreadable CSV
+    header.
+    """
+    if workers <= 1 or connection.vendor == "sqlite":
+        rows = inputs_read(path, source=source, chunk_size=chunk_size, encoding=encoding)
+        return interactions_import(rows, chunk_size=chunk_size, progress=progress)
+    chunks = _raw_chunks(Path(path), source, chunk_size, encoding)
+    summary = ImportSummary()
+    first = next(chunks, None)  # the header is checked here, before any worker starts
+    if first is None:
+        return summary
+    connections.close_all()  # the workers are forked: each opens a connection of its own
+    done = 0
+    with get_context("fork").Pool(workers) as pool:
+        in_flight = deque([pool.apply_async(_chunk_import, (first,))])
+        for chunk in chunks:
+            in_flight.append(pool.apply_async(_chunk_import, (chunk,)))
+            while len(in_flight) > 2 * workers:  # the file is read as fast as the workers take it, no faster
+                part = in_flight.popleft().get()
+                _summary_add(summary, part)
+                done += part.processed
+                if progress:
+                    progress(done)
+        while in_flight:
+            part = in_flight.popleft().get()
+            _summary_add(summary, part)
+            done += part.processed
+            if progress:
+                progress(done)
+    summary.errors.sort(key=lambda error: error[0])
+    return summary
 
 
 def rows_count(path: str | Path) -> int:

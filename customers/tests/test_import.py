@@ -531,3 +531,34 @@ def test_a_header_with_an_unknown_column_is_still_named_whatever_the_separator(t
     with pytest.raises(CommandError, match="Unknown column.*colour"):
         run(path)
     assert not Interaction.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes import on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_import_split_across_worker_processes_reports_as_one_process_does(tmp_path):
+    # 40 rows by 6 people, chunks of 3 rows running at once in 2 processes: the same person's rows land in
+    # chunks stored concurrently; bad rows are reported by line whichever process read them.
+    lines = ["channel,occurred_at,summary,email,phone,first_name"]
+    for n in range(40):
+        when = "not-a-date" if n % 13 == 5 else f"2024-01-{n % 28 + 1:02d}T10:00:00Z"
+        lines.append(f"email,{when},Row {n},person{n % 6}@example.com,+55 11 9{n % 6:04d}-1234,P{n % 6}")
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join(lines) + "\n")
+    bad = [n + 2 for n in range(40) if n % 13 == 5]
+
+    out, _ = run(path, "--workers", "2", "--chunk-size", "3", "--no-progress")
+
+    assert f"Created {40 - len(bad)} interactions, 0 already present, 6 new customers, {len(bad)} errors." in out
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("line ")] == [f"line {n}" for n in bad]
+    assert Customer.objects.count() == 6 and Identity.objects.count() == 12
+    for n in range(6):
+        person = Identity.objects.get(value=f"person{n}@example.com").customer
+        assert Identity.objects.get(value=f"+55119{n:04d}1234").customer == person
+        assert person.interactions.count() == len([m for m in range(40) if m % 6 == n and m % 13 != 5])
+        assert (
+            str(person.first_contact_at.date())
+            == f"2024-01-{min(m % 28 + 1 for m in range(n, 40, 6) if m % 13 != 5):02d}"
+        )
+
+    out, _ = run(path, "--workers", "2", "--chunk-size", "3", "--no-progress")
+    assert f"Created 0 interactions, {40 - len(bad)} already present, 0 new customers, {len(bad)} errors." in out

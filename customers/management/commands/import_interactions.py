@@ -1,6 +1,7 @@
 """python manage.py import_interactions FILE — import history from CSV or JSONL (see customers.services.importfile).
 
-Options: --encoding (default utf-8, read with or without a BOM), --chunk-size, --source, --no-progress.
+Options: --encoding (default utf-8, read with or without a BOM), --chunk-size, --source, --no-progress,
+--workers (worker processes on PostgreSQL; 1 by default).
 Every valid row is imported whatever its neighbours hold; each bad one is reported as "line N: field: message".
 A file of an unknown type or encoding, or whose CSV header cannot be read, is refused before any row
 (CommandError).
@@ -13,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.models import Customer, Identity, Interaction
-from customers.services import interactions_import
-from customers.services.importfile import ENCODING_HINT, FIELD_MAX_CHARS, inputs_read, rows_count
+from customers.services.importfile import ENCODING_HINT, FIELD_MAX_CHARS, interactions_import_file, rows_count
 from cxcrm.db import tables_analyze
 
 
@@ -49,21 +49,31 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="import", help="Source of rows that name none")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar")
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Worker processes importing chunks of the file at once (PostgreSQL; e.g. the number of cores). "
+            "SQLite imports in one process.",
+        )
+        parser.add_argument(
             "--encoding",
             default="utf-8",
             help="The file's text encoding, e.g. latin-1 or cp1252 (default utf-8, with or without a BOM). "
             f"A field holds at most {FIELD_MAX_CHARS:,} characters.",
         )
 
-    def handle(self, *args, file, chunk_size, source, no_progress, encoding, **options):
+    def handle(self, *args, file, chunk_size, source, no_progress, encoding, workers, **options):
+        if chunk_size < 1 or workers < 1:
+            raise CommandError("--chunk-size and --workers take a whole number of at least 1.")
         try:
             total = rows_count(file)
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
         progress = None if no_progress else ProgressBar(total, self.stderr._out)
         try:
-            rows = inputs_read(file, source=source, chunk_size=chunk_size, encoding=encoding)
-            summary = interactions_import(rows, chunk_size=chunk_size, progress=progress)
+            summary = interactions_import_file(
+                file, source=source, chunk_size=chunk_size, encoding=encoding, workers=workers, progress=progress
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         if progress:
