@@ -27,6 +27,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
+from cxcrm.db import rows_insert, statement_run
 from cxcrm.outbox import outbox_record
 
 from ..choices import Direction, InteractionType, SuggestionStatus
@@ -435,24 +436,30 @@ IDENTITY_INSERT_ROWS = 2000
 def _identities_insert(new: dict[NormalisedIdentity, int]) -> set[NormalisedIdentity]:
     """Insert identities {key: customer id} unless stored already (INSERT … ON CONFLICT DO NOTHING, in key order
     so that two batches wait on each other's keys in one order, never in a cycle); returns the keys inserted.
-    A key missing from the answer was stored by a concurrent writer (PostgreSQL waits for its commit first)."""
+    A key missing from the answer was stored by a concurrent writer (PostgreSQL waits for its commit first).
+    PostgreSQL takes the rows as four arrays (one statement whatever the batch's size); SQLite as VALUES rows."""
     if not new:
         return set()
     table = connection.ops.quote_name(Identity._meta.db_table)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    inserted = set()
+    columns = "customer_id, kind, network, value, raw_value, created_at"
+    conflict = "ON CONFLICT (kind, network, value) DO NOTHING RETURNING kind, network, value"
     ordered = sorted(new.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), IDENTITY_INSERT_ROWS):
-            chunk = ordered[start : start + IDENTITY_INSERT_ROWS]
-            rows = ", ".join(["(%s, %s, %s, %s, '', %s)"] * len(chunk))
-            params = [part for key, customer_id in chunk for part in (customer_id, *key, now)]
-            cursor.execute(
-                f"INSERT INTO {table} (customer_id, kind, network, value, raw_value, created_at) VALUES {rows} "
-                "ON CONFLICT (kind, network, value) DO NOTHING RETURNING kind, network, value",
-                params,
-            )
-            inserted.update(NormalisedIdentity(*row) for row in cursor.fetchall())
+    if connection.vendor == "postgresql":
+        answer = statement_run(
+            f"INSERT INTO {table} ({columns}) SELECT c, k, n, v, '', %s "
+            "FROM UNNEST(%s::bigint[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY AS u(c, k, n, v, o) "
+            f"ORDER BY o {conflict}",
+            [now, [c for _, c in ordered], *(list(part) for part in zip(*(key for key, _ in ordered), strict=True))],
+        )
+        return {NormalisedIdentity(*row) for row in answer}
+    inserted = set()
+    for start in range(0, len(ordered), IDENTITY_INSERT_ROWS):
+        chunk = ordered[start : start + IDENTITY_INSERT_ROWS]
+        rows = ", ".join(["(%s, %s, %s, %s, '', %s)"] * len(chunk))
+        params = [part for key, customer_id in chunk for part in (customer_id, *key, now)]
+        answer = statement_run(f"INSERT INTO {table} ({columns}) VALUES {rows} {conflict}", params)
+        inserted.update(NormalisedIdentity(*row) for row in answer)
     return inserted
 
 
@@ -466,29 +473,34 @@ def _rows_delete(model, column: str, ids: list[int]) -> None:
 
 def _contact_extend(spans: dict[int, tuple[datetime, datetime]]) -> None:
     """Widen the customers' first and last contact to {customer id: (earliest, latest)} of the batch's own
-    interactions: one UPDATE joined with the batch's values (no scan of the customers' history)."""
+    interactions: one UPDATE joined with the batch's values (no scan of the customers' history), in id order."""
     if not spans:
         return
     ops = connection.ops
     table = ops.quote_name(Customer._meta.db_table)
-    least, greatest, cast = (
-        ("LEAST", "GREATEST", "::timestamptz") if connection.vendor == "postgresql" else ("MIN", "MAX", "")
+    ordered = sorted(spans.items())
+    now = ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "postgresql":
+        span = "UNNEST(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS span(id, first_at, last_at)"
+        least, greatest, params = "LEAST", "GREATEST", [[pk for pk, _ in ordered]]
+        params += [[first for _, (first, _) in ordered], [last for _, (_, last) in ordered]]
+        prefix, source = "", span
+    else:
+        rows = ", ".join(["(%s, %s, %s)"] * len(ordered))
+        least, greatest = "MIN", "MAX"
+        params = [
+            part
+            for pk, (first, last) in ordered
+            for part in (pk, ops.adapt_datetimefield_value(first), ops.adapt_datetimefield_value(last))
+        ]
+        prefix, source = f"WITH span (id, first_at, last_at) AS (VALUES {rows}) ", "span"
+    statement_run(
+        f"{prefix}UPDATE {table} SET "
+        f"first_contact_at = {least}(COALESCE(first_contact_at, span.first_at), span.first_at), "
+        f"last_contact_at = {greatest}(COALESCE(last_contact_at, span.last_at), span.last_at), "
+        f"updated_at = %s FROM {source} WHERE {table}.id = span.id",
+        [*params, now] if prefix else [now, *params],
     )
-    rows = ", ".join([f"(%s, %s{cast}, %s{cast})"] * len(spans))
-    params = [
-        part
-        for pk, (first, last) in sorted(spans.items())
-        for part in (pk, ops.adapt_datetimefield_value(first), ops.adapt_datetimefield_value(last))
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH span (id, first_at, last_at) AS (VALUES {rows}) "
-            f"UPDATE {table} SET "
-            f"first_contact_at = {least}(COALESCE(first_contact_at, span.first_at), span.first_at), "
-            f"last_contact_at = {greatest}(COALESCE(last_contact_at, span.last_at), span.last_at), "
-            "updated_at = %s FROM span WHERE " + f"{table}.id = span.id",
-            [*params, ops.adapt_datetimefield_value(timezone.now())],
-        )
 
 
 def _ingest_resolved(fresh: list[_Pending], attempt: int) -> tuple[dict[int, BatchResult], list[_Pending]]:
@@ -529,7 +541,9 @@ def _ingest_resolved(fresh: list[_Pending], attempt: int) -> tuple[dict[int, Bat
                 suggestions.append((p, target, owner))
         rows.append((p, target))
 
-    Customer.objects.bulk_create(new_customers)
+    for customer in new_customers:
+        customer.search_name = customer.search_name_of()
+    rows_insert(Customer, new_customers)
 
     def real(customer_ref: int) -> int:
         return new_customers[-customer_ref - 1].pk if customer_ref < 0 else customer_ref
@@ -565,7 +579,7 @@ def _ingest_resolved(fresh: list[_Pending], attempt: int) -> tuple[dict[int, Bat
         interactions.append(p.interaction)
         created = p.position in creators
         results[p.position] = BatchResult(p.ref, "created", p.interaction, customer_created=created, attempts=attempt)
-    Interaction.objects.bulk_create(interactions)
+    rows_insert(Interaction, interactions)
     for p, target, owner in suggestions:
         _suggest_merge(
             customer_id=real(target),

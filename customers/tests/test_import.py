@@ -183,17 +183,17 @@ def test_a_5_mb_field_is_an_error_for_its_line_and_the_other_rows_are_imported(t
 
 def test_a_chunk_the_database_refuses_is_stored_again_row_by_row_keeping_the_other_rows(tmp_path, monkeypatch):
     from django.db import DataError
-    from django.db.models import QuerySet
 
-    bulk_create = QuerySet.bulk_create
+    from customers.services import ingest
 
-    def refuse_one(self, objs, *args, **kwargs):
-        objs = list(objs)
+    rows_insert = ingest.rows_insert
+
+    def refuse_one(model, objs, *args, **kwargs):
         if any(isinstance(obj, Interaction) and obj.summary == "Refused" for obj in objs):
             raise DataError("value refused by the database")
-        return bulk_create(self, objs, *args, **kwargs)
+        return rows_insert(model, objs, *args, **kwargs)
 
-    monkeypatch.setattr(QuerySet, "bulk_create", refuse_one)
+    monkeypatch.setattr(ingest, "rows_insert", refuse_one)
     path = tmp_path / "rows.csv"
     rows = [good_row("rows.csv", summary, f"p{n}@example.com") for n, summary in enumerate(["A", "B", "Refused", "C"])]
     path.write_bytes(header("rows.csv") + b"".join(rows))
