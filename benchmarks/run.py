@@ -10,7 +10,7 @@ through the import command (a JSONL file) and the bulk API (under gunicorn), hal
 new ones, then a customer with 10,000 interactions, then ANALYZE. `--quick` does the same at 1 % (the demo's
 smallest scale, 1, is about 3 % of its interactions) and shorter runs, in well under two minutes: CI runs it to
 keep it working. `--rebuild` empties a database whose data set is not (or not wholly) the one asked for;
-`--build-only` builds (or checks) the data set and measures nothing.
+`--build-only` builds (or checks) the data set and measures nothing; `--skip backfill,health` leaves those out.
 
 Then it times every operation of the targets (issue "Fast at a real company's size") and prints a Markdown table
 of them: median and p95 (ms, or the run's time for one-off jobs), SQL queries of one request or job, throughput,
@@ -54,6 +54,13 @@ def parse():
     parser.add_argument("--quick", action="store_true", help="1 %% of the size and short runs (CI)")
     parser.add_argument("--rebuild", action="store_true", help="empty the database if it holds another data set")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the data set, measure nothing")
+    parser.add_argument(
+        "--skip",
+        type=lambda text: {name.strip() for name in text.split(",") if name.strip()},
+        default=set(),
+        help="measurements not to run, comma-separated: backfill, rollups, overview, import, bulk, post, page, "
+        "timeline, search, health",
+    )
     return parser.parse_args()
 
 
@@ -199,11 +206,18 @@ def row_rate(what: str, samples: list[float], units: int, queries: str, *, per_s
     return row
 
 
-def step(what: str):
-    """Decorator: run a measurement, record a failed row instead of stopping the benchmark."""
+STEPS = ("backfill", "rollups", "overview", "import", "bulk", "post", "page", "timeline", "search", "health")
+
+
+def step(what: str, key: str):
+    """Decorator: run a measurement (unless --skip names `key`), record a failed row instead of stopping."""
 
     def wrap(func):
         def run(*args, **kwargs):
+            if key in ARGS.skip:
+                log(f"- {what}: skipped")
+                ROWS.append(Row(what, note="not run this time (--skip)"))
+                return None
             log(f"- {what}")
             try:
                 return func(*args, **kwargs)
@@ -632,7 +646,7 @@ class Server:
 # --------------------------------------------------------------------------- measurements
 
 
-@step("backfill (`rollup_metrics --since`)")
+@step("backfill (`rollup_metrics --since`)", "backfill")
 def bench_backfill():
     since = (timezone.localdate() - timedelta(days=SIZE.backfill_days)).isoformat()
     samples, queries = timed(
@@ -642,7 +656,7 @@ def bench_backfill():
     row_job(f"{what} (`rollup_metrics --since`)", samples, queries, limit_s=60 * SIZE.backfill_days / 365)
 
 
-@step("daily rollup / beat task")
+@step("daily rollup / beat task", "rollups")
 def bench_rollups():
     from feedback.metrics.rollup import metric_rollups_recompute
     from feedback.metrics.tasks import rollup_recent_metrics
@@ -654,7 +668,7 @@ def bench_rollups():
     row_job("beat task `rollup_recent_metrics`", samples, queries, limit_s=3)
 
 
-@step("reports overview, one quarter by week")
+@step("reports overview, one quarter by week", "overview")
 def bench_overview(manager: Client):
     from django.urls import reverse
 
@@ -671,7 +685,7 @@ def bench_overview(manager: Client):
     row_latency("reports overview, one quarter by week", samples, queries, p95_ms=200)
 
 
-@step("import with identity resolution")
+@step("import with identity resolution", "import")
 def bench_import():
     rng = random.Random(RUN)
     known = known_identities()
@@ -695,7 +709,7 @@ def bench_import():
     )
 
 
-@step("bulk API")
+@step("bulk API", "bulk")
 def bench_bulk(server: Server, api: Client):
     from customers.models import Interaction
 
@@ -761,7 +775,7 @@ def bench_bulk(server: Server, api: Client):
     row.figure += f"; {per_request:,.1f} s per 1,000 items a client"
 
 
-@step("single POST /api/interactions/ under gunicorn (wrk)")
+@step("single POST /api/interactions/ under gunicorn (wrk)", "post")
 def bench_single_post(server: Server, api: Client):
     from customers.models import Interaction
 
@@ -829,7 +843,7 @@ def bench_single_post(server: Server, api: Client):
         FAILURES.append(f"single POST: {failed} failed requests, {lost} acknowledged rows not stored")
 
 
-@step("customer page")
+@step("customer page", "page")
 def bench_customer_page(client: Client, heavy, median_customer):
     from django.urls import reverse
 
@@ -842,7 +856,7 @@ def bench_customer_page(client: Client, heavy, median_customer):
         row_latency(what, samples, queries, p95_ms=50, max_queries=15)
 
 
-@step("timeline API")
+@step("timeline API", "timeline")
 def bench_timeline(api: Client, heavy):
     first = f"/api/customers/{heavy.pk}/timeline/"
     pages = [first]
@@ -862,7 +876,7 @@ def bench_timeline(api: Client, heavy):
     deep_row.ok = deep_row.ok and within
 
 
-@step("API search")
+@step("API search", "search")
 def bench_search(api: Client, heavy):
     from customers.models import Customer, Identity
 
@@ -883,7 +897,7 @@ def bench_search(api: Client, heavy):
         row.figure = f"{found:,} found" if isinstance(found, int) else ""
 
 
-@step("health full recompute")
+@step("health full recompute", "health")
 def bench_health():
     from feedback.health import customer_health_refresh
 
@@ -920,6 +934,9 @@ def main():
 
     from customers.models import Customer, Interaction
 
+    unknown = sorted(ARGS.skip - set(STEPS))
+    if unknown:
+        sys.exit(f"--skip: unknown measurement(s) {', '.join(unknown)}; known: {', '.join(STEPS)}")
     started = time.perf_counter()
     log(f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']}), size {SIZE.name}")
     server = Server()
