@@ -487,6 +487,7 @@ DEMO_LOADERS: list[str] = [
     "journeys.demo.load_demo",  # personas, published maps and their touchpoint keys
     "customers.demo.load_demo",  # customers, identities, a year of interactions, cases, notes
     "feedback.demo.load_demo",  # surveys, rules, a year of invitations and responses (history)
+    "feedback.journey_analytics.demo.load_demo",  # customers walking the retail map; journeys computed
     "feedback.metrics.demo.load_demo",  # daily metric rollups over that history
     "feedback.health.load_demo",  # every customer's health score
     "alerts.demo.load_demo",  # alert rules and the latest detractors' alerts

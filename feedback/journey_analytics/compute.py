@@ -83,7 +83,8 @@ def _seconds_between(later: str, earlier: str) -> str:
 def _plus_seconds(instant: str, seconds: int) -> str:
     if _pg():
         return f"({instant} + INTERVAL '{int(seconds)} seconds')"
-    return f"strftime('%Y-%m-%d %H:%M:%f', {instant}, '+{int(seconds)} seconds')"
+    # %% : the query has parameters, so a literal percent sign is doubled (the backends unescape it).
+    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', {instant}, '+{int(seconds)} seconds')"
 
 
 def _db_instant(value: datetime):
