@@ -62,10 +62,52 @@ class UserChoiceField(ListedModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
+# The pages' labels of the forms' fields, in the reader's language (a field's own `label=` wins).
+FIELD_LABELS = {
+    "channel": _("Channel"),
+    "direction": _("Direction"),
+    "type": _("Type"),
+    "summary": _("Summary"),
+    "body": _("Details"),
+    "case": _("Case"),
+    "touchpoint": _("Touchpoint"),
+    "subject": _("Subject"),
+    "description": _("Description"),
+    "topic": _("Topic"),
+    "origin": _("Origin"),
+    "priority": _("Priority"),
+    "status": _("Status"),
+    "assignee": _("Assignee"),
+    "resolution_note": _("Resolution note"),
+    "reason": _("Reason"),
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "lifecycle_stage": _("Lifecycle stage"),
+    "owner": _("Owner"),
+    "persona": _("Persona"),
+    "tags": _("Tags"),
+    "language": _("Language"),
+    "timezone": _("Time zone"),
+    "country": _("Country"),
+    "preferred_channel": _("Preferred channel"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "kind": _("Kind"),
+    "value": _("Value"),
+    "network": _("Network"),
+}
+
+
 class ServiceForm(forms.Form):
     """A form whose data goes to a service; `field_aliases` maps a service's field names to the form's."""
 
     field_aliases: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.label is None and name in FIELD_LABELS:
+                field.label = FIELD_LABELS[name]
 
     def add_service_errors(self, error: ValidationError) -> None:
         details = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
@@ -78,7 +120,9 @@ class ServiceForm(forms.Form):
 
     @staticmethod
     def _prefixed(name: str, message: str) -> str:
-        return message if name == NON_FIELD_ERRORS else f"{name.replace('_', ' ').capitalize()}: {message}"
+        if name == NON_FIELD_ERRORS:
+            return message
+        return f"{FIELD_LABELS.get(name, name.replace('_', ' ').capitalize())}: {message}"
 
 
 # --------------------------------------------------------------------------- interactions
@@ -93,8 +137,8 @@ class InteractionLogForm(ServiceForm):
     type = forms.ChoiceField(choices=InteractionType.choices, initial=InteractionType.CALL)
     occurred_at = forms.DateTimeField(
         required=False,
-        label="When",
-        help_text="Leave empty for now.",
+        label=_("When"),
+        help_text=_("Leave empty for now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     summary = forms.CharField(max_length=300, strip=False)
@@ -107,7 +151,7 @@ class InteractionLogForm(ServiceForm):
         self.fields["case"].choices = BLANK + [(c.pk, f"#{c.pk} {c.subject}") for c in cases]
         if touchpoints is None:
             touchpoints = touchpoint_list_published()
-        self.fields["touchpoint"].choices = BLANK + [(t.key, f"{t.name} ({t.key})") for t in touchpoints]
+        self.fields["touchpoint"].choices = BLANK + [(t.key, t.name) for t in touchpoints]
 
     def clean_occurred_at(self):
         # The bounds of every instant (cxcrm.validators), read in the rep's time zone; a few minutes of
@@ -119,7 +163,7 @@ class InteractionLogForm(ServiceForm):
             return instant_clean(value, naive="local", future_skew=settings.INTERACTION_FUTURE_SKEW)
         except ValidationError as error:
             if error.code == FUTURE:
-                raise ValidationError("That is in the future: when did it happen?") from None
+                raise ValidationError(_("That is in the future: when did it happen?")) from None
             raise
 
     def service_kwargs(self) -> dict:
@@ -144,7 +188,7 @@ class CaseOpenForm(ServiceForm):
     origin = forms.ChoiceField(choices=CaseOrigin.choices, initial=Channel.PHONE)
     priority = forms.ChoiceField(choices=CasePriority.choices, initial=CasePriority.NORMAL)
     status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.OPEN, label="Starts as"
+        choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.OPEN, label=_("Starts as")
     )
     assignee = UserChoiceField(queryset=case_assignable_users(), required=False)
 
@@ -167,7 +211,7 @@ class CaseUpdateForm(ServiceForm):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why: kept in the case's history with each change.",
+        help_text=_("Why: kept in the case's history with each change."),
     )
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -201,17 +245,17 @@ class CaseReplyForm(ServiceForm):
         "inbound": (Direction.INBOUND, InteractionType.MESSAGE),
     }
     kind = forms.ChoiceField(
-        choices=[("reply", "Reply sent"), ("call", "Call made"), ("inbound", "Message from the customer")],
+        choices=[("reply", _("Reply sent")), ("call", _("Call made")), ("inbound", _("Message from the customer"))],
         initial="reply",
-        label="What",
+        label=_("What"),
     )
     channel = forms.ChoiceField(choices=Channel.choices)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, label="Message or call notes")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, label=_("Message or call notes"))
     summary = forms.CharField(
         max_length=300,
         required=False,
         strip=False,
-        help_text="One line for the timeline; the message's start if empty.",
+        help_text=_("One line for the timeline; the message's start if empty."),
     )
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -223,7 +267,7 @@ class CaseReplyForm(ServiceForm):
         data = super().clean()
         body = (data.get("body") or "").strip()
         if "body" in data and not body:
-            self.add_error("body", "Write the message or what the call was about.")
+            self.add_error("body", _("Write the message or what the call was about."))
         return data
 
     def service_kwargs(self) -> dict:
@@ -241,7 +285,7 @@ class NoteForm(ServiceForm):
     """Add an internal note (services.note_create)."""
 
     prefix = "note"
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note", strip=False)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Note"), strip=False)
 
 
 class ProfileForm(ServiceForm):
@@ -253,13 +297,13 @@ class ProfileForm(ServiceForm):
     lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices)
     owner = UserChoiceField(queryset=case_assignable_users(), required=False)
     persona = ListedModelChoiceField(queryset=Persona.objects.order_by("name", "id"), required=False)
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. vip, b2b")
+    tags = forms.CharField(required=False, help_text=_("Comma-separated, e.g. vip, b2b"))
     language = LanguageFormField(choices=Language.choices)
-    timezone = forms.CharField(max_length=64, required=False, help_text="e.g. America/Sao_Paulo")
-    country = forms.CharField(max_length=8, required=False, help_text="Two-letter code, e.g. BR")
+    timezone = forms.CharField(max_length=64, required=False, help_text=_("e.g. America/Sao_Paulo"))
+    country = forms.CharField(max_length=8, required=False, help_text=_("Two-letter code, e.g. BR"))
     preferred_channel = forms.ChoiceField(choices=BLANK + list(Channel.choices), required=False)
-    marketing_consent = forms.BooleanField(required=False, label="Agreed to marketing messages")
-    survey_opt_out = forms.BooleanField(required=False, label="Opted out of surveys")
+    marketing_consent = forms.BooleanField(required=False, label=_("Agreed to marketing messages"))
+    survey_opt_out = forms.BooleanField(required=False, label=_("Opted out of surveys"))
 
     FIELDS = (
         "first_name",
@@ -298,8 +342,8 @@ class CustomerCreateForm(ServiceForm):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.CharField(max_length=254, required=False, strip=False)
-    phone = forms.CharField(max_length=64, required=False, strip=False, help_text="Any format, e.g. (11) 91234-5678")
-    country = forms.CharField(max_length=8, required=False, help_text="Two-letter code, e.g. BR; reads the phone")
+    phone = forms.CharField(max_length=64, required=False, strip=False, help_text=_("Any format, e.g. (11) 91234-5678"))
+    country = forms.CharField(max_length=8, required=False, help_text=_("Two-letter code, e.g. BR; reads the phone"))
     lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices, initial=LifecycleStage.LEAD)
     owner = UserChoiceField(queryset=case_assignable_users(), required=False)
     field_aliases = {"identities": "email"}
@@ -317,9 +361,9 @@ class IdentityForm(ServiceForm):
     prefix = "identity"
     field_aliases = {"kind": "kind", "network": "network"}
     kind = forms.ChoiceField(choices=IdentityKind.choices)
-    value = forms.CharField(max_length=254, strip=False, help_text="Email, phone (any format), handle, id…")
+    value = forms.CharField(max_length=254, strip=False, help_text=_("Email, phone (any format), handle, id…"))
     network = forms.CharField(
-        max_length=50, required=False, help_text="Social network of a handle, or source system of an external id"
+        max_length=50, required=False, help_text=_("Social network of a handle, or source system of an external id")
     )
 
     def service_kwargs(self) -> dict:

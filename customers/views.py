@@ -113,7 +113,7 @@ class CustomerCreateView(StaffPermissionMixin, View):
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(request, f"Customer added: {customer.display_name}.")
+                messages.success(request, gettext("Customer added: %(name)s.") % {"name": customer.display_name})
                 return redirect("customers:customer_detail", pk=customer.pk)
         return render(request, "customers/customer_new.html", {"form": form})
 
@@ -356,7 +356,11 @@ class InteractionLogView(CustomerFormView):
         )
         result = services.interaction_ingest(data=data)
         item = result.interaction
-        return f"Logged: {item.get_channel_display()} {item.get_type_display().lower()} “{item.summary}”."
+        return gettext("Logged: %(channel)s %(type)s “%(summary)s”.") % {
+            "channel": item.get_channel_display(),
+            "type": item.get_type_display().lower(),
+            "summary": item.summary,
+        }
 
 
 class CaseOpenView(CustomerFormView):
@@ -369,7 +373,7 @@ class CaseOpenView(CustomerFormView):
 
     def perform(self, customer, form):
         case = services.case_create(customer=customer, user=self.request.user, source="web", **form.service_kwargs())
-        return f"Opened case #{case.pk} “{case.subject}”."
+        return gettext("Opened case #%(id)s “%(subject)s”.") % {"id": case.pk, "subject": case.subject}
 
 
 class NoteCreateView(CustomerFormView):
@@ -407,7 +411,10 @@ class IdentityAddView(CustomerFormView):
 
     def perform(self, customer, form):
         identity = services.identity_add(customer=customer, user=self.request.user, **form.service_kwargs())
-        return f"Identity added: {identity.get_kind_display().lower()} {identity.value}."
+        return gettext("Identity added: %(kind)s %(value)s.") % {
+            "kind": identity.get_kind_display().lower(),
+            "value": identity.value,
+        }
 
 
 class IdentityRemoveView(StaffPermissionMixin, View):
@@ -422,7 +429,11 @@ class IdentityRemoveView(StaffPermissionMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"Identity removed: {identity.get_kind_display().lower()} {identity.value}.")
+            messages.success(
+                request,
+                gettext("Identity removed: %(kind)s %(value)s.")
+                % {"kind": identity.get_kind_display().lower(), "value": identity.value},
+            )
         return redirect("customers:customer_detail", pk=identity.customer_id)
 
 
@@ -540,7 +551,8 @@ class MergePreviewView(CustomerMixin, View):
             return redirect("customers:customer_detail", pk=survivor.pk)
         messages.success(
             request,
-            f"Merged customer #{record.merged_id} into this customer. You can undo it from “Recent merges”.",
+            gettext("Merged customer #%(id)s into this customer. You can undo it from “Recent merges”.")
+            % {"id": record.merged_id},
         )
         return redirect("customers:customer_detail", pk=record.survivor_id)
 
@@ -558,7 +570,9 @@ class MergeUndoView(StaffPermissionMixin, View):
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, f"Merge undone: customer #{record.merged_id} is separate again.")
+            messages.success(
+                request, gettext("Merge undone: customer #%(id)s is separate again.") % {"id": record.merged_id}
+            )
         return redirect("customers:customer_detail", pk=record.survivor_id)
 
 
@@ -575,7 +589,7 @@ class SuggestionDismissView(StaffPermissionMixin, View):
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, "Suggestion dismissed: they are different people.")
+            messages.success(request, gettext("Suggestion dismissed: they are different people."))
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = reverse("customers:customer_detail", args=[suggestion.customer_id])
@@ -768,7 +782,11 @@ class CaseDetailView(StaffPermissionMixin, View):
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(request, f"Case #{case.pk} saved ({case.get_status_display().lower()}).")
+                messages.success(
+                    request,
+                    gettext("Case #%(id)s saved (%(status)s).")
+                    % {"id": case.pk, "status": case.get_status_display().lower()},
+                )
                 return redirect("customers:case_detail", pk=case.pk)
         return self.render_page(case, form)
 
@@ -802,7 +820,9 @@ class CaseReplyView(CaseDetailView):
                 form.add_service_errors(error)
             else:
                 messages.success(
-                    request, f"Logged on case #{case.pk}: {item.get_type_display().lower()} “{item.summary}”."
+                    request,
+                    gettext("Logged on case #%(id)s: %(type)s “%(summary)s”.")
+                    % {"id": case.pk, "type": item.get_type_display().lower(), "summary": item.summary},
                 )
                 return redirect(reverse("customers:case_detail", args=[case.pk]) + "#thread")
         return self.render_page(case, reply_form=form)

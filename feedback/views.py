@@ -147,12 +147,15 @@ class AttentionActView(StaffPermissionMixin, View):
                 try:
                     days = int(request.POST.get("days") or "")
                 except ValueError:
-                    raise ValueError("Snooze for a whole number of days.") from None
+                    raise ValueError(_("Snooze for a whole number of days.")) from None
                 attention.attention_snooze(customer=customer, user=request.user, days=days, note=note)
-                messages.success(request, f"{customer.display_name}: snoozed for {days} days.")
+                messages.success(
+                    request,
+                    _("%(name)s: snoozed for %(days)s days.") % {"name": customer.display_name, "days": days},
+                )
             else:
                 attention.attention_handle(customer=customer, user=request.user, note=note)
-                messages.success(request, f"{customer.display_name}: handled.")
+                messages.success(request, _("%(name)s: handled.") % {"name": customer.display_name})
         except ValueError as exc:
             messages.error(request, f"{customer.display_name}: {exc}")
         return redirect("feedback:attention")

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.fields import DayFormField
 
@@ -39,9 +40,9 @@ class PeriodForm(forms.Form):
 
 
 class MapImportForm(forms.Form):
-    file = forms.FileField(required=False, help_text="A .json file exported from a map page.")
+    file = forms.FileField(required=False, label=_("File"), help_text=_("A .json file exported from a map page."))
     document = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 10}), label="…or paste the JSON", strip=True
+        required=False, widget=forms.Textarea(attrs={"rows": 10}), label=_("…or paste the JSON"), strip=True
     )
 
     def clean(self):

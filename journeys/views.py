@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.views.generic import FormView, ListView, TemplateView, View
 
 from cxcrm.views import ClampedPaginationMixin, StaffPermissionMixin
@@ -112,7 +113,7 @@ class MapImportView(StaffPermissionMixin, FormView):
                 for problem in problems:
                     form.add_error(None, problem if path == "non_field_errors" else f"{path}: {problem}")
             return self.form_invalid(form)
-        messages.success(self.request, f"Imported “{journey_map.label}” as a draft.")
+        messages.success(self.request, gettext("Imported “%(map)s” as a draft.") % {"map": journey_map.label})
         if self.request.user.has_perm("journeys.change_journeymap"):
             return redirect(reverse("admin:journeys_journeymap_change", args=[journey_map.pk]))
         return redirect(journey_map.get_absolute_url())

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from customers.choices import CaseOrigin
@@ -19,7 +20,7 @@ from ..metrics.compute import drill_buckets, source_for
 from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
 from ..metrics.params import MetricQuerySerializer
 from ..scales import SCALES
-from .tables import LinkedTable, TextColumn, number, user_name, when
+from .tables import CodedColumn, LabelColumn, LinkedTable, TextColumn, number, user_name, when
 
 # --------------------------------------------------------------------------- the link and its parameters
 
@@ -92,24 +93,31 @@ class DrillQuerySerializer(MetricQuerySerializer):
 
 # How each bucket of a figure's rows is named on the page (the URL keeps the short key).
 BUCKET_NAMES = {
-    "response_rate": {"numerator": "Answered"},
-    "sla_breach_rate": {"numerator": "Breached"},
-    "churn_rate": {"numerator": "Churned"},
-    "open_rate": {"numerator": "Opened"},
-    "ctr": {"numerator": "Clicked"},
-    "click_to_open": {"numerator": "Clicked after opening"},
-    "conversion_rate": {"numerator": "Converted"},
+    "response_rate": {"numerator": _("Answered")},
+    "sla_breach_rate": {"numerator": _("Breached")},
+    "churn_rate": {"numerator": _("Churned")},
+    "open_rate": {"numerator": _("Opened")},
+    "ctr": {"numerator": _("Clicked")},
+    "click_to_open": {"numerator": _("Clicked after opening")},
+    "conversion_rate": {"numerator": _("Converted")},
 }
 
 
 def bucket_name(metric: str, bucket: str) -> str:
     """ "Promoters (9–10)" for NPS's `promoters` bucket (from the scale table); "Answered" for a ratio's numerator."""
     if metric in SCALES:
-        return SCALES[metric].bucket_names().get(bucket, bucket)
-    return BUCKET_NAMES.get(metric, {}).get(bucket, bucket.replace("_", " ").capitalize())
+        return str(SCALES[metric].bucket_names().get(bucket, bucket))
+    return str(BUCKET_NAMES.get(metric, {}).get(bucket, bucket.replace("_", " ").capitalize()))
 
 
 # --------------------------------------------------------------------------- the rows
+
+
+def _touchpoint_name(row) -> str:
+    """A row's touchpoint by its name (its key when the touchpoint is gone); "" for none."""
+    if row.touchpoint_id and row.touchpoint is not None:
+        return row.touchpoint.name
+    return row.touchpoint_key
 
 
 class DrillTable(LinkedTable):
@@ -118,7 +126,7 @@ class DrillTable(LinkedTable):
 
     link_label = "customer"
 
-    customer_id = tables.Column("Customer id", accessor="customer_id", visible=False)
+    customer_id = tables.Column(_("Customer id"), accessor="customer_id", visible=False)
 
     def __init__(self, data, *, metric: str, **kwargs):
         self.metric = METRICS[metric]
@@ -129,24 +137,28 @@ class DrillTable(LinkedTable):
 
 
 class ResponsesTable(DrillTable):
-    submitted = TextColumn("Submitted", lambda r: when(r.submitted_at))
-    customer = TextColumn("Customer", lambda r: str(r.customer), wrap=True)
-    survey = TextColumn("Survey", lambda r: r.survey.name)
-    score = TextColumn("Score", lambda r: r.score)
-    channel = TextColumn("Channel", lambda r: r.channel)
-    touchpoint = TextColumn("Touchpoint", lambda r: r.touchpoint_key)
-    stage = TextColumn("Stage", lambda r: r.stage_name)
-    agent = TextColumn("Agent", lambda r: user_name(r.agent))
-    comment = TextColumn("Comment", lambda r: r.comment[:200], wrap=True)
+    submitted = TextColumn(_("Submitted"), lambda r: when(r.submitted_at))
+    customer = TextColumn(_("Customer"), lambda r: str(r.customer), wrap=True)
+    survey = TextColumn(_("Survey"), lambda r: r.survey.name)
+    score = TextColumn(_("Score"), lambda r: r.score)
+    channel = CodedColumn(_("Channel"), lambda r: r.channel, lambda r: r.get_channel_display())
+    channel_label = LabelColumn(lambda r: r.get_channel_display(), "channel_label")
+    touchpoint = CodedColumn(_("Touchpoint"), lambda r: r.touchpoint_key, _touchpoint_name)
+    touchpoint_label = LabelColumn(_touchpoint_name, "touchpoint_label")
+    stage = TextColumn(_("Stage"), lambda r: r.stage_name)
+    agent = TextColumn(_("Agent"), lambda r: user_name(r.agent))
+    comment = TextColumn(_("Comment"), lambda r: r.comment[:200], wrap=True)
 
 
 class InvitationsTable(DrillTable):
-    sent = TextColumn("Sent", lambda i: when(i.sent_at))
-    customer = TextColumn("Customer", lambda i: str(i.customer))
-    survey = TextColumn("Survey", lambda i: i.survey.name)
-    channel = TextColumn("Channel", lambda i: i.channel)
-    status = TextColumn("Status", lambda i: i.status)
-    answered = TextColumn("Answered", lambda i: _yes_no(i.answered_flag))
+    sent = TextColumn(_("Sent"), lambda i: when(i.sent_at))
+    customer = TextColumn(_("Customer"), lambda i: str(i.customer))
+    survey = TextColumn(_("Survey"), lambda i: i.survey.name)
+    channel = CodedColumn(_("Channel"), lambda i: i.channel, lambda i: i.get_channel_display())
+    channel_label = LabelColumn(lambda i: i.get_channel_display(), "channel_label")
+    status = CodedColumn(_("Status"), lambda i: i.status, lambda i: i.get_status_display())
+    status_label = LabelColumn(lambda i: i.get_status_display(), "status_label")
+    answered = TextColumn(_("Answered"), lambda i: _yes_no(i.answered_flag))
 
 
 class CasesTable(DrillTable):
@@ -154,15 +166,15 @@ class CasesTable(DrillTable):
 
     link_label = "case"
 
-    case = TextColumn("Case", lambda c: f"#{c.pk}")
-    subject = TextColumn("Subject", lambda c: c.subject, wrap=True)
-    customer = TextColumn("Customer", lambda c: str(c.customer))
-    topic = TextColumn("Topic", lambda c: c.topic)
+    case = TextColumn(_("Case"), lambda c: f"#{c.pk}")
+    subject = TextColumn(_("Subject"), lambda c: c.subject, wrap=True)
+    customer = TextColumn(_("Customer"), lambda c: str(c.customer))
+    topic = TextColumn(_("Topic"), lambda c: c.topic)
     origin = TextColumn("Origin", lambda c: c.origin)
-    assignee = TextColumn("Assignee", lambda c: user_name(c.assignee))
-    opened = TextColumn("Opened", lambda c: when(c.opened_at))
-    resolved = TextColumn("Resolved", lambda c: when(c.resolved_at))
-    hours = tables.Column("Hours", empty_values=())
+    assignee = TextColumn(_("Assignee"), lambda c: user_name(c.assignee))
+    opened = TextColumn(_("Opened"), lambda c: when(c.opened_at))
+    resolved = TextColumn(_("Resolved"), lambda c: when(c.resolved_at))
+    hours = tables.Column(_("Hours"), empty_values=())
 
     END_FIELDS = {"ttr_hours": "resolved_at", "first_response_hours": "first_response_at"}
 
@@ -179,45 +191,49 @@ class CasesTable(DrillTable):
 
 
 class CampaignTable(DrillTable):
-    first_sent = TextColumn("First sent", lambda i: when(i.occurred_at))
-    customer = TextColumn("Customer", lambda i: str(i.customer))
-    campaign = TextColumn("Campaign", lambda i: i.campaign)
-    opened = TextColumn("Opened", lambda i: _yes_no(i.opened_flag))
-    clicked = TextColumn("Clicked", lambda i: _yes_no(i.clicked_flag))
-    converted = TextColumn("Converted", lambda i: _yes_no(i.converted_flag))
+    first_sent = TextColumn(_("First sent"), lambda i: when(i.occurred_at))
+    customer = TextColumn(_("Customer"), lambda i: str(i.customer))
+    campaign = TextColumn(_("Campaign"), lambda i: i.campaign)
+    opened = TextColumn(_("Opened"), lambda i: _yes_no(i.opened_flag))
+    clicked = TextColumn(_("Clicked"), lambda i: _yes_no(i.clicked_flag))
+    converted = TextColumn(_("Converted"), lambda i: _yes_no(i.converted_flag))
 
 
 class InteractionsTable(DrillTable):
-    occurred = TextColumn("When", lambda i: when(i.occurred_at))
-    customer = TextColumn("Customer", lambda i: str(i.customer))
-    channel = TextColumn("Channel", lambda i: i.channel)
-    type = TextColumn("Type", lambda i: i.type)
-    touchpoint = TextColumn("Touchpoint", lambda i: i.touchpoint_key)
-    campaign = TextColumn("Campaign", lambda i: i.campaign)
-    agent = TextColumn("Agent", lambda i: user_name(i.agent))
-    summary = TextColumn("Summary", lambda i: i.summary, wrap=True)
+    occurred = TextColumn(_("When"), lambda i: when(i.occurred_at))
+    customer = TextColumn(_("Customer"), lambda i: str(i.customer))
+    channel = CodedColumn(_("Channel"), lambda i: i.channel, lambda i: i.get_channel_display())
+    channel_label = LabelColumn(lambda i: i.get_channel_display(), "channel_label")
+    type = CodedColumn(_("Type"), lambda i: i.type, lambda i: i.get_type_display())
+    type_label = LabelColumn(lambda i: i.get_type_display(), "type_label")
+    touchpoint = CodedColumn(_("Touchpoint"), lambda i: i.touchpoint_key, _touchpoint_name)
+    touchpoint_label = LabelColumn(_touchpoint_name, "touchpoint_label")
+    campaign = TextColumn(_("Campaign"), lambda i: i.campaign)
+    agent = TextColumn(_("Agent"), lambda i: user_name(i.agent))
+    summary = TextColumn(_("Summary"), lambda i: i.summary, wrap=True)
 
 
 class CustomersTable(DrillTable):
-    customer_id = tables.Column("Customer id", accessor="pk", visible=False)
-    customer = TextColumn("Customer", str)
-    persona = TextColumn("Persona", lambda c: c.persona.name if c.persona else "")
-    stage = TextColumn("Stage now", lambda c: c.lifecycle_stage)
-    churned = TextColumn("Churned in the period", lambda c: _yes_no(c.churned_flag))
+    customer_id = tables.Column(_("Customer id"), accessor="pk", visible=False)
+    customer = TextColumn(_("Customer"), str)
+    persona = TextColumn(_("Persona"), lambda c: c.persona.name if c.persona else "")
+    stage = CodedColumn(_("Stage now"), lambda c: c.lifecycle_stage, lambda c: c.get_lifecycle_stage_display())
+    stage_label = LabelColumn(lambda c: c.get_lifecycle_stage_display(), "stage_label")
+    churned = TextColumn(_("Churned in the period"), lambda c: _yes_no(c.churned_flag))
 
     def row_link(self, record):
         return reverse("customers:customer_detail", args=[record.pk])
 
 
 def _yes_no(flag) -> str:
-    return "yes" if flag else "no"
+    return str(_("yes") if flag else _("no"))
 
 
 def drill_rows(metric_name: str, qs):
     """The drill-down queryset shaped for its table (joins, flags); paginate this."""
     metric = METRICS[metric_name]
     if metric.source == "responses":
-        return qs.select_related("customer", "survey", "agent")
+        return qs.select_related("customer", "survey", "agent", "touchpoint")
     if metric.source == "invitations":
         return qs.select_related("customer", "survey").annotate(answered_flag=F("answered"))
     if metric.source.startswith("cases"):
@@ -227,7 +243,7 @@ def drill_rows(metric_name: str, qs):
             opened_flag=F("opened"), clicked_flag=F("clicked"), converted_flag=F("converted")
         )
     if metric.source == "interactions":
-        return qs.select_related("customer", "agent")
+        return qs.select_related("customer", "agent", "touchpoint")
     return qs.select_related("persona").annotate(churned_flag=F("churned"))
 
 

@@ -115,7 +115,7 @@ def kpi_tile(
         "change": change,
         "improved": improved,
         "n": current["n"],
-        "sample_label": metric.sample_label,
+        "sample_label": metric.sample_words,
         "small_sample": bool(small_sample_note(metric, current["n"])),
         "row": current,
     }

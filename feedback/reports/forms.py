@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.choices import LifecycleStage
 from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona
 
-from ..metrics.definitions import DIMENSIONS, FILTERS, GRANULARITIES, METRICS
+from ..metrics.definitions import DIMENSIONS, FILTERS, GRANULARITIES, GRANULARITY_LABELS, METRICS
 from ..metrics.params import filters_of, range_errors
 from ..models import Survey
 from .health import HEALTH_DIMENSIONS
@@ -49,18 +50,23 @@ class ReportFilterForm(forms.Form):
     """
 
     granularity = forms.ChoiceField(
-        choices=[(g, g.title()) for g in GRANULARITIES],
+        label=_("Granularity"),
+        choices=[(g, GRANULARITY_LABELS[g]) for g in GRANULARITIES],
         required=False,
-        error_messages={"invalid_choice": "Choose day, week, month or quarter."},
+        error_messages={"invalid_choice": _("Choose day, week, month or quarter.")},
     )
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    persona = forms.ModelChoiceField(Persona.objects.all(), required=False, empty_label="Any persona")
+    start = forms.DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    persona = forms.ModelChoiceField(
+        Persona.objects.all(), label=_("Persona"), required=False, empty_label=_("Any persona")
+    )
     journey = forms.ModelChoiceField(
-        JourneyMap.objects.exclude(status="archived"), required=False, empty_label="Any journey"
+        JourneyMap.objects.exclude(status="archived"), label=_("Journey"), required=False, empty_label=_("Any journey")
     )
-    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
-    survey = forms.ModelChoiceField(Survey.objects.all(), required=False, empty_label="Any survey")
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Any channel")), *Channel.choices], required=False)
+    survey = forms.ModelChoiceField(
+        Survey.objects.all(), label=_("Survey"), required=False, empty_label=_("Any survey")
+    )
 
     def __init__(self, *args, filter_names=FILTERS, by_period=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,9 +128,12 @@ class BreakdownForm(forms.Form):
         if dimension not in metric.dimensions:
             self.add_error(
                 "dimension",
-                f"{metric.label} cannot be broken down by {DIMENSIONS.get(dimension)}; use one of: "
-                + ", ".join(label for _d, label in metric_dimensions(metric.name))
-                + ".",
+                _("%(metric)s cannot be broken down by %(dimension)s; use one of: %(dimensions)s.")
+                % {
+                    "metric": metric.label,
+                    "dimension": DIMENSIONS.get(dimension),
+                    "dimensions": ", ".join(str(label) for _d, label in metric_dimensions(metric.name)),
+                },
             )
         data.update(metric=metric.name, dimension=dimension)
         return data
@@ -134,10 +143,10 @@ class HealthDimensionForm(forms.Form):
     """The health report's breakdown: persona (default), lifecycle stage, journey map, or all customers."""
 
     dimension = forms.ChoiceField(
-        label="By",
+        label=_("By"),
         choices=[(k, v) for k, v in HEALTH_DIMENSIONS.items()],
         required=False,
-        error_messages={"invalid_choice": "Choose persona, lifecycle stage, journey map or overall."},
+        error_messages={"invalid_choice": _("Choose persona, lifecycle stage, journey map or overall.")},
     )
 
 

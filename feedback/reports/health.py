@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Interaction
 from journeys.models import Touchpoint
@@ -28,10 +29,10 @@ from ..metrics.compute import local_bounds, periods_in
 from ..models import HealthScoreChange, HealthSettings
 
 HEALTH_DIMENSIONS = {
-    "overall": "Overall",
-    "persona": "Persona",
-    "lifecycle_stage": "Lifecycle stage",
-    "journey": "Journey map",
+    "overall": _("Overall"),
+    "persona": _("Persona"),
+    "lifecycle_stage": _("Lifecycle stage"),
+    "journey": _("Journey map"),
 }
 # The customer's column each static dimension groups by ("" for overall).
 _CUSTOMER_COLUMNS = {"overall": None, "persona": "persona_id", "lifecycle_stage": "lifecycle_stage"}

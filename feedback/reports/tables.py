@@ -135,6 +135,29 @@ class TextColumn(tables.Column):
         return value if isinstance(value, str) else number(value)
 
 
+class CodedColumn(TextColumn):
+    """A coded cell (a channel, a status, a touchpoint key): the page shows its label (`label(record)`), the
+    export writes the code (`text(record)`); a `LabelColumn` beside it exports the label."""
+
+    def __init__(self, verbose_name, text: Callable, label: Callable, **kwargs):
+        super().__init__(verbose_name, text, **kwargs)
+        self.label = label
+
+    def render(self, record):
+        return str(self.label(record))
+
+    def value(self, record):
+        return self.text(record)
+
+
+class LabelColumn(TextColumn):
+    """Export only: the label of the coded column before it, in the reader's language, headed `export_header`."""
+
+    def __init__(self, label: Callable, export_header: str):
+        super().__init__("", lambda record: str(label(record)), visible=False)
+        self.export_header = export_header
+
+
 def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -> dict:
     """A row of a `ReportTable`: its cells (numbers written by `number`), its link and its small-sample note."""
     return {"cells": [c if isinstance(c, str) else number(c) for c in cells], "link": link, "small": small}

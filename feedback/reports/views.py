@@ -17,8 +17,11 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
@@ -158,7 +161,7 @@ class OverviewView(ReportView):
     by_period = True
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/overview.html"
-    title = "CX overview"
+    title = _("CX overview")
     file_name = "cx-overview"
     metrics = figures.OVERVIEW_METRICS
     chart_metrics = figures.OVERVIEW_METRICS
@@ -228,7 +231,7 @@ class MineView(OverviewView):
 
     permission_required = "feedback.view_own_reports"
     template_name = "feedback/reports/mine.html"
-    title = "My figures"
+    title = _("My figures")
     file_name = "my-figures"
     filter_names = ()
     mine = True
@@ -242,7 +245,7 @@ class MineView(OverviewView):
 class BreakdownView(ReportView):
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/breakdown.html"
-    title = "Breakdown"
+    title = _("Breakdown")
 
     @cached_property
     def breakdown_form(self) -> BreakdownForm:
@@ -311,7 +314,7 @@ class BreakdownView(ReportView):
 class TouchpointsView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
-    title = "Worst touchpoints against their targets"
+    title = _("Worst touchpoints against their targets")
     file_name = "worst-touchpoints"
     filter_names = ()
 
@@ -329,7 +332,7 @@ class TopicsView(ReportView):
     by_period = True
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/table_page.html"
-    title = "Case topics over time"
+    title = _("Case topics over time")
     file_name = "case-topics"
     filter_names = ("persona", "channel")
 
@@ -364,7 +367,7 @@ class TopicsView(ReportView):
 class CampaignsView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
-    title = "Campaign engagement"
+    title = _("Campaign engagement")
     file_name = "campaigns"
     filter_names = ("persona",)
 
@@ -395,7 +398,7 @@ class CampaignsView(ReportView):
 class FollowupsView(ReportView):
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/followups.html"
-    title = "Follow-up closure"
+    title = _("Follow-up closure")
     file_name = "open-follow-ups"
     filter_names = ()
 
@@ -418,7 +421,7 @@ class FollowupsView(ReportView):
 class JourneysView(ReportView):
     permission_required = "feedback.view_marketing_reports"
     template_name = "feedback/reports/table_page.html"
-    title = "Journey stages: measured against designed"
+    title = _("Journey stages: measured against designed")
     file_name = "journey-stages"
     filter_names = ()
 
@@ -447,16 +450,24 @@ class RefreshView(StaffPermissionMixin, View):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
             back = reverse("feedback:report_overview")
         if not (form.is_valid() and request.POST.get("start") and request.POST.get("end")):
-            messages.error(request, "The figures were not recomputed: give the period's first and last day.")
+            messages.error(request, _g("The figures were not recomputed: give the period's first and last day."))
             return redirect(back)
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         if (end - start).days >= REFRESH_MAX_DAYS:
-            messages.error(request, f"The figures were not recomputed: choose at most {REFRESH_MAX_DAYS} days.")
+            messages.error(
+                request,
+                _g("The figures were not recomputed: choose at most %(days)s days.") % {"days": REFRESH_MAX_DAYS},
+            )
             return redirect(back)
         metric_rollups_backfill(start=start, end=end)
         messages.success(
             request,
-            f"Figures recomputed for {start:%-d %b %Y} – {end:%-d %b %Y} at {timezone.localtime():%H:%M}.",
+            _g("Figures recomputed for %(start)s – %(end)s at %(time)s.")
+            % {
+                "start": date_format(start, "j M Y"),
+                "end": date_format(end, "j M Y"),
+                "time": date_format(timezone.localtime(), "H:i"),
+            },
         )
         return redirect(back)
 
@@ -487,7 +498,7 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         params = DrillQuerySerializer(data=request.GET)
         if not params.is_valid():
             errors = {name: " ".join(str(m) for m in messages) for name, messages in params.errors.items()}
-            context = {"view": self, "errors": errors, "title": "This figure cannot be shown"}
+            context = {"view": self, "errors": errors, "title": _g("This figure cannot be shown")}
             return self.render_to_response(context, status=400)
         self.drill_query = q = params.validated_data
         self.filters = report_scope(
@@ -589,7 +600,7 @@ class HealthReportView(ReportView):
     by_period = True
     permission_required = "feedback.view_reports"
     template_name = "feedback/reports/health.html"
-    title = "Customer health by persona, stage and journey"
+    title = _("Customer health by persona, stage and journey")
     filter_names = ()
 
     @cached_property
@@ -661,7 +672,7 @@ class HealthDrillView(StaffPermissionMixin, ListTableMixin, TemplateView):
         form = HealthDrillForm(request.GET)
         if not form.is_valid():
             errors = {name: " ".join(str(m) for m in messages) for name, messages in form.errors.items()}
-            context = {"view": self, "errors": errors, "title": "This figure cannot be shown"}
+            context = {"view": self, "errors": errors, "title": _g("This figure cannot be shown")}
             return self.render_to_response(context, status=400)
         self.query = form.cleaned_data
         export_format = request.GET.get("format")
@@ -679,7 +690,7 @@ class HealthDrillView(StaffPermissionMixin, ListTableMixin, TemplateView):
         q = self.query
         labels = health.health_labels(q["dimension"], [q["value"]])
         return super().get_context_data(
-            title="Customer health: the customers behind the figure",
+            title=_("Customer health: the customers behind the figure"),
             start=q["start"],
             end=q["end"],
             dimension=q["dimension"],
