@@ -4,6 +4,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 
 from django import forms
 from django.utils import timezone
@@ -78,6 +79,11 @@ class ReportFilterForm(forms.Form):
                 del self.fields[name]
         if "journey" in self.fields:
             self.fields["journey"].label_from_instance = lambda m: m.label
+        for form_field in self.fields.values():
+            if isinstance(form_field, forms.ModelChoiceField):
+                # Read once when the page lists them: a template loop over the queryset's choices counts them
+                # first (a second query per select).
+                form_field.choices = partial(list, form_field.choices)
 
     def clean(self):
         data = super().clean()
