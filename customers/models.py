@@ -206,9 +206,11 @@ class LifecycleChange(models.Model):
     """One move of a customer between lifecycle stages, and the stage interval it opens.
 
     The customer is in `to_stage` from `changed_at` until `valid_to`: the `changed_at` of their next change in
-    (changed_at, id) order, NULL while it is their latest. `valid_to` is derived data, kept by
+    (changed_at, id) order, NULL while it is their latest. `next_churned_at` is the `changed_at` of the first
+    later change (in that order) to `churned`, NULL if none. Both are derived data, kept by
     customers.services.lifecycle (every write of these rows goes through it), so churn for any period reads the
-    stage at the period's start as one range condition instead of a "latest change before" subquery per customer.
+    stage at the period's start as one range condition, and whether the customer churned in the period as one
+    comparison on the same row, instead of subqueries per customer.
     """
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lifecycle_changes")
@@ -217,6 +219,9 @@ class LifecycleChange(models.Model):
     changed_at = models.DateTimeField()
     valid_to = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the customer's next change ended this stage"
+    )
+    next_churned_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the customer next entered churned after this change"
     )
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case as CaseWhen
 from django.db.models import (
     Count,
-    DateTimeField,
     Exists,
     F,
     OuterRef,
@@ -38,7 +37,6 @@ from .choices import (
     CaseStatus,
     IdentityKind,
     InteractionType,
-    LifecycleStage,
     SuggestionStatus,
 )
 from .filtersets import TimelineFilterSet
@@ -562,7 +560,7 @@ def case_work_summary(*, user, now: datetime | None = None) -> dict:
 
 # --------------------------------------------------------------------------- lifecycle: churn counts
 
-# Periods read in one query; more are read in this many at a time (a year of days is 12 queries).
+# Periods read in one query; more are read in this many at a time (a year of days is 4 queries).
 CHURN_PERIODS_PER_QUERY = 100
 
 
@@ -584,7 +582,8 @@ def lifecycle_churn_counts(
 ) -> dict[tuple[int, object], ChurnCount]:
     """Churn counts for many periods at once, from the stage intervals (LifecycleChange.valid_to).
 
-    `periods`: [low, high) instants, disjoint (a ValueError otherwise). `customers`: a Customer queryset (or a
+    `periods`: [low, high) instants, each non-empty (a ValueError otherwise); they may overlap (a quarter and
+    its weeks in one query). `customers`: a Customer queryset (or a
     queryset of customer ids) to count among, e.g. one persona's; customers folded into another by a merge
     never count. `group_by`: a path from a customer (`"persona_id"`) or an expression over a lifecycle change
     whose customer is `customer_id` (a Subquery with OuterRef("customer_id")), for a breakdown; None for one
@@ -592,14 +591,12 @@ def lifecycle_churn_counts(
     figures stored by the rollups). Returns {(period index, group value or None): ChurnCount} for the
     (period, group) pairs with at least one active customer at the start.
 
-    Two queries per CHURN_PERIODS_PER_QUERY periods whatever the number of customers: the customers active at
-    each start are one conditional count per period over the intervals that overlap the starts, and the churned
-    ones the churn entries within the periods, each matched to its customer's interval at its period's start.
+    One query per CHURN_PERIODS_PER_QUERY periods whatever the number of customers: one scan of the active
+    intervals that reach into the range of starts, with two conditional counts per period (those holding its
+    start; those of them whose `next_churned_at` falls before its end).
     """
-    ordered = sorted(periods)
-    overlapping = any(a[1] > b[0] for a, b in zip(ordered, ordered[1:], strict=False))
-    if overlapping or any(low >= high for low, high in ordered):
-        raise ValueError("churn periods must be non-empty and disjoint")
+    if any(low >= high for low, high in periods):
+        raise ValueError("a churn period must end after it starts")
     counts: dict[tuple[int, object], ChurnCount] = {}
     for offset in range(0, len(periods), CHURN_PERIODS_PER_QUERY):
         chunk = periods[offset : offset + CHURN_PERIODS_PER_QUERY]
@@ -609,50 +606,34 @@ def lifecycle_churn_counts(
 
 
 def _churn_chunk(periods, customers, group_by, as_of) -> dict[tuple[int, object], tuple[int, int]]:
-    rows = LifecycleChange.objects.filter(customer__merged_into__isnull=True).order_by()
+    """One scan of the active intervals that reach into the range of starts: for each period, a conditional
+    count of those holding its start (active at it) and of those among them whose customer next entered
+    churned before its end (`next_churned_at`: every later change is after the start)."""
+    folded = Customer.objects.filter(merged_into__isnull=False).values("pk")  # few: a hashed NOT IN
+    rows = LifecycleChange.objects.exclude(customer_id__in=folded).order_by()
     if as_of is not None:
         rows = rows.filter(changed_at__lte=as_of, customer__created_at__lte=as_of)
     if customers is not None:
         rows = rows.filter(customer_id__in=customers.values("pk") if customers.model is Customer else customers)
     if group_by is not None:
         rows = rows.annotate(_group=F(f"customer__{group_by}") if isinstance(group_by, str) else group_by)
-    fields = ["_group"] if group_by is not None else []
     lows = [low for low, _high in periods]
-
-    # Active at each start: the active intervals that hold one of the starts, counted per start (the condition
-    # of LifecycleChangeQuerySet.stage_before, as a count's filter).
-    at_start = {f"p{i}": Count("pk", filter=stage_before_condition(low, as_of=as_of)) for i, low in enumerate(lows)}
+    counts = {}
+    for i, (low, high) in enumerate(periods):
+        held = stage_before_condition(low, as_of=as_of)
+        churned = Q(next_churned_at__lt=high)
+        if as_of is not None:
+            churned &= Q(next_churned_at__lte=as_of)
+        counts[f"a{i}"] = Count("pk", filter=held)
+        counts[f"c{i}"] = Count("pk", filter=held & churned)
     reach = Q(valid_to__gte=min(lows)) | Q(valid_to__isnull=True)
     if as_of is not None:
         reach |= Q(valid_to__gt=as_of)
     active = rows.filter(reach, to_stage__in=ACTIVE_STAGES, changed_at__lt=max(lows))
-    grouped = active.values(*fields).annotate(**at_start) if fields else [active.aggregate(**at_start)]
-    active_at: dict[tuple[int, object], int] = {}
-    for counts in grouped:
-        for i in range(len(lows)):
-            if counts[f"p{i}"]:
-                active_at[(i, counts.get("_group"))] = counts[f"p{i}"]
-    if not active_at:
-        return {}
-
-    # Churned: each entry into `churned` within a period whose customer held an active stage at its start.
-    period_of = CaseWhen(
-        *[When(changed_at__gte=low, changed_at__lt=high, then=Value(i)) for i, (low, high) in enumerate(periods)]
-    )
-    start_of = CaseWhen(
-        *[When(changed_at__gte=low, changed_at__lt=high, then=Value(low)) for low, high in periods],
-        output_field=DateTimeField(),
-    )
-    in_periods = Q(*[Q(changed_at__gte=low, changed_at__lt=high) for low, high in periods], _connector=Q.OR)
-    active_before_start = LifecycleChange.objects.stage_before(OuterRef("_start"), as_of=as_of).filter(
-        customer=OuterRef("customer_id"), to_stage__in=ACTIVE_STAGES
-    )
-    entries = (
-        rows.filter(in_periods, to_stage=LifecycleStage.CHURNED)
-        .annotate(_period=period_of, _start=start_of)
-        .filter(Exists(active_before_start))
-        .values("_period", *fields)
-        .annotate(churned=Count("customer_id", distinct=True))
-    )
-    churned = {(counts["_period"], counts.get("_group")): counts["churned"] for counts in entries}
-    return {key: (active, churned.get(key, 0)) for key, active in active_at.items()}
+    grouped = active.values("_group").annotate(**counts) if group_by is not None else [active.aggregate(**counts)]
+    result: dict[tuple[int, object], tuple[int, int]] = {}
+    for row in grouped:
+        for i in range(len(periods)):
+            if row[f"a{i}"]:
+                result[(i, row.get("_group"))] = (row[f"a{i}"], row[f"c{i}"])
+    return result

@@ -4,8 +4,9 @@ Every row of LifecycleChange is written here: a stage set by a rep, a customer's
 by ingestion or by the demo), a merge's stage, and the intervals' upkeep after a merge, its undo or an edit
 in the admin moved or removed changes. A change is also an interval: the customer is in `to_stage` from
 `changed_at` until `valid_to`, the `changed_at` of their next change in (changed_at, id) order (NULL while it
-is the latest). `lifecycle_intervals_refresh` recomputes `valid_to` for some customers from their changes, in
-one statement, and changes nothing when it is already right: calling it again is harmless.
+is the latest); `next_churned_at` is when they next entered churned after it. `lifecycle_intervals_refresh`
+recomputes both for some customers from their changes, in one statement, and changes nothing when they are
+already right: calling it again is harmless.
 """
 
 from collections.abc import Iterable
@@ -62,20 +63,36 @@ def lifecycle_change_remove(*, change: LifecycleChange) -> None:
     lifecycle_intervals_refresh(customer_ids=[customer_id])
 
 
-def _refresh_sql(where: str) -> str:
-    table = connection.ops.quote_name(LifecycleChange._meta.db_table)
-    # Rows whose valid_to differs from the next change's changed_at (NULL-safe on both databases).
+def intervals_refresh_sql(table: str, where: str = "") -> str:
+    """The UPDATE that sets `valid_to` (the next change's time) and `next_churned_at` (the first later change
+    to churned) from each customer's changes in (changed_at, id) order, on the rows of `table` (quoted) that
+    `where` selects, touching only rows whose values differ (NULL-safe, PostgreSQL and SQLite). The migrations
+    that added the columns run it too."""
+
+    def differs(column, value):
+        return (
+            f"({table}.{column} <> {value} OR ({table}.{column} IS NULL AND {value} IS NOT NULL)"
+            f" OR ({table}.{column} IS NOT NULL AND {value} IS NULL))"
+        )
+
     return f"""
-        UPDATE {table} SET valid_to = nxt.next_at
+        UPDATE {table} SET valid_to = nxt.next_at, next_churned_at = nxt.churned_at
         FROM (
-            SELECT id, LEAD(changed_at) OVER (PARTITION BY customer_id ORDER BY changed_at, id) AS next_at
+            SELECT id,
+                   LEAD(changed_at) OVER (PARTITION BY customer_id ORDER BY changed_at, id) AS next_at,
+                   MIN(CASE WHEN to_stage = 'churned' THEN changed_at END) OVER (
+                       PARTITION BY customer_id ORDER BY changed_at, id
+                       ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+                   ) AS churned_at
             FROM {table} {where}
         ) AS nxt
         WHERE {table}.id = nxt.id
-          AND ({table}.valid_to <> nxt.next_at
-               OR ({table}.valid_to IS NULL AND nxt.next_at IS NOT NULL)
-               OR ({table}.valid_to IS NOT NULL AND nxt.next_at IS NULL))
+          AND ({differs("valid_to", "nxt.next_at")} OR {differs("next_churned_at", "nxt.churned_at")})
     """
+
+
+def _refresh_sql(where: str) -> str:
+    return intervals_refresh_sql(connection.ops.quote_name(LifecycleChange._meta.db_table), where)
 
 
 def lifecycle_intervals_refresh(*, customer_ids: Iterable[int]) -> int:
