@@ -115,8 +115,12 @@ class JourneyMapPanelView(_JourneyMapPage):
         paths = journey_paths(self.journey_map, start=start, end=end, filters=filters, limit=PANEL_PATHS)
         report = reverse("feedback:journey_analytics", args=[self.journey_map.pk])
         flow = journey_flow(self.journey_map, start=start, end=end, filters=filters)
+        churn_rows = churn_by_stage(self.journey_map, start=start, end=end, filters=filters)
+        churn = {row["stage_id"]: row for row in churn_rows}
+        stages = [{**stage, "churn": churn.get(stage["stage_id"])} for stage in self.funnel_rows(funnel)]
         return super().get_context_data(
-            stages=self.funnel_rows(funnel),
+            stages=stages,
+            with_churn=True,
             flow=flow,
             flow_rows=_flow_rows(flow),
             paths=_paths_for_page(paths["paths"]),

@@ -153,8 +153,8 @@ def report_scope(
     """The filters a user's role imposes on a query; raises PermissionDenied if it may not read it.
 
     Managers read everything; marketers campaign figures and journey figures (scores by
-    journey, stage or touchpoint, or filtered to one journey); reps their own cases' and
-    answers' figures (filtered to agent = themselves). `mine` ("My figures" and its
+    journey, stage or touchpoint, or filtered to one journey; churn by the furthest stage on one map); reps
+    their own cases' and answers' figures (filtered to agent = themselves). `mine` ("My figures" and its
     drill-downs): the user's own figures only, whatever else their role may read.
     """
     filters = dict(filters or {})
@@ -167,6 +167,10 @@ def report_scope(
         return filters
     if user.has_perm("feedback.view_marketing_reports"):
         journey_figure = metric in SCORE_METRICS and (dimension in JOURNEY_DIMENSIONS or "journey" in filters)
+        # Churn by the furthest stage reached on one map is a journey figure too (the journey analytics).
+        journey_figure = journey_figure or (
+            metric in JOURNEY_STAGE_METRICS and dimension == "stage" and "journey" in filters
+        )
         if metric in MARKETING_METRICS or journey_figure:
             return filters
     if user.has_perm("feedback.view_own_reports") and metric in OWN_METRICS and dimension != "agent":

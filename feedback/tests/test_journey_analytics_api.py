@@ -88,10 +88,12 @@ def test_unknown_map_is_404_and_a_rep_is_refused(api_as, marketer_user, rep_user
     assert api_as(rep_user).get(f"/api/journeys/{journey_map.pk}/funnel/").status_code == 403
 
 
-def test_churn_rate_by_furthest_stage_of_a_journey(api_as, manager_user, example):
+@pytest.mark.parametrize("role", ["manager", "marketer"])
+def test_churn_rate_by_furthest_stage_of_a_journey(api_as, manager_user, marketer_user, example, role):
     journey_map, _people = example
+    user = manager_user if role == "manager" else marketer_user
     params = {"metric": "churn_rate", "granularity": "month", "dimension": "stage", **MARCH}
-    response = api_as(manager_user).get("/api/metrics/", {**params, "journey": journey_map.pk})
+    response = api_as(user).get("/api/metrics/", {**params, "journey": journey_map.pk})
     assert response.status_code == 200, response.json()
     rows = {(r["dimension_value"], r["n"], r["churned"], r["value"]) for r in response.json()["results"]}
     # Erin has no journey on the map; Carol's furthest over her two journeys is Purchase; Bob churned.
@@ -101,6 +103,9 @@ def test_churn_rate_by_furthest_stage_of_a_journey(api_as, manager_user, example
     assert "journey" in without_journey.json()["dimension"][0]
     journey_overall = api_as(manager_user).get("/api/metrics/", {**params, "dimension": "overall", "journey": 1})
     assert journey_overall.status_code == 400
+    # Churn overall stays a manager's figure.
+    overall = {**params, "dimension": "overall"}
+    assert api_as(user).get("/api/metrics/", overall).status_code == (200 if role == "manager" else 403)
 
 
 # --------------------------------------------------------------------------- pages
@@ -122,12 +127,13 @@ def test_panel_shows_the_measured_funnel_under_the_stages(
 ):
     journey_map, _people = example
     client.force_login(marketer_user)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = client.get(f"/reports/journeys/{journey_map.pk}/analytics/panel/", MARCH)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="funnel"' in html and 'data-testid="sankey"' in html
     assert "66.7%" in html  # Purchase drop-off
+    assert "50.0% <span" in html  # churn of the customers whose furthest stage is Purchase
     assert "d-ad</code> → <code>p-store" in html
 
 
