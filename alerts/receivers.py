@@ -51,6 +51,8 @@ def register() -> None:
     from feedback.health import HEALTH_DROPPED
     from feedback.services.responses import RESPONSE_SUBMITTED
 
+    from .models import AlertRule
+
     for event, handler in (
         (RESPONSE_SUBMITTED, handle_response_submitted),
         (signals.INTERACTIONS_RECORDED, handle_interactions_recorded),
@@ -58,5 +60,5 @@ def register() -> None:
         (signals.CASE_BREACHED, handle_case_breached),
         (HEALTH_DROPPED, handle_health_dropped),
     ):
-        outbox_register(event, handler, subscriber="alerts", when=any_rule_enabled)
+        outbox_register(event, handler, subscriber="alerts", when=any_rule_enabled, when_models=(AlertRule,))
     outbox_register(services.ALERT_EMAIL, handle_alert_email)

@@ -2,10 +2,12 @@
 
 A service whose write must start background work calls `outbox_record(event=..., payload=...)` inside its
 transaction: the row commits or rolls back with the write, so the work is never lost when the broker is down
-and never done for a write that did not happen. After commit the dispatcher (`outbox_dispatch`) enqueues
-the row at once, best effort (a broker that does not answer is logged, never raised to the request); the
-beat sweep (task `cxcrm.dispatch_outbox`, every 30 s) enqueues again the rows never handed over or whose
-lease (OUTBOX_LEASE_SECONDS) expired without the task finishing. The task (`cxcrm.run_outbox_message`)
+and never done for a write that did not happen. The row is written already leased (`dispatched_at`,
+`lease_until`: it is this process's to hand over), and after commit it is enqueued at once, best effort (a
+broker that does not answer is logged and the lease is cleared, never raised to the request), with no further
+query: a request pays one INSERT for its background work. The beat sweep (task `cxcrm.dispatch_outbox`,
+every 30 s) enqueues again the rows whose enqueue failed or whose lease (OUTBOX_LEASE_SECONDS) expired without
+the task finishing (a process that died between commit and enqueue included). The task (`cxcrm.run_outbox_message`)
 locks its row, runs the handler and stamps `done_at` in one transaction: a row delivered twice is done once.
 
 cxcrm imports no app: an app registers the handler of each event it handles in its AppConfig.ready()
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 _handlers: dict[str, Callable[..., object]] = {}
 _with_message: set[str] = set()
 _conditions: dict[str, Callable[[], bool]] = {}
+# Conditions whose answer is kept in the cache, and the models whose changes make it stale.
+_cached_conditions: dict[Callable[[], bool], tuple] = {}
+CONDITION_CACHE_SECONDS = 60
 
 
 def outbox_register(
@@ -48,6 +53,7 @@ def outbox_register(
     subscriber: str = "",
     with_message: bool = False,
     when: Callable[[], bool] | None = None,
+    when_models: tuple = (),
 ) -> None:
     """Register `handler(payload)` as the handler of `event` (registering again replaces it).
 
@@ -55,6 +61,10 @@ def outbox_register(
     own: its rows are named "<event>:<subscriber>". With `with_message` the handler is called as
     `handler(payload, message=<OutboxMessage>)`. `when()`, if given, is asked at each record whether
     this handler has anything to do (webhooks: is any endpoint enabled?); no row is written for it if not.
+    `when_models` (model classes) are what `when()` reads: its answer is then kept in Django's cache for up
+    to CONDITION_CACHE_SECONDS and forgotten when a row of those models is saved or deleted, so recording
+    an event costs no query for it (with Redis; the embedded database cache would cost what it saves, so
+    there it is asked every time). A change made without signals (`QuerySet.update()`) is seen within that time.
     """
     name = f"{event}:{subscriber}" if subscriber else event
     _handlers[name] = handler
@@ -66,6 +76,14 @@ def outbox_register(
         _conditions[name] = when
     else:
         _conditions.pop(name, None)
+    if when is not None and when_models:
+        _cached_conditions[when] = tuple(when_models)
+        from django.db.models.signals import post_delete, post_save
+
+        for model in when_models:
+            uid = f"cxcrm.outbox.condition.{when.__module__}.{when.__qualname__}.{model._meta.label}"
+            post_save.connect(_forget_conditions, sender=model, dispatch_uid=f"{uid}.save")
+            post_delete.connect(_forget_conditions, sender=model, dispatch_uid=f"{uid}.delete")
 
 
 def _row_names(event: str) -> list[str]:
@@ -73,9 +91,61 @@ def _row_names(event: str) -> list[str]:
     return [name for name in _handlers if name == event or name.startswith(prefix)]
 
 
-def _wanted(name: str) -> bool:
-    condition = _conditions.get(name)
-    return condition is None or bool(condition())
+def _condition_key(condition: Callable[[], bool]) -> str:
+    return f"outbox-when:{condition.__module__}.{condition.__qualname__}"
+
+
+def _conditions_cached() -> bool:
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
+
+    return not isinstance(caches["default"], DatabaseCache)
+
+
+def _forget_conditions(sender=None, **kwargs) -> None:
+    """Drop the cached answers of the conditions that read `sender`'s rows, now and after commit (a request
+    reading the old rows in between must not keep them). Signal receiver."""
+    keys = [_condition_key(c) for c, models in _cached_conditions.items() if sender in models]
+    if not keys or not _conditions_cached():
+        return
+
+    def forget():
+        from django.core.cache import cache
+
+        try:
+            cache.delete_many(keys)
+        except Exception:  # noqa: BLE001 - the answer then expires on its own
+            logger.warning("outbox: could not forget cached conditions %s", keys, exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _wanted_names(names: list[str]) -> list[str]:
+    """The names among these whose condition holds now; each condition asked once, from the cache if kept there."""
+    conditions = {_conditions[name] for name in names if name in _conditions}
+    cached = {c for c in conditions if c in _cached_conditions} if conditions and _conditions_cached() else set()
+    answers: dict[Callable[[], bool], bool] = {}
+    if cached:
+        from django.core.cache import cache
+
+        try:
+            found = cache.get_many([_condition_key(c) for c in cached])
+        except Exception:  # noqa: BLE001 - without its cache the condition is asked
+            found = {}
+        for condition in cached:
+            if _condition_key(condition) in found:
+                answers[condition] = bool(found[_condition_key(condition)])
+    for condition in conditions - answers.keys():
+        answers[condition] = bool(condition())
+        if condition in cached:
+            try:
+                from django.core.cache import cache
+
+                cache.set(_condition_key(condition), answers[condition], CONDITION_CACHE_SECONDS)
+            except Exception:  # noqa: BLE001
+                logger.warning("outbox: could not cache a condition", exc_info=True)
+    return [name for name in names if name not in _conditions or answers[_conditions[name]]]
 
 
 def outbox_handles(event: str) -> bool:
@@ -87,14 +157,44 @@ def outbox_record(*, event: str, payload: dict) -> OutboxMessage | None:
 
     One row per handler registered for `event` (its own, then its subscribers' whose `when` holds).
     Returns the first row, or None when no app handles `event` (or none wants it now). Raises what the database raises.
+
+    The rows are inserted in one statement, leased for OUTBOX_LEASE_SECONDS, and handed to the broker after
+    commit (`_hand_over`) without another query; should this process die first, the sweep takes them when the
+    lease expires.
     """
-    names = sorted((n for n in _row_names(event) if _wanted(n)), key=lambda name: name != event)
+    names = sorted(_wanted_names(_row_names(event)), key=lambda name: name != event)
     if not names:
         return None
-    messages = [OutboxMessage.objects.create(event=name, payload=payload) for name in names]
+    now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(event=name, payload=payload, dispatched_at=now, lease_until=lease_until, dispatch_count=1)
+        for name in names
+    )
     ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: outbox_dispatch(ids=ids))
+    transaction.on_commit(lambda: _hand_over(ids))
     return messages[0]
+
+
+def _hand_over(ids: list[int]) -> int:
+    """Enqueue rows leased to this process (just committed); returns how many the broker took. A failed enqueue
+    clears the lease of the rows not handed over, so the next sweep takes them. Raises nothing."""
+    for position, message_id in enumerate(ids):
+        try:
+            _enqueue(message_id)
+        except Exception as exc:  # broker down: the rows wait for the sweep
+            try:
+                OutboxMessage.objects.filter(pk__in=ids[position:], done_at__isnull=True).update(lease_until=None)
+            except Exception:  # noqa: BLE001 - the lease then expires on its own
+                logger.exception("outbox: could not clear the lease of %s rows", len(ids) - position)
+            logger.warning(
+                "outbox: broker did not take message %s (%s); %s left for the sweep",
+                message_id,
+                exc,
+                len(ids) - position,
+            )
+            return position
+    return len(ids)
 
 
 def _pending(now: datetime):
@@ -111,7 +211,7 @@ def _enqueue(message_id: int) -> None:
 def outbox_dispatch(*, ids: Iterable[int] | None = None, now: datetime | None = None, limit: int = 500) -> int:
     """Hand pending rows (never handed over, or lease expired) to the broker; returns how many were enqueued.
 
-    `ids` limits it to those rows (the immediate dispatch after commit); without, it is the sweep, taking
+    `ids` limits it to those rows; without, it is the sweep (task `cxcrm.dispatch_outbox`), taking
     the oldest `limit` rows. Rows are taken with FOR UPDATE SKIP LOCKED on PostgreSQL and stamped
     (`dispatched_at`, `lease_until`) before the enqueue; a failed enqueue clears the lease so the next
     sweep tries again, and stops this run (the broker is down). Raises nothing.

@@ -128,6 +128,8 @@ def register() -> None:
     """Subscribe to every source's outbox event (called from WebhooksConfig.ready())."""
     from cxcrm.outbox import outbox_register
 
+    from .models import WebhookEndpoint
+
     for source in sources():
         outbox_register(
             source.outbox_event,
@@ -135,4 +137,5 @@ def register() -> None:
             subscriber="webhooks",
             with_message=True,
             when=any_endpoint_enabled,
+            when_models=(WebhookEndpoint,),
         )

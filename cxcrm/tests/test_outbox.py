@@ -143,3 +143,54 @@ def test_a_subscriber_whose_condition_fails_gets_no_row(handled, enqueue):
     finally:
         outbox._handlers.pop(f"{EVENT}:tests", None)
         outbox._conditions.pop(f"{EVENT}:tests", None)
+
+
+def test_the_hand_over_after_commit_runs_no_query(
+    handled, enqueue, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # One query: the row, leased in its INSERT.
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(1):
+        message = outbox.outbox_record(event=EVENT, payload={"n": 1})
+    with django_assert_num_queries(0):
+        for callback in callbacks:
+            callback()
+    enqueue.assert_called_once_with(message.pk)
+
+
+@pytest.fixture
+def local_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def test_a_condition_on_models_is_asked_once_then_again_after_they_change(
+    handled, enqueue, local_cache, django_capture_on_commit_callbacks
+):
+    """A subscriber's condition read from the cache (no query an event) until a row it reads is saved or deleted."""
+    from django.contrib.auth.models import Group
+
+    asked = []
+
+    def any_group():
+        asked.append(1)
+        return Group.objects.filter(name="tests-enabled").exists()
+
+    outbox.outbox_register(EVENT, mock.Mock(), subscriber="tests", when=any_group, when_models=(Group,))
+    try:
+        outbox.outbox_record(event=EVENT, payload={})
+        outbox.outbox_record(event=EVENT, payload={})
+        assert len(asked) == 1 and not OutboxMessage.objects.filter(event=f"{EVENT}:tests").exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            group = Group.objects.create(name="tests-enabled")
+        outbox.outbox_record(event=EVENT, payload={})
+        assert len(asked) == 2 and OutboxMessage.objects.filter(event=f"{EVENT}:tests").count() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            group.delete()
+        outbox.outbox_record(event=EVENT, payload={})
+        assert len(asked) == 3 and OutboxMessage.objects.filter(event=f"{EVENT}:tests").count() == 1
+    finally:
+        outbox._handlers.pop(f"{EVENT}:tests", None)
+        outbox._conditions.pop(f"{EVENT}:tests", None)
+        outbox._cached_conditions.pop(any_group, None)
