@@ -34,6 +34,7 @@ from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
 from ..models import Case, Customer, Identity, Interaction, MergeSuggestion
 from ..signals import INTERACTIONS_RECORDED, interaction_recorded
+from .customers import identities_owned
 from .ingest_input import FieldErrors, InteractionInput
 from .lifecycle import lifecycle_change_record, lifecycle_initial_changes_record
 
@@ -192,8 +193,8 @@ def _resolve_customer(data: InteractionInput, at: datetime) -> tuple[Customer, b
 
     Raises ValidationError for an unknown customer_id or case, or a case of another customer.
     """
-    owned = _owners(data.identities)
-    survivors = _resolve_ids(set(owned.values()) | {data.customer_id} - {None})
+    owned, rows = _owners_with_rows(data)
+    survivors = _survivors_of(set(owned.values()) | {data.customer_id} - {None}, rows)
     owner_of = {key: survivors[customer_id] for key, customer_id in owned.items() if customer_id in survivors}
     target_id = _target(data, survivors, owner_of)
     _case_check(data, target_id, _case_owners([data.case_id] if data.case_id else []))
@@ -203,11 +204,34 @@ def _resolve_customer(data: InteractionInput, at: datetime) -> tuple[Customer, b
         if owner is not None and owner != target_id and owner not in owners:
             owners.append(owner)
     created = target_id is None
-    customer = _new_customer(data.customer_details, at) if created else Customer.objects.get(pk=target_id)
+    if created:
+        customer = _new_customer(data.customer_details, at)
+    else:
+        customer = rows.get(target_id) or Customer.objects.get(pk=target_id)
     for key in data.identities:
         if key not in owned:
             Identity.objects.create(customer=customer, kind=key.kind, network=key.network, value=key.value)
     return customer, created, owners
+
+
+def _owners_with_rows(data: InteractionInput) -> tuple[dict[NormalisedIdentity, int], dict[int, Customer]]:
+    """({stored identity: its customer's id}, {customer id: its row}) for one input: the identities with their
+    customers in one join, and the row of its customer_id in one more query when no identity named it."""
+    owned = identities_owned(data.identities)
+    rows = {identity.customer_id: identity.customer for identity in owned.values()}
+    if data.customer_id is not None and data.customer_id not in rows:
+        rows.update((row.pk, row) for row in Customer.objects.filter(pk=data.customer_id))
+    return {key: identity.customer_id for key, identity in owned.items()}, rows
+
+
+def _survivors_of(customer_ids: set[int], rows: dict[int, Customer]) -> dict[int, int]:
+    """_resolve_ids from rows already read: a customer neither folded nor erased is its own survivor (no query);
+    the others (folded, unknown) are resolved as _resolve_ids does."""
+    survivors = {
+        pk: pk for pk in customer_ids if pk in rows and rows[pk].merged_into_id is None and not rows[pk].erased
+    }
+    rest = {pk for pk in customer_ids if pk not in survivors and not (pk in rows and rows[pk].erased)}
+    return {**survivors, **(_resolve_ids(rest) if rest else {})}
 
 
 def interaction_ingest(*, data: InteractionInput, live: bool = True) -> IngestResult:
@@ -221,47 +245,51 @@ def interaction_ingest(*, data: InteractionInput, live: bool = True) -> IngestRe
     (source, external_id) was already stored (nothing changes then).
     Raises ValidationError by field: unknown customer_id, unknown case or a case of another customer.
     """
-    existing = _existing(data.source, data.external_id)
-    if existing is not None:
-        return IngestResult(existing, False)
-    interaction = _interaction_new(data, live)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            for attempt in range(RESOLVE_ATTEMPTS):
-                try:
-                    with transaction.atomic():
-                        customer, customer_created, others = _resolve_customer(data, min(now, data.occurred_at))
-                    break
-                except IntegrityError:
-                    # Another request attached one of these identities meanwhile: resolve again.
-                    if attempt == RESOLVE_ATTEMPTS - 1:
-                        raise
-            interaction.customer = customer
-            interaction.case_id = data.case_id
-            interaction.save()
-            for other_id in others:
-                _suggest_merge(
-                    customer_id=customer.pk,
-                    other_id=other_id,
-                    reason=_conflict_reason(data.identities),
-                    interaction=interaction,
+    # No lookup of (source, external_id) first: the unique constraint answers a replay (its insert fails, the
+    # attempt rolls back, the stored row is returned), so a new interaction costs no query for it. The same
+    # failure on an identity another request attached meanwhile starts the attempt again, resolving anew.
+    for attempt in range(RESOLVE_ATTEMPTS):
+        interaction = _interaction_new(data, live)
+        try:
+            with transaction.atomic():
+                customer, customer_created, others = _resolve_customer(data, min(now, data.occurred_at))
+                interaction.customer = customer
+                interaction.case_id = data.case_id
+                interaction.save()
+                for other_id in others:
+                    _suggest_merge(
+                        customer_id=customer.pk,
+                        other_id=other_id,
+                        reason=_conflict_reason(data.identities),
+                        interaction=interaction,
+                    )
+                _touch_contact([customer.pk], interaction.occurred_at)
+                at = interaction.occurred_at
+                customer.first_contact_at = min(filter(None, [customer.first_contact_at, at]))
+                customer.last_contact_at = max(filter(None, [customer.last_contact_at, at]))
+                _first_response_from(interaction)
+                _record_work([interaction])
+                transaction.on_commit(
+                    lambda interaction=interaction: interaction_recorded.send(
+                        sender=Interaction, interaction=interaction, live=interaction.live
+                    )
                 )
-            _touch_contact([customer.pk], interaction.occurred_at)
-            at = interaction.occurred_at
-            customer.first_contact_at = min(filter(None, [customer.first_contact_at, at]))
-            customer.last_contact_at = max(filter(None, [customer.last_contact_at, at]))
-            _first_response_from(interaction)
-            _record_work([interaction])
-            transaction.on_commit(
-                lambda: interaction_recorded.send(sender=Interaction, interaction=interaction, live=interaction.live)
-            )
-    except IntegrityError:
-        existing = _existing(data.source, data.external_id)
-        if existing is None:
+        except IntegrityError:
+            existing = _existing(data.source, data.external_id)
+            if existing is not None:
+                return IngestResult(existing, False)
+            if attempt == RESOLVE_ATTEMPTS - 1:
+                raise
+            continue
+        except ValidationError:
+            # A replay is answered with what was stored even if its customer or case has gone since.
+            existing = _existing(data.source, data.external_id)
+            if existing is not None:
+                return IngestResult(existing, False)
             raise
-        return IngestResult(existing, False)
-    return IngestResult(interaction, True, customer_created)
+        return IngestResult(interaction, True, customer_created)
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
 
 def _record_work(interactions: Sequence[Interaction]) -> None:
