@@ -134,19 +134,20 @@ try:
             if args.workers:
                 options["workers"] = args.workers
             before = Customer.objects.count()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             call_command("import_interactions", str(path), **options)
-            took = time.perf_counter() - start
+            took, cpu = time.perf_counter() - start, time.process_time() - cpu
         made = Interaction.objects.filter(source="import").count()
         assert made == args.rows, (made, args.rows)
         print(
             f"import of {args.rows:,} rows: {took:.1f} s, {args.rows / took:,.0f} rows/s; "
-            f"{Customer.objects.count() - before:,} new customers"
+            f"{Customer.objects.count() - before:,} new customers; this process's CPU {cpu:.1f} s "
+            "(worker processes not counted)"
         )
 
     client = APIClient()
     client.force_authenticate(user)
-    times, queries = [], []
+    times, queries, cpu = [], [], time.process_time()
     with mock.patch("cxcrm.outbox._enqueue"):
         for call in range(args.calls):
             items = bulk_items(call, args.known)
@@ -157,10 +158,12 @@ try:
             queries.append(len(captured))
             assert response.status_code == 200, response.content[:500]
             assert {r["status"] for r in response.json()["results"]} == {"created"}
+    cpu = time.process_time() - cpu
     times.sort()
     print(
         f"bulk: {args.calls} x 1,000 items: median {times[len(times) // 2]:.3f} s, "
-        f"{1000 * len(times) / sum(times):,.0f} items/s; queries per call {sorted(set(queries))}"
+        f"{1000 * len(times) / sum(times):,.0f} items/s; queries per call {sorted(set(queries))}; "
+        f"CPU of this process {1000 * cpu / args.calls:.0f} ms per call"
     )
 
     if connection.vendor == "postgresql":
