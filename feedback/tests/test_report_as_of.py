@@ -202,3 +202,36 @@ def test_an_as_of_that_is_no_moment_is_a_400_naming_it(client, manager_user, as_
     response = client.get(reverse("feedback:report_drilldown"), {"metric": "nps", **JAN, "as_of": as_of})
     assert response.status_code == 400
     assert "<strong>as_of</strong>" in response.content.decode()
+
+
+def test_worst_touchpoints_link_time_to_resolution_as_of_the_page_and_a_marketer_still_reads_the_page(
+    client, manager_user, marketer_user
+):
+    """Time to resolution by touchpoint is read live (a median): its link is as of the page's moment. A marketer,
+    who may not open those rows, still reads the page."""
+    from journeys.choices import MapStatus
+    from journeys.tests.factories import build_map
+
+    journey_map = build_map(stages=1, touchpoints_per_stage=1, status=MapStatus.PUBLISHED, key_prefix="desk")
+    touchpoint = journey_map.touchpoints.get()
+    touchpoint.target_ttr_hours = 2
+    touchpoint.save()
+
+    def slow_case():
+        slow = case(opened=at(2026, 1, 10, 8), resolved=at(2026, 1, 10, 18))
+        InteractionFactory(
+            customer=slow.customer, case=slow, touchpoint_key=touchpoint.key, occurred_at=at(2026, 1, 10)
+        )
+
+    for _ in range(3):
+        slow_case()
+    rollup.metric_rollups_recompute(start=date(2026, 1, 1), end=date(2026, 1, 31))
+    client.force_login(manager_user)
+    page = client.get(reverse("feedback:report_touchpoints"), JAN).content.decode()
+    link = html.unescape(re.search(r'<a href="([^"]+)" class="small" data-testid="drill-link"', page).group(1))
+    slow_case()  # resolved since the page was read
+
+    assert "metric=ttr_hours" in link and "as_of=" in link
+    assert drill_counts(client.get(link).content.decode()) == (3, 3)
+    client.force_login(marketer_user)
+    assert client.get(reverse("feedback:report_touchpoints"), JAN).status_code == 200
