@@ -26,7 +26,9 @@ MetricSeriesSerializer = inline_serializer(
                     "below": serializers.IntegerField(
                         required=False, help_text="health: customers under the attention threshold"
                     ),
-                    "below_share": serializers.FloatField(required=False, help_text="health: their share of n (%)"),
+                    "below_share": serializers.FloatField(
+                        required=False, allow_null=True, help_text="health: their share of n (%); null when n is 0"
+                    ),
                 },
             )
         ),

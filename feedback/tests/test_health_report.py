@@ -271,3 +271,31 @@ def test_other_metrics_cannot_be_broken_down_by_lifecycle_stage(api_as, manager_
     response = api_as(manager_user).get("/api/metrics/", {**params, "dimension": "lifecycle_stage"})
     assert response.status_code == 400
     assert "dimension" in response.json()
+
+
+def test_api_metrics_health_overall_has_a_row_for_every_period(api_as, manager_user, history):
+    params = {"metric": "health", "granularity": "week", "start": "2026-05-11", "end": "2026-05-24"}
+
+    results = api_as(manager_user).get("/api/metrics/", params).json()["results"]
+
+    assert results == [
+        {
+            "period_start": "2026-05-11",
+            "dimension": "overall",
+            "dimension_value": None,
+            "value": None,
+            "n": 0,
+            "below": 0,
+            "below_share": None,
+        },
+        # Ann 70 and Cyd 20 since 20 May.
+        {
+            "period_start": "2026-05-18",
+            "dimension": "overall",
+            "dimension_value": None,
+            "value": 45.0,
+            "n": 2,
+            "below": 1,
+            "below_share": 50.0,
+        },
+    ]
