@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: venv install run test lint fmt messages bench demo clean
+.PHONY: venv install run test lint fmt messages i18n-check bench demo clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -23,6 +23,11 @@ venv install: $(STAMP)
 messages: $(STAMP)
 	@if find . -path ./.venv -prune -o -name '*.po' -print | grep -q .; then \
 		$(PY) manage.py compilemessages --ignore .venv -v0; fi
+
+# The translation check (CI): makemessages, then fail on an untranslated or fuzzy entry of the pt-BR, es, pl
+# and el catalogues (docs/i18n.md). Needs gettext (msgattrib, msgfmt).
+i18n-check: install
+	PY=$(PY) bash scripts/i18n_check.sh
 
 run: install messages
 	PORT=$(PORT) bash scripts/run.sh

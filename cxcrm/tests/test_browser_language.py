@@ -1,0 +1,34 @@
+"""Headless chromium: the user menu's language chooser, as a person uses it."""
+
+import pytest
+
+from cxcrm.models import UserPreference
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def test_choosing_portuguese_in_the_user_menu_translates_the_pages_and_is_kept_at_the_next_login(
+    browser_login, rep_user
+):
+    page = browser_login("rep")
+    assert "My work" in page.inner_text("[data-testid=nav]")
+
+    menu = page.get_by_test_id("user-menu")
+    menu.get_by_role("button").first.click()
+    with page.expect_navigation(wait_until="load"):
+        menu.get_by_role("button", name="Português (Brasil)").click()
+
+    assert page.locator("html").get_attribute("lang") == "pt-br"
+    assert "Meu trabalho" in page.inner_text("[data-testid=nav]")
+    assert UserPreference.objects.get(user=rep_user).language == "pt-br"
+
+    menu.get_by_role("button").first.click()
+    with page.expect_navigation():
+        menu.get_by_role("button", name="Encerrar sessão").click()
+    page = browser_login("rep")
+    assert "Meu trabalho" in page.inner_text("[data-testid=nav]")
+    menu = page.get_by_test_id("user-menu")
+    menu.get_by_role("button").first.click()
+    chosen = menu.get_by_role("button", name="Português (Brasil)")
+    assert chosen.get_attribute("aria-current") == "true"
+    assert "Idioma" in page.inner_text("[data-testid=language-chooser]")
