@@ -952,6 +952,7 @@ def main():
         if ARGS.build_only:
             return
         server.start()
+        load_start = os.getloadavg()[0]
         User = get_user_model()
         client, manager = Client(), Client()
         client.force_login(User.objects.get(username="rep"))
@@ -985,8 +986,8 @@ def main():
         f"{customers:,} customers and {interactions:,} interactions at the start; broker "
         f"{settings.CELERY_BROKER_URL.split(':')[0]}, "
         f"cache {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}; "
-        f"benchmark ran {time.perf_counter() - started:,.0f} s; load average {os.getloadavg()[0]:.1f} "
-        f"on {os.cpu_count()} cores at the end."
+        f"benchmark ran {time.perf_counter() - started:,.0f} s; load average {load_start:.1f} at the start of the "
+        f"measurements and {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores."
     )
     text = table(header)
     out = ROOT / "benchmarks" / "results"
