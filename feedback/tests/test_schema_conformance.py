@@ -116,3 +116,19 @@ def test_every_operation_documents_its_error_statuses(superuser_api):
         assert any(code.startswith("2") for code in operation["responses"]), (method, path)
     clone = raw["paths"]["/api/journeys/{id}/clone/"]["post"]["responses"]
     assert "201" in clone and "200" not in clone
+
+
+def test_journey_funnel_and_paths_conform(superuser_api, conforms):
+    from feedback.journey_analytics.compute import journey_analytics_refresh
+
+    from .journey_analytics_example import build_example
+
+    journey_map, _people = build_example()
+    journey_analytics_refresh(journey_map=journey_map)
+    params = {"start": "2026-03-01", "end": "2026-03-31"}
+    funnel = superuser_api.get(f"/api/journeys/{journey_map.pk}/funnel/", {**params, "by": "cohort"})
+    assert funnel.status_code == 200 and conforms("/api/journeys/{id}/funnel/", "GET", funnel)
+    paths = superuser_api.get(f"/api/journeys/{journey_map.pk}/paths/", params)
+    assert paths.status_code == 200 and conforms("/api/journeys/{id}/paths/", "GET", paths)
+    bad = superuser_api.get(f"/api/journeys/{journey_map.pk}/paths/", {"limit": 0})
+    assert bad.status_code == 400 and conforms("/api/journeys/{id}/paths/", "GET", bad)
