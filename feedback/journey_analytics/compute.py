@@ -208,6 +208,8 @@ def _insert(cursor, layout: Layout, scoped: str, now: datetime) -> tuple[int, in
         """,
         [gap_seconds, *key_params],
     )
+    # The journeys are found again by (customer, start): without an index SQLite scans the table per journey.
+    cursor.execute("CREATE INDEX ja_events_journey ON ja_events (customer_id, started_at)")
 
     # 2. One row per journey.
     cursor.execute(
