@@ -609,10 +609,12 @@ def _churn_chunk(periods, customers, group_by, as_of) -> dict[tuple[int, object]
     """One scan of the active intervals that reach into the range of starts: for each period, a conditional
     count of those holding its start (active at it) and of those among them whose customer next entered
     churned before its end (`next_churned_at`: every later change is after the start)."""
-    folded = Customer.objects.filter(merged_into__isnull=False).values("pk")  # few: a hashed NOT IN
-    rows = LifecycleChange.objects.exclude(customer_id__in=folded).order_by()
+    # Customers left out — folded into another, or created after `as_of` — are few: a hashed NOT IN through
+    # their indexes rather than a join with every customer.
+    left_out = Q(merged_into__isnull=False) | (Q(created_at__gt=as_of) if as_of is not None else Q(pk__in=[]))
+    rows = LifecycleChange.objects.exclude(customer_id__in=Customer.objects.filter(left_out).values("pk")).order_by()
     if as_of is not None:
-        rows = rows.filter(changed_at__lte=as_of, customer__created_at__lte=as_of)
+        rows = rows.filter(changed_at__lte=as_of)
     if customers is not None:
         rows = rows.filter(customer_id__in=customers.values("pk") if customers.model is Customer else customers)
     if group_by is not None:
@@ -620,7 +622,9 @@ def _churn_chunk(periods, customers, group_by, as_of) -> dict[tuple[int, object]
     lows = [low for low, _high in periods]
     counts = {}
     for i, (low, high) in enumerate(periods):
-        held = stage_before_condition(low, as_of=as_of)
+        # The rows are the changes made by `as_of`; for a start at or before it, an interval closed after it
+        # (valid_to > as_of >= low) already passes valid_to >= low: the plain condition, cheaper per row.
+        held = stage_before_condition(low, as_of=as_of if as_of is not None and as_of < low else None)
         churned = Q(next_churned_at__lt=high)
         if as_of is not None:
             churned &= Q(next_churned_at__lte=as_of)
