@@ -580,16 +580,17 @@ def lifecycle_churn_counts(
     group_by=None,
     as_of: datetime | None = None,
 ) -> dict[tuple[int, object], ChurnCount]:
-    """Churn counts for many periods at once, from the stage intervals (LifecycleChange.valid_to).
+    """Churn counts for many periods at once, from the stage intervals (LifecycleChange.valid_to and
+    next_churned_at).
 
     `periods`: [low, high) instants, each non-empty (a ValueError otherwise); they may overlap (a quarter and
-    its weeks in one query). `customers`: a Customer queryset (or a
-    queryset of customer ids) to count among, e.g. one persona's; customers folded into another by a merge
-    never count. `group_by`: a path from a customer (`"persona_id"`) or an expression over a lifecycle change
-    whose customer is `customer_id` (a Subquery with OuterRef("customer_id")), for a breakdown; None for one
-    group. `as_of`: as things stood then — the customers created and the stage moves made by then (the
-    figures stored by the rollups). Returns {(period index, group value or None): ChurnCount} for the
-    (period, group) pairs with at least one active customer at the start.
+    its weeks in one query). `customers`: a Customer queryset (or a queryset of customer ids) to count among,
+    e.g. one persona's; customers folded into another by a merge never count. `group_by`: a path from a
+    customer (`"persona_id"`) or an expression over a lifecycle change whose customer is `customer_id` (a
+    Subquery with OuterRef("customer_id")), for a breakdown; None for one group. `as_of`: as things stood
+    then — the customers created and the stage moves made by then (the figures stored by the rollups).
+    Returns {(period index, group value or None): ChurnCount} for the (period, group) pairs with at least one
+    active customer at the start.
 
     One query per CHURN_PERIODS_PER_QUERY periods whatever the number of customers: one scan of the active
     intervals that reach into the range of starts, with two conditional counts per period (those holding its
@@ -611,7 +612,9 @@ def _churn_chunk(periods, customers, group_by, as_of) -> dict[tuple[int, object]
     churned before its end (`next_churned_at`: every later change is after the start)."""
     # Customers left out — folded into another, or created after `as_of` — are few: a hashed NOT IN through
     # their indexes rather than a join with every customer.
-    left_out = Q(merged_into__isnull=False) | (Q(created_at__gt=as_of) if as_of is not None else Q(pk__in=[]))
+    left_out = Q(merged_into__isnull=False)
+    if as_of is not None:
+        left_out |= Q(created_at__gt=as_of)
     rows = LifecycleChange.objects.exclude(customer_id__in=Customer.objects.filter(left_out).values("pk")).order_by()
     if as_of is not None:
         rows = rows.filter(changed_at__lte=as_of)
