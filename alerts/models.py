@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Condition
 
@@ -46,6 +47,8 @@ class AlertRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["condition", "enabled"], name="alerts_rule_condition_idx")]
         constraints = [
@@ -80,6 +83,8 @@ class Alert(models.Model):
     raised_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
         ordering = ["-raised_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -101,6 +106,8 @@ class AlertRecipient(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("alert recipient")
+        verbose_name_plural = _("alert recipients")
         ordering = ["-alert__raised_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alerts_recipient_once")]
         indexes = [models.Index(fields=["user", "in_app", "read_at"], name="alerts_recipient_unread_idx")]

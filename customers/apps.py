@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "customers"
-    verbose_name = "Customers"
+    verbose_name = _("Customers")
 
     def ready(self):
         from .audit import connect_receivers

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
 
@@ -28,6 +29,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=50, unique=True)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["name"]
 
     def __str__(self):
@@ -140,6 +143,8 @@ class Customer(models.Model):
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         ordering = ["-last_contact_at", "-id"]
         permissions = [
             ("merge_customer", "Can merge and unmerge customers"),
@@ -228,6 +233,8 @@ class LifecycleChange(models.Model):
     objects = LifecycleChangeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("lifecycle change")
+        verbose_name_plural = _("lifecycle changes")
         ordering = ["customer", "changed_at", "id"]
         indexes = [
             models.Index(fields=["to_stage", "changed_at"], name="customers_lc_stage_at_idx"),
@@ -254,8 +261,9 @@ class Identity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
         ordering = ["kind", "network", "value"]
-        verbose_name_plural = "identities"
         constraints = [
             models.UniqueConstraint(fields=["kind", "network", "value"], name="customers_identity_uniq"),
         ]
@@ -295,8 +303,8 @@ class SlaPolicy(models.Model):
 
     class Meta:
         ordering = ["priority"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
 
     def __str__(self):
         return (
@@ -375,6 +383,8 @@ class Case(models.Model):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -417,6 +427,8 @@ class CaseChange(models.Model):
     changed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("case change")
+        verbose_name_plural = _("case changes")
         ordering = ["case", "changed_at", "id"]
         indexes = [models.Index(fields=["case", "changed_at"], name="customers_casechange_case_idx")]
 
@@ -432,6 +444,8 @@ class CaseSeen(models.Model):
     seen_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("case seen")
+        verbose_name_plural = _("cases seen")
         constraints = [models.UniqueConstraint(fields=["user", "case"], name="customers_caseseen_uniq")]
 
     def __str__(self):
@@ -482,6 +496,8 @@ class Interaction(models.Model):
     objects = InteractionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -514,6 +530,8 @@ class Note(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["customer", "-created_at"], name="customers_note_cust_idx")]
 
@@ -543,6 +561,8 @@ class MergeRecord(models.Model):
     )
 
     class Meta:
+        verbose_name = _("merge record")
+        verbose_name_plural = _("merge records")
         ordering = ["-merged_at", "-id"]
 
     def __str__(self):
@@ -564,6 +584,8 @@ class MergeSuggestion(models.Model):
     )
 
     class Meta:
+        verbose_name = _("merge suggestion")
+        verbose_name_plural = _("merge suggestions")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -584,6 +606,10 @@ class WorkspaceVisit(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("workspace visit")
+        verbose_name_plural = _("workspace visits")
 
     def __str__(self):
         return f"{self.user_id} @ {self.seen_at:%Y-%m-%d %H:%M}"

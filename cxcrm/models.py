@@ -15,6 +15,10 @@ class Heartbeat(models.Model):
     beat_at = models.DateTimeField()
     count = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
     def __str__(self):
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
@@ -42,6 +46,8 @@ class OutboxMessage(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["id"]
         indexes = [
             models.Index(
@@ -109,6 +115,8 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
         default_permissions = ("view",)
         indexes = [

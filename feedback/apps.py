@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FeedbackConfig(AppConfig):
     name = "feedback"
-    verbose_name = "Feedback (CX)"
+    verbose_name = _("Feedback (CX)")
 
     def ready(self):
         from customers import signals

@@ -76,6 +76,8 @@ class Survey(models.Model):
     objects = SurveyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -149,6 +151,8 @@ class SurveyText(models.Model):
     thank_you = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("survey text")
+        verbose_name_plural = _("survey texts")
         ordering = ["survey", "language"]
         constraints = [models.UniqueConstraint(fields=["survey", "language"], name="feedback_surveytext_lang_uniq")]
 
@@ -172,6 +176,8 @@ class SurveyQuestion(models.Model):
     scale_max = models.SmallIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
         ordering = ["survey", "position", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -247,6 +253,8 @@ class QuestionChoice(models.Model):
     translations = models.JSONField(default=dict, blank=True, validators=[_validate_translations])
 
     class Meta:
+        verbose_name = _("question choice")
+        verbose_name_plural = _("question choices")
         ordering = ["question", "position", "id"]
         constraints = [models.UniqueConstraint(fields=["question", "value"], name="feedback_choice_value_uniq")]
 
@@ -328,6 +336,8 @@ class SurveyRule(models.Model):
     objects = SurveyRuleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("survey rule")
+        verbose_name_plural = _("survey rules")
         ordering = ["survey", "name", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(sample_percent__lte=100), name="feedback_rule_sample_percent_range"),
@@ -427,6 +437,8 @@ class Invitation(models.Model):
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "source_key"], name="feedback_invitation_source_uniq"),
@@ -467,6 +479,8 @@ class InvitationMergeMove(MergeMove):
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="merge_moves")
 
     class Meta:
+        verbose_name = _("invitation merge move")
+        verbose_name_plural = _("invitation merge moves")
         ordering = ["merge", "invitation"]
         constraints = [
             models.UniqueConstraint(fields=["merge", "invitation"], name="feedback_mergemove_uniq"),
@@ -537,6 +551,8 @@ class Response(models.Model):
     objects = ResponseQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["kind", "submitted_at"], name="feedback_resp_kind_at_idx"),
@@ -584,6 +600,8 @@ class MetricRollup(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("metric rollup")
+        verbose_name_plural = _("metric rollups")
         ordering = ["metric", "day", "dimension", "dimension_value"]
         permissions = [
             ("view_reports", "Can read every CX report"),
@@ -611,6 +629,8 @@ class MetricDigest(models.Model):
     recipients = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("metric digest")
+        verbose_name_plural = _("metric digests")
         ordering = ["-week_start"]
 
     def __str__(self):
@@ -641,8 +661,8 @@ class FeedbackSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "feedback settings"
-        verbose_name_plural = "feedback settings"
+        verbose_name = _("feedback settings")
+        verbose_name_plural = _("feedback settings")
 
     def __str__(self):
         return "Feedback settings"
@@ -658,6 +678,8 @@ class ResponseMergeMove(MergeMove):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="merge_moves")
 
     class Meta:
+        verbose_name = _("response merge move")
+        verbose_name_plural = _("response merge moves")
         ordering = ["merge", "response"]
         constraints = [
             models.UniqueConstraint(fields=["merge", "response"], name="feedback_resp_mergemove_uniq"),
@@ -729,8 +751,8 @@ class HealthSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "health settings"
-        verbose_name_plural = "health settings"
+        verbose_name = _("health settings")
+        verbose_name_plural = _("health settings")
 
     def __str__(self):
         return "Health settings"
@@ -760,6 +782,8 @@ class HealthScore(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("health score")
+        verbose_name_plural = _("health scores")
         indexes = [models.Index(fields=["score"], name="feedback_health_score_idx")]
 
     def __str__(self):
@@ -775,6 +799,8 @@ class HealthScoreChange(models.Model):
     changed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("health score change")
+        verbose_name_plural = _("health score changes")
         ordering = ["customer", "changed_at", "id"]
         indexes = [
             models.Index(fields=["customer", "changed_at"], name="feedback_healthchg_cust_idx"),
@@ -805,6 +831,8 @@ class AttentionAction(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("attention action")
+        verbose_name_plural = _("attention actions")
         ordering = ["customer", "-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="feedback_attention_cust_idx")]
 

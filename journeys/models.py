@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
 
@@ -25,6 +26,8 @@ class Persona(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
         ordering = ["name"]
 
     def __str__(self):
@@ -78,6 +81,8 @@ class JourneyMap(models.Model):
     objects = JourneyMapQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("journey map")
+        verbose_name_plural = _("journey maps")
         ordering = ["name", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="journeys_map_name_version_uniq"),
@@ -112,6 +117,8 @@ class Stage(models.Model):
     opportunities = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("journey stage")
+        verbose_name_plural = _("journey stages")
         ordering = ["journey_map", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -176,6 +183,8 @@ class Touchpoint(models.Model):
     objects = TouchpointQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
         ordering = ["journey_map", "stage__position", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["journey_map", "key"], name="journeys_touchpoint_key_per_map_uniq"),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .choices import DeliveryStatus, EventType
 from .validators import webhook_url_validate
@@ -45,7 +46,7 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["id"]
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
 
     def __str__(self):
         return self.description or self.url
@@ -98,8 +99,9 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
         constraints = [models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhooks_delivery_event_uniq")]
         indexes = [
             models.Index(

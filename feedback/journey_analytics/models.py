@@ -5,6 +5,7 @@ one transaction, so they can be rebuilt at any time (`manage.py rollup_metrics -
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
 
@@ -39,6 +40,8 @@ class CustomerJourney(models.Model):
     computed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("customer journey")
+        verbose_name_plural = _("customer journeys")
         ordering = ["journey_map", "started_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -71,6 +74,8 @@ class JourneyStageVisit(models.Model):
     seconds_in_stage = models.FloatField(null=True)  # left_at − entered_at for an entered stage left
 
     class Meta:
+        verbose_name = _("journey stage visit")
+        verbose_name_plural = _("journey stage visits")
         ordering = ["journey", "stage_index"]
         constraints = [
             models.UniqueConstraint(fields=["journey", "stage"], name="feedback_stagevisit_journey_stage_uniq"),
@@ -91,6 +96,10 @@ class JourneyAnalyticsState(models.Model):
     journey_map = models.OneToOneField("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
     layout = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("journey analytics state")
+        verbose_name_plural = _("journey analytics states")
 
     def __str__(self):
         return f"journey analytics of {self.journey_map_id} @ {self.computed_at:%Y-%m-%d %H:%M}"
