@@ -229,15 +229,15 @@ def test_4_database_lost_mid_bulk_stores_nothing_and_the_retry_stores_all_once(f
     SurveyRuleFactory(delay_minutes=0)
     api = integration_client()
     items = [interaction(n, source="shop", external_id=f"order-{n}") for n in range(40)]
-    touch = ingest._touch_contact
+    widen = ingest._contact_extend
 
     def die_midway(*args, **kwargs):
         # Customers, identities and interactions are inserted: the server drops our connection now.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return touch(*args, **kwargs)
+        return widen(*args, **kwargs)
 
-    with mock.patch.object(ingest, "_touch_contact", die_midway):
+    with mock.patch.object(ingest, "_contact_extend", die_midway):
         lost = api.post("/api/interactions/bulk/", items, format="json")
     assert lost.status_code == 503
     assert lost["Retry-After"] == "5"
