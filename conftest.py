@@ -15,6 +15,19 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in LANGUAGE_CODE: a request in a user's chosen language activates it for the rest of
+    the thread (every request activates its own again, so pages are unaffected), and a test that calls a form
+    or a filter directly afterwards must not read Polish messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def rep_user(db):
     return UserFactory(username="rep", role=Role.SUPPORT_REP)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors import case_assignable_users
 from cxcrm.admin import BoundedFieldsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.choices import Language
+from cxcrm.validators import text_storable_check
 
 from . import delivery, selectors, services
 from .choices import SuppressionReason
@@ -83,6 +84,7 @@ def _translations_form(model, base_field: str):
             max_length=max_length,
             help_text=_("Empty: the English text is shown."),
             widget=forms.TextInput(attrs={"lang": code}),
+            validators=[text_storable_check],
         )
         for code, label in TRANSLATED
     }

@@ -396,8 +396,6 @@ def test_every_admin_date_time_and_json_field_refuses_what_the_api_refuses(rf, s
         "Case.opened_at",
         "Interaction.occurred_at",
         "Interaction.metadata",
-        "Survey>SurveyQuestion.translations",
-        "Survey>SurveyQuestion>QuestionChoice.translations",
     }
     unbounded = []
     for label, field in fields:
@@ -415,6 +413,43 @@ def test_every_admin_date_time_and_json_field_refuses_what_the_api_refuses(rf, s
             continue
         unbounded.append(label)
     assert unbounded == []
+
+
+def test_the_admins_translation_fields_refuse_what_the_database_cannot_store(rf, superuser):
+    """Question and choice translations are one text field per language in the admin (no JSON box): each
+    refuses NUL and a lone surrogate as every other text does, so saving never fails in the database."""
+    from feedback.admin import TRANSLATION_FIELDS
+
+    request = rf.get("/")
+    request.user = superuser
+    forms_seen = 0
+    for model_admin in _admin_and_inlines(request):
+        form = model_admin.get_formset(request, None).form if hasattr(model_admin, "get_formset") else None
+        form = form or model_admin.get_form(request, None)
+        names = [name for name in TRANSLATION_FIELDS if name in form.base_fields]
+        if not names:
+            continue
+        forms_seen += 1
+        for name in names:
+            for bad in ("a\x00b", "a\ud800b"):
+                with pytest.raises(forms.ValidationError):
+                    form.base_fields[name].clean(bad)
+            assert form.base_fields[name].clean("Olá") == "Olá"
+    assert forms_seen == 2  # the question and the choice
+
+
+def _admin_and_inlines(request):
+    from django.contrib import admin
+
+    def walk(model_admin):
+        yield model_admin
+        inlines = getattr(model_admin, "get_inline_instances", None)
+        for inline in inlines(request, None) if inlines else ():
+            yield from walk(inline)
+
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in APPS:
+            yield from walk(model_admin)
 
 
 def test_an_admin_case_opened_in_the_year_1_is_a_form_error(client, superuser):

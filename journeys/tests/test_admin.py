@@ -42,10 +42,18 @@ def management(prefix, total, initial):
     }
 
 
-def map_form_data(*, name, persona="", owner="", description="", stages, journey_map=None):
-    """POST data of the map change page. `stages` is a list of dicts; each may carry
-    `id` (existing), `position`, its fields and `touchpoints` (dicts with `id`, `position`, fields)."""
-    data = {"name": name, "persona": persona, "owner": owner, "description": description, "_continue": "1"}
+def map_form_data(*, name, persona="", owner="", description="", stages, journey_map=None, journey_gap_days=30):
+    """POST data of the map change page (the journey gap as the page fills it in: 30 days by default).
+    `stages` is a list of dicts; each may carry `id` (existing), `position`, its fields and `touchpoints` (dicts
+    with `id`, `position`, fields)."""
+    data = {
+        "name": name,
+        "persona": persona,
+        "owner": owner,
+        "description": description,
+        "journey_gap_days": journey_gap_days,
+        "_continue": "1",
+    }
     data.update(management("stages", len(stages), sum(1 for s in stages if s.get("id"))))
     for i, stage in enumerate(stages):
         p = f"stages-{i}"
