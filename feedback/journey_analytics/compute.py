@@ -136,6 +136,7 @@ def journey_analytics_refresh(*, journey_map: JourneyMap, since: datetime | None
         cursor.execute("DROP TABLE IF EXISTS ja_customers")
         if scope_sql:
             cursor.execute(f"CREATE TEMP TABLE ja_customers AS {scope_sql}", scope_params)
+            _analyze(cursor, "ja_customers")
             scoped = " AND {alias}.customer_id IN (SELECT customer_id FROM ja_customers)"
         else:
             scoped = ""
@@ -210,6 +211,8 @@ def _insert(cursor, layout: Layout, scoped: str, now: datetime) -> tuple[int, in
     )
     # The journeys are found again by (customer, start): without an index SQLite scans the table per journey.
     cursor.execute("CREATE INDEX ja_events_journey ON ja_events (customer_id, started_at)")
+    if scoped:
+        _analyze(cursor, "ja_events")
 
     # 2. One row per journey.
     cursor.execute(
@@ -335,6 +338,13 @@ def _insert(cursor, layout: Layout, scoped: str, now: datetime) -> tuple[int, in
     )
     cursor.execute("DROP TABLE IF EXISTS ja_events")
     return journeys, visits
+
+
+def _analyze(cursor, table: str) -> None:
+    """PostgreSQL keeps no statistics on a temporary table until asked: the daily increment's few customers
+    would otherwise be planned as thousands, with scans of the whole interactions table."""
+    if _pg():
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _paths_in_python(cursor) -> None:

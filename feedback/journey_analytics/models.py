@@ -1,7 +1,10 @@
 """The materialised journey analytics of published maps (filled by `compute`, read by `selectors`).
 
 Rows are derived data: `compute.journey_analytics_refresh` deletes and re-inserts a customer's rows of a map in
-one transaction, so they can be rebuilt at any time (`manage.py rollup_metrics --since`).
+one transaction, so they can be rebuilt at any time (`manage.py rollup_metrics --since`). Their foreign keys are
+therefore not database constraints and are indexed only where a read needs it (the composite indexes below):
+each constraint and index costs every row of a backfill; deleting a map, stage, customer or persona still
+removes its rows through Django's on_delete.
 """
 
 from django.db import models
@@ -14,15 +17,23 @@ class CustomerJourney(models.Model):
     """One journey of one customer on a published journey map: their touchpoint interactions on the map's keys,
     split from the customer's other journeys by a gap of inactivity (`JourneyMap.journey_gap_days`)."""
 
-    journey_map = models.ForeignKey("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    journey_map = models.ForeignKey(
+        "journeys.JourneyMap", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     started_at = models.DateTimeField()  # the first touchpoint interaction on the map
     ended_at = models.DateTimeField()  # the last one
     interactions = models.PositiveIntegerField(default=0)  # touchpoint interactions on the map's keys
-    furthest_stage = models.ForeignKey("journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+")
+    furthest_stage = models.ForeignKey(
+        "journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     furthest_index = models.PositiveSmallIntegerField(default=0)  # 0-based position among the map's stages
     entry_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
-    persona = models.ForeignKey("journeys.Persona", null=True, on_delete=models.SET_NULL, related_name="+")
+    persona = models.ForeignKey(
+        "journeys.Persona", null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
+    )
     # The customer's first contact (their cohort is its month); the journey's start when unknown.
     first_contact_at = models.DateTimeField()
     # Touchpoint keys in the order met, repeats in a row shown once, joined by " > " (off-map keys included).
@@ -61,16 +72,26 @@ class JourneyStageVisit(models.Model):
     """A journey's passage through one stage of the map: entered (a touchpoint interaction of the stage that
     took the journey further than before) or skipped (passed over by a later stage's)."""
 
-    journey = models.ForeignKey(CustomerJourney, on_delete=models.CASCADE, related_name="visits")
-    journey_map = models.ForeignKey("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    stage = models.ForeignKey("journeys.Stage", on_delete=models.CASCADE, related_name="+")
+    journey = models.ForeignKey(
+        CustomerJourney, on_delete=models.CASCADE, related_name="visits", db_constraint=False, db_index=False
+    )
+    journey_map = models.ForeignKey(
+        "journeys.JourneyMap", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    stage = models.ForeignKey(
+        "journeys.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     stage_index = models.PositiveSmallIntegerField()
     entered_at = models.DateTimeField()  # entered, or passed over for a skipped stage
     skipped = models.BooleanField(default=False)
     # When the journey went on to a later stage (null: it has not, yet or ever), and that stage.
     left_at = models.DateTimeField(null=True)
-    next_stage = models.ForeignKey("journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+")
+    next_stage = models.ForeignKey(
+        "journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     seconds_in_stage = models.FloatField(null=True)  # left_at − entered_at for an entered stage left
 
     class Meta:

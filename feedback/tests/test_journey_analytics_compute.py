@@ -162,3 +162,11 @@ def test_backfill_command_and_beat_task_fill_the_journeys(capsys):
     # The beat: the customers touched since yesterday (every interaction was recorded today): the same rows.
     assert refresh_journey_analytics() == 5
     assert CustomerJourney.objects.count() == 5
+
+
+def test_deleting_a_customer_removes_their_journeys_and_visits(example):
+    _map, people = example
+    people["dan"].delete()
+    assert not CustomerJourney.objects.filter(customer_id=people["dan"].pk).exists()
+    assert not JourneyStageVisit.objects.filter(customer_id=people["dan"].pk).exists()
+    assert CustomerJourney.objects.count() == 4
