@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cxcrm.choices import Channel
@@ -31,14 +33,14 @@ from .selectors import (
 
 PANEL_PATHS = 5
 STATUS_LABELS = {
-    "reached": "Reached",
-    "entered": "Entered",
-    "skipped": "Skipped",
-    "converted": "Went on",
-    "in_progress": "In progress",
-    "dropped": "Dropped",
+    "reached": _("Reached"),
+    "entered": _("Entered"),
+    "skipped": _("Skipped"),
+    "converted": _("Went on"),
+    "in_progress": _("In progress"),
+    "dropped": _("Dropped"),
 }
-DEVIATION_LABELS = {"skipped": "skipped a stage", "reversed": "went back", "off_map": "off-map touchpoint"}
+DEVIATION_LABELS = {"skipped": _("skipped a stage"), "reversed": _("went back"), "off_map": _("off-map touchpoint")}
 
 
 class _JourneyMapPage(StaffPermissionMixin, TemplateView):
@@ -173,8 +175,17 @@ class JourneyAnalyticsView(_JourneyMapPage):
         return churn_by_stage(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
 
     def funnel_table(self) -> ReportTable:
-        columns = ["Group", "Stage", "Reached", "Entered", "Skipped", "Went on", "In progress", "Dropped"]
-        columns += ["Conversion (%)", "Drop-off (%)", "Median time in stage (h)", "p90 time in stage (h)"]
+        columns = [
+            _("Group"),
+            _("Stage"),
+            _("Reached"),
+            _("Entered"),
+            _("Skipped"),
+            _("Went on"),
+            _("In progress"),
+            _("Dropped"),
+        ]
+        columns += [_("Conversion (%)"), _("Drop-off (%)"), _("Median time in stage (h)"), _("p90 time in stage (h)")]
         groups = [("All", self.funnel["stages"])] + [
             (self.group_label(g["value"]), g["stages"]) for g in self.funnel["groups"]
         ]
@@ -207,7 +218,7 @@ class JourneyAnalyticsView(_JourneyMapPage):
     def group_label(self, value) -> str:
         by = self.data.get("by")
         if value == "":
-            return {"persona": "No persona", "channel": "No channel", "cohort": "Unknown"}.get(by, "—")
+            return str({"persona": _("No persona"), "channel": _("No channel"), "cohort": _("Unknown")}.get(by, "—"))
         if by == "persona":
             return self.persona_names.get(value, str(value))
         if by == "channel":
@@ -220,14 +231,25 @@ class JourneyAnalyticsView(_JourneyMapPage):
 
     def paths_table(self) -> ReportTable:
         return ReportTable(
-            ["Path", "Journeys", "Share (%)", "Designed order", "Furthest stage", "NPS", "CSAT (%)", "Churned (%)"],
+            [
+                _("Path"),
+                _("Journeys"),
+                _("Share (%)"),
+                _("Designed order"),
+                _("Furthest stage"),
+                "NPS",
+                _("CSAT (%)"),
+                _("Churned (%)"),
+            ],
             [
                 row(
                     [
                         " → ".join(p["path"]),
                         p["journeys"],
                         p["share"],
-                        "follows" if p["follows_design"] else "deviates: " + ", ".join(p["deviation_labels"]),
+                        "follows"
+                        if p["follows_design"]
+                        else "deviates: " + ", ".join(str(label) for label in p["deviation_labels"]),
                         p["furthest_stage"] or "",
                         p["nps"],
                         p["csat"],
@@ -240,13 +262,13 @@ class JourneyAnalyticsView(_JourneyMapPage):
 
     def transitions_table(self) -> ReportTable:
         return ReportTable(
-            ["From touchpoint", "To touchpoint", "Journeys"],
+            [_("From touchpoint"), _("To touchpoint"), _("Journeys")],
             [row([t["from"], t["to"], t["journeys"]]) for t in self.paths["transitions"]],
         )
 
     def churn_table(self) -> ReportTable:
         return ReportTable(
-            ["Furthest stage reached", "Active at start", "Churned", "Churn rate (%)"],
+            [_("Furthest stage reached"), _("Active at start"), _("Churned"), _("Churn rate (%)")],
             [row([c["label"], c["active_at_start"], c["churned"], c["value"]]) for c in self.churn],
         )
 
@@ -255,7 +277,7 @@ class JourneyAnalyticsView(_JourneyMapPage):
         params = {k: v for k, v in self.request.GET.items() if k not in ("format", "table")}
         flow = journey_flow(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
         return super().get_context_data(
-            title=f"Journey analytics: {self.journey_map.label}",
+            title=gettext("Journey analytics: %(map)s") % {"map": self.journey_map.label},
             personas=Persona.objects.order_by("name"),
             channels=Channel.choices,
             breakdowns=BREAKDOWNS,
@@ -309,7 +331,15 @@ class JourneyCustomersView(_JourneyMapPage):
 
     def table(self) -> ReportTable:
         return ReportTable(
-            ["Customer", "Entered or passed", "Skipped", "Went on to", "Journey started", "Last touchpoint", "Path"],
+            [
+                _("Customer"),
+                _("Entered or passed"),
+                _("Skipped"),
+                _("Went on to"),
+                _("Journey started"),
+                _("Last touchpoint"),
+                _("Path"),
+            ],
             [
                 row(
                     [

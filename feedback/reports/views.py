@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
@@ -455,19 +455,19 @@ class RefreshView(StaffPermissionMixin, View):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
             back = reverse("feedback:report_overview")
         if not (form.is_valid() and request.POST.get("start") and request.POST.get("end")):
-            messages.error(request, _g("The figures were not recomputed: give the period's first and last day."))
+            messages.error(request, gettext("The figures were not recomputed: give the period's first and last day."))
             return redirect(back)
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         if (end - start).days >= REFRESH_MAX_DAYS:
             messages.error(
                 request,
-                _g("The figures were not recomputed: choose at most %(days)s days.") % {"days": REFRESH_MAX_DAYS},
+                gettext("The figures were not recomputed: choose at most %(days)s days.") % {"days": REFRESH_MAX_DAYS},
             )
             return redirect(back)
         metric_rollups_backfill(start=start, end=end)
         messages.success(
             request,
-            _g("Figures recomputed for %(start)s – %(end)s at %(time)s.")
+            gettext("Figures recomputed for %(start)s – %(end)s at %(time)s.")
             % {
                 "start": date_format(start, "j M Y"),
                 "end": date_format(end, "j M Y"),
@@ -503,7 +503,7 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
         params = DrillQuerySerializer(data=request.GET)
         if not params.is_valid():
             errors = {name: " ".join(str(m) for m in messages) for name, messages in params.errors.items()}
-            context = {"view": self, "errors": errors, "title": _g("This figure cannot be shown")}
+            context = {"view": self, "errors": errors, "title": gettext("This figure cannot be shown")}
             return self.render_to_response(context, status=400)
         self.drill_query = q = params.validated_data
         self.filters = report_scope(
@@ -677,7 +677,7 @@ class HealthDrillView(StaffPermissionMixin, ListTableMixin, TemplateView):
         form = HealthDrillForm(request.GET)
         if not form.is_valid():
             errors = {name: " ".join(str(m) for m in messages) for name, messages in form.errors.items()}
-            context = {"view": self, "errors": errors, "title": _g("This figure cannot be shown")}
+            context = {"view": self, "errors": errors, "title": gettext("This figure cannot be shown")}
             return self.render_to_response(context, status=400)
         self.query = form.cleaned_data
         export_format = request.GET.get("format")
