@@ -595,7 +595,7 @@ def churn_counts(
     filters: dict | None = None,
     as_of: datetime | None = None,
 ) -> list[dict]:
-    """Churn counts for many periods (inclusive (first, last) days in TIME_ZONE, disjoint) in one pass: rows
+    """Churn counts for many periods (inclusive (first, last) days in TIME_ZONE, may overlap) in one pass: rows
     like `aggregate`'s (period = its first day, counts n = denominator = active at its start, numerator =
     churned), for the (period, dimension value) pairs with customers active at the start. `as_of`: the
     customers and stage moves recorded by then (ChurnSource.period_queryset's rule)."""
@@ -610,9 +610,10 @@ def churn_counts(
     for (index, value), count in counts.items():
         row = _normalise({"n": count.active_at_start, "denominator": count.active_at_start, "numerator": count.churned})
         row["period"] = periods[index][0]
+        row["period_index"] = index  # which of `periods` (they may overlap: a range and its weeks)
         row["dimension_value"] = _dimension_key(value) if dimension != "overall" else ""
         rows.append(row)
-    rows.sort(key=lambda row: (row["period"], row["dimension_value"]))
+    rows.sort(key=lambda row: (row["period"], row["period_index"], row["dimension_value"]))
     return rows
 
 

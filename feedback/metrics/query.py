@@ -154,6 +154,36 @@ def metric_series(
     ]
 
 
+def metric_series_with_totals(
+    metric_name: str,
+    *,
+    granularity: str,
+    start: date,
+    end: date,
+    filters: dict | None = None,
+    as_of: datetime | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """What a page with a trend and a tile reads: metric_series' overall rows, and metric_totals' rows for
+    [start, end] and the range of the same length before it. Churn read live takes one query for both (its
+    periods may overlap); other metrics a series query and a totals query."""
+    ranges = [(start, end), previous_range(start, end)]
+    present = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    live = not uses_rollups(metric_name, granularity=granularity, filters=present)
+    if METRICS[metric_name].source == "churn" and live:
+        periods = compute.periods_in(start, end, granularity)
+        rows = compute.churn_counts(periods=[*ranges, *periods], filters=present, as_of=as_of)
+        by_index = {row["period_index"]: row for row in rows}
+
+        def row_of(index, first):
+            counts = by_index.get(index)
+            return to_row(metric_name, counts, period_start=first, dimension="overall", dimension_value=None)
+
+        totals = [row_of(i, first) for i, (first, _last) in enumerate(ranges)]
+        return [row_of(len(ranges) + i, first) for i, (first, _last) in enumerate(periods)], totals
+    series = metric_series(metric_name, granularity=granularity, start=start, end=end, filters=filters, as_of=as_of)
+    return series, metric_totals(metric_name, ranges=ranges, filters=filters, as_of=as_of)
+
+
 def metric_total(
     metric_name: str,
     *,

@@ -87,18 +87,25 @@ def dimension_labels(dimension: str, values) -> dict[str, str]:
 
 
 def kpi_tile(
-    metric_name: str, *, start: date, end: date, filters: dict | None = None, as_of: datetime | None = None
+    metric_name: str,
+    *,
+    start: date,
+    end: date,
+    filters: dict | None = None,
+    as_of: datetime | None = None,
+    totals: list[dict] | None = None,
 ) -> dict:
     """A metric's figure over the range beside the previous range of the same length: {metric, label, formula,
     unit, value, display, previous, change, improved (True/False/None), n, sample_label, small_sample, row};
     {…, "unavailable": True} when a filter does not apply to the metric. `as_of`: the moment a figure read live
-    (not from the rollups) is read as of (the page's, so its drill-down lists the same rows)."""
+    (not from the rollups) is read as of (the page's, so its drill-down lists the same rows). `totals`: the
+    figures over the range and the one before, when the page read them already (query.metric_series_with_totals)."""
     metric = METRICS[metric_name]
     filters = filters or {}
     tile = {"metric": metric_name, "label": metric.label, "formula": metric.formula, "unit": metric.unit}
     if not metric_allows_filters(metric, filters):
         return {**tile, "unavailable": True, "display": "—", "n": 0}
-    current, previous = query.metric_totals(
+    current, previous = totals or query.metric_totals(
         metric_name, ranges=[(start, end), query.previous_range(start, end)], filters=filters, as_of=as_of
     )
     change = None

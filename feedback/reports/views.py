@@ -172,11 +172,13 @@ class OverviewView(ReportView):
     chart_metrics = figures.OVERVIEW_METRICS
 
     @cached_property
-    def trends(self) -> dict[str, list[dict]]:
-        """{metric: its overall series by period}, for the metrics the page's filters apply to."""
+    def figures_read(self) -> dict[str, tuple[list[dict], list[dict]]]:
+        """{metric: (its overall series by period, its totals over the period and the one before)}, for the
+        metrics the page's filters apply to: each metric's trend and tile read together
+        (query.metric_series_with_totals: churn in one query)."""
         p = self.params
         return {
-            name: query.metric_series(
+            name: query.metric_series_with_totals(
                 name,
                 granularity=p.granularity,
                 start=p.start,
@@ -188,12 +190,23 @@ class OverviewView(ReportView):
             if metric_allows_filters(METRICS[name], p.filters)
         }
 
+    @cached_property
+    def trends(self) -> dict[str, list[dict]]:
+        """{metric: its overall series by period}, for the metrics the page's filters apply to."""
+        return {name: series for name, (series, _totals) in self.figures_read.items()}
+
     def tiles(self) -> list[dict]:
         """A KPI tile per metric, each opening the rows behind it."""
         tiles = []
         for name in self.metrics:
+            read = self.figures_read.get(name)
             tile = figures.kpi_tile(
-                name, start=self.params.start, end=self.params.end, filters=self.scope(name), as_of=self.rendered_at
+                name,
+                start=self.params.start,
+                end=self.params.end,
+                filters=self.scope(name),
+                as_of=self.rendered_at,
+                totals=read[1] if read else None,
             )
             if not tile.get("unavailable"):
                 tile["url"] = self.drill_url(name)

@@ -19,7 +19,7 @@ from customers.services import (
     lifecycle_stage_set,
     merge_undo,
 )
-from feedback.metrics import compute
+from feedback.metrics import compute, query
 from journeys.tests.factories import PersonaFactory
 
 from .metrics_factories import CustomerFactory, at, lifecycle
@@ -250,3 +250,20 @@ def test_overlapping_churn_periods_count_each_as_on_its_own(histories):
     assert {(i + 1, g): c for (i, g), c in alone.items()} == {k: c for k, c in together.items() if k[0] > 0}
     with pytest.raises(ValueError, match="end after it starts"):
         lifecycle_churn_counts(periods=[(quarter[1], quarter[0])])
+
+
+@pytest.mark.parametrize("granularity", ["week", "month"])
+def test_a_trend_with_its_tiles_reads_churn_in_one_query_with_the_same_figures(
+    histories, granularity, django_assert_num_queries
+):
+    start, end = date(2026, 2, 1), date(2026, 3, 31)
+    separately = (
+        query.metric_series("churn_rate", granularity=granularity, start=start, end=end),
+        query.metric_totals("churn_rate", ranges=[(start, end), query.previous_range(start, end)]),
+    )
+
+    with django_assert_num_queries(1):
+        together = query.metric_series_with_totals("churn_rate", granularity=granularity, start=start, end=end)
+
+    assert together == separately
+    assert together[1][0]["n"] > 0 and together[1][1]["n"] > 0
