@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from customers.text import search_fold
 
@@ -37,7 +38,7 @@ class AlertRuleForm(forms.ModelForm):
         if not (data.get("notify_owner") or data.get("roles") or data.get("users")):
             raise forms.ValidationError("Choose an audience: the customer's owner, a role or named users.")
         if data.get("condition") != Condition.DETRACTOR and data.get("touchpoint_key"):
-            self.add_error("touchpoint_key", "Only a detractor rule looks at the touchpoint.")
+            self.add_error("touchpoint_key", _("Only a detractor rule looks at the touchpoint."))
         return data
 
 
@@ -69,16 +70,16 @@ class AlertRuleAdmin(admin.ModelAdmin):
             None,
             {"fields": ["name", "enabled", "condition", "touchpoint_key", "health_below", "vip_tag", "window_hours"]},
         ),
-        ("Audience", {"fields": ["notify_owner", "roles", "users"]}),
-        ("Channels", {"fields": ["in_app", "email", "webhook"]}),
-        ("Raised", {"fields": ["alerts_raised"]}),
+        (_("Audience"), {"fields": ["notify_owner", "roles", "users"]}),
+        (_("Channels"), {"fields": ["in_app", "email", "webhook"]}),
+        (_("Raised"), {"fields": ["alerts_raised"]}),
     ]
 
     def get_queryset(self, request):
         # The count of each rule's alerts in the list's own query (no query per row).
         return super().get_queryset(request).annotate(alert_count=Count("alerts"))
 
-    @admin.display(description="alerts raised", ordering="alert_count")
+    @admin.display(description=_("alerts raised"), ordering="alert_count")
     def alerts_raised(self, rule):
         """The number of alerts the rule raised, linked to their list (filtered to the rule)."""
         if rule.pk is None:
@@ -100,11 +101,11 @@ class AlertRuleAdmin(admin.ModelAdmin):
 class ReadFilter(admin.SimpleListFilter):
     """Read or unread by its in-app recipients: unread while any of them has not opened it."""
 
-    title = "read"
+    title = _("read")
     parameter_name = "read"
 
     def lookups(self, request, model_admin):
-        return [("unread", "Unread by someone"), ("read", "Read by every recipient")]
+        return [("unread", _("Unread by someone")), ("read", _("Read by every recipient"))]
 
     def queryset(self, request, queryset):
         unread = Exists(AlertRecipient.objects.filter(alert=OuterRef("pk"), in_app=True, read_at__isnull=True))
@@ -119,7 +120,7 @@ class CustomerFilter(admin.SimpleListFilter):
     """The alerts about one customer (`?customer=<id>`, the link each row's customer gives); offers the customers
     with the most alerts (one query)."""
 
-    title = "customer"
+    title = _("customer")
     parameter_name = "customer"
     offered = 10
 
@@ -229,7 +230,7 @@ class AlertAdmin(ReadOnlyByRuleAdmin, admin.ModelAdmin):
         )
         return queryset.filter(matches), False
 
-    @admin.display(description="customer", ordering="customer__search_name")
+    @admin.display(description=_("customer"), ordering="customer__search_name")
     def customer_link(self, alert):
         return format_html(
             '<a href="{}">{}</a> · <a href="?customer={}" title="Alerts about this customer">alerts</a>',
@@ -238,10 +239,10 @@ class AlertAdmin(ReadOnlyByRuleAdmin, admin.ModelAdmin):
             alert.customer_id,
         )
 
-    @admin.display(description="recipients", ordering="recipient_count")
+    @admin.display(description=_("recipients"), ordering="recipient_count")
     def recipients_count(self, alert):
         return alert.recipient_count
 
-    @admin.display(description="unread", ordering="unread")
+    @admin.display(description=_("unread"), ordering="unread")
     def unread_count(self, alert):
         return alert.unread

@@ -18,6 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.admin import BoundedFieldsAdminMixin, OwnRecordsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
@@ -183,8 +185,8 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     actions = ["export_personal_data", "erase_personal_data"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "lifecycle_stage", "persona", "owner", "tags", "page_link"]}),
-        ("Preferences", {"fields": ["language", "timezone", "country", "preferred_channel"]}),
-        ("Consent", {"fields": ["marketing_consent", "survey_opt_out"]}),
+        (_("Preferences"), {"fields": ["language", "timezone", "country", "preferred_channel"]}),
+        (_("Consent"), {"fields": ["marketing_consent", "survey_opt_out"]}),
         (
             "History",
             {
@@ -218,25 +220,25 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     def has_export_personal_data_permission(self, request):
         return request.user.has_perm(EXPORT_ROWS_PERMISSION)
 
-    @admin.action(description="Export personal data (JSON)", permissions=["export_personal_data"])
+    @admin.action(description=_("Export personal data (JSON)"), permissions=["export_personal_data"])
     def export_personal_data(self, request, queryset):
         """One customer's GDPR export (customers/gdpr.py), streamed and audited."""
         customers = list(queryset[:2])
         if len(customers) != 1:
-            self.message_user(request, "Select exactly one customer to export.", messages.WARNING)
+            self.message_user(request, gettext("Select exactly one customer to export."), messages.WARNING)
             return None
         return customer_export_response(customers[0], request=request)
 
     def has_erase_personal_data_permission(self, request):
         return request.user.has_perm("customers.erase_customer")
 
-    @admin.action(description="Erase personal data (GDPR)…", permissions=["erase_personal_data"])
+    @admin.action(description=_("Erase personal data (GDPR)…"), permissions=["erase_personal_data"])
     def erase_personal_data(self, request, queryset):
         """Opens the erasure's confirmation page (what goes, by kind of row) of one selected customer; its
         button erases through customers.services.customer_erase, as the API does."""
         customers = list(queryset[:2])
         if len(customers) != 1:
-            self.message_user(request, "Select exactly one customer to erase.", messages.WARNING)
+            self.message_user(request, gettext("Select exactly one customer to erase."), messages.WARNING)
             return None
         return redirect("customers:customer_erase", pk=customers[0].pk)
 
@@ -255,7 +257,7 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             form.base_fields["owner"].queryset = case_assignable_users(current_id=obj.owner_id if obj else None)
         return form
 
-    @admin.display(description="Customer page")
+    @admin.display(description=_("Customer page"))
     def page_link(self, obj):
         if not obj.pk:
             return "—"
@@ -362,25 +364,25 @@ class CaseWorkflowForm(forms.Form):
     priority = forms.ChoiceField(
         choices=KEEP + list(CasePriority.choices),
         required=False,
-        help_text="A new priority recomputes the SLA due times from its policy.",
+        help_text=_("A new priority recomputes the SLA due times from its policy."),
     )
     assignee = forms.ModelChoiceField(
-        queryset=case_assignable_users(), required=False, empty_label=KEEP[0][1], help_text="Active support reps"
+        queryset=case_assignable_users(), required=False, empty_label=KEEP[0][1], help_text=_("Active support reps")
     )
-    unassign = forms.BooleanField(required=False, label="Remove the assignee")
+    unassign = forms.BooleanField(required=False, label=_("Remove the assignee"))
     reason = forms.CharField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text="Why: kept in each case's history with the change.",
+        help_text=_("Why: kept in each case's history with the change."),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("assignee") and data.get("unassign"):
-            self.add_error("unassign", "Choose a new assignee or remove the assignee, not both.")
+            self.add_error("unassign", _("Choose a new assignee or remove the assignee, not both."))
         if not self.changes() and not self.errors:
-            raise ValidationError("Choose what to change.")
+            raise ValidationError(_("Choose what to change."))
         return data
 
     def changes(self) -> dict:
@@ -413,12 +415,12 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     add_form = CaseAddForm
     add_fieldsets = [
         (None, {"fields": ["customer", "subject", "description", "topic", "origin"]}),
-        ("Status", {"fields": ["status", "priority", "assignee", "opened_at"]}),
-        ("Integration key", {"fields": ["source", "external_id"]}),
+        (_("Status"), {"fields": ["status", "priority", "assignee", "opened_at"]}),
+        (_("Integration key"), {"fields": ["source", "external_id"]}),
     ]
     fieldsets = [
         (None, {"fields": ["customer", "subject", "description", "topic", "origin"]}),
-        ("Status", {"fields": [("status", "priority", "assignee"), "workflow_link", "resolution_note"]}),
+        (_("Status"), {"fields": [("status", "priority", "assignee"), "workflow_link", "resolution_note"]}),
         (
             "SLA",
             {
@@ -430,8 +432,8 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Integration key", {"fields": ["source", "external_id", "created_at", "updated_at"]}),
-        ("History", {"fields": ["history"]}),
+        (_("Integration key"), {"fields": ["source", "external_id", "created_at", "updated_at"]}),
+        (_("History"), {"fields": ["history"]}),
     ]
     readonly_fields = [
         "assigned_at",
@@ -462,7 +464,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             return self.readonly_fields
         return [*self.readonly_fields, *self.change_readonly_fields, "workflow_link", "history"]
 
-    @admin.display(description="Changes")
+    @admin.display(description=_("Changes"))
     def history(self, obj):
         """The case's history (CaseChange, written by the case services), as the case page shows it."""
         rows = [
@@ -485,7 +487,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             body,
         )
 
-    @admin.display(description="Change")
+    @admin.display(description=_("Change"))
     def workflow_link(self, obj):
         url = reverse("admin:customers_case_workflow")
         return format_html('<a href="{}?ids={}">Change the status, priority or assignee</a>', url, obj.pk)
@@ -507,7 +509,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         workflow = path("workflow/", self.admin_site.admin_view(self.workflow_view), name="customers_case_workflow")
         return [workflow, *super().get_urls()]
 
-    @admin.action(description="Change the status, priority or assignee…", permissions=["change"])
+    @admin.action(description=_("Change the status, priority or assignee…"), permissions=["change"])
     def change_workflow(self, request, queryset):
         ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
         return redirect(f"{reverse('admin:customers_case_workflow')}?ids={ids}")
@@ -519,7 +521,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         ids = [int(pk) for pk in (request.POST or request.GET).get("ids", "").split(",") if pk.strip().isdigit()]
         cases = list(Case.objects.filter(pk__in=ids).select_related("customer", "assignee").order_by("pk"))
         if not cases:
-            self.message_user(request, "Select the cases to change first.", messages.WARNING)
+            self.message_user(request, gettext("Select the cases to change first."), messages.WARNING)
             return redirect("admin:customers_case_changelist")
         form = CaseWorkflowForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -601,7 +603,7 @@ class MergeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_undo_permission(self, request):
         return request.user.has_perm("customers.merge_customer")
 
-    @admin.action(description="Undo the selected merges", permissions=["undo"])
+    @admin.action(description=_("Undo the selected merges"), permissions=["undo"])
     def undo_merges(self, request, queryset):
         done = 0
         for record in queryset.order_by("-merged_at", "-id"):
@@ -624,7 +626,7 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
     readonly_fields = ["interaction", "created_at", "decided_at", "decided_by"]
     actions = ["dismiss"]
 
-    @admin.action(description="Dismiss (different people)")
+    @admin.action(description=_("Dismiss (different people)"))
     def dismiss(self, request, queryset):
         done = 0
         for suggestion in queryset:

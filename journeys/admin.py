@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
 
@@ -56,12 +57,12 @@ class PersonaAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(map_count=Count("journey_maps")).order_by("name", "id")
 
-    @admin.display(description="Preferred channels")
+    @admin.display(description=_("Preferred channels"))
     def channels(self, obj):
         labels = dict(Channel.choices)
         return ", ".join(str(labels.get(c, c)) for c in obj.preferred_channels or [])
 
-    @admin.display(description="Maps", ordering="map_count")
+    @admin.display(description=_("Maps"), ordering="map_count")
     def map_count(self, obj):
         return obj.map_count
 
@@ -157,8 +158,8 @@ class StageInline(ReadOnlyInlinesAreNotSortable, nested_admin.NestedStackedInlin
     inlines = [TouchpointInline]
     fieldsets = (
         (None, {"fields": ("position", "name", ("emotion_score", "emotion_label"))}),
-        ("The customer", {"fields": (("customer_goal", "actions"), ("thoughts",))}),
-        ("For us", {"fields": (("pain_points", "opportunities"),)}),
+        (_("The customer"), {"fields": (("customer_goal", "actions"), ("thoughts",))}),
+        (_("For us"), {"fields": (("pain_points", "opportunities"),)}),
     )
     formfield_overrides = {
         Stage._meta.get_field("actions").__class__: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 34})}
@@ -210,7 +211,10 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
     readonly_fields = ("view_map", "status", "version", "cloned_from", "published_at", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "persona", "description", "owner", "journey_gap_days", "view_map")}),
-        ("Version", {"fields": (("status", "version", "cloned_from"), ("published_at", "created_at", "updated_at"))}),
+        (
+            _("Version"),
+            {"fields": (("status", "version", "cloned_from"), ("published_at", "created_at", "updated_at"))},
+        ),
     )
     inlines = [StageInline]
     actions = ["clone_maps", "publish_maps", "archive_maps"]
@@ -244,15 +248,15 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
 
-    @admin.display(description="Stages", ordering="stage_count")
+    @admin.display(description=_("Stages"), ordering="stage_count")
     def stage_count(self, obj):
         return getattr(obj, "stage_count", None)
 
-    @admin.display(description="Touchpoints", ordering="touchpoint_count")
+    @admin.display(description=_("Touchpoints"), ordering="touchpoint_count")
     def touchpoint_count(self, obj):
         return getattr(obj, "touchpoint_count", None)
 
-    @admin.display(description="Map")
+    @admin.display(description=_("Map"))
     def view_map(self, obj):
         if not obj.pk:
             return "—"
@@ -285,7 +289,7 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
             self.message_user(request, done.format(map=result.label), messages.SUCCESS)
         return count
 
-    @admin.action(description="Clone selected maps into a new draft version", permissions=["add"])
+    @admin.action(description=_("Clone selected maps into a new draft version"), permissions=["add"])
     def clone_maps(self, request, queryset):
         self._run(
             request,
@@ -294,10 +298,10 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
             "Cloned into the draft “{map}”.",
         )
 
-    @admin.action(description="Publish selected maps (archives the version they replace)", permissions=["change"])
+    @admin.action(description=_("Publish selected maps (archives the version they replace)"), permissions=["change"])
     def publish_maps(self, request, queryset):
         self._run(request, queryset, lambda m: services.journey_map_publish(journey_map=m), "Published “{map}”.")
 
-    @admin.action(description="Archive selected maps", permissions=["change"])
+    @admin.action(description=_("Archive selected maps"), permissions=["change"])
     def archive_maps(self, request, queryset):
         self._run(request, queryset, lambda m: services.journey_map_archive(journey_map=m), "Archived “{map}”.")

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.admin import ReadOnlyAdminMixin
 
@@ -15,7 +16,7 @@ from .models import WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
+    url = forms.URLField(max_length=500, assume_scheme="https", label=_("URL"))
     events = forms.MultipleChoiceField(choices=EventType.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
@@ -33,11 +34,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     readonly_fields = ["signing_secret", "disabled_reason", "created_by", "created_at", "updated_at"]
     actions = ["send_test"]
 
-    @admin.display(description="events")
+    @admin.display(description=_("events"))
     def event_list(self, obj):
         return ", ".join(obj.events)
 
-    @admin.display(description="signing secret")
+    @admin.display(description=_("signing secret"))
     def signing_secret(self, obj):
         if obj is None or not obj.pk:
             return "Made when the endpoint is saved."
@@ -87,7 +88,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         for endpoint in queryset:
             services.webhook_endpoint_revoke(endpoint=endpoint, user=request.user)
 
-    @admin.action(description="Send a test event now", permissions=["change"])
+    @admin.action(description=_("Send a test event now"), permissions=["change"])
     def send_test(self, request, queryset):
         for endpoint in queryset:
             self._send_and_report(request, endpoint)
