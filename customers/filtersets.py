@@ -88,7 +88,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
 
 class TimelineFilterSet(django_filters.FilterSet):
-    """A customer's timeline filters: selectors.timeline_queryset applies them, the API validates them first.
+    """A customer's timeline filters: timeline.timeline_queryset applies them, the API validates them first.
     No ordering: the timeline is keyset-paginated on (occurred_at, id)."""
 
     channel = ChannelFilter(network_field="network", label="Channel (any case; whatsapp, instagram… narrow to it)")

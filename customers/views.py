@@ -44,8 +44,8 @@ from .forms import (
 from .gdpr import customer_export_response
 from .models import Case, Customer, Identity, MergeRecord, MergeSuggestion
 from .panels import case_badges, customer_panels, my_work_panels
-from .selectors import InvalidCursor
 from .tables import CaseTable, CustomerTable, NewCaseTable
+from .timeline import InvalidCursor, customer_timeline
 
 TIMELINE_PAGE_SIZE = 50
 NOTES_SHOWN = 20
@@ -125,10 +125,10 @@ def _timeline(request, customer):
     """(filter values, TimelinePage, cursor) for the request's filters and cursor; bad values are ignored."""
     cursor = request.GET.get("cursor") or None
     try:
-        page = selectors.customer_timeline(customer, request.GET, cursor=cursor, page_size=TIMELINE_PAGE_SIZE)
+        page = customer_timeline(customer, request.GET, cursor=cursor, page_size=TIMELINE_PAGE_SIZE)
     except InvalidCursor:
         cursor = None
-        page = selectors.customer_timeline(customer, request.GET, page_size=TIMELINE_PAGE_SIZE)
+        page = customer_timeline(customer, request.GET, page_size=TIMELINE_PAGE_SIZE)
     values = {
         "channel": request.GET.get("channel", ""),
         "type": request.GET.get("type", ""),

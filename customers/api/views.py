@@ -30,6 +30,7 @@ from ..gdpr import customer_export_response
 from ..models import Case, Customer, Interaction, MergeRecord, MergeSuggestion, Note
 from ..permissions import note_change_allowed
 from ..services.erasure import erasure_payload
+from ..timeline import customer_timeline
 from .serializers import (
     MAX_BULK_ITEMS,
     BulkResultSerializer,
@@ -238,9 +239,7 @@ class CustomerViewSet(
                 raise ValueError
         except ValueError:
             raise ValidationError({"page_size": ["Give a positive whole number."]}) from None
-        page = selectors.customer_timeline(
-            customer, request.query_params, request.query_params.get("cursor"), page_size
-        )
+        page = customer_timeline(customer, request.query_params, request.query_params.get("cursor"), page_size)
         url = request.build_absolute_uri()
 
         def link(cursor):

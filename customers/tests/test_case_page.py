@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from customers.choices import CaseStatus, Direction, InteractionType
 from customers.models import CaseChange, Interaction
-from customers.selectors import customer_timeline
 from customers.services import case_status_set, case_update
+from customers.timeline import customer_timeline
 from cxcrm.choices import Role
 from cxcrm.tests.factories import UserFactory
 

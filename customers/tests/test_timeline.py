@@ -6,8 +6,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from customers.models import Interaction
-from customers.selectors import customer_timeline
 from customers.tests.factories import CaseFactory, CustomerFactory, IdentityFactory, InteractionFactory
+from customers.timeline import customer_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_timeline_keyset_condition_is_an_index_range_on_postgresql():
     rows = list(Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id"))
     page = customer_timeline(customer, cursor=customer_timeline(customer, page_size=150).next_cursor, page_size=50)
     assert [i.pk for i in page.results] == [i.pk for i in rows[150:200]]
-    from customers.selectors import timeline_queryset
+    from customers.timeline import timeline_queryset
     from cxcrm.db import keyset_condition
 
     pivot = rows[149]
