@@ -276,30 +276,51 @@ def _refresh_batch(customers: list[dict], *, settings: HealthSettings, now: date
                 continue
             rows.append((customer_id, score, parts))
             if before is None or before[0] != score:
-                changes.append(
-                    HealthScoreChange(
-                        customer_id=customer_id,
-                        from_score=None if before is None else before[0],
-                        score=score,
-                        changed_at=now,
-                    )
-                )
+                changes.append((customer_id, None if before is None else before[0], score))
         _scores_upsert(rows, now=now)
-        created = HealthScoreChange.objects.bulk_create(changes)
-        drops = [c.pk for c in created if c.from_score is not None and c.score < c.from_score]
+        drops = _changes_insert(changes, now=now)
         if drops:
             outbox_record(event=HEALTH_DROPPED, payload={"change_ids": drops})
     return len(changes)
+
+
+def _changes_insert(changes: list[tuple[int, int | None, int]], *, now: datetime) -> list[int]:
+    """Insert a HealthScoreChange per (customer id, from score or None, score) at `now`, in one statement;
+    returns the ids of the drops (a lower score than before; a first score is not a drop). On PostgreSQL the
+    columns go as three integer arrays (unnest): a third of bulk_create's time for 2,000 rows."""
+    if not changes:
+        return []
+    if connection.vendor != "postgresql":
+        created = HealthScoreChange.objects.bulk_create(
+            [
+                HealthScoreChange(customer_id=pk, from_score=before, score=score, changed_at=now)
+                for pk, before, score in changes
+            ]
+        )
+        return [c.pk for c in created if c.from_score is not None and c.score < c.from_score]
+    ids, befores, scores = (list(column) for column in zip(*changes, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {HealthScoreChange._meta.db_table} (customer_id, from_score, score, changed_at)"
+            " SELECT customer_id, from_score, score, %s"
+            " FROM unnest(%s::integer[], %s::integer[], %s::integer[]) AS incoming (customer_id, from_score, score)"
+            " RETURNING id, from_score, score",
+            [now, ids, befores, scores],
+        )
+        return sorted(pk for pk, before, score in cursor.fetchall() if before is not None and score < before)
 
 
 def _stored_scores(customer_ids: list[int]) -> dict[int, tuple[int, dict]]:
     """{customer id: (score, parts)} as stored. The parts are read as JSON text and decoded here: three times
     faster than the JSONField's own reading on PostgreSQL, which would cost more than the writes it saves."""
     table = HealthScore._meta.db_table
-    parts = "parts::text" if connection.vendor == "postgresql" else "parts"
-    ids = ", ".join(["%s"] * len(customer_ids))
+    if connection.vendor == "postgresql":  # one array parameter, not 2,000 placeholders
+        sql, params = f"SELECT customer_id, score, parts::text FROM {table} WHERE customer_id = ANY(%s)", [customer_ids]
+    else:
+        ids = ", ".join(["%s"] * len(customer_ids))
+        sql, params = f"SELECT customer_id, score, parts FROM {table} WHERE customer_id IN ({ids})", customer_ids
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT customer_id, score, {parts} FROM {table} WHERE customer_id IN ({ids})", customer_ids)
+        cursor.execute(sql, params)
         return {pk: (score, json.loads(text)) for pk, score, text in cursor.fetchall()}
 
 
@@ -318,6 +339,8 @@ def _scores_upsert(rows: list[tuple[int, int, dict]], *, now: datetime) -> None:
             update_fields=["score", "parts", "computed_at"],
         )
         return
+    # A multi-row VALUES list: array parameters are cheaper to parse, but quoting 2,000 JSON documents into a
+    # text[] literal costs psycopg twice as much as the placeholders.
     params = []
     for customer_id, score, parts in rows:
         params += [customer_id, score, json.dumps(parts), now]
