@@ -30,6 +30,7 @@ from customers.models import Case, Customer, Interaction
 from customers.money import AMOUNT_SQL_PATTERN
 from cxcrm.audit import audit_record
 from cxcrm.models import AuditAction
+from journeys.selectors import touchpoints_for_keys
 
 from .choices import SurveyKind
 from .models import AttentionAction, HealthScore, HealthScoreChange, HealthSettings, Response
@@ -163,12 +164,17 @@ def attention_reasons(
             .annotate(n=Count("pk"))
             .filter(n__gte=settings.repeat_contacts)
         )
+        repeated = list(repeated)
+        # A touchpoint is named as its published map names it (its key when no published map has it).
+        names = {}
+        if dimension == "touchpoint":
+            names = {key: tp.name for key, tp in touchpoints_for_keys(r["value"] for r in repeated).items()}
         for row in repeated:
             add(
                 row["customer_id"],
                 f"repeat:{dimension}:{row['value']}",
                 _("Contacted us %(n)s times in %(days)s days about “%(value)s”")
-                % {"n": row["n"], "days": settings.repeat_days, "value": row["value"]},
+                % {"n": row["n"], "days": settings.repeat_days, "value": names.get(row["value"], row["value"])},
             )
     return found
 

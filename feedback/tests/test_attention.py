@@ -239,3 +239,19 @@ def test_the_queue_is_paged_fifty_a_page_in_rank_order_with_the_same_queries(
     # A page past the last, or not a number, still answers.
     assert "Page 3 of 3" in client.get(reverse("feedback:attention"), {"page": 99}).content.decode()
     assert "Page 1 of 3" in client.get(reverse("feedback:attention"), {"page": "x"}).content.decode()
+
+
+def test_a_repeat_contact_names_the_touchpoint_not_its_key():
+    """A rep reads "Web checkout", the touchpoint's name on the published map, never its key."""
+    from journeys.choices import MapStatus
+    from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
+
+    stage = StageFactory(journey_map=JourneyMapFactory(status=MapStatus.PUBLISHED))
+    TouchpointFactory(stage=stage, key="retail-checkout-web", name="Web checkout")
+    customer = CustomerFactory(last_name="Repeat")
+    for days in (1, 3, 5):
+        InteractionFactory(customer=customer, touchpoint_key="retail-checkout-web", occurred_at=ago(days=days))
+
+    rows = attention.attention_queue()
+
+    assert words(rows[0]) == ["Contacted us 3 times in 7 days about “Web checkout”"]
