@@ -15,6 +15,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 
 from .choices import IDENTITY_KIND_ALIASES, PHONE_NETWORKS, IdentityKind
 
@@ -132,8 +133,11 @@ def _email(value: str) -> str:
     try:
         validate_email(email)
     except ValidationError as exc:
-        reason = "it has no '@'" if "@" not in email else "it is not a valid address"
-        raise ValidationError(f"“{value}” is not a valid email address: {reason}.", code="invalid") from exc
+        if "@" not in email:
+            message = gettext("“%(value)s” is not a valid email address: it has no '@'.")
+        else:
+            message = gettext("“%(value)s” is not a valid email address: it is not a valid address.")
+        raise ValidationError(message % {"value": value}, code="invalid") from exc
     return email
 
 

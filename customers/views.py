@@ -383,7 +383,7 @@ class NoteCreateView(CustomerFormView):
 
     def perform(self, customer, form):
         services.note_create(customer=customer, body=form.cleaned_data["body"], author=self.request.user)
-        return "Note added."
+        return gettext("Note added.")
 
 
 class ProfileUpdateView(CustomerFormView):
@@ -401,7 +401,7 @@ class ProfileUpdateView(CustomerFormView):
 
     def perform(self, customer, form):
         services.customer_update(customer=customer, user=self.request.user, **form.service_kwargs())
-        return "Profile saved."
+        return gettext("Profile saved.")
 
 
 class IdentityAddView(CustomerFormView):

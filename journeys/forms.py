@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cxcrm.fields import DayFormField
 
-PERIOD_CHOICES = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 12 months"), ("custom", "From – to")]
+PERIOD_CHOICES = [
+    ("30", _("Last 30 days")),
+    ("90", _("Last 90 days")),
+    ("365", _("Last 12 months")),
+    ("custom", _("From – to")),
+]
 
 
 class PeriodForm(forms.Form):

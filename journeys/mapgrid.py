@@ -4,16 +4,18 @@ slots rated against targets, and the designed and measured emotion curves."""
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from cxcrm.choices import CHANNEL_ICONS, Channel
 
 from .figures import Figures, rate
 
 METRIC_LABELS = {
-    "volume": ("Volume", ""),
+    "volume": (_("Volume"), ""),
     "csat": ("CSAT", "%"),
     "nps": ("NPS", ""),
     "ces": ("CES", ""),
-    "ttr_hours": ("Time to resolution", " h"),
+    "ttr_hours": (_("Time to resolution"), " h"),
 }
 TARGET_FIELDS = {"csat": "target_csat", "nps": "target_nps", "ces": "target_ces", "ttr_hours": "target_ttr_hours"}
 

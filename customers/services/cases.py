@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cxcrm.choices import Channel
 from cxcrm.outbox import outbox_record
@@ -67,7 +68,7 @@ def _clean(fields: dict) -> dict:
             else:
                 fields[name] = fields[name].strip()
     if "subject" in fields and not errors.get("subject") and not fields["subject"]:
-        errors["subject"] = ["Give the case a subject."]
+        errors["subject"] = [gettext("Give the case a subject.")]
     if "priority" in fields and fields["priority"] not in CasePriority.values:
         errors["priority"] = [f"“{fields['priority']}” is not a priority; use {', '.join(CasePriority.values)}."]
     if "origin" in fields and fields["origin"] not in CaseOrigin.values:

@@ -268,3 +268,13 @@ def test_import_errors_are_shown_with_field_and_position(client, marketer_user, 
 def test_reps_cannot_import(client, rep_user):
     client.force_login(rep_user)
     assert client.get(reverse("journeys:map_import")).status_code == 403
+
+
+def test_the_period_chooser_and_metric_names_are_in_the_users_language(client, rep_user, chat_map, settings):
+    settings.JOURNEYS_FIGURES_PROVIDER = "journeys.tests.test_views.fake_provider"
+    client.force_login(rep_user)
+    page = client.get(reverse("journeys:map_detail", args=[chat_map.pk]), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    for spanish in ("Últimos 90 días", "Últimos 12 meses", "Desde – hasta", "Volumen"):
+        assert spanish in page
+    for english in (">Last 90 days<", ">Last 12 months<", ">From – to<", ">Volume<"):
+        assert english not in page
