@@ -136,12 +136,13 @@ def health_chart(
     return {
         "id": "chart-health-below" if below else "chart-health",
         "type": "line",
-        "label": "Customers below the attention threshold (%)" if below else "Average health (0–100)",
+        "label": _("Customers below the attention threshold (%)") if below else _("Average health (0–100)"),
         "min": 0,
         "max": 100,
-        "sample_label": "customers",
+        "sample_label": _("customers"),
         "small_sample": 0,
         "labels": [first.isoformat() for first, _last in periods],
+        "label_dates": True,  # ISO dates, written by reports.js in the page's locale (Intl.DateTimeFormat)
         "datasets": list(by_value.values()),
         "tension": 0,
         "span_gaps": False,

@@ -299,3 +299,16 @@ def test_api_metrics_health_overall_has_a_row_for_every_period(api_as, manager_u
             "below_share": 50.0,
         },
     ]
+
+
+def test_health_charts_speak_the_managers_language_and_date_their_periods_by_locale(client, manager_user, history):
+    client.force_login(manager_user)
+    params = {"start": START.isoformat(), "end": END.isoformat(), "granularity": "week", "dimension": "persona"}
+
+    response = client.get("/reports/health/", params, HTTP_ACCEPT_LANGUAGE="pl")
+
+    average, below = response.context["charts"]
+    assert (average["label"], below["label"]) == ("Średnia kondycja (0–100)", "Klienci poniżej progu uwagi (%)")
+    assert average["sample_label"] == "klientów"
+    # ISO dates in the data, written in the page's locale by reports.js (as the other report charts).
+    assert average["label_dates"] is below["label_dates"] is True
