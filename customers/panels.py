@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,9 @@ def customer_panels(customer, request) -> list[RenderedPanel]:
                 panels.append(RenderedPanel(str(result.get("title", "")), mark_safe(result.get("html", ""))))  # noqa: S308
         except Exception:  # a broken panel must not break the customer page
             logger.exception("customer page panel %s failed for customer %s", dotted, customer.pk)
-            panels.append(RenderedPanel(dotted.rsplit(".", 1)[-1], format_html("{}", "Unavailable right now."), True))
+            panels.append(
+                RenderedPanel(dotted.rsplit(".", 1)[-1], format_html("{}", _("Unavailable right now.")), True)
+            )
     return panels
 
 

@@ -29,9 +29,9 @@ class PeriodForm(forms.Form):
         start, end = data.get("start"), data.get("end")
         if data.get("period") == "custom":
             if not start or not end:
-                raise forms.ValidationError("Give both a start and an end date.")
+                raise forms.ValidationError(_("Give both a start and an end date."))
             if start > end:
-                raise forms.ValidationError("The start date must not be after the end date.")
+                raise forms.ValidationError(_("The start date must not be after the end date."))
         return data
 
     def dates(self) -> tuple[date, date]:

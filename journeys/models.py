@@ -36,7 +36,7 @@ class Persona(models.Model):
     def clean(self):
         channels = self.preferred_channels or []
         if not isinstance(channels, list):
-            raise ValidationError({"preferred_channels": "Give a list of channel codes."})
+            raise ValidationError({"preferred_channels": _("Give a list of channel codes.")})
         unknown = [c for c in channels if c not in Channel.values]
         if unknown:
             unknown_list = ", ".join(map(str, unknown))
@@ -199,4 +199,4 @@ class Touchpoint(models.Model):
 
     def clean(self):
         if self.stage_id and self.journey_map_id and self.stage.journey_map_id != self.journey_map_id:
-            raise ValidationError({"stage": "The stage belongs to another journey map."})
+            raise ValidationError({"stage": _("The stage belongs to another journey map.")})

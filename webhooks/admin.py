@@ -41,7 +41,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     @admin.display(description=_("signing secret"))
     def signing_secret(self, obj):
         if obj is None or not obj.pk:
-            return "Made when the endpoint is saved."
+            return _("Made when the endpoint is saved.")
         if obj.previous_secret and obj.previous_secret_expires_at and obj.previous_secret_expires_at > timezone.now():
             return format_html(
                 "<code>{}</code><br>The previous secret <code>{}</code> also signs until {}.",

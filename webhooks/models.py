@@ -62,7 +62,7 @@ class WebhookEndpoint(models.Model):
                 {"events": f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EventType.values)}."}
             )
         if not events:
-            raise ValidationError({"events": "Choose at least one event type."})
+            raise ValidationError({"events": _("Choose at least one event type.")})
 
     def subscribes_to(self, event_type: str) -> bool:
         return event_type in (self.events or [])

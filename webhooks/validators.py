@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -50,7 +51,7 @@ def webhook_url_validate(url: str) -> None:
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False):
         return
     if host == "localhost" or host.endswith(".localhost"):
-        raise ValidationError("Webhooks are not sent to localhost.")
+        raise ValidationError(_("Webhooks are not sent to localhost."))
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
 from cxcrm.outbox import outbox_record
@@ -64,7 +65,7 @@ def _clean(fields: dict) -> dict:
             if fields[name] is None:
                 fields[name] = ""
             if not isinstance(fields[name], str):
-                errors[name] = ["Must be a string."]
+                errors[name] = [_("Must be a string.")]
             else:
                 fields[name] = fields[name].strip()
     if "subject" in fields and not errors.get("subject") and not fields["subject"]:
@@ -199,7 +200,7 @@ def _reason_clean(reason) -> str:
     if reason is None:
         return ""
     if not isinstance(reason, str):
-        raise ValidationError({"reason": ["Must be a string."]})
+        raise ValidationError({"reason": [_("Must be a string.")]})
     reason = reason.strip()
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
@@ -333,7 +334,7 @@ def case_update(*, case: Case, user=None, status: str | None = None, reason: str
     """
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     fields = _clean(dict(fields))
     if status is not None:
         _clean({"status": status})

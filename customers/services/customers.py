@@ -6,6 +6,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..choices import LifecycleStage
 from ..identities import NormalisedIdentity, identities_normalise, normalise_identity
@@ -54,7 +55,7 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
             if value is None:
                 value = ""
             if not isinstance(value, str):
-                errors[name] = ["Must be a string."]
+                errors[name] = [_("Must be a string.")]
                 continue
             cleaned[name] = value.strip()
     if "timezone" in cleaned and "timezone" not in errors:
@@ -63,7 +64,7 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
         cleaned["language"] = cleaned["language"] or Customer._meta.get_field("language").default
     for name in ("marketing_consent", "survey_opt_out"):
         if name in cleaned and not isinstance(cleaned[name], bool):
-            errors[name] = ["Must be true or false."]
+            errors[name] = [_("Must be true or false.")]
     # The model fields' own rules (choices, lengths, the time zone and country validators) and
     # normalisation (the country upper-cased) are the ones the admin and every ModelForm apply.
     probe = Customer(**{k: v for k, v in cleaned.items() if k not in errors})
@@ -102,7 +103,7 @@ def _describe(customer: Customer) -> str:
 
 def _tags_from_names(names) -> list[Tag]:
     if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
-        raise ValidationError({"tags": ["Give a list of tag names."]})
+        raise ValidationError({"tags": [_("Give a list of tag names.")]})
     tags = []
     for name in names:
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 50:
@@ -160,7 +161,9 @@ def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = 
                 [Identity(customer=customer, kind=i.kind, network=i.network, value=i.value) for i in normalised]
             )
     except IntegrityError:
-        raise ValidationError({"identities": ["One of these identities was just given to another customer."]}) from None
+        raise ValidationError(
+            {"identities": [_("One of these identities was just given to another customer.")]}
+        ) from None
     if tag_objs:
         customer.tags.add(*tag_objs)
     lifecycle_change_record(
@@ -284,7 +287,7 @@ def identity_remove(*, identity: Identity, user=None) -> None:
 
 def _note_body(body) -> str:
     if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": ["Write the note."]})
+        raise ValidationError({"body": [_("Write the note.")]})
     return body.strip()
 
 

@@ -4,6 +4,7 @@ the role scope applied to them (who may read which figure)."""
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cxcrm.choices import Channel
@@ -60,7 +61,7 @@ def range_errors(start: date, end: date, granularity: str, *, max_periods: int |
     if errors:
         return errors
     if start > end:
-        return {"start": "The start is after the end."}
+        return {"start": _("The start is after the end.")}
     if max_periods is not None and period_count(start, end, granularity) > max_periods:
         return {"start": f"More than {max_periods} periods: choose a shorter range or a coarser granularity."}
     return {}
@@ -162,7 +163,7 @@ def report_scope(
         if user.has_perm("feedback.view_own_reports") and metric in OWN_METRICS and dimension != "agent":
             filters["agent"] = user.pk
             return filters
-        raise PermissionDenied("These figures have no share of your own.")
+        raise PermissionDenied(_("These figures have no share of your own."))
     if user.has_perm("feedback.view_reports"):
         return filters
     if user.has_perm("feedback.view_marketing_reports"):
@@ -176,7 +177,7 @@ def report_scope(
     if user.has_perm("feedback.view_own_reports") and metric in OWN_METRICS and dimension != "agent":
         filters["agent"] = user.pk
         return filters
-    raise PermissionDenied("Your role cannot read this figure.")
+    raise PermissionDenied(_("Your role cannot read this figure."))
 
 
 def response_rows_scope(user) -> dict:

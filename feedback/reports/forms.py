@@ -176,7 +176,7 @@ class HealthDrillForm(forms.Form):
         dimension = data.get("dimension") or "overall"
         value = data.get("value") or ""
         if "\x00" in value:
-            self.add_error("value", "This value names nothing.")
+            self.add_error("value", _("This value names nothing."))
         elif (
             dimension in ("persona", "journey")
             and value
@@ -184,7 +184,7 @@ class HealthDrillForm(forms.Form):
         ):
             self.add_error("value", f"No {HEALTH_DIMENSIONS[dimension].lower()} “{value}”.")
         elif dimension == "journey" and not value:
-            self.add_error("value", "Name the journey map.")
+            self.add_error("value", _("Name the journey map."))
         elif dimension == "lifecycle_stage" and value not in LifecycleStage.values:
             self.add_error("value", f"No lifecycle stage “{value}”.")
         if data.get("start") and data.get("end"):
