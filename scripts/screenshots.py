@@ -32,6 +32,10 @@ SHOTS = [
     ("reports-touchpoints", "manager", "manager-demo-1", "/reports/touchpoints/"),
     ("reports-breakdown", "manager", "manager-demo-1", "/reports/breakdown/"),
     ("reports-drilldown", "manager", "manager-demo-1", "first-drilldown"),
+    ("reports-health", "manager", "manager-demo-1", "/reports/health/"),
+    ("journey-analytics", "marketer", "marketer-demo-1", "first-map-analytics"),
+    # The staff interface in the browser's language (Brazilian Portuguese here).
+    ("customer-page-pt-br", "rep", "rep-demo-1", "top-customer"),
     ("survey-page-phone", None, None, "survey-link"),
     # Integrations are API-only (no session): the docs as a manager sees them.
     ("api-docs", "manager", "manager-demo-1", "/api/docs/"),
@@ -51,6 +55,7 @@ FIRST_LINKS = {
     "first-rule": ("/admin/feedback/surveyrule/", "#result_list tbody th a", None),
     "first-drilldown": ("/reports/", "a[href^='/reports/drill/']", None),
     "first-map": ("/journeys/", "a[href^='/journeys/']", "Retail"),
+    "first-map-analytics": ("/reports/journeys/", "[data-testid=journey-analytics-links] a", "Retail"),
 }
 
 
@@ -80,7 +85,8 @@ def main(base):
                 continue
             phone = name.endswith("-phone")
             context = browser.new_context(
-                viewport={"width": 390, "height": 844} if phone else {"width": 1400, "height": 900}
+                viewport={"width": 390, "height": 844} if phone else {"width": 1400, "height": 900},
+                locale="pt-BR" if name.endswith("-pt-br") else "en-US",
             )
             page = context.new_page()
             if user:

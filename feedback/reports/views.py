@@ -27,6 +27,8 @@ from django.views.generic import TemplateView, View
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
 from cxcrm.tables import EXPORT_FORMATS, ListTableMixin, export_response
 from cxcrm.views import StaffPermissionMixin
+from journeys.choices import MapStatus
+from journeys.selectors import journey_map_list
 
 from ..metrics import compute, query
 from ..metrics.definitions import DIMENSIONS, FILTERS, METRICS, metric_allows_filter, metric_allows_filters
@@ -448,7 +450,14 @@ class JourneysView(ReportView):
         return tables.journeys_table(figures.journey_stage_rows(start=p.start, end=p.end), start=p.start, end=p.end)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(table=self.table(), **kwargs)
+        p = self.params
+        period = urlencode({"start": p.start.isoformat(), "end": p.end.isoformat()})
+        # Each published map's journey analytics (funnel, flow, paths, churn by stage) over the same period.
+        analytics = [
+            (journey_map.label, f"{reverse('feedback:journey_analytics', args=[journey_map.pk])}?{period}")
+            for journey_map in journey_map_list().filter(status=MapStatus.PUBLISHED)
+        ]
+        return super().get_context_data(table=self.table(), analytics_links=analytics, **kwargs)
 
 
 # --------------------------------------------------------------------------- refresh

@@ -165,3 +165,17 @@ def test_customers_behind_a_funnel_figure(client, marketer_user, example):
     assert str(people["dan"]) in html and str(people["bob"]) not in html
     assert client.get(url, {**MARCH, "stage": "x", "status": "dropped"}).status_code == 404
     assert client.get(url, {**MARCH, "stage": consider, "status": "bored"}).status_code == 404
+
+
+def test_the_journeys_report_links_each_published_maps_analytics_over_its_period(client, marketer_user, example):
+    from journeys.tests.factories import JourneyMapFactory
+
+    journey_map, _people = example
+    draft = JourneyMapFactory(name="Draft map", status="draft")
+    client.force_login(marketer_user)
+    page = client.get("/reports/journeys/", {"period": "custom", **MARCH}).content.decode()
+    links = page.split('data-testid="journey-analytics-links"')[1].split("</p>")[0]
+    assert f'href="/reports/journeys/{journey_map.pk}/analytics/?start=2026-03-01&amp;end=2026-03-31"' in links
+    assert journey_map.label in links
+    assert f"/reports/journeys/{draft.pk}/analytics/" not in links
+    assert client.get(f"/reports/journeys/{journey_map.pk}/analytics/", MARCH).status_code == 200
