@@ -32,3 +32,25 @@ def test_choosing_portuguese_in_the_user_menu_translates_the_pages_and_is_kept_a
     chosen = menu.get_by_role("button", name="Português (Brasil)")
     assert chosen.get_attribute("aria-current") == "true"
     assert "Idioma" in page.inner_text("[data-testid=language-chooser]")
+
+
+def test_the_main_staff_pages_in_each_language_leave_no_text_of_the_catalogue_in_english(browser_login, superuser):
+    from django.urls import reverse
+
+    from cxcrm.choices import Language
+    from cxcrm.tests.test_i18n_pages import catalogue, staff_pages, world_objects
+
+    world = world_objects()
+    page = browser_login("root")
+    names = dict(Language.choices)
+    for language in ("pt-br", "es", "pl", "el"):
+        menu = page.get_by_test_id("user-menu")
+        menu.get_by_role("button").first.click()
+        with page.expect_navigation(wait_until="load"):
+            menu.get_by_role("button", name=names[language]).click()
+        texts = catalogue(language)
+        for url in [*staff_pages(world), reverse("customers:case_list")]:
+            page.goto(f"{page.base_url}{url}", wait_until="load")
+            assert page.locator("html").get_attribute("lang") == language, url
+            shown = " ".join(page.inner_text("body").split())
+            assert [msgid for msgid in texts if msgid in shown] == [], (language, url)

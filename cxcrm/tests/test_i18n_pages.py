@@ -54,6 +54,11 @@ def visible_text(html: str) -> str:
 
 @pytest.fixture
 def world(db):
+    return world_objects()
+
+
+def world_objects() -> dict:
+    """A customer at risk with an owner, a chat on a published map's touchpoint, an open case and an answer."""
     owner = UserFactory(username="ana", role=Role.SUPPORT_REP, first_name="Ana")
     customer = CustomerFactory(owner=owner, lifecycle_stage=LifecycleStage.AT_RISK, first_name="Zed", last_name="Q")
     journey_map = JourneyMapFactory(status=MapStatus.PUBLISHED, name="Zeta map")
