@@ -16,6 +16,7 @@ from cxcrm.tables import EXPORT_FORMATS, export_response
 from cxcrm.views import StaffPermissionMixin
 from journeys.choices import MapStatus
 from journeys.models import JourneyMap, Persona
+from journeys.selectors import touchpoints_for_keys
 
 from ..reports.tables import ReportTable, row
 from ..reports.views import export_name
@@ -101,8 +102,35 @@ def _flow_rows(flow: dict) -> list[dict]:
     return [{**link, "from": labels[link["from"]], "to": labels[link["to"]]} for link in flow["links"]]
 
 
-def _paths_for_page(paths: list[dict]) -> list[dict]:
-    return [{**p, "deviation_labels": [DEVIATION_LABELS[d] for d in p["deviations"]]} for p in paths]
+def touchpoint_names(journey_map: JourneyMap, keys) -> dict[str, str]:
+    """{touchpoint key: the name a person reads} for `keys`: the map's own touchpoints, then those of the
+    published maps (an off-map touchpoint); a key nobody names stays out (the page shows the key). One query,
+    two when some key is not on the map."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    names = dict(journey_map.touchpoints.filter(key__in=keys).values_list("key", "name"))
+    if keys - set(names):
+        names.update((key, tp.name) for key, tp in touchpoints_for_keys(keys - set(names)).items())
+    return names
+
+
+def _paths_for_page(paths: list[dict], names: dict[str, str] | None = None) -> list[dict]:
+    """The paths with their deviations in words and each step's touchpoint name (`name`, the key when unnamed)."""
+    names = names or {}
+    return [
+        {
+            **p,
+            "deviation_labels": [DEVIATION_LABELS[d] for d in p["deviations"]],
+            "steps": [{**step, "name": names.get(step["key"], step["key"])} for step in p["steps"]],
+        }
+        for p in paths
+    ]
+
+
+def _path_keys(paths: list[dict], transitions: list[dict] = ()) -> set[str]:
+    keys = {step["key"] for p in paths for step in p["steps"]}
+    return keys | {t["from"] for t in transitions} | {t["to"] for t in transitions}
 
 
 class JourneyMapPanelView(_JourneyMapPage):
@@ -125,7 +153,7 @@ class JourneyMapPanelView(_JourneyMapPage):
             with_churn=True,
             flow=flow,
             flow_rows=_flow_rows(flow),
-            paths=_paths_for_page(paths["paths"]),
+            paths=_paths_for_page(paths["paths"], touchpoint_names(self.journey_map, _path_keys(paths["paths"]))),
             journeys=paths["journeys"],
             report_url=f"{report}?{urlencode({'start': start, 'end': end})}",
             **kwargs,
@@ -276,6 +304,8 @@ class JourneyAnalyticsView(_JourneyMapPage):
         base = f"{reverse('feedback:journey_analytics', args=[self.journey_map.pk])}?"
         params = {k: v for k, v in self.request.GET.items() if k not in ("format", "table")}
         flow = journey_flow(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
+        transitions = self.paths["transitions"][:20]
+        names = touchpoint_names(self.journey_map, _path_keys(self.paths["paths"], transitions))
         return super().get_context_data(
             title=gettext("Journey analytics: %(map)s") % {"map": self.journey_map.label},
             personas=Persona.objects.order_by("name"),
@@ -286,9 +316,12 @@ class JourneyAnalyticsView(_JourneyMapPage):
             groups=[{"label": self.group_label(g["value"]), "stages": g["stages"]} for g in self.funnel["groups"]],
             flow=flow,
             flow_rows=_flow_rows(flow),
-            paths=_paths_for_page(self.paths["paths"]),
+            paths=_paths_for_page(self.paths["paths"], names),
             journeys=self.paths["journeys"],
-            transitions=self.paths["transitions"][:20],
+            transitions=[
+                {**t, "from_name": names.get(t["from"], t["from"]), "to_name": names.get(t["to"], t["to"])}
+                for t in transitions
+            ],
             churn=self.churn,
             csv_urls={name: base + urlencode({**params, "format": "csv", "table": name}) for name in self.TABLES},
             **kwargs,

@@ -127,21 +127,40 @@ def test_panel_shows_the_measured_funnel_under_the_stages(
 ):
     journey_map, _people = example
     client.force_login(marketer_user)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):  # 18 + the touchpoint names of the paths
         response = client.get(f"/reports/journeys/{journey_map.pk}/analytics/panel/", MARCH)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'data-testid="funnel"' in html and 'data-testid="sankey"' in html
     assert "66.7%" in html  # Purchase drop-off
     assert "50.0% <span" in html  # churn of the customers whose furthest stage is Purchase
-    assert "d-ad</code> → <code>p-store" in html
+    assert (
+        '<span title="d-ad" data-key="d-ad">d-ad</span> → <span title="p-store" data-key="p-store">p-store</span>'
+        in html
+    )
+
+
+def test_paths_and_transitions_name_the_touchpoints_not_their_keys(client, marketer_user, example):
+    """A marketer reads "Social ad → Store visit"; the key stays in the title (and the CSV keeps the keys)."""
+    journey_map, _people = example
+    journey_map.touchpoints.filter(key="d-ad").update(name="Social ad")
+    journey_map.touchpoints.filter(key="p-store").update(name="Store visit")
+    client.force_login(marketer_user)
+
+    panel = client.get(f"/reports/journeys/{journey_map.pk}/analytics/panel/", MARCH).content.decode()
+    report = client.get(f"/reports/journeys/{journey_map.pk}/analytics/", MARCH).content.decode()
+
+    assert 'data-key="d-ad">Social ad</span> → <span title="p-store" data-key="p-store">Store visit</span>' in panel
+    assert 'data-key="d-ad">Social ad</span>' in report
+    assert '<td title="d-ad">Social ad</td><td title="p-store">Store visit</td>' in report
+    assert ">d-ad<" not in panel + report
 
 
 def test_report_page_and_its_csv(client, marketer_user, example, django_assert_max_num_queries):
     journey_map, _people = example
     client.force_login(marketer_user)
     url = f"/reports/journeys/{journey_map.pk}/analytics/"
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):  # 23 + the touchpoint names of the paths and transitions
         response = client.get(url, {**MARCH, "by": "persona"})
     assert response.status_code == 200
     html = response.content.decode()
