@@ -2,7 +2,8 @@
 
 The export is the API representation (`JourneyMapSerializer`) without ids
 (`id` of map, stages and touchpoints, and `cloned_from`). Import reads the same
-document and creates a *draft*, the next version of its name; it ignores what
+document (`journey_gap_days` included, 1–365, 30 when absent) and creates a
+*draft*, the next version of its name; it ignores what
 belongs to a version rather than to the map's content (`status`, `version`,
 `owner`, `published_at`, `created_at`, `updated_at`). Errors name the field and
 its position, e.g. ``stages[1].touchpoints[0].channel``.
@@ -11,7 +12,7 @@ its position, e.g. ``stages[1].touchpoints[0].channel``.
 from django.core.exceptions import ValidationError
 
 from .api.serializers import JourneyMapSerializer
-from .models import JourneyMap
+from .models import DEFAULT_JOURNEY_GAP_DAYS, JourneyMap
 from .services import journey_map_create
 
 ID_FIELDS = ("id", "cloned_from")
@@ -67,6 +68,7 @@ def journey_map_import(*, data, owner=None) -> JourneyMap:
         name=validated["name"],
         description=validated.get("description", ""),
         persona=validated.get("persona"),
+        journey_gap_days=validated.get("journey_gap_days", DEFAULT_JOURNEY_GAP_DAYS),
         stages=[dict(stage) for stage in validated.get("stages", [])],
         owner=owner,
     )

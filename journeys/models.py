@@ -10,6 +10,9 @@ from cxcrm.choices import Channel
 
 from .choices import Department, MapStatus, TouchpointKind
 
+# Days of inactivity that split a customer's journeys on a map when none is set (docs/metrics.md).
+DEFAULT_JOURNEY_GAP_DAYS = 30
+
 
 class Persona(models.Model):
     """A buyer persona: the archetype a journey map is drawn for and customers are assigned to."""
@@ -71,7 +74,7 @@ class JourneyMap(models.Model):
     # are two journeys (docs/metrics.md, "Journey analytics").
     journey_gap_days = models.PositiveSmallIntegerField(
         "Journey gap (days)",
-        default=30,
+        default=DEFAULT_JOURNEY_GAP_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Days without a touchpoint interaction after which a customer's next one starts a new journey",
     )

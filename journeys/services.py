@@ -12,7 +12,7 @@ from django.utils import timezone
 from cxcrm.deletion import delete_or_refuse
 
 from .choices import MapStatus
-from .models import JourneyMap, Persona, Stage, Touchpoint
+from .models import DEFAULT_JOURNEY_GAP_DAYS, JourneyMap, Persona, Stage, Touchpoint
 from .selectors import journey_map_versions_to_replace, touchpoint_key_conflicts
 from .signals import journey_map_archived, journey_map_published
 
@@ -211,6 +211,7 @@ def journey_map_create(
     name: str,
     description: str = "",
     persona: Persona | None = None,
+    journey_gap_days: int = DEFAULT_JOURNEY_GAP_DAYS,
     stages: list[dict] | None = None,
     owner=None,
 ) -> JourneyMap:
@@ -223,16 +224,27 @@ def journey_map_create(
     stages = stages or []
     _duplicate_keys(stages)
     journey_map = _map_insert_next_version(
-        name=name, description=description, persona=persona, owner=owner, status=MapStatus.DRAFT
+        name=name,
+        description=description,
+        persona=persona,
+        journey_gap_days=journey_gap_days,
+        owner=owner,
+        status=MapStatus.DRAFT,
     )
     _structure_create(journey_map, stages)
     return journey_map
 
 
 def journey_map_update(
-    *, journey_map: JourneyMap, name: str | None = None, description: str | None = None, persona=...
+    *,
+    journey_map: JourneyMap,
+    name: str | None = None,
+    description: str | None = None,
+    persona=...,
+    journey_gap_days: int | None = None,
 ) -> JourneyMap:
     """Change a map's own fields (stages and touchpoints are edited in the admin).
+    `journey_gap_days` (1–365, validated by the caller's serializer or form) may change on any status.
 
     Raises ValidationError when the new name and this version already exist.
     """
@@ -242,6 +254,8 @@ def journey_map_update(
         journey_map.description = description
     if persona is not ...:
         journey_map.persona = persona
+    if journey_gap_days is not None:
+        journey_map.journey_gap_days = journey_gap_days
     clash = JourneyMap.objects.filter(name=journey_map.name, version=journey_map.version).exclude(pk=journey_map.pk)
     message = f"Version {journey_map.version} of “{journey_map.name}” already exists."
     if clash.exists():

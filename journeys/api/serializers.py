@@ -119,10 +119,10 @@ class JourneyMapSerializer(ModelSerializer):
             "owner",
             "cloned_from",
             "published_at",
-            "journey_gap_days",
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"journey_gap_days": {"required": False}}
         # The service gives a new map the next version of its name, so (name, version) cannot clash.
         validators = []
 
@@ -137,8 +137,8 @@ class JourneyMapUpdateSerializer(ModelSerializer):
 
     class Meta:
         model = JourneyMap
-        fields = ["name", "description", "persona", "stages"]
-        extra_kwargs = {"name": {"required": False}}
+        fields = ["name", "description", "persona", "journey_gap_days", "stages"]
+        extra_kwargs = {"name": {"required": False}, "journey_gap_days": {"required": False}}
 
     stages = StageNestedSerializer(many=True, required=False)
 

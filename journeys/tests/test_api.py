@@ -113,6 +113,37 @@ def test_update_changes_map_fields(api_as, marketer_user):
     assert journey_map.stages.count() == 3  # untouched when no stages are sent
 
 
+def test_create_and_update_set_the_journey_gap(api_as, marketer_user):
+    client = api_as(marketer_user)
+    response = client.post("/api/journeys/", {**NEW_MAP, "journey_gap_days": 14}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["journey_gap_days"] == 14
+
+    published = build_map(status=MapStatus.PUBLISHED)
+    response = client.patch(f"/api/journeys/{published.pk}/", {"journey_gap_days": 365}, format="json")
+    assert response.status_code == 200, response.json()
+    published.refresh_from_db()
+    assert published.journey_gap_days == 365
+
+
+@pytest.mark.parametrize("value", [0, 366, -5, "a month"])
+def test_a_journey_gap_outside_1_to_365_days_is_400_naming_the_field(api_as, marketer_user, value):
+    journey_map = build_map(name="Kept")
+    client = api_as(marketer_user)
+    response = client.patch(
+        f"/api/journeys/{journey_map.pk}/", {"journey_gap_days": value, "name": "Changed"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "journey_gap_days" in response.json()
+    journey_map.refresh_from_db()
+    assert (journey_map.name, journey_map.journey_gap_days) == ("Kept", 30)
+
+    response = client.post("/api/journeys/", {**NEW_MAP, "journey_gap_days": value}, format="json")
+    assert response.status_code == 400
+    assert "journey_gap_days" in response.json()
+    assert not JourneyMap.objects.filter(name="Onboarding").exists()
+
+
 def test_update_replaces_a_drafts_stages_and_touchpoints(api_as, marketer_user):
     journey_map = build_map(name="Onboarding", stages=3)
     response = api_as(marketer_user).patch(

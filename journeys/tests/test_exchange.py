@@ -84,3 +84,27 @@ def test_import_errors_name_the_field_and_its_position(mutate, path, fragment):
 def test_import_of_something_that_is_not_an_object_says_so():
     with pytest.raises(ValidationError, match="JSON object"):
         journey_map_import(data=[1, 2])
+
+
+def test_journey_gap_travels_with_the_exported_map(marketer_user):
+    original = build_map(stages=2, touchpoints_per_stage=1, name="Renewal")
+    JourneyMap.objects.filter(pk=original.pk).update(journey_gap_days=90)
+    exported = journey_map_export(journey_map=journey_map_get(pk=original.pk))
+    assert exported["journey_gap_days"] == 90
+
+    imported = journey_map_import(data=json.loads(json.dumps(exported)), owner=marketer_user)
+    assert imported.journey_gap_days == 90
+
+    del exported["journey_gap_days"]  # a document written before the field existed
+    assert journey_map_import(data=exported).journey_gap_days == 30
+
+
+@pytest.mark.parametrize(("value", "fragment"), [(0, "1"), (366, "365"), ("soon", "integer")])
+def test_import_refuses_a_journey_gap_outside_1_to_365_days(value, fragment):
+    document = journey_map_export(journey_map=journey_map_get(pk=build_map(stages=1, touchpoints_per_stage=1).pk))
+    document["journey_gap_days"] = value
+    count = JourneyMap.objects.count()
+    with pytest.raises(ValidationError) as error:
+        journey_map_import(data=document)
+    assert fragment in " ".join(error.value.message_dict["journey_gap_days"])
+    assert JourneyMap.objects.count() == count
