@@ -25,6 +25,7 @@ from cxcrm.i18n import user_language
 from cxcrm.outbox import outbox_record
 from feedback.models import Response
 from feedback.scales import is_detractor
+from journeys.selectors import touchpoint_for_key, touchpoints_for_keys
 
 from .choices import Condition
 from .models import Alert, AlertRecipient, AlertRule
@@ -93,6 +94,12 @@ def alert_raise(
     return alert
 
 
+def _touchpoint_name(key: str) -> str:
+    """The touchpoint as people read it: its name on the published map (its key when no published map has it)."""
+    touchpoint = touchpoint_for_key(key)
+    return touchpoint.name if touchpoint is not None else key
+
+
 def _rules(condition: str):
     return AlertRule.objects.filter(condition=condition, enabled=True).order_by("pk")
 
@@ -121,7 +128,7 @@ def alerts_raise_for_response(*, response_id: int) -> list[Alert]:
     detail = {"response_id": response.pk, "touchpoint_key": response.touchpoint_key}
     raised = []
     if is_detractor(response.kind, response.score):
-        where = f" about {response.touchpoint_key}" if response.touchpoint_key else ""
+        where = f" about {_touchpoint_name(response.touchpoint_key)}" if response.touchpoint_key else ""
         message = f"{customer} is a detractor: {response.kind.upper()} {response.score}{where}"
         for rule in _rules(Condition.DETRACTOR).filter(touchpoint_key__in=["", response.touchpoint_key]):
             alert = alert_raise(
@@ -218,9 +225,12 @@ def alerts_raise_for_interactions(*, interaction_ids: list[int]) -> list[Alert]:
             .annotate(n=Count("pk"))
             .filter(n__gte=REPEAT_CONTACT_COUNT)
         )
+        by_touchpoint = list(by_touchpoint)
+        names = {key: tp.name for key, tp in touchpoints_for_keys(r["touchpoint_key"] for r in by_touchpoint).items()}
         for row in by_touchpoint:
             if (row["customer_id"], row["touchpoint_key"]) in touchpoints:
-                repeats[row["customer_id"]].append(f"{row['n']} contacts on {row['touchpoint_key']}")
+                name = names.get(row["touchpoint_key"], row["touchpoint_key"])
+                repeats[row["customer_id"]].append(f"{row['n']} contacts on {name}")
         by_topic = (
             contacts.filter(case__isnull=False)
             .exclude(case__topic="")

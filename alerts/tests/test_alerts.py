@@ -353,3 +353,26 @@ def test_a_health_refresh_that_lowers_a_score_raises_the_health_alert_through_th
     assert customer_health_refresh([customer.pk]) == 1
     run_outbox()
     assert Alert.objects.get().reason == Condition.HEALTH_BELOW
+
+
+def test_alerts_name_the_touchpoint_as_its_published_map_does():
+    """'… CSAT 1 about Web checkout', not the key 'retail-checkout-web' (rule and detail keep the key)."""
+    from journeys.choices import MapStatus
+    from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
+
+    stage = StageFactory(journey_map=JourneyMapFactory(status=MapStatus.PUBLISHED))
+    TouchpointFactory(stage=stage, key="retail-checkout-web", name="Web checkout")
+    owner = UserFactory(role=Role.SUPPORT_REP)
+    AlertRuleFactory(touchpoint_key="retail-checkout-web")
+    AlertRuleFactory(condition=Condition.REPEAT_CONTACT)
+    answer(CustomerFactory(owner=owner, first_name="Ana", last_name="Lima"), 1, touchpoint_key="retail-checkout-web")
+    run_outbox()
+    alert = Alert.objects.get(reason=Condition.DETRACTOR)
+    assert alert.message == "Ana Lima is a detractor: CSAT 1 about Web checkout"
+    assert alert.detail["touchpoint_key"] == "retail-checkout-web"
+
+    customer = CustomerFactory(owner=owner, first_name="Rui", last_name="Costa")
+    for _ in range(3):
+        contacted(customer, touchpoint_key="retail-checkout-web", occurred_at=timezone.now())
+    repeat = Alert.objects.get(reason=Condition.REPEAT_CONTACT, customer=customer)
+    assert repeat.message == "Rui Costa contacted us again: 3 contacts on Web checkout within 7 days"
