@@ -202,16 +202,50 @@ def _summed(groups: list[dict], stages: list) -> list[dict]:
     return summed
 
 
+def breakdown_group_q(by: str, value: str) -> Q:
+    """The stage visits of one breakdown group of `journey_funnel` (`value` as its "groups" give it, as text:
+    a persona id, an entry channel code, a cohort month "YYYY-MM"; "" the group without one). Raises ValueError
+    for an unknown `by` or a value that group cannot take."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"unknown breakdown {by!r}")
+    if by == "persona":
+        if value == "":
+            return Q(journey__persona_id__isnull=True)
+        if not (value.isascii() and value.isdigit() and len(value) < 12):
+            raise ValueError(f"not a persona id: {value!r}")
+        return Q(journey__persona_id=int(value))
+    if by == "channel":
+        return Q(journey__entry_channel=value)
+    if value == "":
+        return Q(journey__first_contact_at__isnull=True)
+    try:
+        month = datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise ValueError(f"not a cohort month: {value!r}") from None
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    low, high = local_bounds(month, following - timedelta(days=1))
+    return Q(journey__first_contact_at__gte=low, journey__first_contact_at__lt=high)
+
+
 def funnel_customers(
-    journey_map: JourneyMap, *, start: date, end: date, stage_id: int, status: str, filters: dict | None = None
+    journey_map: JourneyMap,
+    *,
+    start: date,
+    end: date,
+    stage_id: int,
+    status: str,
+    filters: dict | None = None,
+    group: tuple[str, str] | None = None,
 ):
     """The stage visits behind one funnel figure (`status` one of STATUSES), with their customer and journey,
-    newest first. Raises ValueError for an unknown status."""
+    newest first; `group` (by, value) keeps one breakdown group's (see `breakdown_group_q`). Raises ValueError
+    for an unknown status or group."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    group_q = breakdown_group_q(*group) if group else Q()
     return (
         visits_in_period(journey_map, start=start, end=end, filters=filters)
-        .filter(_visit_status_q(status, _in_progress_since(journey_map)), stage_id=stage_id)
+        .filter(group_q, _visit_status_q(status, _in_progress_since(journey_map)), stage_id=stage_id)
         .select_related("customer", "journey", "next_stage")
         .order_by("-entered_at", "-pk")
     )

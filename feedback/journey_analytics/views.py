@@ -25,6 +25,7 @@ from .params import PERMISSION, JourneyAnalyticsQuerySerializer, default_period,
 from .selectors import (
     BREAKDOWNS,
     STATUSES,
+    breakdown_group_q,
     computed_at,
     funnel_customers,
     journey_flow,
@@ -72,17 +73,35 @@ class _JourneyMapPage(StaffPermissionMixin, TemplateView):
     def filters(self) -> dict:
         return filters_of(self.data)
 
-    def customers_url(self, stage_id: int, status: str) -> str:
+    def customers_url(self, stage_id: int, status: str, group=None) -> str:
+        """The customers behind one figure; `group`, a breakdown group's value, keeps that group's (`by`, `group`)."""
         params = {"stage": stage_id, "status": status, "start": self.data["start"], "end": self.data["end"]}
         params.update(self.filters)
+        if group is not None and self.data.get("by"):
+            params.update(by=self.data["by"], group=group)
         return f"{reverse('feedback:journey_customers', args=[self.journey_map.pk])}?{urlencode(params)}"
 
-    def funnel_rows(self, funnel: dict) -> list[dict]:
-        """Each stage's figures with the link to the customers behind each count."""
+    def funnel_rows(self, stages: list[dict], group=None) -> list[dict]:
+        """Each stage's figures with the link to the customers behind each count (of one breakdown group's)."""
         return [
-            {**stage, "links": {status: self.customers_url(stage["stage_id"], status) for status in STATUSES}}
-            for stage in funnel["stages"]
+            {**stage, "links": {status: self.customers_url(stage["stage_id"], status, group) for status in STATUSES}}
+            for stage in stages
         ]
+
+    def group_label(self, value) -> str:
+        """A breakdown group's value as people read it (the persona's name, the channel's label, the month)."""
+        by = self.data.get("by")
+        if value == "":
+            return str({"persona": _("No persona"), "channel": _("No channel"), "cohort": _("Unknown")}.get(by, "—"))
+        if by == "persona":
+            return self.persona_names.get(value, str(value))
+        if by == "channel":
+            return str(dict(Channel.choices).get(value, value))
+        return str(value)
+
+    @cached_property
+    def persona_names(self) -> dict:
+        return dict(Persona.objects.values_list("pk", "name"))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -147,7 +166,7 @@ class JourneyMapPanelView(_JourneyMapPage):
         flow = journey_flow(self.journey_map, start=start, end=end, filters=filters)
         churn_rows = churn_by_stage(self.journey_map, start=start, end=end, filters=filters)
         churn = {row["stage_id"]: row for row in churn_rows}
-        stages = [{**stage, "churn": churn.get(stage["stage_id"])} for stage in self.funnel_rows(funnel)]
+        stages = [{**stage, "churn": churn.get(stage["stage_id"])} for stage in self.funnel_rows(funnel["stages"])]
         return super().get_context_data(
             stages=stages,
             with_churn=True,
@@ -214,8 +233,8 @@ class JourneyAnalyticsView(_JourneyMapPage):
             _("Dropped"),
         ]
         columns += [_("Conversion (%)"), _("Drop-off (%)"), _("Median time in stage (h)"), _("p90 time in stage (h)")]
-        groups = [("All", self.funnel["stages"])] + [
-            (self.group_label(g["value"]), g["stages"]) for g in self.funnel["groups"]
+        groups = [("All", self.funnel["stages"], None)] + [
+            (self.group_label(g["value"]), g["stages"], g["value"]) for g in self.funnel["groups"]
         ]
         return ReportTable(
             columns,
@@ -235,27 +254,13 @@ class JourneyAnalyticsView(_JourneyMapPage):
                         s["median_hours"],
                         s["p90_hours"],
                     ],
-                    self.customers_url(s["stage_id"], "reached") if label == "All" else None,
+                    self.customers_url(s["stage_id"], "reached", value),
                 )
-                for label, stages in groups
+                for label, stages, value in groups
                 for s in stages
             ],
             link_label="customers",
         )
-
-    def group_label(self, value) -> str:
-        by = self.data.get("by")
-        if value == "":
-            return str({"persona": _("No persona"), "channel": _("No channel"), "cohort": _("Unknown")}.get(by, "—"))
-        if by == "persona":
-            return self.persona_names.get(value, str(value))
-        if by == "channel":
-            return str(dict(Channel.choices).get(value, value))
-        return str(value)
-
-    @cached_property
-    def persona_names(self) -> dict:
-        return dict(Persona.objects.values_list("pk", "name"))
 
     def paths_table(self) -> ReportTable:
         return ReportTable(
@@ -312,8 +317,11 @@ class JourneyAnalyticsView(_JourneyMapPage):
             channels=Channel.choices,
             breakdowns=BREAKDOWNS,
             values=params,
-            stages=self.funnel_rows(self.funnel),
-            groups=[{"label": self.group_label(g["value"]), "stages": g["stages"]} for g in self.funnel["groups"]],
+            stages=self.funnel_rows(self.funnel["stages"]),
+            groups=[
+                {"label": self.group_label(g["value"]), "stages": self.funnel_rows(g["stages"], g["value"])}
+                for g in self.funnel["groups"]
+            ],
             flow=flow,
             flow_rows=_flow_rows(flow),
             paths=_paths_for_page(self.paths["paths"], names),
@@ -352,6 +360,18 @@ class JourneyCustomersView(_JourneyMapPage):
             raise Http404("No such figure.")
         return status
 
+    @cached_property
+    def group(self) -> tuple[str, str] | None:
+        """(`by`, `group`): one breakdown group's customers (the report's group rows link here); None: all."""
+        by, value = self.data.get("by"), self.request.GET.get("group")
+        if value is None or not by:
+            return None
+        try:
+            breakdown_group_q(by, value)
+        except ValueError:
+            raise Http404("No such group.") from None
+        return by, value
+
     def visits(self):
         return funnel_customers(
             self.journey_map,
@@ -360,6 +380,7 @@ class JourneyCustomersView(_JourneyMapPage):
             stage_id=self.stage.pk,
             status=self.status,
             filters=self.filters,
+            group=self.group,
         )[: self.LIMIT]
 
     def table(self) -> ReportTable:
@@ -391,6 +412,11 @@ class JourneyCustomersView(_JourneyMapPage):
             link_label="customer",
         )
 
+    def _group_value(self):
+        """The group's value as the funnel gives it (a persona id is a number there)."""
+        by, value = self.group
+        return int(value) if by == "persona" and value else value
+
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("format")
         if export_format in EXPORT_FORMATS:
@@ -403,7 +429,8 @@ class JourneyCustomersView(_JourneyMapPage):
     def get_context_data(self, **kwargs):
         params = {k: v for k, v in self.request.GET.items() if k != "format"}
         return super().get_context_data(
-            title=f"{self.journey_map.label} · {self.stage.name}: {STATUS_LABELS[self.status]}",
+            title=f"{self.journey_map.label} · {self.stage.name}: {STATUS_LABELS[self.status]}"
+            + (f" · {self.group_label(self._group_value())}" if self.group else ""),
             stage=self.stage,
             status_label=STATUS_LABELS[self.status],
             table=self.table(),

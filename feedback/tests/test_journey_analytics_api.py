@@ -1,6 +1,9 @@
 """GET /api/journeys/{id}/funnel/ and /paths/, churn by stage in /api/metrics/, and the pages: the map page's
 panel, the report page with its CSV, the customers behind a figure (the example of journey_analytics_example)."""
 
+import re
+from html import unescape
+
 import pytest
 
 from customers.choices import LifecycleStage
@@ -184,6 +187,36 @@ def test_customers_behind_a_funnel_figure(client, marketer_user, example):
     assert str(people["dan"]) in html and str(people["bob"]) not in html
     assert client.get(url, {**MARCH, "stage": "x", "status": "dropped"}).status_code == 404
     assert client.get(url, {**MARCH, "stage": consider, "status": "bored"}).status_code == 404
+
+
+@pytest.mark.parametrize("by", ["persona", "channel", "cohort"])
+def test_each_breakdown_groups_figures_link_to_exactly_their_customers(client, marketer_user, example, by):
+    journey_map, _people = example
+    client.force_login(marketer_user)
+    html = client.get(f"/reports/journeys/{journey_map.pk}/analytics/", {**MARCH, "by": by}).content.decode()
+    groups = html.split('data-testid="funnel-group"')[1:]
+    assert len(groups) >= 2
+    figures = [
+        (unescape(href), int(figure))
+        for group in groups
+        for href, figure in re.findall(r'<a href="([^"]+)">(\d+)</a>', group.split("</table>")[0])
+    ]
+    assert len(figures) == len(groups) * 3 * journey_map.stages.count()  # reached, went on, drop-off
+    assert any(figure for _href, figure in figures)
+    for href, figure in figures:
+        assert f"by={by}" in href and "group=" in href
+        csv = b"".join(client.get(href + "&format=csv").streaming_content).decode("utf-8-sig")
+        assert len(csv.splitlines()) - 1 == figure, href
+
+
+def test_customers_of_a_group_that_cannot_exist_is_404(client, marketer_user, example):
+    journey_map, _people = example
+    client.force_login(marketer_user)
+    consider = journey_map.stages.get(name="Consider").pk
+    url = f"/reports/journeys/{journey_map.pk}/analytics/customers/"
+    for by, group in (("persona", "x"), ("cohort", "2026-13"), ("cohort", "March")):
+        response = client.get(url, {**MARCH, "stage": consider, "status": "reached", "by": by, "group": group})
+        assert response.status_code == 404
 
 
 def test_the_journeys_report_links_each_published_maps_analytics_over_its_period(client, marketer_user, example):
