@@ -235,3 +235,11 @@ def test_lifecycle_stages_are_shown_by_their_label_on_the_customer_page(client, 
     html = client.get(reverse("customers:customer_detail", args=[customer.pk])).content.decode()
     assert "Zagrożony" in html
     assert ">at_risk<" not in html
+
+
+def test_the_admins_javascript_texts_come_in_the_users_language(client, superuser):
+    """The journey map admin's fold buttons read Django's JavaScript catalogue, ours included (djangojs)."""
+    client.force_login(superuser)
+    client.post(reverse("language_set"), {"language": "pl"})
+    catalogue = client.get(reverse("admin:jsi18n")).content.decode()
+    assert "Zwi\\u0144 wszystkie etapy" in catalogue or "Zwiń wszystkie etapy" in catalogue

@@ -4,6 +4,10 @@
    A stage with an error is never folded. A position typed by hand orders the rows as it says. */
 (function () {
   "use strict";
+  // The admin's page loads Django's JavaScript catalogue (admin:jsi18n), ours included (djangojs).
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (text, values) { return text.replace("%s", values[0]); };
 
   function stages() {
     return document.querySelectorAll(".djn-group-root > fieldset > .djn-items > .djn-item.djn-inline-form");
@@ -32,7 +36,7 @@
     button.textContent = folded ? button.dataset.unfold : button.dataset.fold;
     var summary = stage.querySelector(":scope > h3 > .stage-summary");
     var n = touchpointCount(stage);
-    summary.textContent = folded ? " · " + n + (n === 1 ? " touchpoint" : " touchpoints") : "";
+    summary.textContent = folded ? " · " + interpolate(ngettext("%s touchpoint", "%s touchpoints", n), [n]) : "";
   }
 
   function equip(stage) {
@@ -47,8 +51,8 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "stage-toggle";
-    button.dataset.fold = "Fold";
-    button.dataset.unfold = "Unfold";
+    button.dataset.fold = gettext("Fold");
+    button.dataset.unfold = gettext("Unfold");
     button.setAttribute("aria-expanded", "true");
     button.textContent = button.dataset.fold;
     button.addEventListener("click", function (event) {
@@ -62,7 +66,7 @@
     if (group.querySelector(".stage-toolbar")) return;
     var bar = document.createElement("div");
     bar.className = "stage-toolbar";
-    [["Fold all stages", true], ["Unfold all", false]].forEach(function (pair) {
+    [[gettext("Fold all stages"), true], [gettext("Unfold all"), false]].forEach(function (pair) {
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button";
