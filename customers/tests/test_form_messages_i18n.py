@@ -18,7 +18,7 @@ def customer():
 
 @pytest.mark.parametrize(
     "language,expected",
-    [("pt-br", "Dê um assunto ao caso."), ("es", "Indique el asunto del caso."), ("pl", "Podaj temat zgłoszenia.")],
+    [("pt-br", "Dê um assunto ao caso."), ("es", "Indique un asunto para el caso."), ("pl", "Nadaj zgłoszeniu temat.")],
 )
 def test_a_case_without_subject_is_refused_in_the_reps_language(client, rep_user, customer, language, expected):
     client.force_login(rep_user)
@@ -53,3 +53,11 @@ def test_the_note_added_message_in_the_reps_language(client, rep_user, customer)
         HTTP_ACCEPT_LANGUAGE="pt-br",
     )
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Nota adicionada."]
+
+
+def test_a_nameless_customer_is_named_in_the_reps_language(client, rep_user):
+    nameless = CustomerFactory(first_name="", last_name="")
+    client.force_login(rep_user)
+    page = client.get(reverse("customers:customer_detail", args=[nameless.pk]), HTTP_ACCEPT_LANGUAGE="pl")
+    assert f"Klient #{nameless.pk}" in page.content.decode()
+    assert f"Customer #{nameless.pk}" not in page.content.decode()
