@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
@@ -175,8 +176,8 @@ class Customer(models.Model):
         """How pages and messages name the customer: the full name, else "Customer #<id>" (the one helper,
         so a nameless customer is never titled "Customer #311 #311"); "Erased customer #<id>" once erased."""
         if self.erased:
-            return f"Erased customer #{self.pk}"
-        return self.full_name or f"Customer #{self.pk}"
+            return gettext("Erased customer #%(id)s") % {"id": self.pk}
+        return self.full_name or gettext("Customer #%(id)s") % {"id": self.pk}
 
     @property
     def reference(self) -> str:
