@@ -25,6 +25,7 @@ from customers.models import (
 from customers.selectors import case_list_sla, customer_search
 from cxcrm.choices import Channel
 from cxcrm.demo import demo_users_create
+from cxcrm.tests.committed import committed_rows_remove
 from journeys.demo import DEMO_TOUCHPOINT_KEYS
 from journeys.demo import load_demo as load_journeys_demo
 from journeys.models import JourneyMap, Persona
@@ -43,11 +44,19 @@ def demo(django_db_setup, django_db_blocker):
             counts = load_demo(seed=42, scale=1, stdout=out)
         yield {"counts": counts, "out": out.getvalue(), "queries": len(queries)}
         # Committed outside the tests' transactions: remove it all so later tests start clean.
-        for model in (MergeSuggestion, Note, Interaction, Case, LifecycleChange, Identity, Customer, Tag):
-            model.objects.all().delete()
-        JourneyMap.objects.all().delete()
-        Persona.objects.all().delete()
-        get_user_model().objects.all().delete()
+        committed_rows_remove(
+            MergeSuggestion,
+            Note,
+            Interaction,
+            Case,
+            LifecycleChange,
+            Identity,
+            Customer,
+            Tag,
+            JourneyMap,
+            Persona,
+            get_user_model(),
+        )
 
 
 def test_loader_is_registered_right_after_the_journeys_demo():

@@ -16,6 +16,7 @@ from customers.choices import CaseOrigin, CaseStatus, InteractionType
 from customers.demo import load_demo as load_customers_demo
 from customers.models import Case, Customer, Identity, Interaction, LifecycleChange, MergeSuggestion, Note, Tag
 from cxcrm.demo import demo_users_create
+from cxcrm.tests.committed import committed_rows_remove
 from feedback.choices import InvitationStatus, Sentiment
 from feedback.demo import load_demo
 from feedback.models import FeedbackSettings, Invitation, Response, Survey
@@ -41,15 +42,23 @@ def demo(django_db_setup, django_db_blocker):
         mails = list(mail.outbox)
         yield {"counts": counts, "again": again, "out": out.getvalue(), "queries": len(queries), "mail": mails}
         # Committed outside the tests' transactions: remove it all so later tests start clean.
-        Response.objects.all().delete()
-        Invitation.objects.all().delete()
-        Survey.objects.all().delete()
-        FeedbackSettings.objects.all().delete()
-        for model in (MergeSuggestion, Note, Interaction, Case, LifecycleChange, Identity, Customer, Tag):
-            model.objects.all().delete()
-        JourneyMap.objects.all().delete()
-        Persona.objects.all().delete()
-        get_user_model().objects.all().delete()
+        committed_rows_remove(
+            Response,
+            Invitation,
+            Survey,
+            FeedbackSettings,
+            MergeSuggestion,
+            Note,
+            Interaction,
+            Case,
+            LifecycleChange,
+            Identity,
+            Customer,
+            Tag,
+            JourneyMap,
+            Persona,
+            get_user_model(),
+        )
 
 
 def test_loader_runs_after_the_customers_demo():
