@@ -97,6 +97,7 @@ class JourneyPathsView(_JourneyAnalyticsView):
                     "journeys": serializers.IntegerField(),
                     "paths": serializers.ListField(child=serializers.DictField()),
                     "transitions": serializers.ListField(child=serializers.DictField()),
+                    "touchpoint_flow": serializers.DictField(),
                     "flow": serializers.DictField(),
                 },
             ),

@@ -17,6 +17,8 @@ from .compute import PATH_SEPARATOR, map_layout
 from .models import CustomerJourney, JourneyAnalyticsState, JourneyStageVisit
 
 BREAKDOWNS = ("persona", "channel", "cohort")
+# The touchpoint flow chart draws a journey's first steps only (later ones stay in the transitions table).
+FLOW_STEPS = 8
 STATUSES = ("reached", "entered", "skipped", "converted", "in_progress", "dropped")
 DEFAULT_PATHS = 10
 MAX_PATHS = 100
@@ -274,7 +276,8 @@ def journey_paths(
     Returns {"journeys": n, "paths": [{"path": [keys], "steps": [{"key", "on_map"}], "journeys", "share" (% of
     journeys), "follows_design", "deviations" (["skipped", "reversed", "off_map"]), "furthest_stage",
     "nps", "nps_answers", "csat", "csat_answers", "churned", "churn_rate"}], "transitions": [{"from", "to",
-    "journeys"}] (touchpoint to touchpoint, every path's, most common first)}. Two queries."""
+    "journeys"}] (touchpoint to touchpoint, every path's, most common first), "touchpoint_flow": the same
+    transitions for a Sankey chart, see `_step_flow`}. Two queries."""
     journeys = journeys_in_period(journey_map, start=start, end=end, filters=filters)
     grouped = list(
         journeys.values("path")
@@ -325,16 +328,34 @@ def journey_paths(
             }
         )
     transitions: Counter = Counter()
+    step_links: Counter = Counter()
     for row in grouped:
         steps = row["path"].split(PATH_SEPARATOR) if row["path"] else []
-        for a, b in zip(steps, steps[1:], strict=False):
+        for index, (a, b) in enumerate(zip(steps, steps[1:], strict=False), start=1):
             transitions[(a, b)] += row["count"]
+            if index < FLOW_STEPS:
+                step_links[(index, a, b)] += row["count"]
     return {
+        "touchpoint_flow": _step_flow(step_links),
         "journeys": total,
         "paths": paths,
         "transitions": [
             {"from": a, "to": b, "journeys": n}
             for (a, b), n in sorted(transitions.items(), key=lambda i: (-i[1], i[0]))
+        ],
+    }
+
+
+def _step_flow(step_links: Counter) -> dict:
+    """The touchpoint-to-touchpoint transitions with step-indexed nodes, so a journey that goes back to a
+    touchpoint draws no cycle (a Sankey chart cannot): {"nodes": [{"id": "<step>:<key>", "key", "step"}] (by
+    step, then key), "links": [{"from", "to", "journeys"}] (node ids; from step n to step n+1, n < FLOW_STEPS)}."""
+    nodes = {(step + offset, key) for step, a, b in step_links for offset, key in ((0, a), (1, b))}
+    return {
+        "nodes": [{"id": f"{step}:{key}", "key": key, "step": step} for step, key in sorted(nodes)],
+        "links": [
+            {"from": f"{step}:{a}", "to": f"{step + 1}:{b}", "journeys": n}
+            for (step, a, b), n in sorted(step_links.items(), key=lambda i: (i[0][0], -i[1], i[0][1:]))
         ],
     }
 

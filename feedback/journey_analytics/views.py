@@ -121,6 +121,12 @@ def _flow_rows(flow: dict) -> list[dict]:
     return [{**link, "from": labels[link["from"]], "to": labels[link["to"]]} for link in flow["links"]]
 
 
+def _touchpoint_flow_for_page(flow: dict, names: dict[str, str]) -> dict:
+    """The step-indexed touchpoint flow with each node labelled "<touchpoint name> (<step>)"."""
+    nodes = [{"id": n["id"], "label": f"{names.get(n['key'], n['key'])} ({n['step']})"} for n in flow["nodes"]]
+    return {"nodes": nodes, "links": flow["links"]}
+
+
 def touchpoint_names(journey_map: JourneyMap, keys) -> dict[str, str]:
     """{touchpoint key: the name a person reads} for `keys`: the map's own touchpoints, then those of the
     published maps (an off-map touchpoint); a key nobody names stays out (the page shows the key). One query,
@@ -310,7 +316,9 @@ class JourneyAnalyticsView(_JourneyMapPage):
         params = {k: v for k, v in self.request.GET.items() if k not in ("format", "table")}
         flow = journey_flow(self.journey_map, start=self.data["start"], end=self.data["end"], filters=self.filters)
         transitions = self.paths["transitions"][:20]
-        names = touchpoint_names(self.journey_map, _path_keys(self.paths["paths"], transitions))
+        touchpoint_flow = self.paths["touchpoint_flow"]
+        flow_keys = {node["key"] for node in touchpoint_flow["nodes"]}
+        names = touchpoint_names(self.journey_map, _path_keys(self.paths["paths"], transitions) | flow_keys)
         return super().get_context_data(
             title=gettext("Journey analytics: %(map)s") % {"map": self.journey_map.label},
             personas=Persona.objects.order_by("name"),
@@ -324,6 +332,7 @@ class JourneyAnalyticsView(_JourneyMapPage):
             ],
             flow=flow,
             flow_rows=_flow_rows(flow),
+            touchpoint_flow=_touchpoint_flow_for_page(touchpoint_flow, names),
             paths=_paths_for_page(self.paths["paths"], names),
             journeys=self.paths["journeys"],
             transitions=[

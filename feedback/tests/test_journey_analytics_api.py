@@ -1,6 +1,7 @@
 """GET /api/journeys/{id}/funnel/ and /paths/, churn by stage in /api/metrics/, and the pages: the map page's
 panel, the report page with its CSV, the customers behind a figure (the example of journey_analytics_example)."""
 
+import json
 import re
 from html import unescape
 
@@ -176,6 +177,19 @@ def test_report_page_and_its_csv(client, marketer_user, example, django_assert_m
     assert "d-web → c-web → p-web → s-phone,1,33.3,follows" in paths.decode("utf-8-sig")
     refused = client.get(url, {"start": "2026-03-09", "end": "2026-03-01"})
     assert refused.status_code == 200 and 'data-testid="form-error"' in refused.content.decode()
+
+
+def test_report_draws_the_touchpoint_flow_with_step_numbered_touchpoints(client, marketer_user, example):
+    journey_map, _people = example
+    journey_map.touchpoints.filter(key="d-ad").update(name="Social ad")
+    journey_map.touchpoints.filter(key="p-store").update(name="Store visit")
+    client.force_login(marketer_user)
+    html = client.get(f"/reports/journeys/{journey_map.pk}/analytics/", MARCH).content.decode()
+    assert 'data-testid="touchpoint-sankey"' in html
+    data = json.loads(html.split('<script id="touchpoint-flow-data" type="application/json">')[1].split("</script>")[0])
+    labels = {node["id"]: node["label"] for node in data["nodes"]}
+    assert (labels["1:d-ad"], labels["2:p-store"]) == ("Social ad (1)", "Store visit (2)")
+    assert {"from": "1:d-ad", "to": "2:p-store", "journeys": 1} in data["links"]
 
 
 def test_customers_behind_a_funnel_figure(client, marketer_user, example):

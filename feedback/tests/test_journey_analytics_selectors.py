@@ -143,3 +143,23 @@ def test_stage_flow_for_the_sankey_chart(example, django_assert_max_num_queries)
         (ids["Purchase"], "dropped"): 2,
         (ids["Support"], "dropped"): 1,
     }
+
+
+def test_touchpoint_flow_indexes_nodes_by_step_so_going_back_draws_no_cycle(example):
+    journey_map, _people = example
+    flow = journey_paths(journey_map, **MARCH)["touchpoint_flow"]
+    links = {(link["from"], link["to"]): link["journeys"] for link in flow["links"]}
+    assert links[("1:d-ad", "2:p-store")] == 1 and links[("2:c-web", "3:p-web")] == 1
+    assert links[("3:other-key", "4:d-web")] == 1 and links[("1:d-web", "2:c-web")] == 1  # d-web at two steps
+    assert sum(links.values()) == sum(t["journeys"] for t in journey_paths(journey_map, **MARCH)["transitions"])
+
+    from collections import Counter
+
+    from feedback.journey_analytics.selectors import _step_flow
+
+    went_back = _step_flow(
+        Counter({(1, "cart", "checkout"): 5, (2, "checkout", "cart"): 2, (3, "cart", "checkout"): 2})
+    )
+    edges = [(link["from"], link["to"]) for link in went_back["links"]]
+    assert edges == [("1:cart", "2:checkout"), ("2:checkout", "3:cart"), ("3:cart", "4:checkout")]
+    assert all(int(a.split(":")[0]) < int(b.split(":")[0]) for a, b in edges)  # always forward: no cycle
