@@ -37,3 +37,24 @@ def test_a_marketer_sees_the_measured_funnel_and_the_flow_chart_on_the_map(brows
     page.locator("[data-testid=funnel] tr[data-row=dropped] td").nth(1).locator("a").first.click()
     page.wait_for_load_state("networkidle")
     assert str(people["dan"]) in page.inner_text("main")
+
+
+def test_the_report_draws_the_touchpoint_flow_as_a_sankey_chart(browser_login, marketer_user):
+    journey_map, _people = build_example()
+    journey_analytics_refresh(journey_map=journey_map)
+    page = browser_login("marketer")
+
+    page.goto(f"{page.base_url}/reports/journeys/{journey_map.pk}/analytics/?start=2026-03-01&end=2026-03-31")
+    page.wait_for_selector("[data-testid=touchpoint-sankey]")
+    page.wait_for_load_state("networkidle")
+
+    flow = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector("[data-testid=touchpoint-sankey]"));
+            return chart && {type: chart.config.type, links: chart.data.datasets[0].data.length,
+                             labels: Object.values(chart.data.datasets[0].labels), width: chart.canvas.width};
+        }"""
+    )
+    # Every touchpoint transition of March's paths, each touchpoint at its step ("d-web" twice: step 1 and 4).
+    assert (flow["type"], flow["links"]) == ("sankey", 6) and flow["width"] > 0
+    assert {"d-web (1)", "d-web (4)", "p-store (2)"} <= set(flow["labels"])
