@@ -12,6 +12,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 def test_the_bell_shows_the_unread_count_and_the_administrators_navbar_keeps_one_row(browser_login, superuser):
+    # A long first name (the user menu's label) is shortened rather than pushing the navigation to a second row.
+    superuser.first_name = "Maximiliano Bartholomeu"
+    superuser.save()
     rule = AlertRuleFactory()
     for n in range(12):
         alert = Alert.objects.create(

@@ -179,7 +179,7 @@ def test_a_rep_does_a_days_work_on_one_customer(browser_login, rep_user, ana, tw
     form.get_by_label("Channel").select_option("phone")
     form.get_by_label("Type").select_option("call")
     form.get_by_label("Summary").fill("Called about the late delivery")
-    form.get_by_label("Body").fill("She will wait until Friday.")
+    form.get_by_label("Details").fill("She will wait until Friday.")
     submit(page, form.get_by_role("button", name="Log it"))
     assert "Logged: Phone call “Called about the late delivery”." in page.inner_text(".alert-success")
     top = page.locator("[data-testid=timeline-item]").first

@@ -69,7 +69,7 @@ def test_marketer_builds_reorders_clones_edits_and_publishes_a_map(browser_login
         ("Purchase", "-1", [("Checkout", "r-checkout", "web")]),
     ]
     for i, (stage, emotion, touchpoints) in enumerate(stages):
-        page.click("text=Add another Stage")
+        page.click("text=Add another Journey Stage")
         page.fill(f"#id_stages-{i}-name", stage)
         page.fill(f"#id_stages-{i}-emotion_score", emotion)
         page.fill(f"#id_stages-{i}-customer_goal", f"Goal of {stage}")
@@ -139,7 +139,7 @@ def test_validation_says_what_to_fix(browser_login, marketer_user):
     for i, (stage, touchpoints) in enumerate(
         [("First", [("A", "same")]), ("Second", [("B", "same"), ("C", "support-chat")])]
     ):
-        page.click("text=Add another Stage")
+        page.click("text=Add another Journey Stage")
         page.fill(f"#id_stages-{i}-name", stage)
         for j, (name, key) in enumerate(touchpoints):
             page.locator(f"#stages-{i}").get_by_text("Add another Touchpoint").click()
@@ -182,7 +182,7 @@ def test_reps_and_managers_read_maps_in_the_admin_but_cannot_edit(browser_login,
         fields = page.locator("#content form").locator("input:not([type=hidden]), textarea, select")
         assert fields.count() == 0
         assert page.locator("input[name=_save]").count() == 0
-        assert page.get_by_text("Add another Stage").is_hidden()
+        assert page.get_by_text("Add another Journey Stage").is_hidden()
         # Nothing to drag on a page that cannot be saved.
         assert page.locator(".djn-drag-handler").count() == 0
         page.context.clear_cookies()
@@ -245,7 +245,7 @@ def test_stages_fold_to_their_headers_and_a_folded_map_still_saves(browser_login
     assert not page.locator("#id_stages-1-name").is_visible()
 
     # a stage added while the others are folded comes open, with its own fold button
-    page.click("text=Add another Stage")
+    page.click("text=Add another Journey Stage")
     added = page.locator("#stages-3")
     assert page.locator("#id_stages-3-name").is_visible()
     assert added.get_by_role("button", name="Fold").get_attribute("aria-expanded") == "true"
