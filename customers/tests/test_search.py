@@ -215,6 +215,25 @@ def test_postgresql_has_a_trigram_index_on_search_name_that_the_search_uses():
     assert "search_name" in definition
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes exist on PostgreSQL only")
+def test_postgresql_serves_a_partial_identity_match_from_trigram_indexes():
+    """A search for part of an identity ("xample.co") reads trigram indexes instead of every identity."""
+    from customers.models import Identity
+
+    IdentityFactory(value="ana@example.com")
+    for query in (
+        Identity.objects.filter(value__icontains="xample.co"),
+        Identity.objects.filter(value__contains="5108"),
+    ):
+        with connection.cursor() as cursor:
+            # A table this small would be read whole: leave the planner the bitmap scans only.
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+            sql, params = query.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        assert "customers_identity_value" in plan and "_trgm" in plan, plan
+
+
 @pytest.mark.parametrize("typed", ["510 8966", "510-8966", "(692) 510", "5108966"])
 def test_part_of_a_phone_is_found_whatever_separators_are_typed(typed):
     customer = CustomerFactory(first_name="Nikos")
