@@ -134,6 +134,11 @@ def count_up_to(queryset: QuerySet, limit: int = COUNT_LIMIT) -> int | None:
     return n if n <= limit else None
 
 
+# A page number beyond this is read as this one (past the end of any list): a larger one made an OFFSET the
+# database refuses (`?page=99999999999999999999` answered 500).
+MAX_PAGE_NUMBER = 10**6
+
+
 class CountedLazyPaginator(LazyPaginator):
     """LazyPaginator that also knows the number of rows when it was counted (`total`, None if too many).
 
@@ -219,6 +224,8 @@ class ListTableMixin:
         that fits in one page, most of them), its rows tell the total and nothing is counted; otherwise the
         rows are counted up to count_limit, and a page past the end is then answered as the module says."""
         number = self.request.GET.get(table.page_field)
+        if number and number.strip().isdigit() and int(number) > MAX_PAGE_NUMBER:
+            number = str(MAX_PAGE_NUMBER)  # past any list's end, and an OFFSET the database can take
         paginator = CountedLazyPaginator(table.rows, self.paginate_by)
         try:
             page = paginator.page(number or 1)

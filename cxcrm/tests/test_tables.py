@@ -78,3 +78,15 @@ def test_cells_a_spreadsheet_would_run_are_exported_as_text(cell, exported):
     from cxcrm.tables import spreadsheet_safe
 
     assert spreadsheet_safe(cell) == exported
+
+
+@pytest.mark.django_db
+def test_a_page_number_too_large_for_an_offset_shows_the_last_page_not_an_error(client, rep_user):
+    from customers.tests.factories import CustomerFactory
+
+    CustomerFactory.create_batch(3, first_name="Paged")
+    client.force_login(rep_user)
+    for page in ("99999999999999999999", "1000001", " 7 "):
+        response = client.get("/customers/", {"q": "Paged", "page": page})
+        assert response.status_code == 200
+        assert response.content.decode().count("Paged") >= 3
