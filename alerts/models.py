@@ -7,10 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cxcrm.models import ChoiceLabelsModel
+
 from .choices import Condition
 
 
-class AlertRule(models.Model):
+class AlertRule(ChoiceLabelsModel):
     """An alert rule: a condition on a customer's events, an audience and the channels it is told through.
 
     An alert is raised at most once per customer and reason in each window of `window_hours` (windows start
@@ -71,7 +73,7 @@ class AlertRule(models.Model):
             raise ValidationError({"health_below": "A health rule needs its threshold (1–100)."})
 
 
-class Alert(models.Model):
+class Alert(ChoiceLabelsModel):
     """One alert raised by a rule about a customer, with the reason in words and the ids behind it."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
+from cxcrm.models import ChoiceLabelsModel
 
 from .choices import (
     OPEN_CASE_STATUSES,
@@ -100,7 +101,7 @@ class CustomerQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabelsModel):
     """A person or account we serve, known through one or more identities."""
 
     first_name = models.CharField(max_length=100, blank=True)
@@ -208,7 +209,7 @@ def stage_before_condition(instant, *, as_of=None, prefix: str = "") -> Q:
     )
 
 
-class LifecycleChange(models.Model):
+class LifecycleChange(ChoiceLabelsModel):
     """One move of a customer between lifecycle stages, and the stage interval it opens.
 
     The customer is in `to_stage` from `changed_at` until `valid_to`: the `changed_at` of their next change in
@@ -246,7 +247,7 @@ class LifecycleChange(models.Model):
         return f"{self.customer_id}: {self.from_stage or '∅'} → {self.to_stage} @ {self.changed_at:%Y-%m-%d}"
 
 
-class Identity(models.Model):
+class Identity(ChoiceLabelsModel):
     """One way we know a customer: an email, a phone, a social handle, an external id or a device.
 
     `value` is normalised (see customers.identities); `network` is the social
@@ -295,7 +296,7 @@ class ExternalKeyQuerySetMixin:
         return self.filter(keys, ~Q(external_id=""), source=source).order_by()
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(ChoiceLabelsModel):
     """Per-priority targets for a case's first response and resolution (business-agnostic minutes)."""
 
     priority = models.CharField(max_length=16, choices=CasePriority.choices, unique=True)
@@ -349,7 +350,7 @@ class CaseQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
         return self.exclude(pk__in=self.breached(now).values("pk"))
 
 
-class Case(models.Model):
+class Case(ChoiceLabelsModel):
     """A support case (ticket) about one customer, with SLA due times from its priority's policy."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cases")
@@ -464,7 +465,7 @@ class InteractionQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
         return self.filter(channel=channel)
 
 
-class Interaction(models.Model):
+class Interaction(ChoiceLabelsModel):
     """Anything that happened between us and a customer, on any channel: the timeline's unit."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
@@ -570,7 +571,7 @@ class MergeRecord(models.Model):
         return f"Merge #{self.pk}: {self.merged_id} → {self.survivor_id}"
 
 
-class MergeSuggestion(models.Model):
+class MergeSuggestion(ChoiceLabelsModel):
     """Two customers that look like one person (identities given together belonged to both)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merge_suggestions")

@@ -1,7 +1,34 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+# {(field, language code): {stored value: its label in that language}}; choices are fixed at start-up.
+_CHOICE_LABELS: dict[tuple[models.Field, str | None], dict] = {}
+
+
+class ChoiceLabelsModel(models.Model):
+    """Base of the models with choice fields: `get_<field>_display()` reads a per-language table of labels.
+
+    Django's own `get_FOO_display` hashes every (lazy, translated) label of the field's choices on each call,
+    one gettext per choice: a timeline of 50 interactions showing channel, type and direction spent about a
+    quarter of the customer page's time there. Here each field's labels are translated once per language and
+    looked up after; the result is the same (the label, or the stored value when it is not a choice).
+    Choices must be static (TextChoices, settings.LANGUAGES), as they are in cxcrm.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        key = (field, get_language())
+        labels = _CHOICE_LABELS.get(key)
+        if labels is None:
+            labels = _CHOICE_LABELS[key] = {make_hashable(value): str(label) for value, label in field.flatchoices}
+        value = getattr(self, field.attname)
+        return labels.get(make_hashable(value), value)
 
 
 class Heartbeat(models.Model):
@@ -96,7 +123,7 @@ class AuditAction(models.TextChoices):
     ATTENTION_HANDLED = "attention_handled", "Needs attention: handled"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ChoiceLabelsModel):
     """The audit log: one thing done that must be answerable later (who, what, when, which object,
     from which address). Events, not model diffs: the services write them (cxcrm.audit.audit_record);
     nothing changes or deletes them. The actor's name is copied so the event outlives the user, and
@@ -130,7 +157,7 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.get_action_display()} {self.object_type} {self.object_id}".strip()
 
 
-class UserPreference(models.Model):
+class UserPreference(ChoiceLabelsModel):
     """A staff user's own settings: the language of their pages and of the emails sent to them.
 
     `language` empty means "the browser's language" (Accept-Language, then LANGUAGE_CODE); a chosen one

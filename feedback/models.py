@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CasePriority
 from cxcrm.choices import Channel, Language
+from cxcrm.models import ChoiceLabelsModel
 from cxcrm.validators import json_storable_check
 
 from .choices import (
@@ -48,7 +49,7 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(active=True)
 
 
-class Survey(models.Model):
+class Survey(ChoiceLabelsModel):
     """A questionnaire sent to customers after an interaction: NPS, CSAT, CES or custom.
 
     Its texts per language are SurveyText rows (English is the fallback); its
@@ -141,7 +142,7 @@ class Survey(models.Model):
             )
 
 
-class SurveyText(models.Model):
+class SurveyText(ChoiceLabelsModel):
     """The customer-facing texts of a survey in one language."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="texts")
@@ -160,7 +161,7 @@ class SurveyText(models.Model):
         return f"{self.survey} [{self.language}]"
 
 
-class SurveyQuestion(models.Model):
+class SurveyQuestion(ChoiceLabelsModel):
     """One question of a survey, in order. `text` is English; `translations` holds the other languages."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
@@ -298,7 +299,7 @@ class SurveyRuleQuerySet(models.QuerySet):
         return self.annotate(overlaps=Q(active=True) & Exists(others))
 
 
-class SurveyRule(models.Model):
+class SurveyRule(ChoiceLabelsModel):
     """Which events start a survey, after what delay, for which share of customers, outside which hours.
 
     Empty match fields match anything. Quiet hours are read in the customer's
@@ -382,7 +383,7 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(customer_id=customer_id, status__in=FATIGUE_STATUSES, scheduled_for__gte=since)
 
 
-class Invitation(models.Model):
+class Invitation(ChoiceLabelsModel):
     """One customer asked (or deliberately not asked) to answer one survey about one event.
 
     `source_key` names the event ("interaction:12", "case:4", "manual:<customer id>") so a
@@ -502,7 +503,7 @@ class ResponseQuerySet(models.QuerySet):
         return self.filter(kind=kind)
 
 
-class Response(models.Model):
+class Response(ChoiceLabelsModel):
     """A customer's submitted answers to one invitation, with its context denormalised
     (persona, channel, touchpoint, journey, stage, case, agent) for fast reporting.
 
@@ -640,7 +641,7 @@ class MetricDigest(models.Model):
 # --------------------------------------------------------------------------- closed loop and merges of responses
 
 
-class FeedbackSettings(models.Model):
+class FeedbackSettings(ChoiceLabelsModel):
     """The feedback module's settings edited in the admin (one row, pk 1): who follows up detractors
     whose customer has no owner, and the follow-up case's priority (its SLA due times come from it)."""
 
@@ -811,7 +812,7 @@ class HealthScoreChange(models.Model):
         return f"{self.customer_id}: {self.from_score} → {self.score} @ {self.changed_at:%Y-%m-%d}"
 
 
-class AttentionAction(models.Model):
+class AttentionAction(ChoiceLabelsModel):
     """A rep's answer to a customer in the "needs attention" queue: snoozed until a time, or handled.
 
     `reasons` are the reason keys the queue showed then; a handled customer comes back only when a reason

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
+from cxcrm.models import ChoiceLabelsModel
 
 from .choices import Department, MapStatus, TouchpointKind
 
@@ -53,7 +54,7 @@ class JourneyMapQuerySet(models.QuerySet):
         return self.filter(status=MapStatus.PUBLISHED)
 
 
-class JourneyMap(models.Model):
+class JourneyMap(ChoiceLabelsModel):
     """A versioned journey map of one persona: ordered stages, each with touchpoints.
 
     Versions of the same map share a name; cloning makes the next version as a
@@ -139,7 +140,7 @@ class TouchpointQuerySet(models.QuerySet):
         return self.filter(published=True)
 
 
-class Touchpoint(models.Model):
+class Touchpoint(ChoiceLabelsModel):
     """Where we meet the customer in a stage, on one channel. Integrations tag
     interactions with its `key`; reports group figures by key across versions."""
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cxcrm.models import ChoiceLabelsModel
+
 from .choices import DeliveryStatus, EventType
 from .validators import webhook_url_validate
 
@@ -76,7 +78,7 @@ class WebhookEndpoint(models.Model):
         return [self.secret]
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(ChoiceLabelsModel):
     """One event sent (or to be sent) to one endpoint: its signed body and what each attempt got.
 
     `(endpoint, event_id)` is unique, so handing an event over twice makes one delivery. A delivery is

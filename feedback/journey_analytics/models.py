@@ -11,9 +11,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
+from cxcrm.models import ChoiceLabelsModel
 
 
-class CustomerJourney(models.Model):
+class CustomerJourney(ChoiceLabelsModel):
     """One journey of one customer on a published journey map: their touchpoint interactions on the map's keys,
     split from the customer's other journeys by a gap of inactivity (`JourneyMap.journey_gap_days`)."""
 
