@@ -135,6 +135,7 @@ def customer_list_queryset() -> QuerySet[Customer]:
 
 _WORDS = re.compile(r"\w+")
 _PHONE_LIKE = re.compile(r"\+?[\d\s().-]+")
+_SPACES = re.compile(r"\s")
 
 
 def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Customer]:
@@ -144,8 +145,9 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     finds "Hugo Pérez", "γιωργος" "Γιώργος", "lukasz" "Łukasz". Identity values are normalised as on
     ingestion: "(11) 91234-5678" finds +5511912345678, " Ana@Example.com" finds ana@example.com, "@Ana"
     finds the handle ana; a national phone of another region is found when unambiguous (_phone_elsewhere).
-    Partial identity values (3+ characters) match too. "#304" or "304" finds customer 304. Erased customers
-    are never found.
+    Partial identity values (3+ characters) match too, unless the term is several words and no phone: that
+    is a name (emails, phones and handles hold no spaces; an external id with spaces is found typed whole).
+    "#304" or "304" finds customer 304. Erased customers are never found.
 
     Ranked (then the queryset's own order): the customer whose id it is or who owns an identity equal to
     `q` first, then names equal to `q`, names starting with it, names with a word starting with it, the rest.
@@ -168,9 +170,12 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
         identity_exact |= Q(kind=kind, value=value)
     identity_exact |= _phone_elsewhere(q, candidates)
     identity_match = identity_exact
-    if len(q) >= 3:
-        identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
     digits = re.sub(r"\D", "", q)
+    # A term of several words that is not a phone ("ana souza") is a name: its partial identity match, which
+    # reads every identity value's trigrams, is skipped (the exact match above still finds an id typed whole).
+    plain_name = bool(_SPACES.search(q)) and not _PHONE_LIKE.fullmatch(q)
+    if len(q) >= 3 and not plain_name:
+        identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
     read_as_phone = any(kind == IdentityKind.PHONE for kind, _ in candidates)
     if len(digits) >= 3 and _PHONE_LIKE.fullmatch(q) and not read_as_phone:
         # "510 8966" or "612-345-678": part of a stored phone, whatever separators were typed (a whole number

@@ -302,3 +302,16 @@ def test_the_api_counts_without_a_count_query_when_one_page_holds_every_match(ap
         "previous": None,
         "results": [],
     }
+
+
+def test_a_name_of_several_words_is_not_looked_for_inside_identity_values():
+    """Several words are a name: found by name, and by an external id typed whole, not inside identity values."""
+    hugo = CustomerFactory(first_name="Hugo", last_name="Pérez")
+    other = CustomerFactory(first_name="Rita", last_name="Lopes")
+    IdentityFactory(customer=other, kind="external_id", network="legacy", value="ACC hugo perez 7")
+    IdentityFactory(customer=other, kind="external_id", network="crm", value="ref 42")
+
+    assert list(customer_search("hugo perez")) == [hugo]
+    assert list(customer_search("ref 42")) == [other]  # an id with a space, typed whole
+    # one word is still looked for inside identity values (part of an email or handle): the name first
+    assert list(customer_search("hugo")) == [hugo, other]
