@@ -36,7 +36,7 @@ class AlertRuleForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if not (data.get("notify_owner") or data.get("roles") or data.get("users")):
-            raise forms.ValidationError("Choose an audience: the customer's owner, a role or named users.")
+            raise forms.ValidationError(_("Choose an audience: the customer's owner, a role or named users."))
         if data.get("condition") != Condition.DETRACTOR and data.get("touchpoint_key"):
             self.add_error("touchpoint_key", _("Only a detractor rule looks at the touchpoint."))
         return data

@@ -68,9 +68,9 @@ class AlertRule(ChoiceLabelsModel):
 
     def clean(self):
         if not (self.in_app or self.email or self.webhook):
-            raise ValidationError("Choose at least one channel: in-app, email or webhook.")
+            raise ValidationError(_("Choose at least one channel: in-app, email or webhook."))
         if self.condition == Condition.HEALTH_BELOW and self.health_below is None:
-            raise ValidationError({"health_below": "A health rule needs its threshold (1–100)."})
+            raise ValidationError({"health_below": _("A health rule needs its threshold (1–100).")})
 
 
 class Alert(ChoiceLabelsModel):

@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.admin import BoundedFieldsAdminMixin, OwnRecordsAdminMixin, ReadOnlyAdminMixin
@@ -212,7 +212,10 @@ class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.erased:
             self.message_user(
                 request,
-                f"Customer #{obj.pk} was erased: its personal data is not written again, so this page is read-only.",
+                gettext(
+                    "Customer #%(id)s was erased: its personal data is not written again, so this page is read-only."
+                )
+                % {"id": obj.pk},
                 messages.WARNING,
             )
         return super().change_view(request, object_id, form_url, extra_context)
@@ -531,12 +534,14 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
                 try:
                     services.case_update(case=case, user=request.user, reason=form.cleaned_data["reason"], **changes)
                 except ValidationError as error:
-                    self.message_user(request, f"{case}: {' '.join(error.messages)}", messages.ERROR)
+                    message = gettext("%(case)s: %(errors)s") % {"case": case, "errors": " ".join(error.messages)}
+                    self.message_user(request, message, messages.ERROR)
                     continue
                 self.log_change(request, case, [{"changed": {"fields": sorted(changes)}}])
                 done += 1
             if done:
-                self.message_user(request, f"Changed {done} case(s).", messages.SUCCESS)
+                message = ngettext("Changed %(count)s case.", "Changed %(count)s cases.", done) % {"count": done}
+                self.message_user(request, message, messages.SUCCESS)
             if len(cases) == 1:
                 return redirect("admin:customers_case_change", cases[0].pk)
             return redirect("admin:customers_case_changelist")
@@ -611,9 +616,11 @@ class MergeRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 services.merge_undo(merge=record, user=request.user)
                 done += 1
             except ValidationError as error:
-                self.message_user(request, f"{record}: {' '.join(error.messages)}", messages.ERROR)
+                message = gettext("%(merge)s: %(errors)s") % {"merge": record, "errors": " ".join(error.messages)}
+                self.message_user(request, message, messages.ERROR)
         if done:
-            self.message_user(request, f"Undid {done} merge(s).", messages.SUCCESS)
+            message = ngettext("Undid %(count)s merge.", "Undid %(count)s merges.", done) % {"count": done}
+            self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(MergeSuggestion)
@@ -635,7 +642,10 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
                 done += 1
             except ValidationError:
                 pass
-        self.message_user(request, f"Dismissed {done} suggestion(s).", messages.SUCCESS)
+        message = ngettext("Dismissed %(count)s suggestion.", "Dismissed %(count)s suggestions.", done) % {
+            "count": done
+        }
+        self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(WorkspaceVisit)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .choices import IDENTITY_KIND_ALIASES, PHONE_NETWORKS, IdentityKind
 
@@ -30,11 +31,13 @@ class NormalisedIdentity(NamedTuple):
 
 
 _PARSE_REASONS = {
-    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "its country code is unknown (start with + and the code)",
-    phonenumbers.NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short after the international prefix",
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
-    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: _(
+        "its country code is unknown (start with + and the code)"
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: _("it does not look like a phone number"),
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: _("it is too short after the international prefix"),
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: _("it is too short"),
+    phonenumbers.NumberParseException.TOO_LONG: _("it is too long"),
 }
 
 
@@ -91,18 +94,23 @@ def _phone(value: str, region: str | None = None) -> str:
         except phonenumbers.NumberParseException:
             number = None
     if number is None and error is not None:
-        reason = _PARSE_REASONS.get(error.error_type, "it does not look like a phone number")
-        raise ValidationError(f"“{value}” is not a phone number: {reason}.", code="invalid") from error
+        reason = _PARSE_REASONS.get(error.error_type, _PARSE_REASONS[phonenumbers.NumberParseException.NOT_A_NUMBER])
+        message = gettext("“%(value)s” is not a phone number: %(reason)s.") % {"value": value, "reason": reason}
+        raise ValidationError(message, code="invalid") from error
     if number is None:
-        raise ValidationError(
-            f"“{value}” is not a valid phone number"
-            + (
-                " (check its country code and digits)."
-                if value.lstrip().startswith("+")
-                else f" (region {region or 'unknown'}); give it in international format, e.g. +55 11 91234-5678."
-            ),
-            code="invalid",
-        )
+        if value.lstrip().startswith("+"):
+            message = gettext("“%(value)s” is not a valid phone number (check its country code and digits).")
+        elif region:
+            message = gettext(
+                "“%(value)s” is not a valid phone number in the region %(region)s; give it in international "
+                "format, e.g. +55 11 91234-5678."
+            )
+        else:
+            message = gettext(
+                "“%(value)s” is not a valid phone number (no region is set); give it in international format, "
+                "e.g. +55 11 91234-5678."
+            )
+        raise ValidationError(message % {"value": value, "region": region}, code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -141,6 +149,11 @@ def _email(value: str) -> str:
     return email
 
 
+def _kind_label(kind: str) -> str:
+    """An identity kind by its label in the reader's language, lower case, to sit inside a sentence."""
+    return str(IdentityKind(kind).label).lower()
+
+
 _KINDS = frozenset(IdentityKind.values)  # read once: `IdentityKind.values` builds a new list on every access
 
 
@@ -165,24 +178,28 @@ def normalise_identity(kind, value, network="", *, region: str | None = None) ->
         kind = kind.strip().lower()
         kind = IDENTITY_KIND_ALIASES.get(kind, kind)
     if not isinstance(kind, str) or kind not in _KINDS:
+        # The kinds are codes a client sends: listed as they are.
+        message = gettext("Unknown identity kind “%(kind)s”; use one of: %(kinds)s (or %(aliases)s for a phone).")
         raise ValidationError(
-            f"Unknown identity kind “{kind}”; use one of: {', '.join(IdentityKind.values)} "
-            f"(or {', '.join(IDENTITY_KIND_ALIASES)} for a phone).",
+            message
+            % {"kind": kind, "kinds": ", ".join(IdentityKind.values), "aliases": ", ".join(IDENTITY_KIND_ALIASES)},
             code="invalid_kind",
         )
     if isinstance(value, int) and not isinstance(value, bool) and kind == IdentityKind.PHONE:
         value = str(value)
     if not isinstance(value, str):
-        raise ValidationError(f"The {kind} value “{value}” must be a string.", code="invalid")
+        message = gettext("The %(kind)s value “%(value)s” must be a string.")
+        raise ValidationError(message % {"kind": _kind_label(kind), "value": value}, code="invalid")
     if network is None:
         network = ""
     if not isinstance(network, str):
-        raise ValidationError(f"The network “{network}” of {kind} “{value}” must be a string.", code="invalid")
+        message = gettext("The network “%(network)s” of the %(kind)s “%(value)s” must be a string.")
+        raise ValidationError(message % {"network": network, "kind": _kind_label(kind), "value": value}, code="invalid")
     raw = value
     value = value.strip()
     network = network.strip().lower()
     if not value:
-        raise ValidationError(f"The {kind} value is empty.", code="required")
+        raise ValidationError(gettext("The %(kind)s value is empty.") % {"kind": _kind_label(kind)}, code="required")
     if kind in (IdentityKind.HANDLE, IdentityKind.EXTERNAL_ID) and network in PHONE_NETWORKS:
         # A WhatsApp account is its phone number, whatever kind the integration files it under (the
         # Business API's wa_id is an external id of digits): one number, one identity.
@@ -195,22 +212,26 @@ def normalise_identity(kind, value, network="", *, region: str | None = None) ->
     elif kind == IdentityKind.HANDLE:
         value = value.lstrip("@").strip().lower()
         if not value:
-            raise ValidationError(f"The handle “{raw}” is empty.", code="required")
+            raise ValidationError(gettext("The handle “%(value)s” is empty.") % {"value": raw}, code="required")
         if not network:
-            raise ValidationError(f"The handle “{raw}” needs its network (e.g. instagram).", code="required")
+            message = gettext("The handle “%(value)s” needs its network (e.g. instagram).")
+            raise ValidationError(message % {"value": raw}, code="required")
     elif kind == IdentityKind.EXTERNAL_ID:
         if not network:
-            raise ValidationError(f"The external id “{raw}” needs its source system (e.g. shopify).", code="required")
+            message = gettext("The external id “%(value)s” needs its source system (e.g. shopify).")
+            raise ValidationError(message % {"value": raw}, code="required")
     else:  # device
         network = ""
 
     if len(value) > MAX_VALUE_LENGTH:
+        message = gettext("The %(kind)s “%(value)s…” is longer than %(max)s characters.")
         raise ValidationError(
-            f"The {kind} “{raw[:40]}…” is longer than {MAX_VALUE_LENGTH} characters.", code="max_length"
+            message % {"kind": _kind_label(kind), "value": raw[:40], "max": MAX_VALUE_LENGTH}, code="max_length"
         )
     if len(network) > MAX_NETWORK_LENGTH:
+        message = gettext("The network “%(network)s” of the %(kind)s “%(value)s” is longer than %(max)s characters.")
         raise ValidationError(
-            f"The network “{network[:40]}” of {kind} “{raw}” is longer than {MAX_NETWORK_LENGTH} characters.",
+            message % {"network": network[:40], "kind": _kind_label(kind), "value": raw, "max": MAX_NETWORK_LENGTH},
             code="max_length",
         )
     return NormalisedIdentity(kind, network, value)
@@ -228,7 +249,8 @@ def identities_normalise(
     if identities is None:
         return []
     if isinstance(identities, (str, bytes, Mapping)) or not isinstance(identities, Iterable):
-        raise ValidationError({field: [f'Expected a list of items but got type "{type(identities).__name__}".']})
+        message = gettext("Expected a list of items but got type “%(type)s”.") % {"type": type(identities).__name__}
+        raise ValidationError({field: [message]})
     result: list[NormalisedIdentity] = []
     errors: list[str] = []
     for item in identities:
@@ -240,7 +262,9 @@ def identities_normalise(
             elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
                 kind, value, network = (*item, "")[:3]
             else:
-                errors.append(f"“{item}” is not an identity; give {{kind, value, network?}}.")
+                errors.append(
+                    gettext("“%(value)s” is not an identity; give {kind, value, network?}.") % {"value": item}
+                )
                 continue
             try:
                 normalised = normalise_identity(kind, value, network, region=region)

@@ -11,6 +11,7 @@ from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, is_currency
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 # The amounts taken on ingestion: |amount| < AMOUNT_LIMIT with at most AMOUNT_MAX_DECIMALS decimal places.
 # Larger values are no order's amount and cannot be formatted (Decimal's 28 digits of precision).
@@ -25,25 +26,32 @@ AMOUNT_SQL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]+)?$"
 def currency_clean(value) -> str:
     """An ISO 4217 code upper-cased ("brl" -> "BRL"). Raises ValueError for anything else."""
     if not isinstance(value, str) or not is_currency(value.strip().upper()):
-        raise ValueError(f"“{value}” is not an ISO 4217 currency code (e.g. BRL, EUR, USD).")
+        message = gettext("“%(value)s” is not an ISO 4217 currency code (e.g. BRL, EUR, USD).")
+        raise ValueError(message % {"value": value})
     return value.strip().upper()
+
+
+def _not_an_amount(value) -> ValueError:
+    return ValueError(gettext("“%(value)s” is not an amount (give a number, e.g. 12.50).") % {"value": value})
 
 
 def amount_clean(value) -> Decimal:
     """A finite amount from a number or a numeric string ("12.50"), |amount| < AMOUNT_LIMIT (10^15) with at most
     AMOUNT_MAX_DECIMALS (6) decimal places. Raises ValueError for anything else."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).")
+        raise _not_an_amount(value)
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).") from None
+        raise _not_an_amount(value) from None
     if not amount.is_finite():
-        raise ValueError(f"“{value}” is not an amount (give a number, e.g. 12.50).")
+        raise _not_an_amount(value)
     if abs(amount) >= AMOUNT_LIMIT:
-        raise ValueError(f"“{value}” is out of range: an amount is less than 10^15 in absolute value.")
+        message = gettext("“%(value)s” is out of range: an amount is less than 10^15 in absolute value.")
+        raise ValueError(message % {"value": value})
     if amount != amount.quantize(Decimal(1).scaleb(-AMOUNT_MAX_DECIMALS), rounding="ROUND_DOWN"):
-        raise ValueError(f"“{value}” has more than {AMOUNT_MAX_DECIMALS} decimal places.")
+        message = gettext("“%(value)s” has more than %(max)s decimal places.")
+        raise ValueError(message % {"value": value, "max": AMOUNT_MAX_DECIMALS})
     return amount
 
 

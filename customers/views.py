@@ -205,7 +205,7 @@ class CustomerMixin(StaffPermissionMixin):
                 self.kwargs[self.customer_kwarg], queryset=selectors.customer_detail_queryset()
             )
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
 
     def render_customer_page(self, customer, **kwargs):
         context = customer_page_context(self.request, customer, **kwargs)
@@ -315,7 +315,7 @@ class CustomerFormView(CustomerMixin, View):
         try:
             return selectors.customer_ref(self.kwargs[self.customer_kwarg])
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
 
     def perform(self, customer, form) -> str:
         """Call the service; return the success message."""
@@ -397,7 +397,7 @@ class ProfileUpdateView(CustomerFormView):
         try:
             return selectors.customer_get(self.kwargs["pk"], queryset=Customer.objects.prefetch_related("tags"))
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
 
     def perform(self, customer, form):
         services.customer_update(customer=customer, user=self.request.user, **form.service_kwargs())
@@ -423,7 +423,7 @@ class IdentityRemoveView(StaffPermissionMixin, View):
     def post(self, request, pk):
         identity = Identity.objects.filter(pk=pk).first()
         if identity is None:
-            raise Http404("No such identity.")
+            raise Http404(gettext("No such identity."))
         try:
             services.identity_remove(identity=identity, user=request.user)
         except ValidationError as error:
@@ -490,7 +490,7 @@ class MergePreviewView(CustomerMixin, View):
         try:
             other = Customer.objects.get(pk=self.kwargs["other"])
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
         return survivor, other
 
     def _suggestion(self):
@@ -563,7 +563,7 @@ class MergeUndoView(StaffPermissionMixin, View):
     def post(self, request, pk):
         record = MergeRecord.objects.filter(pk=pk).first()
         if record is None:
-            raise Http404("No such merge.")
+            raise Http404(gettext("No such merge."))
         try:
             services.merge_undo(merge=record, user=request.user)
         except ValidationError as error:
@@ -582,7 +582,7 @@ class SuggestionDismissView(StaffPermissionMixin, View):
     def post(self, request, pk):
         suggestion = MergeSuggestion.objects.filter(pk=pk).first()
         if suggestion is None:
-            raise Http404("No such suggestion.")
+            raise Http404(gettext("No such suggestion."))
         try:
             services.merge_suggestion_dismiss(suggestion=suggestion, user=request.user)
         except ValidationError as error:
@@ -742,7 +742,7 @@ class CaseDetailView(StaffPermissionMixin, View):
     def get_case(self) -> Case:
         case = selectors.case_list_sla().filter(pk=self.kwargs["pk"]).first()
         if case is None:
-            raise Http404("No such case.")
+            raise Http404(gettext("No such case."))
         return case
 
     def render_page(self, case, form=None, reply_form=None):
@@ -836,6 +836,6 @@ class CaseSeenView(StaffPermissionMixin, View):
     def post(self, request, pk):
         case = Case.objects.filter(pk=pk).only("pk").first()
         if case is None:
-            raise Http404("No such case.")
+            raise Http404(gettext("No such case."))
         services.case_seen_mark(user=request.user, case=case)
         return redirect("customers:my_work")

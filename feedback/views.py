@@ -61,7 +61,7 @@ class CustomerHealthView(StaffPermissionMixin, View):
         from .models import HealthScore
 
         if not Customer.objects.listed().filter(pk=pk).exists():
-            raise Http404("No such customer.")
+            raise Http404(_("No such customer."))
         score = HealthScore.objects.filter(customer_id=pk).first()
         context = {"score": score, "rows": health.health_part_rows(score.parts) if score else []}
         return render(request, "feedback/panels/health.html", context)
@@ -140,7 +140,7 @@ class AttentionActView(StaffPermissionMixin, View):
 
         customer = Customer.objects.listed().filter(pk=pk).first()
         if customer is None:
-            raise Http404("No such customer.")
+            raise Http404(_("No such customer."))
         note = (request.POST.get("note") or "")[:2000]
         try:
             if self.kind == "snooze":

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
@@ -114,8 +115,11 @@ class StageInlineFormSet(nested_admin.NestedInlineFormSet):
                         other_stage, other_name = seen[key]
                         tp_form.add_error(
                             "key",
-                            f"Key “{key}” is already used in this map by touchpoint “{other_name}” "
-                            f"in stage “{other_stage}”.",
+                            gettext(
+                                "Key “%(key)s” is already used in this map by touchpoint “%(touchpoint)s” in stage "
+                                "“%(stage)s”."
+                            )
+                            % {"key": key, "touchpoint": other_name, "stage": other_stage},
                         )
                         continue
                     seen[key] = (stage_name, tp_form.cleaned_data.get("name", ""))
@@ -177,16 +181,18 @@ class JourneyMapAdminForm(forms.ModelForm):
     def clean_name(self):
         name = self.cleaned_data["name"]
         if self.instance.pk is None and JourneyMap.objects.filter(name=name).exists():
-            raise ValidationError(
-                f"A map named “{name}” already exists; clone it to make a new version, or choose another name."
+            message = gettext(
+                "A map named “%(name)s” already exists; clone it to make a new version, or choose another name."
             )
+            raise ValidationError(message % {"name": name})
         if (
             self.instance.pk
             and JourneyMap.objects.filter(name=name, version=self.instance.version)
             .exclude(pk=self.instance.pk)
             .exists()
         ):
-            raise ValidationError(f"Version {self.instance.version} of “{name}” already exists.")
+            message = gettext("Version %(version)s of “%(name)s” already exists.")
+            raise ValidationError(message % {"version": self.instance.version, "name": name})
         return name
 
 

@@ -10,6 +10,7 @@ its position, e.g. ``stages[1].touchpoints[0].channel``.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from .api.serializers import JourneyMapSerializer
 from .models import DEFAULT_JOURNEY_GAP_DAYS, JourneyMap
@@ -59,7 +60,7 @@ def journey_map_import(*, data, owner=None) -> JourneyMap:
     (``stages[0].touchpoints[2].key``) when the document is invalid.
     """
     if not isinstance(data, dict):
-        raise ValidationError({"non_field_errors": ["Expected a JSON object describing one journey map."]})
+        raise ValidationError({"non_field_errors": [gettext("Expected a JSON object describing one journey map.")]})
     serializer = JourneyMapSerializer(data=data)
     if not serializer.is_valid():
         raise ValidationError(flatten_errors(serializer.errors))

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.fields import DayFormField
@@ -57,13 +58,15 @@ class MapImportForm(forms.Form):
             try:
                 text = upload.read().decode("utf-8")
             except UnicodeDecodeError:
-                raise forms.ValidationError("The file is not UTF-8 text.")
+                raise forms.ValidationError(gettext("The file is not UTF-8 text."))
         if not text:
-            raise forms.ValidationError("Choose a file or paste the JSON of a map.")
+            raise forms.ValidationError(gettext("Choose a file or paste the JSON of a map."))
         try:
             data["parsed"] = json.loads(text)
         except json.JSONDecodeError as error:
+            # The parser's own words (`error.msg`) are English: kept as the detail of a translated sentence.
             raise forms.ValidationError(
-                f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
-            )
+                gettext("This is not valid JSON: %(error)s (line %(line)s, column %(column)s).")
+                % {"error": error.msg, "line": error.lineno, "column": error.colno}
+            ) from None
         return data

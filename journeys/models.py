@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
@@ -43,10 +44,11 @@ class Persona(models.Model):
             raise ValidationError({"preferred_channels": _("Give a list of channel codes.")})
         unknown = [c for c in channels if c not in Channel.values]
         if unknown:
-            unknown_list = ", ".join(map(str, unknown))
-            raise ValidationError(
-                {"preferred_channels": f"Unknown channel(s): {unknown_list}. Use: {', '.join(Channel.values)}."}
-            )
+            message = gettext("Unknown channel(s): %(unknown)s. Use: %(codes)s.") % {
+                "unknown": ", ".join(map(str, unknown)),
+                "codes": ", ".join(Channel.values),
+            }
+            raise ValidationError({"preferred_channels": message})
 
 
 class JourneyMapQuerySet(models.QuerySet):

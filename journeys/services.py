@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError, Q
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext
 
 from cxcrm.deletion import delete_or_refuse
 
@@ -71,7 +73,7 @@ def _persona_save(persona: Persona) -> Persona:
         with transaction.atomic():
             persona.save()
     except IntegrityError:
-        raise ValidationError({"name": f"A persona named “{persona.name}” already exists."})
+        raise ValidationError({"name": gettext("A persona named “%(name)s” already exists.") % {"name": persona.name}})
     return persona
 
 
@@ -125,17 +127,21 @@ def _map_insert_next_version(**fields) -> JourneyMap:
 
 
 def _duplicate_keys(stages: list[dict]) -> None:
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}
     errors: dict[str, list[str]] = {}
     for s, stage in enumerate(stages):
         for t, touchpoint in enumerate(stage.get("touchpoints", [])):
             key = touchpoint.get("key")
             if key in seen:
+                other_stage, other_name = seen[key]
                 errors[f"stages[{s}].touchpoints[{t}].key"] = [
-                    f"Key “{key}” is already used in this map by {seen[key]}."
+                    gettext(
+                        "Key “%(key)s” is already used in this map by touchpoint “%(touchpoint)s” in stage “%(stage)s”."
+                    )
+                    % {"key": key, "touchpoint": other_name, "stage": other_stage}
                 ]
             else:
-                seen[key] = f"stage “{stage.get('name')}”, touchpoint “{touchpoint.get('name')}”"
+                seen[key] = (stage.get("name"), touchpoint.get("name"))
     if errors:
         raise ValidationError(errors)
 
@@ -196,7 +202,8 @@ def journey_map_stages_replace(*, journey_map: JourneyMap, stages: list[dict]) -
     versions are history: clone to edit) or when two touchpoints share a key.
     """
     if journey_map.status != MapStatus.DRAFT:
-        raise ValidationError({"stages": [f"{journey_map} is not a draft: clone it and edit the new version."]})
+        message = gettext("“%(map)s” is not a draft: clone it and edit the new version.") % {"map": journey_map.label}
+        raise ValidationError({"stages": [message]})
     _duplicate_keys(stages)
     journey_map.touchpoints.all().delete()
     journey_map.stages.all().delete()
@@ -307,11 +314,10 @@ def journey_map_publish(*, journey_map: JourneyMap) -> JourneyMap:
         with transaction.atomic():
             journey_map = JourneyMap.objects.select_for_update().get(pk=journey_map.pk)
             if journey_map.status == MapStatus.PUBLISHED:
-                raise ValidationError(f"“{journey_map.label}” is already published.")
+                raise ValidationError(gettext("“%(map)s” is already published.") % {"map": journey_map.label})
             if not Touchpoint.objects.filter(journey_map=journey_map).exists():
-                raise ValidationError(
-                    f"“{journey_map.label}” cannot be published: it needs at least one stage with one touchpoint."
-                )
+                message = gettext("“%(map)s” cannot be published: it needs at least one stage with one touchpoint.")
+                raise ValidationError(message % {"map": journey_map.label})
             keys = Touchpoint.objects.filter(journey_map=journey_map).values_list("key", flat=True)
             _raise_on_key_conflicts(journey_map, keys)
             replaced = journey_map_versions_to_replace(journey_map=journey_map)
@@ -324,7 +330,7 @@ def journey_map_publish(*, journey_map: JourneyMap) -> JourneyMap:
             Touchpoint.objects.filter(journey_map=journey_map).update(published=True)
     except IntegrityError:
         # Another map was published with one of these keys at the same moment.
-        raise ValidationError("A touchpoint key of this map was just published by another map; try again.")
+        raise ValidationError(gettext("A touchpoint key of this map was just published by another map; try again."))
     published = journey_map
     transaction.on_commit(
         lambda: journey_map_published.send(
@@ -342,7 +348,7 @@ def journey_map_archive(*, journey_map: JourneyMap) -> JourneyMap:
     """
     journey_map = JourneyMap.objects.select_for_update().get(pk=journey_map.pk)
     if journey_map.status == MapStatus.ARCHIVED:
-        raise ValidationError(f"“{journey_map.label}” is already archived.")
+        raise ValidationError(gettext("“%(map)s” is already archived.") % {"map": journey_map.label})
     was_published = journey_map.status == MapStatus.PUBLISHED
     journey_map.status = MapStatus.ARCHIVED
     journey_map.save(update_fields=["status", "updated_at"])
@@ -384,16 +390,20 @@ def journey_map_delete(*, journey_map: JourneyMap) -> None:
     (journey_map_history); such a map stays archived, so the reports keep their journey attribution.
     """
     if journey_map.status == MapStatus.PUBLISHED:
-        raise ValidationError(f"“{journey_map.label}” is published; archive it before deleting it.")
+        raise ValidationError(
+            gettext("“%(map)s” is published; archive it before deleting it.") % {"map": journey_map.label}
+        )
     history = journey_map_history(journey_map)
     if history:
-        words = " and ".join(f"{count} {name}" for name, count in history)
-        raise ValidationError(
-            f"“{journey_map.label}” cannot be deleted: its touchpoints are still used by {words} (the reports "
-            "attribute them to this journey). Keep it archived."
+        rows = get_text_list([f"{count} {name}" for name, count in history], gettext("and"))
+        message = gettext(
+            "“%(map)s” cannot be deleted: its touchpoints are still used by %(rows)s (the reports attribute them "
+            "to this journey). Keep it archived."
         )
+        raise ValidationError(message % {"map": journey_map.label, "rows": rows})
     try:
         with transaction.atomic():
             journey_map.delete()
     except ProtectedError:
-        raise ValidationError(f"“{journey_map.label}” has touchpoints that interactions point at; archive it instead.")
+        message = gettext("“%(map)s” has touchpoints that interactions point at; archive it instead.")
+        raise ValidationError(message % {"map": journey_map.label})

@@ -57,7 +57,7 @@ class _MapMixin(StaffPermissionMixin):
         try:
             return journey_map_get(pk=self.kwargs["pk"])
         except JourneyMap.DoesNotExist:
-            raise Http404("No such journey map.")
+            raise Http404(gettext("No such journey map."))
 
 
 class MapDetailView(_MapMixin, TemplateView):

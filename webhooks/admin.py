@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.admin import ReadOnlyAdminMixin
@@ -73,9 +74,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             endpoint = services.webhook_secret_rotate(endpoint=obj, user=request.user)
             self.message_user(
                 request,
-                f"{endpoint}: new signing secret made. The old one keeps signing beside it until "
-                f"{timezone.localtime(endpoint.previous_secret_expires_at):%Y-%m-%d %H:%M %Z}: give the receiver the "
-                "new secret before then.",
+                gettext(
+                    "%(endpoint)s: new signing secret made. The old one keeps signing beside it until %(until)s: give "
+                    "the receiver the new secret before then."
+                )
+                % {
+                    "endpoint": endpoint,
+                    "until": f"{timezone.localtime(endpoint.previous_secret_expires_at):%Y-%m-%d %H:%M %Z}",
+                },
                 messages.WARNING,
             )
             return HttpResponseRedirect(request.path)
@@ -98,11 +104,16 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if delivery.status == DeliveryStatus.SUCCEEDED:
             self.message_user(
                 request,
-                f"{endpoint}: test delivered (HTTP {delivery.last_status_code}, {delivery.last_response_ms} ms).",
+                gettext("%(endpoint)s: test delivered (HTTP %(status)s, %(ms)s ms).")
+                % {"endpoint": endpoint, "status": delivery.last_status_code, "ms": delivery.last_response_ms},
                 messages.SUCCESS,
             )
         else:
-            self.message_user(request, f"{endpoint}: test failed: {delivery.last_error}", messages.ERROR)
+            message = gettext("%(endpoint)s: test failed: %(error)s") % {
+                "endpoint": endpoint,
+                "error": delivery.last_error,
+            }
+            self.message_user(request, message, messages.ERROR)
 
 
 @admin.register(WebhookDelivery)

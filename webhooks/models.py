@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.models import ChoiceLabelsModel
@@ -57,12 +58,14 @@ class WebhookEndpoint(models.Model):
         super().clean()
         events = self.events
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
-            raise ValidationError({"events": "A list of event types."})
+            raise ValidationError({"events": gettext("Give a list of event types.")})
         unknown = sorted(set(events) - set(EventType.values))
         if unknown:
-            raise ValidationError(
-                {"events": f"Unknown event types: {', '.join(unknown)}. Known: {', '.join(EventType.values)}."}
-            )
+            message = gettext("Unknown event types: %(unknown)s. Known: %(codes)s.") % {
+                "unknown": ", ".join(unknown),
+                "codes": ", ".join(EventType.values),
+            }
+            raise ValidationError({"events": message})
         if not events:
             raise ValidationError({"events": _("Choose at least one event type.")})
 

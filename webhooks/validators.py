@@ -5,7 +5,18 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# Why an address is refused, by the ipaddress property that says so (checked in this order).
+_REFUSED_REASONS = {
+    "loopback": _("%(address)s is a loopback address"),
+    "link_local": _("%(address)s is a link-local address"),
+    "multicast": _("%(address)s is a multicast address"),
+    "unspecified": _("%(address)s is an unspecified address"),
+    "reserved": _("%(address)s is a reserved address"),
+    "private": _("%(address)s is a private address"),
+}
 
 
 def address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -16,11 +27,11 @@ def address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
         return ""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+    for kind, reason in _REFUSED_REASONS.items():
         if getattr(address, f"is_{kind}"):
-            return f"{address} is a {kind.replace('_', '-')} address"
+            return reason % {"address": address}
     if not address.is_global:
-        return f"{address} is not a public address"
+        return gettext("%(address)s is not a public address") % {"address": address}
     return ""
 
 
@@ -36,17 +47,17 @@ def webhook_url_validate(url: str) -> None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValidationError(f"Not a valid URL: {exc}.") from None
+        raise ValidationError(gettext("Not a valid URL: %(error)s.") % {"error": exc}) from None
     if parts.scheme not in ("http", "https"):
-        raise ValidationError("The URL must start with https:// (or http://).")
+        raise ValidationError(gettext("The URL must start with https:// (or http://)."))
     if parts.scheme == "http" and https_required():
-        raise ValidationError("The URL must use https.")
+        raise ValidationError(gettext("The URL must use https."))
     if not parts.hostname:
-        raise ValidationError("The URL must name a host.")
+        raise ValidationError(gettext("The URL must name a host."))
     if parts.username or parts.password:
-        raise ValidationError("The URL must not hold a user name or password.")
+        raise ValidationError(gettext("The URL must not hold a user name or password."))
     if port == 0:
-        raise ValidationError("The URL's port must be between 1 and 65535.")
+        raise ValidationError(gettext("The URL's port must be between 1 and 65535."))
     host = parts.hostname.rstrip(".").lower()
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False):
         return
@@ -58,4 +69,4 @@ def webhook_url_validate(url: str) -> None:
         return
     reason = address_refused(address)
     if reason:
-        raise ValidationError(f"Webhooks are not sent to this address: {reason}.")
+        raise ValidationError(gettext("Webhooks are not sent to this address: %(reason)s.") % {"reason": reason})

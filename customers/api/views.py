@@ -5,6 +5,7 @@ import shares) and call services and selectors."""
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -99,10 +100,15 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def bulk(self, request):
         items = request.data
         if not isinstance(items, list):
-            raise ValidationError({"non_field_errors": ["Send a JSON array of interactions."]})
+            raise ValidationError({"non_field_errors": [gettext("Send a JSON array of interactions.")]})
         if len(items) > MAX_BULK_ITEMS:
             raise ValidationError(
-                {"non_field_errors": [f"At most {MAX_BULK_ITEMS} interactions per request ({len(items)} sent)."]}
+                {
+                    "non_field_errors": [
+                        gettext("At most %(max)s interactions per request (%(count)s sent).")
+                        % {"max": MAX_BULK_ITEMS, "count": len(items)}
+                    ]
+                }
             )
         results: dict[int, dict] = {}
         valid = []
@@ -160,7 +166,7 @@ class CustomerViewSet(
         try:
             customer = selectors.customer_get(self.kwargs["pk"], queryset=self.get_queryset())
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
         self.check_object_permissions(self.request, customer)
         return customer
 
@@ -228,7 +234,7 @@ class CustomerViewSet(
         try:
             customer = selectors.customer_ref(self.kwargs["pk"])
         except Customer.DoesNotExist:
-            raise Http404("No such customer.") from None
+            raise Http404(gettext("No such customer.")) from None
         self.check_object_permissions(request, customer)
         filterset = TimelineFilterSet(request.query_params, queryset=Interaction.objects.none())
         if not filterset.is_valid():
@@ -238,7 +244,7 @@ class CustomerViewSet(
             if page_size < 1:
                 raise ValueError
         except ValueError:
-            raise ValidationError({"page_size": ["Give a positive whole number."]}) from None
+            raise ValidationError({"page_size": [gettext("Give a positive whole number.")]}) from None
         page = customer_timeline(customer, request.query_params, request.query_params.get("cursor"), page_size)
         url = request.build_absolute_uri()
 
@@ -257,7 +263,7 @@ class CustomerViewSet(
         try:
             return selectors.customer_get(value)
         except Customer.DoesNotExist:
-            raise ValidationError({"other": [f"No customer with id {value}."]}) from None
+            raise ValidationError({"other": [gettext("No customer with id %(id)s.") % {"id": value}]}) from None
 
     @extend_schema(
         parameters=[OpenApiParameter("other", OpenApiTypes.INT, required=True, description="Customer to fold in")],

@@ -58,6 +58,11 @@ def sla_due_times(*, priority: str, opened_at: datetime, paused_seconds: int = 0
     )
 
 
+def _choice_error(message: str, value, choices) -> str:
+    """A refused choice's message: the value as sent and the codes a client may send (codes, not labels)."""
+    return message % {"value": value, "codes": ", ".join(choices.values)}
+
+
 def _clean(fields: dict) -> dict:
     errors = {}
     for name in ("subject", "description", "topic", "resolution_note"):
@@ -71,11 +76,17 @@ def _clean(fields: dict) -> dict:
     if "subject" in fields and not errors.get("subject") and not fields["subject"]:
         errors["subject"] = [gettext("Give the case a subject.")]
     if "priority" in fields and fields["priority"] not in CasePriority.values:
-        errors["priority"] = [f"“{fields['priority']}” is not a priority; use {', '.join(CasePriority.values)}."]
+        errors["priority"] = [
+            _choice_error(gettext("“%(value)s” is not a priority; use %(codes)s."), fields["priority"], CasePriority)
+        ]
     if "origin" in fields and fields["origin"] not in CaseOrigin.values:
-        errors["origin"] = [f"“{fields['origin']}” is not an origin; use {', '.join(CaseOrigin.values)}."]
+        errors["origin"] = [
+            _choice_error(gettext("“%(value)s” is not an origin; use %(codes)s."), fields["origin"], CaseOrigin)
+        ]
     if "status" in fields and fields["status"] not in CaseStatus.values:
-        errors["status"] = [f"“{fields['status']}” is not a status; use {', '.join(CaseStatus.values)}."]
+        errors["status"] = [
+            _choice_error(gettext("“%(value)s” is not a status; use %(codes)s."), fields["status"], CaseStatus)
+        ]
     probe = Case(**{k: v for k, v in fields.items() if k not in errors and k != "assignee"})
     exclude = [f.name for f in Case._meta.fields if f.name not in fields or f.name in errors or f.name == "assignee"]
     try:
@@ -114,7 +125,11 @@ def case_create_or_get(
     """
     if resolution_note and str(resolution_note).strip():
         raise ValidationError(
-            {"resolution_note": ["A case opens unresolved: write the resolution note when resolving it (PATCH)."]}
+            {
+                "resolution_note": [
+                    gettext("A case opens unresolved: write the resolution note when resolving it (PATCH).")
+                ]
+            }
         )
     from ..selectors import customer_resolve
 
@@ -133,7 +148,7 @@ def case_create_or_get(
         }
     )
     if fields["status"] not in OPEN_CASE_STATUSES:
-        raise ValidationError({"status": ["A new case starts as new, open or pending."]})
+        raise ValidationError({"status": [gettext("A new case starts as new, open or pending.")]})
     if external_id:
         existing = Case.objects.by_external_key(source, external_id).first()
         if existing is not None:
@@ -203,7 +218,7 @@ def _reason_clean(reason) -> str:
         raise ValidationError({"reason": [_("Must be a string.")]})
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": [f"Keep the reason under {REASON_MAX} characters."]})
+        raise ValidationError({"reason": [gettext("Keep the reason under %(max)s characters.") % {"max": REASON_MAX}]})
     return reason
 
 
@@ -310,7 +325,8 @@ def case_status_set(*, case: Case, status: str, user=None, at: datetime | None =
     Raises ValidationError for an unknown status or a bad reason.
     """
     if status not in CaseStatus.values:
-        raise ValidationError({"status": [f"“{status}” is not a status; use {', '.join(CaseStatus.values)}."]})
+        message = _choice_error(gettext("“%(value)s” is not a status; use %(codes)s."), status, CaseStatus)
+        raise ValidationError({"status": [message]})
     reason = _reason_clean(reason)
     case = Case.objects.select_for_update().get(pk=case.pk)
     if status == case.status:

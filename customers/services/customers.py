@@ -6,9 +6,10 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import LifecycleStage
+from ..choices import IdentityKind, LifecycleStage
 from ..identities import NormalisedIdentity, identities_normalise, normalise_identity
 from ..models import Customer, Identity, Note, Tag
 from .lifecycle import lifecycle_change_record
@@ -43,10 +44,10 @@ def customer_fields_clean(fields: Mapping, *, allowed: Iterable[str] = CUSTOMER_
     """
     allowed = set(allowed)
     if not isinstance(fields, Mapping):
-        raise ValidationError({"customer": ["Give an object with the customer's fields."]})
+        raise ValidationError({"customer": [gettext("Give an object with the customer's fields.")]})
     unknown = sorted(set(fields) - allowed)
     if unknown:
-        raise ValidationError({name: ["Unknown field."] for name in unknown})
+        raise ValidationError({name: [gettext("Unknown field.")] for name in unknown})
     cleaned = dict(fields)
     errors: dict[str, list[str]] = {}
     for name in ("first_name", "last_name", "country", "timezone", "language", "lifecycle_stage", "preferred_channel"):
@@ -97,8 +98,17 @@ def identities_owned(identities: Iterable[NormalisedIdentity]) -> dict[Normalise
     return found
 
 
-def _describe(customer: Customer) -> str:
-    return f"customer #{customer.pk}" + (f" ({customer.full_name})" if customer.full_name else "")
+def _owned_message(key, customer: Customer) -> str:
+    """ "<kind> <value> already belongs to customer #<id> (<name>)." in the reader's language, the kind by its label."""
+    values = {"kind": IdentityKind(key.kind).label, "value": key.value, "id": customer.pk, "name": customer.full_name}
+    if customer.full_name:
+        return gettext("%(kind)s %(value)s already belongs to customer #%(id)s (%(name)s).") % values
+    return gettext("%(kind)s %(value)s already belongs to customer #%(id)s.") % values
+
+
+def _taken_message(key) -> str:
+    values = {"kind": IdentityKind(key.kind).label, "value": key.value}
+    return gettext("%(kind)s %(value)s was just given to another customer.") % values
 
 
 def _tags_from_names(names) -> list[Tag]:
@@ -107,7 +117,8 @@ def _tags_from_names(names) -> list[Tag]:
     tags = []
     for name in names:
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > 50:
-            raise ValidationError({"tags": [f"“{name}” is not a tag name (1–50 characters)."]})
+            message = gettext("“%(value)s” is not a tag name (1–50 characters).") % {"value": name}
+            raise ValidationError({"tags": [message]})
         tags.append(Tag.objects.get_or_create(name=name.strip().lower())[0])
     return tags
 
@@ -115,7 +126,7 @@ def _tags_from_names(names) -> list[Tag]:
 # --------------------------------------------------------------------------- customers
 
 
-CUSTOMER_UNIDENTIFIABLE = "Give the customer a name or at least one identity (email, phone, handle…)."
+CUSTOMER_UNIDENTIFIABLE = _("Give the customer a name or at least one identity (email, phone, handle…).")
 
 
 def customer_identifiable_check(*, first_name: str, last_name: str, identities) -> None:
@@ -126,7 +137,7 @@ def customer_identifiable_check(*, first_name: str, last_name: str, identities) 
     """
     if (first_name or "").strip() or (last_name or "").strip() or list(identities):
         return
-    raise ValidationError(CUSTOMER_UNIDENTIFIABLE, code="unidentifiable")
+    raise ValidationError(str(CUSTOMER_UNIDENTIFIABLE), code="unidentifiable")
 
 
 @transaction.atomic
@@ -146,12 +157,7 @@ def customer_create(*, identities=(), tags=(), user=None, at: datetime | None = 
     owned = identities_owned(normalised)
     if owned:
         raise ValidationError(
-            {
-                "identities": [
-                    f"{key.kind} {key.value} already belongs to {_describe(identity.customer)}."
-                    for key, identity in owned.items()
-                ]
-            }
+            {"identities": [_owned_message(key, identity.customer) for key, identity in owned.items()]}
         )
     tag_objs = _tags_from_names(tags) if tags else []
     customer = Customer.objects.create(**cleaned)
@@ -225,7 +231,11 @@ def lifecycle_stage_set(*, customer: Customer, stage: str, user=None, at: dateti
     Raises ValidationError for an unknown stage.
     """
     if stage not in LifecycleStage.values:
-        raise ValidationError({"lifecycle_stage": [f"“{stage}” is not a lifecycle stage."]})
+        message = gettext("“%(value)s” is not a lifecycle stage; use %(codes)s.") % {
+            "value": stage,
+            "codes": ", ".join(LifecycleStage.values),
+        }
+        raise ValidationError({"lifecycle_stage": [message]})
     if stage == customer.lifecycle_stage:
         return customer
     previous = customer.lifecycle_stage
@@ -255,14 +265,14 @@ def identity_add(*, customer: Customer, kind: str, value: str, network: str = ""
     if existing is not None:
         if existing.customer_id == customer.pk:
             return existing
-        raise ValidationError({"value": [f"{key.kind} {key.value} already belongs to {_describe(existing.customer)}."]})
+        raise ValidationError({"value": [_owned_message(key, existing.customer)]})
     try:
         with transaction.atomic():
             identity = Identity.objects.create(
                 customer=customer, kind=key.kind, network=key.network, value=key.value, raw_value=str(value)[:254]
             )
     except IntegrityError:
-        raise ValidationError({"value": [f"{key.kind} {key.value} was just given to another customer."]}) from None
+        raise ValidationError({"value": [_taken_message(key)]}) from None
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
     return identity
 

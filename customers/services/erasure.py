@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from cxcrm.audit import audit_record
 from cxcrm.models import AuditAction, OutboxMessage
@@ -146,7 +147,12 @@ def customer_erase(*, customer: Customer, user=None, request=None) -> ErasureRes
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.merged_into_id is not None:
         raise ValidationError(
-            {"customer": [f"Customer #{customer.pk} was merged into #{customer.merged_into_id}; erase that one."]}
+            {
+                "customer": [
+                    gettext("Customer #%(id)s was merged into #%(survivor)s; erase that one.")
+                    % {"id": customer.pk, "survivor": customer.merged_into_id}
+                ]
+            }
         )
     now = timezone.now()
     already_erased = customer.erased

@@ -27,6 +27,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cxcrm.db import rows_insert, statement_run
 from cxcrm.outbox import outbox_record
@@ -168,7 +169,7 @@ def _target(data: InteractionInput, survivors: dict[int, int], owner_of: dict[No
     involved and the (survivor) owners of its known identities. Raises ValidationError for an unknown customer_id."""
     if data.customer_id is not None:
         if data.customer_id not in survivors:
-            raise ValidationError({"customer_id": [f"No customer with id {data.customer_id}."]})
+            raise ValidationError({"customer_id": [gettext("No customer with id %(id)s.") % {"id": data.customer_id}]})
         return survivors[data.customer_id]
     return next((owner_of[key] for key in data.identities if key in owner_of), None)
 
@@ -188,9 +189,9 @@ def _case_check(data: InteractionInput, target: int | None, case_owners: dict[in
     if data.case_id is None:
         return
     if data.case_id not in case_owners:
-        raise ValidationError({"case": [f"No case with id {data.case_id}."]})
+        raise ValidationError({"case": [gettext("No case with id %(id)s.") % {"id": data.case_id}]})
     if target is None or case_owners[data.case_id] != target:
-        raise ValidationError({"case": [f"Case #{data.case_id} belongs to another customer."]})
+        raise ValidationError({"case": [gettext("Case #%(id)s belongs to another customer.") % {"id": data.case_id}]})
 
 
 # --------------------------------------------------------------------------- one interaction

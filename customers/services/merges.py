@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from cxcrm.outbox import outbox_record
 
@@ -65,16 +66,16 @@ def _field_changes(survivor: Customer, other: Customer) -> dict[str, dict]:
 
 def _check_pair(survivor: Customer, other: Customer) -> None:
     if survivor.merged_into_id is not None:
-        raise ValidationError({"customer": [f"Customer #{survivor.pk} was merged into #{survivor.merged_into_id}."]})
+        message = gettext("Customer #%(id)s was merged into #%(survivor)s.")
+        raise ValidationError({"customer": [message % {"id": survivor.pk, "survivor": survivor.merged_into_id}]})
     if other.merged_into_id is not None:
-        raise ValidationError(
-            {"other": [f"Customer #{other.pk} was already merged into customer #{other.merged_into_id}."]}
-        )
+        message = gettext("Customer #%(id)s was already merged into customer #%(survivor)s.")
+        raise ValidationError({"other": [message % {"id": other.pk, "survivor": other.merged_into_id}]})
     if survivor.pk == other.pk:
-        raise ValidationError({"other": ["A customer cannot be merged into itself."]})
+        raise ValidationError({"other": [gettext("A customer cannot be merged into itself.")]})
     for key, customer in (("customer", survivor), ("other", other)):
         if customer.erased:
-            raise ValidationError({key: [f"Customer #{customer.pk} was erased."]})
+            raise ValidationError({key: [gettext("Customer #%(id)s was erased.") % {"id": customer.pk}]})
 
 
 def merge_stage_default(*, survivor_stage: str, other_stage: str) -> str:
@@ -152,7 +153,8 @@ def customer_merge(
         raise ValidationError(
             {
                 "lifecycle_stage": [
-                    f"“{lifecycle_stage}” is not a lifecycle stage; use {', '.join(LifecycleStage.values)}."
+                    gettext("“%(value)s” is not a lifecycle stage; use %(codes)s.")
+                    % {"value": lifecycle_stage, "codes": ", ".join(LifecycleStage.values)}
                 ]
             }
         )
@@ -222,7 +224,7 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
     """
     merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
-        raise ValidationError({"merge": [f"Merge #{merge.pk} was already undone."]})
+        raise ValidationError({"merge": [gettext("Merge #%(id)s was already undone.") % {"id": merge.pk}]})
     locked = {
         c.pk: c
         for c in Customer.objects.select_for_update().filter(pk__in=[merge.survivor_id, merge.merged_id]).order_by("pk")
@@ -230,10 +232,16 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
     survivor, merged = locked[merge.survivor_id], locked[merge.merged_id]
     if survivor.merged_into_id is not None:
         raise ValidationError(
-            {"merge": [f"Customer #{survivor.pk} was merged into #{survivor.merged_into_id} since; undo that first."]}
+            {
+                "merge": [
+                    gettext("Customer #%(id)s was merged into #%(survivor)s since; undo that first.")
+                    % {"id": survivor.pk, "survivor": survivor.merged_into_id}
+                ]
+            }
         )
     if merged.merged_into_id != survivor.pk:
-        raise ValidationError({"merge": [f"Customer #{merged.pk} is no longer folded into #{survivor.pk}."]})
+        message = gettext("Customer #%(id)s is no longer folded into #%(survivor)s.")
+        raise ValidationError({"merge": [message % {"id": merged.pk, "survivor": survivor.pk}]})
 
     moved = merge.moved or {}
     for key, model in MOVED_MODELS.items():
@@ -277,7 +285,12 @@ def merge_undo(*, merge: MergeRecord, user=None) -> MergeRecord:
 def merge_suggestion_dismiss(*, suggestion: MergeSuggestion, user=None) -> MergeSuggestion:
     """Mark a suggestion as dismissed (the two are different people). Raises ValidationError if not open."""
     if suggestion.status != SuggestionStatus.OPEN:
-        raise ValidationError({"status": [f"This suggestion is already {suggestion.get_status_display().lower()}."]})
+        # One sentence per status, so each language can agree the participle with "suggestion".
+        messages = {
+            SuggestionStatus.MERGED: gettext("This suggestion was already merged."),
+            SuggestionStatus.DISMISSED: gettext("This suggestion was already dismissed."),
+        }
+        raise ValidationError({"status": [messages.get(suggestion.status, gettext("This suggestion is not open."))]})
     suggestion.status = SuggestionStatus.DISMISSED
     suggestion.decided_at = timezone.now()
     suggestion.decided_by = user

@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -39,7 +40,7 @@ def exception_handler(exc, context):
         logger.warning("database unavailable during %s: %s", context.get("request") and context["request"].path, exc)
         return Response(
             {
-                "detail": "The database did not answer. Nothing of this request was stored; send it again.",
+                "detail": gettext("The database did not answer. Nothing of this request was stored; send it again."),
                 "stored": False,
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,

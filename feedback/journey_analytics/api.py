@@ -2,6 +2,7 @@
 most common paths (and stage flow), from the materialised journey analytics."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -40,7 +41,7 @@ class _JourneyAnalyticsView(APIView):
     def params(self, request, pk):
         journey_map = JourneyMap.objects.filter(pk=pk).first()
         if journey_map is None:
-            raise Http404("No such journey map.")
+            raise Http404(gettext("No such journey map."))
         query = JourneyAnalyticsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return journey_map, query.validated_data

@@ -4,6 +4,7 @@ filters of `/api/metrics/` that apply to journeys (persona, entry channel), a br
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from cxcrm.choices import Channel
@@ -43,7 +44,10 @@ class JourneyAnalyticsQuerySerializer(serializers.Serializer):
         errors = {}
         for name in self.NOT_APPLICABLE:
             if name in self.initial_data:
-                errors[name] = [f"Journey analytics cannot be filtered or grouped by {name}."]
+                # The parameter is named as the client sent it (a code).
+                errors[name] = [
+                    gettext("Journey analytics cannot be filtered or grouped by %(parameter)s.") % {"parameter": name}
+                ]
         first, last = default_period()
         start, end = attrs.get("start"), attrs.get("end")
         if start is None and end is not None:

@@ -52,7 +52,7 @@ class _JourneyMapPage(StaffPermissionMixin, TemplateView):
     def journey_map(self) -> JourneyMap:
         journey_map = JourneyMap.objects.select_related("persona").filter(pk=self.kwargs["pk"]).first()
         if journey_map is None:
-            raise Http404("No such journey map.")
+            raise Http404(gettext("No such journey map."))
         return journey_map
 
     @cached_property
@@ -197,7 +197,7 @@ class JourneyAnalyticsView(_JourneyMapPage):
         if export_format in EXPORT_FORMATS:
             name = request.GET.get("table", "funnel")
             if name not in self.TABLES:
-                raise Http404("No such table.")
+                raise Http404(gettext("No such table."))
             table = getattr(self, f"{name}_table")()
             filename = export_name(f"journey-{self.journey_map.pk}-{name}", self.data["start"], self.data["end"])
             return export_response(table, export_format=export_format, filename=filename)
@@ -359,14 +359,14 @@ class JourneyCustomersView(_JourneyMapPage):
         if value.isascii() and value.isdigit() and len(value) < 12:
             stage = self.journey_map.stages.filter(pk=int(value)).first()
         if stage is None:
-            raise Http404("No such stage on this map.")
+            raise Http404(gettext("No such stage on this map."))
         return stage
 
     @cached_property
     def status(self) -> str:
         status = self.request.GET.get("status", "reached")
         if status not in STATUSES:
-            raise Http404("No such figure.")
+            raise Http404(gettext("No such figure."))
         return status
 
     @cached_property
@@ -378,7 +378,7 @@ class JourneyCustomersView(_JourneyMapPage):
         try:
             breakdown_group_q(by, value)
         except ValueError:
-            raise Http404("No such group.") from None
+            raise Http404(gettext("No such group.")) from None
         return by, value
 
     def visits(self):

@@ -4,9 +4,11 @@ the role scope applied to them (who may read which figure)."""
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from customers.choices import CaseOrigin
 from cxcrm.choices import Channel
 from cxcrm.validators import EARLIEST_DAY, LATEST_DAY
 from journeys.models import JourneyMap, Persona
@@ -30,6 +32,7 @@ MAX_PERIODS = 1000
 # `metric=health`: the customer health score by period (feedback.reports.health), not a metric of METRICS.
 HEALTH = "health"
 HEALTH_DIMENSIONS = ("overall", "persona", "lifecycle_stage", "journey")
+HEALTH_LABEL = _("Customer health")
 # The permissions that open the reports, broadest first (declared on MetricRollup, granted by cxcrm/roles.py).
 REPORT_PERMISSIONS = ("feedback.view_reports", "feedback.view_marketing_reports", "feedback.view_own_reports")
 # Dates outside these bounds are refused: the years of every instant the product accepts (cxcrm.validators),
@@ -57,14 +60,51 @@ def range_errors(start: date, end: date, granularity: str, *, max_periods: int |
     errors = {}
     for name, day in (("start", start), ("end", end)):
         if not EARLIEST_DATE <= day <= LATEST_DATE:
-            errors[name] = f"Choose a date between {EARLIEST_DATE:%Y-%m-%d} and {LATEST_DATE:%Y-%m-%d}."
+            errors[name] = gettext("Choose a date between %(earliest)s and %(latest)s.") % {
+                "earliest": f"{EARLIEST_DATE:%Y-%m-%d}",
+                "latest": f"{LATEST_DATE:%Y-%m-%d}",
+            }
     if errors:
         return errors
     if start > end:
         return {"start": _("The start is after the end.")}
     if max_periods is not None and period_count(start, end, granularity) > max_periods:
-        return {"start": f"More than {max_periods} periods: choose a shorter range or a coarser granularity."}
+        return {
+            "start": gettext("More than %(count)s periods: choose a shorter range or a coarser granularity.")
+            % {"count": max_periods}
+        }
     return {}
+
+
+def dimension_label(code: str) -> str:
+    """A dimension's or filter's name in the reader's language, lower case, to sit inside a sentence
+    ("journey map"); the code itself when it has no label."""
+    label = DIMENSIONS.get(code) or (_("Lifecycle stage") if code == "lifecycle_stage" else None)
+    return str(label).lower() if label else code
+
+
+def not_by_dimension(subject, code: str, codes, hint: str = "") -> str:
+    """The message for a breakdown `subject` (a metric's label) does not offer: the dimension by its label,
+    then the codes a client may send (`hint` after them, already translated)."""
+    return gettext("%(subject)s cannot be broken down by %(dimension)s; use one of: %(codes)s%(hint)s.") % {
+        "subject": subject,
+        "dimension": dimension_label(code),
+        "codes": ", ".join(codes),
+        "hint": hint,
+    }
+
+
+def not_filtered_by(subject, code: str) -> str:
+    """The message for a filter `subject` (a metric's label) does not take, the filter by its label."""
+    return gettext("%(subject)s cannot be filtered by %(filter)s.") % {
+        "subject": subject,
+        "filter": dimension_label(code),
+    }
+
+
+def no_such_value(dimension_name, value: str) -> str:
+    """The message for a value of a dimension that names nothing: "No persona “xyz”." (`dimension_name`: its label)."""
+    return gettext("No %(dimension)s “%(value)s”.") % {"dimension": str(dimension_name).lower(), "value": value}
 
 
 def filters_of(data: dict) -> dict:
@@ -81,7 +121,7 @@ class MetricQuerySerializer(serializers.Serializer):
     """`GET /api/metrics/` parameters; filters are ids (persona, journey, survey) or a channel code."""
 
     metric = serializers.ChoiceField(
-        choices=[*((name, m.label) for name, m in METRICS.items()), (HEALTH, "Customer health")],
+        choices=[*((name, m.label) for name, m in METRICS.items()), (HEALTH, HEALTH_LABEL)],
         help_text="A metric, or `health`: the average customer health score at each period's end",
     )
     granularity = serializers.ChoiceField(choices=GRANULARITIES)
@@ -109,20 +149,20 @@ class MetricQuerySerializer(serializers.Serializer):
         # Churn by the furthest stage reached on one map (journey analytics): stage with a journey only.
         by_journey_stage = metric.name in JOURNEY_STAGE_METRICS and dimension == "stage" and attrs.get("journey")
         if dimension not in metric.dimensions and not by_journey_stage:
-            hint = " (stage: with journey=<id>)" if metric.name in JOURNEY_STAGE_METRICS else ""
-            errors["dimension"] = [
-                f"{metric.label} cannot be broken down by {dimension}; use one of: "
-                f"{', '.join(metric.dimensions)}{hint}."
-            ]
+            hint = gettext(" (stage: with journey=<id>)") if metric.name in JOURNEY_STAGE_METRICS else ""
+            errors["dimension"] = [not_by_dimension(metric.label, dimension, metric.dimensions, hint)]
         for name in FILTERS:
             if by_journey_stage and name == "journey":
                 continue
             if attrs.get(name) not in (None, "") and not metric_allows_filter(metric, name):
-                errors[name] = [f"{metric.label} cannot be filtered by {name}."]
+                errors[name] = [not_filtered_by(metric.label, name)]
         channel = attrs.get("channel")
         if channel and "channel" not in errors and channel not in source_for(metric).channels:
             # A case's origin can be "survey" (a detractor follow-up); no other row has that channel.
-            errors["channel"] = [f"{metric.label} cannot be filtered by channel “{channel}”: only cases have it."]
+            errors["channel"] = [
+                gettext("%(metric)s cannot be filtered by the channel “%(channel)s”: only cases have it.")
+                % {"metric": metric.label, "channel": CaseOrigin(channel).label}
+            ]
         if errors:
             raise serializers.ValidationError(errors)
         attrs["dimension"] = dimension
@@ -136,12 +176,10 @@ class MetricQuerySerializer(serializers.Serializer):
         }
         dimension = attrs.get("dimension") or "overall"
         if dimension not in HEALTH_DIMENSIONS:
-            errors["dimension"] = [
-                f"Customer health cannot be broken down by {dimension}; use one of: {', '.join(HEALTH_DIMENSIONS)}."
-            ]
+            errors["dimension"] = [not_by_dimension(HEALTH_LABEL, dimension, HEALTH_DIMENSIONS)]
         for name in FILTERS:
             if attrs.get(name) not in (None, ""):
-                errors[name] = [f"Customer health cannot be filtered by {name}."]
+                errors[name] = [not_filtered_by(HEALTH_LABEL, name)]
         if errors:
             raise serializers.ValidationError(errors)
         attrs["dimension"] = dimension

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -18,7 +19,7 @@ from cxcrm.fields import InstantSerializerField
 
 from ..metrics.compute import drill_buckets, source_for
 from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
-from ..metrics.params import MetricQuerySerializer
+from ..metrics.params import MetricQuerySerializer, no_such_value
 from ..scales import SCALES
 from .tables import CodedColumn, LabelColumn, LinkedTable, TextColumn, number, user_name, when
 
@@ -81,11 +82,12 @@ class DrillQuerySerializer(MetricQuerySerializer):
             if "\x00" in value or (
                 value_type == "id" and value and not (value.isascii() and value.isdigit() and len(value) < 19)
             ):
-                errors["value"] = [f"No {DIMENSIONS[dimension].lower()} “{value}”."]
+                errors["value"] = [no_such_value(DIMENSIONS[dimension], value)]
         if attrs["bucket"] and attrs["bucket"] not in drill_buckets(metric.name):
-            errors["bucket"] = [f"No subset “{attrs['bucket']}” for {metric.label}."]
+            message = gettext("No subset “%(bucket)s” for %(metric)s.")
+            errors["bucket"] = [message % {"bucket": attrs["bucket"], "metric": metric.label}]
         if attrs["mine"] and metric.name not in OWN_METRICS:
-            errors["mine"] = [f"{metric.label} has no figures of your own."]
+            errors["mine"] = [gettext("%(metric)s has no figures of your own.") % {"metric": metric.label}]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -15,7 +15,7 @@ from cxcrm.choices import Channel
 from journeys.models import JourneyMap, Persona
 
 from ..metrics.definitions import DIMENSIONS, FILTERS, GRANULARITIES, GRANULARITY_LABELS, METRICS
-from ..metrics.params import filters_of, range_errors
+from ..metrics.params import filters_of, no_such_value, range_errors
 from ..models import Survey
 from .health import HEALTH_DIMENSIONS
 
@@ -182,11 +182,11 @@ class HealthDrillForm(forms.Form):
             and value
             and not (value.isascii() and value.isdigit() and len(value) < 19)
         ):
-            self.add_error("value", f"No {HEALTH_DIMENSIONS[dimension].lower()} “{value}”.")
+            self.add_error("value", no_such_value(HEALTH_DIMENSIONS[dimension], value))
         elif dimension == "journey" and not value:
             self.add_error("value", _("Name the journey map."))
         elif dimension == "lifecycle_stage" and value not in LifecycleStage.values:
-            self.add_error("value", f"No lifecycle stage “{value}”.")
+            self.add_error("value", no_such_value(HEALTH_DIMENSIONS["lifecycle_stage"], value))
         if data.get("start") and data.get("end"):
             for name, message in range_errors(data["start"], data["end"], "day", max_periods=None).items():
                 self.add_error(name, message)

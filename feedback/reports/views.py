@@ -135,7 +135,7 @@ class ReportView(StaffPermissionMixin, TemplateView):
         )
 
     def table(self) -> tables.ReportTable:
-        raise Http404("No table on this page.")
+        raise Http404(gettext("No table on this page."))
 
     def get(self, request, *args, **kwargs):
         export_format = request.GET.get("format")
