@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -472,7 +473,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         """The case's history (CaseChange, written by the case services), as the case page shows it."""
         rows = [
             (
-                timezone.localtime(change.changed_at).strftime("%Y-%m-%d %H:%M"),
+                date_format(timezone.localtime(change.changed_at), "SHORT_DATETIME_FORMAT"),
                 (change.changed_by.get_full_name() or change.changed_by.username) if change.changed_by else "—",
                 change.field,
                 change.from_label or "—",

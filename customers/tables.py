@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from cxcrm.tables import LocalDateTimeColumn, Table, label_column, local_minute
+from cxcrm.choices import network_label
+from cxcrm.tables import LocalDateTimeColumn, Table, label_column, local_datetime
 
 from .choices import SLA_STATE_LABELS, CasePriority, CaseStatus, case_topic_label
 from .models import Case, Customer
@@ -65,7 +66,7 @@ class CustomerTable(Table):
             "",
             '<span class="me-2 text-nowrap"><span class="text-body-secondary">{}:</span> {}</span>',
             (
-                (" ".join(filter(None, [str(i.get_kind_display()), i.network])), i.value)
+                (" ".join(filter(None, [str(i.get_kind_display()), network_label(i.network)])), i.value)
                 for i in record.identities.all()
             ),
         )
@@ -196,7 +197,7 @@ class CaseTable(Table):
         return render_to_string("customers/_sla_badge.html", sla_badge(record))
 
     def render_due(self, record, value):
-        return "—" if record.sla_state == "met" else local_minute(value)
+        return "—" if record.sla_state == "met" else local_datetime(value)
 
     # --- in the export
 

@@ -453,7 +453,7 @@ def _shown(customer: Customer, model_field) -> str:
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if hasattr(value, "tzinfo"):
-        return date_format(timezone.localtime(value), "Y-m-d H:i")
+        return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return "" if value is None else str(value)
 
 

@@ -44,6 +44,42 @@ NETWORK_LABELS = {
     "linkedin": "LinkedIn",
     "youtube": "YouTube",
 }
+
+
+def network_label(network: str) -> str:
+    """A network as a person reads it: its proper name ("WhatsApp"), else as stored; "" for none."""
+    return NETWORK_LABELS.get(network, network)
+
+
+# The kinds of rows the merge preview and the erasure count, by the keys their counts carry (the API's too:
+# "lifecycle_changes", "survey invitations"; spaces and underscores alike), as a person reads them.
+ROW_KIND_LABELS = {
+    "identities": _("Identities"),
+    "interactions": _("Interactions"),
+    "cases": _("Cases"),
+    "notes": _("Notes"),
+    "lifecycle_changes": _("Lifecycle stage changes"),
+    "merged_customers": _("Merged customers"),
+    "case_changes": _("Case changes"),
+    "merge_suggestions": _("Merge suggestions"),
+    "merge_records": _("Merge records"),
+    "outbox_messages": _("Background event records"),
+    "survey_invitations": _("Survey invitations"),
+    "survey_responses": _("Survey responses"),
+    "attention_notes": _("Needs attention notes"),
+    "alerts": _("Alerts"),
+    "webhook_deliveries": _("Webhook deliveries"),
+}
+
+
+def row_kind_label(key: str) -> str:
+    """A counted kind of rows as words in the reader's language ("lifecycle_changes" -> "Lifecycle stage
+    changes"); a key not listed in ROW_KIND_LABELS as its words ("foo_bars" -> "foo bars")."""
+    key = str(key)
+    label = ROW_KIND_LABELS.get(key.replace(" ", "_"))
+    return str(label) if label is not None else key.replace("_", " ")
+
+
 CHANNEL_ALIASES: dict[str, tuple[str, str]] = {
     **{network: (Channel.CHAT, network) for network in CHAT_NETWORKS},
     **{network: (Channel.SOCIAL, network) for network in SOCIAL_NETWORKS},

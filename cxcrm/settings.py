@@ -242,6 +242,8 @@ LANGUAGES = [
     ("el", _("Greek")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our corrections of Django's date formats for some languages (cxcrm/formats, docs/i18n.md).
+FORMAT_MODULE_PATH = ["cxcrm.formats"]
 USE_I18N = True
 USE_TZ = True  # stored in UTC
 # The organisation's zone: day boundaries of reports and quiet hours defaults.

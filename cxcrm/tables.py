@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 from django_tables2.data import TableQuerysetData
 from django_tables2.export import TableExport
 from django_tables2.paginators import LazyPaginator
@@ -108,18 +109,26 @@ def spreadsheet_safe(value):
 
 
 def local_minute(value) -> str:
-    """An aware date-time in the current time zone, to the minute: "2026-03-01 09:30"."""
+    """An aware date-time in the current time zone, to the minute, the same in every language (exports):
+    "2026-03-01 09:30"."""
     return format_date(timezone.localtime(value), "Y-m-d H:i")
 
 
+def local_datetime(value) -> str:
+    """An aware date-time in the current time zone as a page shows it: the reader's language's
+    SHORT_DATETIME_FORMAT ("1 Mar 2026, 09:30", pt-BR "01/03/2026 09:30", pl "01.03.2026 09:30")."""
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
 class LocalDateTimeColumn(tables.Column):
-    """A date-time shown in the local time zone ("2026-03-01 09:30") and exported in ISO 8601 as stored (UTC).
+    """A date-time shown in the local time zone in the reader's format (`local_datetime`) and exported in
+    ISO 8601 as stored (UTC).
 
     (django-tables2's DateTimeColumn parses a template for every cell.)
     """
 
     def render(self, value):
-        return local_minute(value)
+        return local_datetime(value)
 
     def value(self, value):
         return value.isoformat()

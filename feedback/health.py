@@ -26,9 +26,10 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Window
 from django.db.models.functions import RowNumber
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
-from customers.choices import OPEN_CASE_STATUSES, InteractionType
+from customers.choices import OPEN_CASE_STATUSES, InteractionType, LifecycleStage
 from customers.models import Case, Customer, Interaction
 from cxcrm.outbox import outbox_record
 
@@ -367,7 +368,8 @@ def health_history_prune(*, now: datetime | None = None) -> int:
 
 def health_part_rows(parts: dict) -> list[dict]:
     """The parts as the customer page lists them: [{"key", "label", "weight", "fraction", "points", "why"}],
-    in PART_KEYS order; `points` is weight × fraction (None without a signal), `why` a short sentence."""
+    in PART_KEYS order; `points` is weight × fraction (None without a signal), `why` a short sentence in the
+    active language, its numbers in the language's format ("3,2" in pt-BR) and the lifecycle stage by its label."""
     from django.utils.translation import gettext as _
 
     labels = {
@@ -380,6 +382,11 @@ def health_part_rows(parts: dict) -> list[dict]:
         "recency": _("Last contact"),
         "lifecycle": _("Lifecycle stage"),
     }
+
+    def number(value) -> str:
+        # Decimals only where the figure has them ("20", "3,2"), in the language's format.
+        return floatformat(value, -1)
+
     rows = []
     for key in PART_KEYS:
         part = parts.get(key)
@@ -389,9 +396,12 @@ def health_part_rows(parts: dict) -> list[dict]:
         if fraction is None:
             why = _("No signal yet")
         elif key == "surveys":
-            why = ", ".join(f"{kind.upper()} {d[kind]}" for kind in SURVEY_KINDS if d.get(kind) is not None)
+            why = ", ".join(f"{kind.upper()} {number(d[kind])}" for kind in SURVEY_KINDS if d.get(kind) is not None)
         elif key == "survey_trend":
-            why = ", ".join(f"{kind.upper()} {before} before" for kind, before in (d.get("previous") or {}).items())
+            why = ", ".join(
+                _("%(kind)s %(score)s before") % {"kind": kind.upper(), "score": number(before)}
+                for kind, before in (d.get("previous") or {}).items()
+            )
         elif key == "cases":
             why = _("%(open)s open, %(breached)s past their SLA") % d
         elif key == "followup":
@@ -401,9 +411,13 @@ def health_part_rows(parts: dict) -> list[dict]:
         elif key == "engagement":
             why = _("%(last_30_days)s contacts in 30 days, %(previous_90_days)s in the 90 before") % d
         elif key == "recency":
-            why = _("%(days_since_contact)s days since last contact; usually every %(usual_gap_days)s") % d
+            why = _("%(days_since_contact)s days since last contact; usually every %(usual_gap_days)s") % {
+                "days_since_contact": number(d.get("days_since_contact")),
+                "usual_gap_days": number(d.get("usual_gap_days")),
+            }
         else:
-            why = str(d.get("stage", ""))
+            stage = d.get("stage") or ""
+            why = str(LifecycleStage(stage).label) if stage in LifecycleStage.values else stage
         points = None if fraction is None else round(part["weight"] * fraction, 1)
         rows.append(
             {

@@ -4,6 +4,7 @@ the health column of the customer list (settings.CUSTOMER_LIST_COLUMNS)."""
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ def case_csat_badges(cases, request) -> dict[int, str]:
         badges[case_id] = format_html(
             '<span class="badge {}" data-testid="case-csat" title="{}">CSAT {}/{}</span>',
             css,
-            date_format(response.submitted_at, "Y-m-d"),
+            date_format(timezone.localtime(response.submitted_at), "SHORT_DATE_FORMAT"),
             response.score,
             scale.high,
         )

@@ -4,6 +4,7 @@ slots rated against targets, and the designed and measured emotion curves."""
 
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import CHANNEL_ICONS, Channel
@@ -67,11 +68,13 @@ class Column:
 
 
 def _fmt(value, unit: str) -> str:
+    """A figure with its unit as the page shows it: whole numbers as such, others with one decimal in the
+    reader's language's format ("45,2%" in pt-BR)."""
     if value is None:
         return "—"
     if isinstance(value, int):
         return f"{value}{unit}"
-    return f"{float(value):.1f}{unit}"
+    return f"{floatformat(float(value), 1)}{unit}"
 
 
 def _slot(figures: Figures, values: dict | None, touchpoint=None) -> Slot:

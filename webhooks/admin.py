@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,12 @@ from cxcrm.admin import ReadOnlyAdminMixin
 from . import services
 from .choices import DeliveryStatus, EventType
 from .models import WebhookDelivery, WebhookEndpoint
+
+
+def _local_datetime(value) -> str:
+    """An instant in the organisation's time zone, in the reader's locale format with the zone's name."""
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'SHORT_DATETIME_FORMAT')} {date_format(local, 'T')}"
 
 
 class WebhookEndpointForm(forms.ModelForm):
@@ -48,7 +55,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
                 "<code>{}</code><br>The previous secret <code>{}</code> also signs until {}.",
                 obj.secret,
                 obj.previous_secret,
-                timezone.localtime(obj.previous_secret_expires_at).strftime("%Y-%m-%d %H:%M %Z"),
+                _local_datetime(obj.previous_secret_expires_at),
             )
         return format_html("<code>{}</code>", obj.secret)
 
@@ -80,7 +87,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
                 )
                 % {
                     "endpoint": endpoint,
-                    "until": f"{timezone.localtime(endpoint.previous_secret_expires_at):%Y-%m-%d %H:%M %Z}",
+                    "until": _local_datetime(endpoint.previous_secret_expires_at),
                 },
                 messages.WARNING,
             )

@@ -2,7 +2,7 @@
 
 from django import template
 
-from cxcrm.choices import CHANNEL_ICONS, Channel
+from cxcrm.choices import CHANNEL_ICONS, Channel, network_label, row_kind_label
 
 from ..choices import SLA_STATE_LABELS, case_topic_label
 from ..money import metadata_amount
@@ -32,10 +32,17 @@ def channel_label(channel: str) -> str:
         return channel
 
 
+@register.filter(name="network_label")
+def network_label_filter(network: str) -> str:
+    """A network by its proper name: "whatsapp" -> "WhatsApp" (cxcrm.choices.NETWORK_LABELS)."""
+    return network_label(network)
+
+
 @register.filter
 def key_label(key: str) -> str:
-    """A data key as words: "lifecycle_changes" -> "lifecycle changes"."""
-    return str(key).replace("_", " ")
+    """A counted kind of rows in the reader's language: "lifecycle_changes" -> "Lifecycle stage changes"
+    (cxcrm.choices.row_kind_label)."""
+    return row_kind_label(key)
 
 
 @register.inclusion_tag("customers/_sla_badge.html")

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from customers.choices import CaseStatus, Direction, IdentityKind, InteractionType, LifecycleStage, SuggestionStatus
 from customers.models import Case, Interaction, LifecycleChange, MergeRecord, MergeSuggestion, Note
@@ -196,8 +197,8 @@ def test_search_results_show_identities_and_last_contact(rep, ana):
     text = text_of(response)
     assert "2 customers" in text
     assert "Ana Silva" in text and "Ana Souza" in text
-    assert "+5511912345678" in text and "ana.souza@example.com" in text and "instagram: ana.s" in text
-    assert timezone.localtime(ana.last_contact_at).strftime("%Y-%m-%d %H:%M") in text
+    assert "+5511912345678" in text and "ana.souza@example.com" in text and "Instagram: ana.s" in text
+    assert date_format(timezone.localtime(ana.last_contact_at), "SHORT_DATETIME_FORMAT") in text
 
 
 def test_search_without_match_says_so(rep, ana):
@@ -260,7 +261,7 @@ def test_customer_page_shows_header_key_figures_cases_notes_and_timeline(rep, an
     ):
         assert shown in text
     assert rep_user.get_full_name() in text
-    assert "Phone +5511912345678" in text and "Email ana@example.com" in text and "instagram: ana.s" in text
+    assert "Phone +5511912345678" in text and "Email ana@example.com" in text and "Instagram: ana.s" in text
     # Key figures: 1 open case; last 90 days by channel (the 200-day-old visit is not counted)
     assert response.context["customer"].open_case_count == 1
     counts = {row["channel"]: row["n"] for row in response.context["channel_figures"].channels}
@@ -778,11 +779,11 @@ def test_merge_preview_says_in_words_what_moves_and_which_fields_fill_in(rep, an
     twin.save()
     response = rep.get(reverse("customers:merge_preview", args=[ana.pk, twin.pk]), {"chosen": "rep"})
     moves = text_of(response).split("What moves", 1)[1]
-    assert "Lifecycle changes" in moves and "lifecycle_changes" not in moves
+    assert "Lifecycle stage changes" in moves and "lifecycle_changes" not in moves
     assert "Persona — → Busy Bruno" in moves
     assert f"Owner — → {rep_user.get_full_name()}" in moves
     assert "Preferred channel — → Chat" in moves
-    assert f"First contact at {timezone.localtime(ana.first_contact_at):%Y-%m-%d %H:%M}" in moves
+    assert f"First contact at {date_format(timezone.localtime(ana.first_contact_at), 'SHORT_DATETIME_FORMAT')}" in moves
     assert "_id" not in moves and "T" not in re.findall(r"\d{4}-\d\d-\d\d(T?)", moves)
 
 

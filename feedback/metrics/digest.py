@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cxcrm.choices import Role
@@ -102,8 +102,8 @@ def metrics_digest_send(*, today: date | None = None) -> int:
     for user in digest_recipients():
         with translation.override(user_language(user)):  # each manager's language (UserPreference)
             subject = _("CX weekly digest: %(start)s – %(end)s") % {
-                "start": date_format(week_start, "d M"),
-                "end": date_format(week_end, "d M Y"),
+                "start": date_format(week_start, "SHORT_DATE_FORMAT"),
+                "end": date_format(week_end, "SHORT_DATE_FORMAT"),
             }
             body = render_to_string("feedback/email/metrics_digest.txt", {**context, "user": user})
             message = EmailMultiAlternatives(subject, body, to=[user.email])

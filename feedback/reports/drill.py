@@ -14,14 +14,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from customers.choices import CaseOrigin
+from customers.choices import CaseOrigin, case_topic_label
 from cxcrm.fields import InstantSerializerField
 
 from ..metrics.compute import drill_buckets, source_for
 from ..metrics.definitions import DIMENSIONS, GRANULARITIES, METRICS, OWN_METRICS
 from ..metrics.params import MetricQuerySerializer, no_such_value
 from ..scales import SCALES
-from .tables import CodedColumn, LabelColumn, LinkedTable, TextColumn, number, user_name, when
+from .tables import CodedColumn, LabelColumn, LinkedTable, TextColumn, WhenColumn, number, number_shown, user_name
 
 # --------------------------------------------------------------------------- the link and its parameters
 
@@ -139,7 +139,7 @@ class DrillTable(LinkedTable):
 
 
 class ResponsesTable(DrillTable):
-    submitted = TextColumn(_("Submitted"), lambda r: when(r.submitted_at))
+    submitted = WhenColumn(_("Submitted"), lambda r: r.submitted_at)
     customer = TextColumn(_("Customer"), lambda r: str(r.customer), wrap=True)
     survey = TextColumn(_("Survey"), lambda r: r.survey.name)
     score = TextColumn(_("Score"), lambda r: r.score)
@@ -153,7 +153,7 @@ class ResponsesTable(DrillTable):
 
 
 class InvitationsTable(DrillTable):
-    sent = TextColumn(_("Sent"), lambda i: when(i.sent_at))
+    sent = WhenColumn(_("Sent"), lambda i: i.sent_at)
     customer = TextColumn(_("Customer"), lambda i: str(i.customer))
     survey = TextColumn(_("Survey"), lambda i: i.survey.name)
     channel = CodedColumn(_("Channel"), lambda i: i.channel, lambda i: i.get_channel_display())
@@ -171,29 +171,34 @@ class CasesTable(DrillTable):
     case = TextColumn(_("Case"), lambda c: f"#{c.pk}")
     subject = TextColumn(_("Subject"), lambda c: c.subject, wrap=True)
     customer = TextColumn(_("Customer"), lambda c: str(c.customer))
-    topic = TextColumn(_("Topic"), lambda c: c.topic)
-    origin = TextColumn("Origin", lambda c: c.origin)
+    topic = CodedColumn(_("Topic"), lambda c: c.topic, lambda c: case_topic_label(c.topic))
+    topic_label = LabelColumn(lambda c: case_topic_label(c.topic), "topic_label")
+    origin = CodedColumn(_("Origin"), lambda c: c.origin, lambda c: c.get_origin_display())
+    origin_label = LabelColumn(lambda c: c.get_origin_display(), "origin_label")
     assignee = TextColumn(_("Assignee"), lambda c: user_name(c.assignee))
-    opened = TextColumn(_("Opened"), lambda c: when(c.opened_at))
-    resolved = TextColumn(_("Resolved"), lambda c: when(c.resolved_at))
+    opened = WhenColumn(_("Opened"), lambda c: c.opened_at)
+    resolved = WhenColumn(_("Resolved"), lambda c: c.resolved_at)
     hours = tables.Column(_("Hours"), empty_values=())
 
     END_FIELDS = {"ttr_hours": "resolved_at", "first_response_hours": "first_response_at"}
 
-    def render_hours(self, record):
+    def _hours(self, record) -> float | None:
         end_field = self.END_FIELDS.get(self.metric.name)
         end = getattr(record, end_field) if end_field else None
-        return number((end - record.opened_at).total_seconds() / 3600 if end else None)
+        return (end - record.opened_at).total_seconds() / 3600 if end else None
+
+    def render_hours(self, record):
+        return number_shown(self._hours(record))
 
     def value_hours(self, record):
-        return self.render_hours(record)
+        return number(self._hours(record))
 
     def row_link(self, record):
         return reverse("customers:case_detail", args=[record.pk])
 
 
 class CampaignTable(DrillTable):
-    first_sent = TextColumn(_("First sent"), lambda i: when(i.occurred_at))
+    first_sent = WhenColumn(_("First sent"), lambda i: i.occurred_at)
     customer = TextColumn(_("Customer"), lambda i: str(i.customer))
     campaign = TextColumn(_("Campaign"), lambda i: i.campaign)
     opened = TextColumn(_("Opened"), lambda i: _yes_no(i.opened_flag))
@@ -202,7 +207,7 @@ class CampaignTable(DrillTable):
 
 
 class InteractionsTable(DrillTable):
-    occurred = TextColumn(_("When"), lambda i: when(i.occurred_at))
+    occurred = WhenColumn(_("When"), lambda i: i.occurred_at)
     customer = TextColumn(_("Customer"), lambda i: str(i.customer))
     channel = CodedColumn(_("Channel"), lambda i: i.channel, lambda i: i.get_channel_display())
     channel_label = LabelColumn(lambda i: i.get_channel_display(), "channel_label")

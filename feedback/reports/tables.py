@@ -10,7 +10,7 @@ its `?format=csv` (or `xlsx`) exports.
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import case_topic_label
-from cxcrm.tables import Table, local_minute
+from cxcrm.tables import Table, local_datetime, local_minute
 
 from ..metrics.compute import COUNT_FIELDS, periods_in
 from ..metrics.definitions import DIMENSIONS, GRANULARITY_LABELS, METRICS, Metric, fixed, metric_title
@@ -39,9 +39,15 @@ def number(value) -> str:
     return str(value)
 
 
-def when(value) -> str:
-    """A date-time cell: local time to the minute, nothing for no value."""
-    return local_minute(value) if value else ""
+_DECIMAL = re.compile(r"-?\d+\.(\d+)")
+
+
+def number_shown(value) -> str:
+    """`number(value)` as a page shows it: with the decimal separator of the reader's language ("45,2" in pt-BR,
+    "45.2" in English), whole numbers as they are, nothing for no value."""
+    text = value if isinstance(value, str) else number(value)
+    match = _DECIMAL.fullmatch(text)
+    return number_format(Decimal(text), len(match.group(1))) if match else text
 
 
 def user_name(user) -> str:
@@ -150,6 +156,20 @@ class CodedColumn(TextColumn):
         return self.text(record)
 
 
+class WhenColumn(TextColumn):
+    """A date-time cell from `text(record)` (an aware date-time or None): on the page in the reader's format
+    (`cxcrm.tables.local_datetime`), in the exports as local time to the minute ("2026-03-01 09:30"), the same in
+    every language; nothing for no value."""
+
+    def render(self, record):
+        value = self.text(record)
+        return local_datetime(value) if value else ""
+
+    def value(self, record):
+        value = self.text(record)
+        return local_minute(value) if value else ""
+
+
 class LabelColumn(TextColumn):
     """Export only: the label of the coded column before it, in the reader's language, headed `export_header`."""
 
@@ -159,16 +179,19 @@ class LabelColumn(TextColumn):
 
 
 def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -> dict:
-    """A row of a `ReportTable`: its cells (numbers written by `number`), its link and its small-sample note."""
-    return {"cells": [c if isinstance(c, str) else number(c) for c in cells], "link": link, "small": small}
-
-
-_DECIMAL = re.compile(r"-?\d+\.(\d+)")
+    """A row of a `ReportTable`: its cells (numbers written by `number`; date-times kept, for `FigureColumn`),
+    its link and its small-sample note."""
+    return {
+        "cells": [c if isinstance(c, str | datetime) else number(c) for c in cells],
+        "link": link,
+        "small": small,
+    }
 
 
 class FigureColumn(tables.Column):
     """A report table's column: a decimal cell ("45.2", as `number` writes it) shown in the reader's locale
-    ("45,2" in pt-BR) and exported as written, so files read the same in every language. `export_header`
+    ("45,2" in pt-BR) and exported as written, so files read the same in every language; a date-time cell shown
+    in the reader's format and exported as local time to the minute ("2026-03-01 09:30"). `export_header`
     names it in the export (its label otherwise, in LANGUAGE_CODE)."""
 
     def __init__(self, *args, export_header: str | None = None, **kwargs):
@@ -176,11 +199,12 @@ class FigureColumn(tables.Column):
         self.export_header = export_header
 
     def render(self, value):
-        match = _DECIMAL.fullmatch(value) if isinstance(value, str) else None
-        return number_format(Decimal(value), len(match.group(1))) if match else value
+        if isinstance(value, datetime):
+            return local_datetime(value)
+        return number_shown(value) if isinstance(value, str) else value
 
     def value(self, value):
-        return value
+        return local_minute(value) if isinstance(value, datetime) else value
 
 
 class ReportTable(LinkedTable):
@@ -385,7 +409,7 @@ def followups_table(open_cases) -> ReportTable:
                     case.subject,
                     str(case.customer),
                     score,
-                    when(case.opened_at),
+                    case.opened_at,
                     user_name(case.assignee),
                     case.status,
                     str(case.get_status_display()),

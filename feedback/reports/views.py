@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -491,9 +491,9 @@ class RefreshView(StaffPermissionMixin, View):
             request,
             gettext("Figures recomputed for %(start)s – %(end)s at %(time)s.")
             % {
-                "start": date_format(start, "j M Y"),
-                "end": date_format(end, "j M Y"),
-                "time": date_format(timezone.localtime(), "H:i"),
+                "start": date_format(start, "SHORT_DATE_FORMAT"),
+                "end": date_format(end, "SHORT_DATE_FORMAT"),
+                "time": date_format(timezone.localtime(), "TIME_FORMAT"),
             },
         )
         return redirect(back)
@@ -599,7 +599,7 @@ class DrilldownView(LoginRequiredMixin, ListTableMixin, TemplateView):
             figure_at = computed_at or timezone.now()
         context.update(
             figure=figure,
-            figure_display=tables.number(figure["value"]),
+            figure_display=tables.number_shown(figure["value"]),
             figure_at=figure_at,
             figure_live=live,
         )

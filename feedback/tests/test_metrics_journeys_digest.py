@@ -130,7 +130,7 @@ def test_weekly_digest_emails_managers_the_tiles_and_worst_touchpoints_with_link
     assert sent == 1
     [message] = mail.outbox
     assert message.to == ["boss@example.com"]
-    assert message.subject == "CX weekly digest: 05 Jan – 11 Jan 2026"
+    assert message.subject == "CX weekly digest: 5 Jan 2026 – 11 Jan 2026"
     body = message.body
     assert "Hello Bea Boss" in body
     assert "- CSAT: 50.0%" in body  # 5, 4, 1, 3 on the 9th

@@ -6,13 +6,14 @@ import html
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import date_format
 
 from customers.choices import CaseStatus, InteractionType, LifecycleStage
 from customers.models import Case
@@ -67,6 +68,20 @@ def exported_rows(response) -> list[list[str]]:
     body = b"".join(response.streaming_content)
     assert body.startswith(BOM.encode())
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def as_shown(rows: list[list[str]]) -> list[list[str]]:
+    """Exported rows as the page shows them: its local date-times ("2026-01-06 08:00", the same in every
+    language) in the reader's format ("6 Jan 2026, 08:00" in English)."""
+    return [
+        [
+            date_format(datetime.strptime(cell, "%Y-%m-%d %H:%M"), "SHORT_DATETIME_FORMAT")
+            if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cell)
+            else cell
+            for cell in row
+        ]
+        for row in rows
+    ]
 
 
 def xlsx_rows(response) -> list[list[str]]:
@@ -166,9 +181,12 @@ def test_drill_down_csv_equals_its_table(client, manager_user, january):
     excel = client.get(url + "&format=xlsx")
 
     rows = exported_rows(exported)
-    # The file carries each row's customer id first (the page links the row instead), then the page's cells.
+    # The file carries each row's customer id first (the page links the row instead), then the page's cells
+    # (a code before each label column: "origin", "origin_label"; date-times the same in every language).
     assert rows[0][0] == "Customer id"
-    assert [row[1:] for row in rows[1:]] == table_cells(page)
+    header = rows[0]
+    shown = [i for i in range(1, len(header)) if not (i + 1 < len(header) and header[i + 1].endswith("_label"))]
+    assert as_shown([[r[i] for i in shown] for r in rows[1:]]) == table_cells(page)
     cases = {f"#{c.pk}": str(c.customer_id) for c in Case.objects.all()}
     assert all(row[0] == cases[row[1]] for row in rows[1:])
     assert [row[-1] for row in rows[1:]] == ["24.0", "4.0"]  # the reopened case counts from its opening
@@ -262,10 +280,11 @@ def test_every_table_exports_as_csv_with_the_same_cells(client, manager_user, ja
 
     assert exported["Content-Type"].startswith("text/csv")
     rows = exported_rows(exported)
-    # The export adds, before each label column ("channel_label"), the code it labels ("channel").
+    # The export adds, before each label column ("channel_label"), the code it labels ("channel"); its
+    # date-times are the same in every language.
     header = rows[0]
     shown = [i for i, title in enumerate(header) if f"{title}_label" not in header]
-    assert [[r[i] for i in shown] for r in rows[1:]] == (
+    assert as_shown([[r[i] for i in shown] for r in rows[1:]]) == (
         table_cells(page) if 'data-testid="report-table"' in page else []
     )
     assert len(rows) >= 1
