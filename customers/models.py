@@ -255,7 +255,8 @@ class Identity(ChoiceLabelsModel):
     (never NULL, so the unique constraint holds).
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    # No index of its own: customers_identity_cust_idx (customer, kind) serves every read by customer.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities", db_index=False)
     kind = models.CharField(max_length=16, choices=IdentityKind.choices)
     network = models.CharField(max_length=50, blank=True, default="")
     value = models.CharField(max_length=254)
@@ -468,7 +469,8 @@ class InteractionQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
 class Interaction(ChoiceLabelsModel):
     """Anything that happened between us and a customer, on any channel: the timeline's unit."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    # No index of its own: the timeline index (customer, occurred_at, id) serves every read by customer.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     # The messaging app or social network of a chat or social interaction ("whatsapp", "instagram"; the
     # documented names are cxcrm.choices.CHAT_NETWORKS and SOCIAL_NETWORKS), lower case; "" when none.
@@ -486,8 +488,8 @@ class Interaction(ChoiceLabelsModel):
         "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
     )
     # The key as given: reports group by it, and it survives a new map version.
-    touchpoint_key = models.CharField(max_length=80, blank=True, db_index=True)
-    campaign = models.CharField(max_length=120, blank=True, db_index=True)
+    touchpoint_key = models.CharField(max_length=80, blank=True)
+    campaign = models.CharField(max_length=120, blank=True)
     source = models.CharField(max_length=50, default="api")
     external_id = models.CharField(max_length=200, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
@@ -513,7 +515,9 @@ class Interaction(ChoiceLabelsModel):
             models.Index(fields=["customer", "-occurred_at", "-id"], name="customers_int_timeline_idx"),
             models.Index(fields=["occurred_at"], name="customers_int_occurred_idx"),
             models.Index(fields=["channel", "occurred_at"], name="customers_int_channel_idx"),
-            models.Index(fields=["case"], name="customers_int_case_idx"),
+            # Equality only: not db_index=True, whose second (LIKE prefix) index on PostgreSQL no query uses.
+            models.Index(fields=["touchpoint_key"], name="customers_int_touchpoint_idx"),
+            models.Index(fields=["campaign"], name="customers_int_campaign_idx"),
         ]
 
     def __str__(self):

@@ -175,12 +175,12 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     # reads every identity value's trigrams, is skipped (the exact match above still finds an id typed whole).
     plain_name = bool(_SPACES.search(q)) and not _PHONE_LIKE.fullmatch(q)
     if len(q) >= 3 and not plain_name:
-        identity_match |= Q(value__icontains=q.lstrip("@").lower()) | Q(value__contains=q)
+        identity_match |= Q(value__icontains=q.lstrip("@").lower())
     read_as_phone = any(kind == IdentityKind.PHONE for kind, _ in candidates)
     if len(digits) >= 3 and _PHONE_LIKE.fullmatch(q) and not read_as_phone:
         # "510 8966" or "612-345-678": part of a stored phone, whatever separators were typed (a whole number
         # read in a region is matched exactly above, so that another region's number is not guessed).
-        identity_match |= Q(kind=IdentityKind.PHONE, value__contains=digits)
+        identity_match |= Q(kind=IdentityKind.PHONE, value__icontains=digits)  # UPPER(value): its trigram index
     folded = search_fold(q)
     name_match = Q()
     # Words are runs of letters and digits: "pérez, carlos", "carlos-perez" and "o'brien" find their names.
