@@ -13,6 +13,7 @@ checked by the model fields' validators, as everywhere.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -44,6 +45,7 @@ from .models import (
 )
 from .selectors import case_assignable_users, customer_search
 from .services.cases import EDITABLE_FIELDS as CASE_EDITABLE_FIELDS
+from .signals import history_rewritten
 
 # What a new case is opened with: the arguments of services.case_create.
 CASE_ADD_FIELDS = [
@@ -104,6 +106,30 @@ class IdentityAdminForm(forms.ModelForm):
         return data
 
 
+class HistoryRewrittenAdminMixin:
+    """Deletions made here, and edits of `history_fields` (None: of any field), change stored history in a way no
+    row's time shows: customers.signals.history_rewritten is sent in the same transaction (the metric rollups
+    then recompute their whole settle windows)."""
+
+    history_fields: tuple[str, ...] | None = None
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fields = self.history_fields
+        if change and form.changed_data and (fields is None or set(fields) & set(form.changed_data)):
+            history_rewritten.send(sender=self.model)
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            history_rewritten.send(sender=self.model)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            history_rewritten.send(sender=self.model)
+
+
 class ErasedCustomerReadOnlyInlineMixin:
     """An inline of a customer's page: read-only once the customer was erased (`obj` is the customer)."""
 
@@ -155,7 +181,9 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
+class CustomerAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.ModelAdmin):
+    # Figures by persona read a customer's persona as it is now.
+    history_fields = ("persona",)
     list_display = ["__str__", "lifecycle_stage", "persona", "owner", "language", "last_contact_at", "merged_into"]
     list_filter = [
         "lifecycle_stage",
@@ -399,7 +427,7 @@ class CaseWorkflowForm(forms.Form):
 
 
 @admin.register(Case)
-class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
+class CaseAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.ModelAdmin):
     """Cases are opened and changed through the case services, as on the pages and in the API.
 
     Status, priority and assignee are read-only on the change form: they change on the
@@ -408,6 +436,9 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     new priority recomputes the SLA due times. Other edits go through case_update too; a new
     case goes through case_create (SLA due times from its priority's policy).
     """
+
+    # Edits go through case_update, which stamps the case; only a deletion leaves nothing to find.
+    history_fields = ()
 
     list_display = ["__str__", "customer", "status", "priority", "origin", "topic", "assignee", "opened_at"]
     list_filter = ["status", "priority", "origin", "topic", ("assignee", admin.RelatedOnlyFieldListFilter)]
@@ -561,7 +592,7 @@ class CaseAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(BoundedFieldsAdminMixin, OwnRecordsAdminMixin, admin.ModelAdmin):
+class InteractionAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, OwnRecordsAdminMixin, admin.ModelAdmin):
     """Interactions change only by their agent or a manager (one without an agent is nobody's own)."""
 
     owner_field = "agent"

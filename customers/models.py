@@ -518,6 +518,9 @@ class Interaction(ChoiceLabelsModel):
             # Equality only: not db_index=True, whose second (LIKE prefix) index on PostgreSQL no query uses.
             models.Index(fields=["touchpoint_key"], name="customers_int_touchpoint_idx"),
             models.Index(fields=["campaign"], name="customers_int_campaign_idx"),
+            # The interactions recorded since the metric rollups' last run (feedback/metrics/changes.py). Its key
+            # only grows (the time of the insert), so each write appends at the index's right edge.
+            models.Index(fields=["created_at"], name="customers_int_created_idx"),
         ]
 
     def __str__(self):

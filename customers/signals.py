@@ -29,6 +29,10 @@ name (an event nobody handles is not recorded):
   receivers move their own rows to the survivor and remember what they moved
   (keyed by merge.pk) so that merge_undone can move them back.
 - merge_undone(merge): the merge was undone; receivers move back what they moved.
+- history_rewritten(): sent *inside* the transaction of a change to stored history that no row's time shows:
+  a customer's persona changed (customer_update, the admin), or a customer, an interaction or a case was
+  deleted, or an interaction edited, in the admin. feedback's metric rollups then recompute their whole settle
+  windows on the beat's next run (feedback/metrics/changes.py).
 - merge_preview(survivor, other): sent synchronously by the merge preview;
   each receiver returns a dict {label: count} of its rows attached to `other`
   that a merge would move (shown in the preview beside customers' own rows).
@@ -48,3 +52,4 @@ case_resolved = Signal()
 customers_merged = Signal()
 merge_undone = Signal()
 merge_preview = Signal()
+history_rewritten = Signal()

@@ -28,3 +28,4 @@ class FeedbackConfig(AppConfig):
         signals.customers_merged.connect(receivers.on_customers_merged, dispatch_uid="feedback.merged")
         signals.merge_undone.connect(receivers.on_merge_undone, dispatch_uid="feedback.merge_undone")
         signals.merge_preview.connect(receivers.on_merge_preview, dispatch_uid="feedback.merge_preview")
+        signals.history_rewritten.connect(receivers.on_history_rewritten, dispatch_uid="feedback.history_rewritten")

@@ -455,6 +455,9 @@ class Invitation(ChoiceLabelsModel):
             models.Index(fields=["status", "expires_at"], name="feedback_inv_status_exp_idx"),
             models.Index(fields=["survey", "status"], name="feedback_inv_survey_status_idx"),
             models.Index(fields=["-created_at", "-id"], name="feedback_inv_created_idx"),
+            # Response rate counts invitations by the day they were sent; the beat reads the ones sent since its
+            # last run (feedback/metrics/changes.py).
+            models.Index(fields=["sent_at"], name="feedback_inv_sent_idx"),
         ]
 
     def __str__(self):
@@ -562,6 +565,8 @@ class Response(ChoiceLabelsModel):
             models.Index(fields=["customer", "kind", "-submitted_at", "-id"], name="feedback_resp_cust_kind_idx"),
             models.Index(fields=["touchpoint_key", "submitted_at"], name="feedback_resp_tp_idx"),
             models.Index(fields=["survey", "submitted_at"], name="feedback_resp_survey_idx"),
+            # The answers recorded since the beat's last rollup run (feedback/metrics/changes.py).
+            models.Index(fields=["created_at"], name="feedback_resp_created_idx"),
         ]
 
     def __str__(self):
@@ -620,6 +625,25 @@ class MetricRollup(models.Model):
 
     def __str__(self):
         return f"{self.metric} {self.day} {self.dimension}={self.dimension_value or '-'} n={self.n}"
+
+
+class MetricRollupWatermark(models.Model):
+    """Where the beat's rollup cycle stands (one row, pk 1): the start of its last successful run, from which
+    the next run looks for changed source rows, and the last time history changed in a way no row's timestamp
+    shows (an edit or a deletion in the admin, a customer's new persona), which makes the next run recompute
+    every metric's whole settle window (feedback/metrics/changes.py)."""
+
+    # None until a run succeeds: the first run recomputes the whole settle windows.
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    rewritten_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("metric rollup watermark")
+        verbose_name_plural = _("metric rollup watermarks")
+
+    def __str__(self):
+        return f"rollups changed since {self.run_started_at or '-'}"
 
 
 class MetricDigest(models.Model):

@@ -13,6 +13,7 @@ from cxcrm.outbox import outbox_record
 
 from . import services
 from .metrics import tasks as metric_tasks
+from .metrics.rollup import metric_rollups_history_rewritten
 
 ROLLUPS_AFTER_MERGE = "feedback.rollups_after_merge"
 
@@ -58,6 +59,11 @@ def on_merge_undone(sender, merge, **kwargs):
 def _refresh_rollups(merge):
     # The moved history changes past figures (by persona, churn, unique customers): recompute them on the worker.
     outbox_record(event=ROLLUPS_AFTER_MERGE, payload={"merge_id": merge.pk})
+
+
+def on_history_rewritten(sender, **kwargs):
+    # Sent inside the change's transaction: the stamp commits, or rolls back, with it.
+    metric_rollups_history_rewritten()
 
 
 def on_merge_preview(sender, survivor, other, **kwargs):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import IdentityKind, LifecycleStage
 from ..identities import NormalisedIdentity, identities_normalise, normalise_identity
 from ..models import Customer, Identity, Note, Tag
+from ..signals import history_rewritten
 from .lifecycle import lifecycle_change_record
 
 # Fields a caller may set on a customer (FKs as instances: persona, owner).
@@ -208,6 +209,7 @@ def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Cu
     names_changed = any(
         name in cleaned and cleaned[name] != getattr(customer, name) for name in ("first_name", "last_name")
     )
+    persona_changed = "persona" in cleaned and getattr(cleaned["persona"], "pk", None) != customer.persona_id
     for name, value in cleaned.items():
         setattr(customer, name, value)
     if names_changed:
@@ -217,6 +219,9 @@ def customer_update(*, customer: Customer, user=None, tags=None, **fields) -> Cu
             identities=[True] if customer.identities.exists() else [],
         )
     customer.save()
+    if persona_changed:
+        # Past figures by persona read the customer's persona as it is now: the apps that keep them are told.
+        history_rewritten.send(sender=Customer)
     if new_stage and new_stage != customer.lifecycle_stage:
         lifecycle_stage_set(customer=customer, stage=new_stage, user=user)
     if tags is not None:

@@ -18,7 +18,9 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result
 
 @shared_task(name="feedback.rollup_recent_metrics", **TASK_OPTIONS)
 def rollup_recent_metrics(days: int | None = None) -> int:
-    """Idempotent: a day range's rollups are replaced in one transaction."""
+    """Today, yesterday and the days whose source rows changed since the last successful run (see
+    feedback/metrics/changes.py). Idempotent: the days' rollups are replaced in one transaction, and the
+    watermark moves only after they are stored, so a failed or killed run is redone by the next one."""
     summary = metric_rollups_recent(recent_days=days or settings.METRICS_ROLLUP_RECENT_DAYS)
     total = sum(summary.values())
     logger.info("metric rollups: %s rows over %s metrics", total, len(summary))
