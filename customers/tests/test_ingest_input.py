@@ -52,7 +52,8 @@ BAD_INPUTS = {
         {**GOOD, "identities": [{"kind": "phone", "value": "12"}]},
         {
             "identities": [
-                "“12” is not a valid phone number in the region BR; give it in international format, e.g. +55 11 91234-5678."
+                "“12” is not a valid phone number in the region BR; give it in international format, "
+                "e.g. +55 11 91234-5678."
             ]
         },
     ),
