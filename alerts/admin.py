@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.text import search_fold
@@ -88,10 +89,9 @@ class AlertRuleAdmin(admin.ModelAdmin):
         if count is None:
             count = rule.alerts.count()
         return format_html(
-            '<a href="{}" data-testid="rule-alerts">{} alert{}</a>',
+            '<a href="{}" data-testid="rule-alerts">{}</a>',
             alerts_of_rule_url(rule.pk),
-            count,
-            "" if count == 1 else "s",
+            ngettext("%(count)d alert", "%(count)d alerts", count) % {"count": count},
         )
 
 
@@ -133,13 +133,14 @@ class CustomerFilter(admin.SimpleListFilter):
         choices = [
             (
                 str(r["customer_id"]),
-                f"{r['customer__first_name']} {r['customer__last_name']}".strip() or f"Customer #{r['customer_id']}",
+                f"{r['customer__first_name']} {r['customer__last_name']}".strip()
+                or gettext("Customer #%(id)s") % {"id": r["customer_id"]},
             )
             for r in top
         ]
         value = self.value()
         if value and value not in {c[0] for c in choices}:
-            choices.append((value, f"Customer #{value}"))
+            choices.append((value, gettext("Customer #%(id)s") % {"id": value}))
         return choices
 
     def queryset(self, request, queryset):
@@ -233,10 +234,12 @@ class AlertAdmin(ReadOnlyByRuleAdmin, admin.ModelAdmin):
     @admin.display(description=_("customer"), ordering="customer__search_name")
     def customer_link(self, alert):
         return format_html(
-            '<a href="{}">{}</a> · <a href="?customer={}" title="Alerts about this customer">alerts</a>',
+            '<a href="{}">{}</a> · <a href="?customer={}" title="{}">{}</a>',
             reverse("customers:customer_detail", args=[alert.customer_id]),
             alert.customer,
             alert.customer_id,
+            gettext("Alerts about this customer"),
+            gettext("alerts"),
         )
 
     @admin.display(description=_("recipients"), ordering="recipient_count")

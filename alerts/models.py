@@ -19,34 +19,53 @@ class AlertRule(ChoiceLabelsModel):
     at whole multiples of the window since 1970-01-01 UTC), whatever the number of events inside it.
     """
 
-    name = models.CharField(max_length=120)
-    condition = models.CharField(max_length=20, choices=Condition.choices)
+    name = models.CharField(verbose_name=_("name"), max_length=120)
+    condition = models.CharField(verbose_name=_("condition"), max_length=20, choices=Condition.choices)
     touchpoint_key = models.CharField(
-        max_length=80, blank=True, help_text="Detractor: only answers about this touchpoint key (blank: any)"
+        verbose_name=_("touchpoint key"),
+        max_length=80,
+        blank=True,
+        help_text=_("Detractor: only answers about this touchpoint key (blank: any)"),
     )
     health_below = models.PositiveSmallIntegerField(
+        verbose_name=_("health below"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Health below: alert when a customer's health score falls from this or above to below it (1–100)",
+        help_text=_("Health below: alert when a customer's health score falls from this or above to below it (1–100)"),
     )
-    vip_tag = models.CharField(max_length=50, default="vip", help_text="VIP: the tag that marks a VIP customer")
-    notify_owner = models.BooleanField(default=True, help_text="Tell the customer's owner")
-    roles = models.ManyToManyField(Group, blank=True, related_name="+", help_text="Tell everyone in these roles")
+    vip_tag = models.CharField(
+        verbose_name=_("VIP tag"), max_length=50, default="vip", help_text=_("VIP: the tag that marks a VIP customer")
+    )
+    notify_owner = models.BooleanField(
+        verbose_name=_("notify the owner"), default=True, help_text=_("Tell the customer's owner")
+    )
+    roles = models.ManyToManyField(
+        Group, verbose_name=_("roles"), blank=True, related_name="+", help_text=_("Tell everyone in these roles")
+    )
     users = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="+", help_text="Tell these users by name"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("users"),
+        blank=True,
+        related_name="+",
+        help_text=_("Tell these users by name"),
     )
-    in_app = models.BooleanField("in-app", default=True, help_text="Show it under the bell and on the alerts page")
-    email = models.BooleanField(default=False, help_text="Email each recipient")
-    webhook = models.BooleanField(default=False, help_text="Send the alert.raised webhook event")
+    in_app = models.BooleanField(
+        _("in-app"), default=True, help_text=_("Show it under the bell and on the alerts page")
+    )
+    email = models.BooleanField(verbose_name=_("email"), default=False, help_text=_("Email each recipient"))
+    webhook = models.BooleanField(
+        verbose_name=_("webhook"), default=False, help_text=_("Send the alert.raised webhook event")
+    )
     window_hours = models.PositiveIntegerField(
+        verbose_name=_("window (hours)"),
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 31)],
-        help_text="One alert per customer and reason in each window of this many hours",
+        help_text=_("One alert per customer and reason in each window of this many hours"),
     )
-    enabled = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enabled = models.BooleanField(verbose_name=_("enabled"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("alert rule")
@@ -76,13 +95,22 @@ class AlertRule(ChoiceLabelsModel):
 class Alert(ChoiceLabelsModel):
     """One alert raised by a rule about a customer, with the reason in words and the ids behind it."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="alerts")
-    reason = models.CharField(max_length=20, choices=Condition.choices)
-    message = models.CharField(max_length=300)
-    detail = models.JSONField(default=dict, blank=True, help_text="The ids behind it (response, case, interactions)")
-    window_start = models.DateTimeField(help_text="Start of the de-duplication window the alert belongs to")
-    raised_at = models.DateTimeField(db_index=True)
+    rule = models.ForeignKey(AlertRule, verbose_name=_("alert rule"), on_delete=models.CASCADE, related_name="alerts")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    reason = models.CharField(verbose_name=_("reason"), max_length=20, choices=Condition.choices)
+    message = models.CharField(verbose_name=_("message"), max_length=300)
+    detail = models.JSONField(
+        verbose_name=_("details"),
+        default=dict,
+        blank=True,
+        help_text=_("The ids behind it (response, case, interactions)"),
+    )
+    window_start = models.DateTimeField(
+        verbose_name=_("window start"), help_text=_("Start of the de-duplication window the alert belongs to")
+    )
+    raised_at = models.DateTimeField(verbose_name=_("raised at"), db_index=True)
 
     class Meta:
         verbose_name = _("alert")
@@ -101,11 +129,13 @@ class Alert(ChoiceLabelsModel):
 class AlertRecipient(models.Model):
     """A user an alert is for: unread until they open or mark it; `emailed_at` stamps the single email."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="recipients")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_receipts")
-    in_app = models.BooleanField(default=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="alert_receipts"
+    )
+    in_app = models.BooleanField(verbose_name=_("in-app"), default=True)
+    read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(verbose_name=_("emailed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert recipient")

@@ -217,7 +217,7 @@ class CustomerAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.M
         (_("Preferences"), {"fields": ["language", "timezone", "country", "preferred_channel"]}),
         (_("Consent"), {"fields": ["marketing_consent", "survey_opt_out"]}),
         (
-            "History",
+            _("History"),
             {
                 "fields": [
                     "first_contact_at",
@@ -294,7 +294,9 @@ class CustomerAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.M
         if not obj.pk:
             return "—"
         return format_html(
-            '<a href="{}">Open the customer page</a>', reverse("customers:customer_detail", args=[obj.pk])
+            '<a href="{}">{}</a>',
+            reverse("customers:customer_detail", args=[obj.pk]),
+            gettext("Open the customer page"),
         )
 
     def save_model(self, request, obj, form, change):
@@ -390,7 +392,7 @@ class NoteAdminForm(forms.ModelForm):
 class CaseWorkflowForm(forms.Form):
     """Status, priority and assignee of one or more cases, applied through case_update."""
 
-    KEEP = [("", "— keep as it is —")]
+    KEEP = [("", _("— keep as it is —"))]
 
     status = forms.ChoiceField(choices=KEEP + list(CaseStatus.choices), required=False)
     priority = forms.ChoiceField(
@@ -457,7 +459,7 @@ class CaseAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.Model
         (None, {"fields": ["customer", "subject", "description", "topic", "origin"]}),
         (_("Status"), {"fields": [("status", "priority", "assignee"), "workflow_link", "resolution_note"]}),
         (
-            "SLA",
+            _("SLA"),
             {
                 "fields": [
                     ("opened_at", "assigned_at"),
@@ -514,18 +516,24 @@ class CaseAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.Model
             for change in selectors.case_history(case=obj)
         ]
         if not rows:
-            return "No changes yet."
+            return gettext("No changes yet.")
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>", rows)
         return format_html(
-            "<table><thead><tr><th>When</th><th>Who</th><th>Field</th><th>From → to</th><th>Reason</th></tr>"
-            "</thead><tbody>{}</tbody></table>",
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            gettext("When"),
+            gettext("Who"),
+            gettext("Field"),
+            gettext("From → to"),
+            gettext("Reason"),
             body,
         )
 
     @admin.display(description=_("Change"))
     def workflow_link(self, obj):
         url = reverse("admin:customers_case_workflow")
-        return format_html('<a href="{}?ids={}">Change the status, priority or assignee</a>', url, obj.pk)
+        return format_html(
+            '<a href="{}?ids={}">{}</a>', url, obj.pk, gettext("Change the status, priority or assignee")
+        )
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -580,7 +588,7 @@ class CaseAdmin(HistoryRewrittenAdminMixin, BoundedFieldsAdminMixin, admin.Model
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Change the status, priority or assignee",
+            "title": gettext("Change the status, priority or assignee"),
             "cases": cases,
             "ids": ",".join(str(case.pk) for case in cases),
             "form": form,

@@ -28,7 +28,7 @@ from .validators import validate_country_code, validate_time_zone
 class Tag(models.Model):
     """A free label reps put on customers ("vip", "b2b")."""
 
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=50, unique=True)
 
     class Meta:
         verbose_name = _("tag")
@@ -104,43 +104,66 @@ class CustomerQuerySet(models.QuerySet):
 class Customer(ChoiceLabelsModel):
     """A person or account we serve, known through one or more identities."""
 
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(verbose_name=_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(verbose_name=_("last name"), max_length=100, blank=True)
     # The full name folded for search (customers.text.search_fold: lower case, no accents or tonos,
     # ł -> l), kept by save() and bulk_create; PostgreSQL indexes it with pg_trgm for `contains`.
-    search_name = models.CharField(max_length=201, blank=True, default="", editable=False)
-    language = LanguageField()
-    timezone = models.CharField(
-        max_length=64, default="UTC", validators=[validate_time_zone], help_text="IANA name, e.g. America/Sao_Paulo"
+    search_name = models.CharField(
+        verbose_name=_("search name"), max_length=201, blank=True, default="", editable=False
     )
-    country = CountryCodeField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. BR")
-    lifecycle_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LEAD)
+    language = LanguageField(verbose_name=_("language"))
+    timezone = models.CharField(
+        verbose_name=_("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("IANA name, e.g. America/Sao_Paulo"),
+    )
+    country = CountryCodeField(
+        verbose_name=_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2, e.g. BR")
+    )
+    lifecycle_stage = models.CharField(
+        verbose_name=_("lifecycle stage"), max_length=16, choices=LifecycleStage.choices, default=LifecycleStage.LEAD
+    )
     persona = models.ForeignKey(
         # PROTECT: deleting a persona still assigned is refused (a 400 naming what uses it), never a silent unassign.
         "journeys.Persona",
+        verbose_name=_("persona"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="customers",
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_customers"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
     )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="customers")
-    marketing_consent = models.BooleanField(default=False)
-    survey_opt_out = models.BooleanField(default=False)
-    preferred_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
-    first_contact_at = models.DateTimeField(null=True, blank=True)
-    last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    marketing_consent = models.BooleanField(verbose_name=_("marketing consent"), default=False)
+    survey_opt_out = models.BooleanField(verbose_name=_("opted out of surveys"), default=False)
+    preferred_channel = models.CharField(
+        verbose_name=_("preferred channel"), max_length=16, choices=Channel.choices, blank=True
+    )
+    first_contact_at = models.DateTimeField(verbose_name=_("first contact"), null=True, blank=True)
+    last_contact_at = models.DateTimeField(verbose_name=_("last contact"), null=True, blank=True, db_index=True)
     # Set when a merge folded this customer into another; lookups follow it.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="folded_customers"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="folded_customers",
     )
     # GDPR erasure (customers/services/erasure.py): the personal data is gone, the anonymous rows stay.
-    erased = models.BooleanField(default=False, editable=False)
-    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    erased = models.BooleanField(verbose_name=_("erased"), default=False, editable=False)
+    erased_at = models.DateTimeField(verbose_name=_("erased at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True, db_index=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -220,17 +243,31 @@ class LifecycleChange(ChoiceLabelsModel):
     comparison on the same row, instead of subqueries per customer.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lifecycle_changes")
-    from_stage = models.CharField(max_length=16, choices=LifecycleStage.choices, blank=True)
-    to_stage = models.CharField(max_length=16, choices=LifecycleStage.choices)
-    changed_at = models.DateTimeField()
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="lifecycle_changes"
+    )
+    from_stage = models.CharField(
+        verbose_name=_("from stage"), max_length=16, choices=LifecycleStage.choices, blank=True
+    )
+    to_stage = models.CharField(verbose_name=_("to stage"), max_length=16, choices=LifecycleStage.choices)
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
     valid_to = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the customer's next change ended this stage"
+        verbose_name=_("valid until"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the customer's next change ended this stage"),
     )
     next_churned_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the customer next entered churned after this change"
+        verbose_name=_("next churned at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the customer next entered churned after this change"),
     )
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     objects = LifecycleChangeQuerySet.as_manager()
 
@@ -256,12 +293,16 @@ class Identity(ChoiceLabelsModel):
     """
 
     # No index of its own: customers_identity_cust_idx (customer, kind) serves every read by customer.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities", db_index=False)
-    kind = models.CharField(max_length=16, choices=IdentityKind.choices)
-    network = models.CharField(max_length=50, blank=True, default="")
-    value = models.CharField(max_length=254)
-    raw_value = models.CharField(max_length=254, blank=True, help_text="As first received")
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="identities", db_index=False
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=IdentityKind.choices)
+    network = models.CharField(verbose_name=_("network"), max_length=50, blank=True, default="")
+    value = models.CharField(verbose_name=_("value"), max_length=254)
+    raw_value = models.CharField(
+        verbose_name=_("value as received"), max_length=254, blank=True, help_text=_("As first received")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("identity")
@@ -300,9 +341,9 @@ class ExternalKeyQuerySetMixin:
 class SlaPolicy(ChoiceLabelsModel):
     """Per-priority targets for a case's first response and resolution (business-agnostic minutes)."""
 
-    priority = models.CharField(max_length=16, choices=CasePriority.choices, unique=True)
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
+    priority = models.CharField(verbose_name=_("priority"), max_length=16, choices=CasePriority.choices, unique=True)
+    first_response_minutes = models.PositiveIntegerField(verbose_name=_("first response (minutes)"))
+    resolution_minutes = models.PositiveIntegerField(verbose_name=_("resolution (minutes)"))
 
     class Meta:
         ordering = ["priority"]
@@ -354,34 +395,47 @@ class CaseQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
 class Case(ChoiceLabelsModel):
     """A support case (ticket) about one customer, with SLA due times from its priority's policy."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="cases")
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    topic = models.CharField(max_length=80, blank=True, db_index=True)
-    origin = models.CharField(max_length=16, choices=CaseOrigin.choices, default=Channel.OTHER)
-    priority = models.CharField(max_length=16, choices=CasePriority.choices, default=CasePriority.NORMAL)
-    status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="cases")
+    subject = models.CharField(verbose_name=_("subject"), max_length=200)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    topic = models.CharField(verbose_name=_("topic"), max_length=80, blank=True, db_index=True)
+    origin = models.CharField(
+        verbose_name=_("origin"), max_length=16, choices=CaseOrigin.choices, default=Channel.OTHER
     )
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(db_index=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reopen_count = models.PositiveIntegerField(default=0)
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
-    resolution_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    pending_since = models.DateTimeField(null=True, blank=True)
-    pending_seconds = models.PositiveBigIntegerField(default=0, help_text="Time spent pending, not counted by the SLA")
+    priority = models.CharField(
+        verbose_name=_("priority"), max_length=16, choices=CasePriority.choices, default=CasePriority.NORMAL
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.NEW
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    assigned_at = models.DateTimeField(verbose_name=_("assigned at"), null=True, blank=True)
+    opened_at = models.DateTimeField(verbose_name=_("opened at"), db_index=True)
+    first_response_at = models.DateTimeField(verbose_name=_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(verbose_name=_("resolved at"), null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(verbose_name=_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(verbose_name=_("times reopened"), default=0)
+    first_response_due_at = models.DateTimeField(verbose_name=_("first response due at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(verbose_name=_("resolution due at"), null=True, blank=True, db_index=True)
+    pending_since = models.DateTimeField(verbose_name=_("pending since"), null=True, blank=True)
+    pending_seconds = models.PositiveBigIntegerField(
+        verbose_name=_("time pending (seconds)"), default=0, help_text=_("Time spent pending, not counted by the SLA")
+    )
     # When the beat task first found the case breached (cases_breach_detect): the breach is news once per case.
-    sla_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
-    resolution_note = models.TextField(blank=True)
+    sla_breached_at = models.DateTimeField(verbose_name=_("SLA breached at"), null=True, blank=True, editable=False)
+    resolution_note = models.TextField(verbose_name=_("resolution note"), blank=True)
     # Idempotency key for integrations: the same (source, external_id) is the same case.
-    source = models.CharField(max_length=50, default="web")
-    external_id = models.CharField(max_length=200, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    source = models.CharField(verbose_name=_("source"), max_length=50, default="web")
+    external_id = models.CharField(verbose_name=_("external ID"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True, db_index=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -417,17 +471,22 @@ class CaseChange(models.Model):
     after a user is renamed or deleted.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="changes")
-    field = models.CharField(max_length=32)
-    from_value = models.CharField(max_length=200, blank=True)
-    to_value = models.CharField(max_length=200, blank=True)
-    from_label = models.CharField(max_length=200, blank=True)
-    to_label = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True)
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(verbose_name=_("field"), max_length=32)
+    from_value = models.CharField(verbose_name=_("previous value"), max_length=200, blank=True)
+    to_value = models.CharField(verbose_name=_("new value"), max_length=200, blank=True)
+    from_label = models.CharField(verbose_name=_("previous value's label"), max_length=200, blank=True)
+    to_label = models.CharField(verbose_name=_("new value's label"), max_length=200, blank=True)
+    reason = models.TextField(verbose_name=_("reason"), blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    changed_at = models.DateTimeField()
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
 
     class Meta:
         verbose_name = _("case change")
@@ -442,9 +501,11 @@ class CaseChange(models.Model):
 class CaseSeen(models.Model):
     """When a user last looked at a case (opened its page or marked it seen): "New for me" leaves it then."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    seen_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
 
     class Meta:
         verbose_name = _("case seen")
@@ -470,32 +531,57 @@ class Interaction(ChoiceLabelsModel):
     """Anything that happened between us and a customer, on any channel: the timeline's unit."""
 
     # No index of its own: the timeline index (customer, occurred_at, id) serves every read by customer.
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions", db_index=False)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
+    channel = models.CharField(verbose_name=_("channel"), max_length=16, choices=Channel.choices)
     # The messaging app or social network of a chat or social interaction ("whatsapp", "instagram"; the
     # documented names are cxcrm.choices.CHAT_NETWORKS and SOCIAL_NETWORKS), lower case; "" when none.
-    network = models.CharField(max_length=50, blank=True, default="")
-    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INBOUND)
-    type = models.CharField(max_length=32, choices=InteractionType.choices, default=InteractionType.MESSAGE)
-    occurred_at = models.DateTimeField()
-    summary = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    network = models.CharField(verbose_name=_("network"), max_length=50, blank=True, default="")
+    direction = models.CharField(
+        verbose_name=_("direction"), max_length=16, choices=Direction.choices, default=Direction.INBOUND
     )
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    type = models.CharField(
+        verbose_name=_("interaction type"),
+        max_length=32,
+        choices=InteractionType.choices,
+        default=InteractionType.MESSAGE,
+    )
+    occurred_at = models.DateTimeField(verbose_name=_("occurred at"))
+    summary = models.CharField(verbose_name=_("summary"), max_length=300)
+    body = models.TextField(verbose_name=_("body"), blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
     touchpoint = models.ForeignKey(
-        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+        "journeys.Touchpoint",
+        verbose_name=_("touchpoint"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
     )
     # The key as given: reports group by it, and it survives a new map version.
-    touchpoint_key = models.CharField(max_length=80, blank=True)
-    campaign = models.CharField(max_length=120, blank=True)
-    source = models.CharField(max_length=50, default="api")
-    external_id = models.CharField(max_length=200, blank=True, default="")
-    metadata = models.JSONField(default=dict, blank=True)
+    touchpoint_key = models.CharField(verbose_name=_("touchpoint key"), max_length=80, blank=True)
+    campaign = models.CharField(verbose_name=_("campaign"), max_length=120, blank=True)
+    source = models.CharField(verbose_name=_("source"), max_length=50, default="api")
+    external_id = models.CharField(verbose_name=_("external ID"), max_length=200, blank=True, default="")
+    metadata = models.JSONField(verbose_name=_("metadata"), default=dict, blank=True)
     # False for history (imports, demo data): such interactions start no surveys.
-    live = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    live = models.BooleanField(
+        verbose_name=_("recorded live"),
+        default=True,
+        help_text=_("Unticked for history (imports, demo data): such interactions start no surveys."),
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     objects = InteractionQuerySet.as_manager()
 
@@ -533,10 +619,12 @@ class Interaction(ChoiceLabelsModel):
 class Note(models.Model):
     """A rep's internal note on a customer (never shown to the customer)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("note")
@@ -557,16 +645,30 @@ class MergeRecord(models.Model):
     restores exactly that.
     """
 
-    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_survivor")
-    merged = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_as_merged")
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("surviving customer"), on_delete=models.CASCADE, related_name="merges_as_survivor"
     )
-    merged_at = models.DateTimeField(auto_now_add=True)
-    moved = models.JSONField(default=dict)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    merged = models.ForeignKey(
+        Customer, verbose_name=_("merged customer"), on_delete=models.CASCADE, related_name="merges_as_merged"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(verbose_name=_("merged at"), auto_now_add=True)
+    moved = models.JSONField(verbose_name=_("moved records"), default=dict)
+    undone_at = models.DateTimeField(verbose_name=_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -581,15 +683,26 @@ class MergeRecord(models.Model):
 class MergeSuggestion(ChoiceLabelsModel):
     """Two customers that look like one person (identities given together belonged to both)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merge_suggestions")
-    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=300)
-    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="merge_suggestions"
+    )
+    other = models.ForeignKey(Customer, verbose_name=_("other customer"), on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(verbose_name=_("reason"), max_length=300)
+    interaction = models.ForeignKey(
+        Interaction, verbose_name=_("interaction"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(verbose_name=_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -613,8 +726,10 @@ class MergeSuggestion(ChoiceLabelsModel):
 class WorkspaceVisit(models.Model):
     """When a user last opened "My work", so the page can show what was assigned to them since."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    seen_at = models.DateTimeField()
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    seen_at = models.DateTimeField(verbose_name=_("seen at"))
 
     class Meta:
         verbose_name = _("workspace visit")

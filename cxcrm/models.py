@@ -38,9 +38,9 @@ class Heartbeat(models.Model):
     /health/ reports its age so an operator sees a stopped worker or beat.
     """
 
-    name = models.CharField(max_length=64, unique=True)
-    beat_at = models.DateTimeField()
-    count = models.PositiveBigIntegerField(default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=64, unique=True)
+    beat_at = models.DateTimeField(verbose_name=_("last beat at"))
+    count = models.PositiveBigIntegerField(verbose_name=_("beat count"), default=0)
 
     class Meta:
         verbose_name = _("heartbeat")
@@ -61,16 +61,18 @@ class OutboxMessage(models.Model):
     After OUTBOX_MAX_ATTEMPTS failed runs `failed_at` is set and the row is left for an operator.
     """
 
-    event = models.CharField(max_length=64)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    dispatch_count = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveIntegerField(default=0, help_text="Runs of its handler that failed")
-    last_error = models.TextField(blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    event = models.CharField(verbose_name=_("event"), max_length=64)
+    payload = models.JSONField(verbose_name=_("payload"), default=dict)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(verbose_name=_("dispatched at"), null=True, blank=True)
+    lease_until = models.DateTimeField(verbose_name=_("lease until"), null=True, blank=True)
+    dispatch_count = models.PositiveIntegerField(verbose_name=_("hand-overs"), default=0)
+    attempts = models.PositiveIntegerField(
+        verbose_name=_("failed runs"), default=0, help_text=_("Runs of its handler that failed")
+    )
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
+    done_at = models.DateTimeField(verbose_name=_("done at"), null=True, blank=True)
+    failed_at = models.DateTimeField(verbose_name=_("failed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -93,6 +95,8 @@ class Access(models.Model):
     a model's content type). Grant them to a role or a user in the admin like any other."""
 
     class Meta:
+        verbose_name = _("access")
+        verbose_name_plural = _("access")
         managed = False
         default_permissions = ()
         permissions = [
@@ -130,16 +134,25 @@ class AuditEvent(ChoiceLabelsModel):
     `details` never holds a customer's personal data (ids and counts only), so erasing a customer
     leaves the events that name it as they are."""
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(verbose_name=_("time"), default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    actor_label = models.CharField(max_length=150, blank=True, help_text="The actor's username at the time")
-    action = models.CharField(max_length=32, choices=AuditAction.choices)
-    object_type = models.CharField(max_length=100, blank=True, help_text='"app_label.model" of the object')
-    object_id = models.CharField(max_length=64, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True)
+    actor_label = models.CharField(
+        verbose_name=_("actor's username"), max_length=150, blank=True, help_text=_("The actor's username at the time")
+    )
+    action = models.CharField(verbose_name=_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(
+        verbose_name=_("object type"), max_length=100, blank=True, help_text=_('"app_label.model" of the object')
+    )
+    object_id = models.CharField(verbose_name=_("object ID"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(verbose_name=_("IP address"), null=True, blank=True)
+    details = models.JSONField(verbose_name=_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -164,7 +177,9 @@ class UserPreference(ChoiceLabelsModel):
     (a code of settings.LANGUAGES) wins over the browser's on every page once signed in (cxcrm.i18n).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="preference"
+    )
     language = models.CharField(
         _("language"),
         max_length=8,

@@ -405,7 +405,7 @@ class ResponseAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         if not obj.followup_case_id:
             return "—"
         url = reverse("customers:case_detail", args=[obj.followup_case_id])
-        return format_html('<a href="{}">#{} {}</a>', url, obj.followup_case_id, obj.followup_case.status)
+        return format_html('<a href="{}">#{} {}</a>', url, obj.followup_case_id, obj.followup_case.get_status_display())
 
 
 @admin.register(FeedbackSettings)
@@ -449,7 +449,7 @@ class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
 
     fieldsets = [
         (
-            "Weights (points of each part; the score is out of the weights of the parts with a signal)",
+            _("Weights (points of each part; the score is out of the weights of the parts with a signal)"),
             {
                 "fields": [
                     "weight_surveys",
@@ -465,7 +465,7 @@ class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Thresholds",
+            _("Thresholds"),
             {
                 "fields": [
                     "open_case_penalty",

@@ -57,22 +57,32 @@ class Survey(ChoiceLabelsModel):
     the survey its NPS, CSAT or CES meaning.
     """
 
-    name = models.CharField(max_length=160, unique=True)
-    kind = models.CharField(max_length=16, choices=SurveyKind.choices, default=SurveyKind.CSAT)
-    active = models.BooleanField(default=True)
-    delivery_channel = models.CharField(max_length=8, choices=DeliveryChannel.choices, default=DeliveryChannel.EMAIL)
-    expiry_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
+    name = models.CharField(verbose_name=_("name"), max_length=160, unique=True)
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=SurveyKind.choices, default=SurveyKind.CSAT)
+    active = models.BooleanField(verbose_name=_("active"), default=True)
+    delivery_channel = models.CharField(
+        verbose_name=_("delivery channel"), max_length=8, choices=DeliveryChannel.choices, default=DeliveryChannel.EMAIL
+    )
+    expiry_days = models.PositiveSmallIntegerField(
+        verbose_name=_("expires after (days)"), default=14, validators=[MinValueValidator(1)]
+    )
     reminder_after_days = models.PositiveSmallIntegerField(
+        verbose_name=_("reminder after (days)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Send one reminder after N days; empty: none",
+        help_text=_("Send one reminder after N days; empty: none"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = SurveyQuerySet.as_manager()
 
@@ -145,11 +155,13 @@ class Survey(ChoiceLabelsModel):
 class SurveyText(ChoiceLabelsModel):
     """The customer-facing texts of a survey in one language."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="texts")
-    language = models.CharField(max_length=8, choices=Language.choices)
-    title = models.CharField(max_length=200)
-    intro = models.TextField(blank=True, help_text="Shown in the email and above the questions")
-    thank_you = models.CharField(max_length=300, blank=True)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(verbose_name=_("language"), max_length=8, choices=Language.choices)
+    title = models.CharField(verbose_name=_("title"), max_length=200)
+    intro = models.TextField(
+        verbose_name=_("introduction"), blank=True, help_text=_("Shown in the email and above the questions")
+    )
+    thank_you = models.CharField(verbose_name=_("thank-you message"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("survey text")
@@ -164,17 +176,21 @@ class SurveyText(ChoiceLabelsModel):
 class SurveyQuestion(ChoiceLabelsModel):
     """One question of a survey, in order. `text` is English; `translations` holds the other languages."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(default=0)
-    type = models.CharField(max_length=16, choices=QuestionType.choices, default=QuestionType.SCORE)
-    text = models.CharField(max_length=300)
-    translations = models.JSONField(default=dict, blank=True, validators=[_validate_translations])
-    is_primary = models.BooleanField(
-        "primary score", default=False, help_text="Carries the survey's NPS, CSAT or CES meaning"
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
+    type = models.CharField(
+        verbose_name=_("question type"), max_length=16, choices=QuestionType.choices, default=QuestionType.SCORE
     )
-    required = models.BooleanField(default=True)
-    scale_min = models.SmallIntegerField(null=True, blank=True)
-    scale_max = models.SmallIntegerField(null=True, blank=True)
+    text = models.CharField(verbose_name=_("text"), max_length=300)
+    translations = models.JSONField(
+        verbose_name=_("translations"), default=dict, blank=True, validators=[_validate_translations]
+    )
+    is_primary = models.BooleanField(
+        _("primary score"), default=False, help_text=_("Carries the survey's NPS, CSAT or CES meaning")
+    )
+    required = models.BooleanField(verbose_name=_("required"), default=True)
+    scale_min = models.SmallIntegerField(verbose_name=_("scale minimum"), null=True, blank=True)
+    scale_max = models.SmallIntegerField(verbose_name=_("scale maximum"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("survey question")
@@ -247,11 +263,15 @@ class SurveyQuestion(ChoiceLabelsModel):
 class QuestionChoice(models.Model):
     """One option of a single- or multiple-choice question."""
 
-    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveSmallIntegerField(default=0)
-    value = models.SlugField(max_length=60)
-    label = models.CharField(max_length=200)
-    translations = models.JSONField(default=dict, blank=True, validators=[_validate_translations])
+    question = models.ForeignKey(
+        SurveyQuestion, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
+    value = models.SlugField(verbose_name=_("value"), max_length=60)
+    label = models.CharField(verbose_name=_("label"), max_length=200)
+    translations = models.JSONField(
+        verbose_name=_("translations"), default=dict, blank=True, validators=[_validate_translations]
+    )
 
     class Meta:
         verbose_name = _("question choice")
@@ -311,28 +331,46 @@ class SurveyRule(ChoiceLabelsModel):
 
     MATCH_FIELDS = ("touchpoint_key", "channel", "interaction_type")
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="rules")
-    name = models.CharField(max_length=160)
-    event = models.CharField(max_length=16, choices=TriggerEvent.choices, default=TriggerEvent.INTERACTION)
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="rules")
+    name = models.CharField(verbose_name=_("name"), max_length=160)
+    event = models.CharField(
+        verbose_name=_("event"), max_length=16, choices=TriggerEvent.choices, default=TriggerEvent.INTERACTION
+    )
     channel = models.CharField(
-        max_length=16, choices=Channel.choices, blank=True, help_text="Interaction channel or case origin; empty: any"
+        verbose_name=_("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        blank=True,
+        help_text=_("Interaction channel or case origin; empty: any"),
     )
-    interaction_type = models.CharField(max_length=32, blank=True, help_text="Interaction type; empty: any")
-    touchpoint_key = models.SlugField(max_length=80, blank=True, help_text="Touchpoint key; empty: any")
-    delay_minutes = models.PositiveIntegerField(default=120)
+    interaction_type = models.CharField(
+        verbose_name=_("interaction type"), max_length=32, blank=True, help_text=_("Interaction type; empty: any")
+    )
+    touchpoint_key = models.SlugField(
+        verbose_name=_("touchpoint key"), max_length=80, blank=True, help_text=_("Touchpoint key; empty: any")
+    )
+    delay_minutes = models.PositiveIntegerField(verbose_name=_("delay (minutes)"), default=120)
     sample_percent = models.PositiveSmallIntegerField(
-        default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]
+        verbose_name=_("sample (%)"), default=100, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    quiet_start = models.TimeField(null=True, blank=True, help_text="Customer's local time; empty: no quiet hours")
-    quiet_end = models.TimeField(null=True, blank=True)
+    quiet_start = models.TimeField(
+        verbose_name=_("quiet hours start"),
+        null=True,
+        blank=True,
+        help_text=_("Customer's local time; empty: no quiet hours"),
+    )
+    quiet_end = models.TimeField(verbose_name=_("quiet hours end"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(
+        verbose_name=_("priority"),
         default=100,
-        help_text="Rules matching the same event are tried lowest first; among equal priorities the most "
-        "specific (touchpoint, then channel, then any) first. Once one invites, the others record 'overlap'.",
+        help_text=_(
+            "Rules matching the same event are tried lowest first; among equal priorities the most "
+            "specific (touchpoint, then channel, then any) first. Once one invites, the others record 'overlap'."
+        ),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    active = models.BooleanField(verbose_name=_("active"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = SurveyRuleQuerySet.as_manager()
 
@@ -392,48 +430,87 @@ class Invitation(ChoiceLabelsModel):
     why a customer was not invited. Each state change is stamped.
     """
 
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="invitations")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="survey_invitations")
-    rule = models.ForeignKey(SurveyRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="invitations")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    rule = models.ForeignKey(
+        SurveyRule,
+        verbose_name=_("survey rule"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
+    )
     interaction = models.ForeignKey(
-        "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_invitations"
+        "customers.Interaction",
+        verbose_name=_("interaction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_invitations",
     )
     case = models.ForeignKey(
-        "customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_invitations"
+        "customers.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_invitations",
     )
-    source_key = models.CharField(max_length=64)
-    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
-    status = models.CharField(max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.SCHEDULED)
-    suppression_reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
-    recipient = models.CharField(max_length=254, blank=True, help_text="Email or phone it was sent to")
-    language = models.CharField(max_length=8, choices=Language.choices, blank=True, help_text="Language sent in")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    scheduled_for = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    sending_at = models.DateTimeField(null=True, blank=True)
+    source_key = models.CharField(verbose_name=_("source key"), max_length=64)
+    channel = models.CharField(verbose_name=_("channel"), max_length=8, choices=DeliveryChannel.choices)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.SCHEDULED
+    )
+    suppression_reason = models.CharField(
+        verbose_name=_("suppression reason"), max_length=20, choices=SuppressionReason.choices, blank=True
+    )
+    recipient = models.CharField(
+        verbose_name=_("recipient"), max_length=254, blank=True, help_text=_("Email or phone it was sent to")
+    )
+    language = models.CharField(
+        verbose_name=_("language"), max_length=8, choices=Language.choices, blank=True, help_text=_("Language sent in")
+    )
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("send attempts"), default=0)
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
+    scheduled_for = models.DateTimeField(verbose_name=_("scheduled for"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    sending_at = models.DateTimeField(verbose_name=_("sending since"), null=True, blank=True)
     claim_token = models.CharField(
-        max_length=32, blank=True, help_text="The send run holding this row while it is in `sending`"
+        verbose_name=_("claim token"),
+        max_length=32,
+        blank=True,
+        help_text=_("The send run holding this row while it is in `sending`"),
     )
     lease_until = models.DateTimeField(
-        null=True, blank=True, help_text="While sending: the claim is handed back to scheduled after this time"
+        verbose_name=_("lease until"),
+        null=True,
+        blank=True,
+        help_text=_("While sending: the claim is handed back to scheduled after this time"),
     )
     message_id = models.CharField(
-        max_length=255, blank=True, help_text="Message-ID of the email sent (stored in the same transaction)"
+        verbose_name=_("message ID"),
+        max_length=255,
+        blank=True,
+        help_text=_("Message-ID of the email sent (stored in the same transaction)"),
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
-    suppressed_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    reminder_attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), null=True, blank=True)
+    opened_at = models.DateTimeField(verbose_name=_("opened at"), null=True, blank=True)
+    responded_at = models.DateTimeField(verbose_name=_("responded at"), null=True, blank=True)
+    expired_at = models.DateTimeField(verbose_name=_("expired at"), null=True, blank=True)
+    suppressed_at = models.DateTimeField(verbose_name=_("suppressed at"), null=True, blank=True)
+    failed_at = models.DateTimeField(verbose_name=_("failed at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(verbose_name=_("reminder sent at"), null=True, blank=True)
+    reminder_attempts = models.PositiveSmallIntegerField(verbose_name=_("reminder attempts"), default=0)
     reminder_retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="After a failed reminder: not tried again before this time"
+        verbose_name=_("reminder retry at"),
+        null=True,
+        blank=True,
+        help_text=_("After a failed reminder: not tried again before this time"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = InvitationQuerySet.as_manager()
 
@@ -468,10 +545,14 @@ class MergeMove(models.Model):
     """A row moved to a merge's survivor, remembered so that undoing the merge moves it back
     (see feedback/services/merges.py)."""
 
-    merge = models.ForeignKey("customers.MergeRecord", on_delete=models.CASCADE, related_name="+")
-    from_customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    moved_at = models.DateTimeField(auto_now_add=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    merge = models.ForeignKey(
+        "customers.MergeRecord", verbose_name=_("merge record"), on_delete=models.CASCADE, related_name="+"
+    )
+    from_customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("from customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    moved_at = models.DateTimeField(verbose_name=_("moved at"), auto_now_add=True)
+    undone_at = models.DateTimeField(verbose_name=_("undone at"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -480,7 +561,9 @@ class MergeMove(models.Model):
 class InvitationMergeMove(MergeMove):
     """An invitation moved by a merge."""
 
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="merge_moves")
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), on_delete=models.CASCADE, related_name="merge_moves"
+    )
 
     class Meta:
         verbose_name = _("invitation merge move")
@@ -514,43 +597,84 @@ class Response(ChoiceLabelsModel):
     `kind` copies the survey's kind so metrics need no join.
     """
 
-    invitation = models.OneToOneField(Invitation, on_delete=models.PROTECT, related_name="response")
-    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
-    kind = models.CharField(max_length=16, choices=SurveyKind.choices)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="survey_responses")
+    invitation = models.OneToOneField(
+        Invitation, verbose_name=_("invitation"), on_delete=models.PROTECT, related_name="response"
+    )
+    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses")
+    kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=SurveyKind.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="survey_responses"
+    )
     # PROTECT: reports break answers down by persona, so a persona with answers cannot be deleted.
-    persona = models.ForeignKey("journeys.Persona", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
-    touchpoint_key = models.CharField(max_length=80, blank=True)
+    persona = models.ForeignKey(
+        "journeys.Persona", verbose_name=_("persona"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(verbose_name=_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    touchpoint_key = models.CharField(verbose_name=_("touchpoint key"), max_length=80, blank=True)
     touchpoint = models.ForeignKey(
-        "journeys.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "journeys.Touchpoint",
+        verbose_name=_("touchpoint"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     journey_map = models.ForeignKey(
-        "journeys.JourneyMap", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "journeys.JourneyMap",
+        verbose_name=_("journey map"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    stage = models.ForeignKey("journeys.Stage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stage = models.ForeignKey(
+        "journeys.Stage", verbose_name=_("stage"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The stage's name, so reports group a stage across map versions.
-    stage_name = models.CharField(max_length=120, blank=True)
+    stage_name = models.CharField(verbose_name=_("stage name"), max_length=120, blank=True)
     interaction = models.ForeignKey(
-        "customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Interaction",
+        verbose_name=_("interaction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    case = models.ForeignKey("customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(
+        "customers.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    score = models.SmallIntegerField(null=True, blank=True)
-    comment = models.TextField(blank=True)
-    answers = models.JSONField(default=dict, blank=True, help_text="{question id: answer}")
-    language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
-    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, default=Sentiment.UNKNOWN)
-    sentiment_score = models.FloatField(null=True, blank=True, help_text="Compound score from −1 to +1")
+    score = models.SmallIntegerField(verbose_name=_("score"), null=True, blank=True)
+    comment = models.TextField(verbose_name=_("comment"), blank=True)
+    answers = models.JSONField(
+        verbose_name=_("answers"), default=dict, blank=True, help_text=_("{question id: answer}")
+    )
+    language = models.CharField(verbose_name=_("language"), max_length=8, choices=Language.choices, default=Language.EN)
+    sentiment = models.CharField(
+        verbose_name=_("sentiment"), max_length=10, choices=Sentiment.choices, default=Sentiment.UNKNOWN
+    )
+    sentiment_score = models.FloatField(
+        verbose_name=_("sentiment score"), null=True, blank=True, help_text=_("Compound score from −1 to +1")
+    )
     followup_case = models.OneToOneField(
-        "customers.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_response"
+        "customers.Case",
+        verbose_name=_("follow-up case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_response",
     )
-    submitted_at = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"), db_index=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
     # When the follow-up case's assignee was emailed; the conditional update on it keeps the email single.
-    followup_notified_at = models.DateTimeField(null=True, blank=True)
+    followup_notified_at = models.DateTimeField(verbose_name=_("follow-up notified at"), null=True, blank=True)
 
     objects = ResponseQuerySet.as_manager()
 
@@ -587,23 +711,23 @@ class MetricRollup(models.Model):
     `dimension_value` is "" for the `overall` dimension.
     """
 
-    metric = models.CharField(max_length=40)
-    day = models.DateField()
-    dimension = models.CharField(max_length=20, default="overall")
-    dimension_value = models.CharField(max_length=160, blank=True, default="")
-    n = models.PositiveIntegerField(default=0)
-    numerator = models.FloatField(default=0)
-    denominator = models.FloatField(default=0)
-    value_sum = models.FloatField(default=0)
-    top_box = models.PositiveIntegerField(default=0)
-    middle = models.PositiveIntegerField(default=0)
-    bottom_box = models.PositiveIntegerField(default=0)
+    metric = models.CharField(verbose_name=_("metric"), max_length=40)
+    day = models.DateField(verbose_name=_("day"))
+    dimension = models.CharField(verbose_name=_("dimension"), max_length=20, default="overall")
+    dimension_value = models.CharField(verbose_name=_("dimension value"), max_length=160, blank=True, default="")
+    n = models.PositiveIntegerField(verbose_name=_("count (n)"), default=0)
+    numerator = models.FloatField(verbose_name=_("numerator"), default=0)
+    denominator = models.FloatField(verbose_name=_("denominator"), default=0)
+    value_sum = models.FloatField(verbose_name=_("sum of values"), default=0)
+    top_box = models.PositiveIntegerField(verbose_name=_("top box"), default=0)
+    middle = models.PositiveIntegerField(verbose_name=_("middle"), default=0)
+    bottom_box = models.PositiveIntegerField(verbose_name=_("bottom box"), default=0)
     # The day's median (time to resolution / first response, hours); longer periods
     # take their medians from the source rows.
-    median = models.FloatField(null=True, blank=True)
+    median = models.FloatField(verbose_name=_("median"), null=True, blank=True)
     # The moment the figures were computed as of: the rows recorded by then, and only those, are counted
     # (feedback.metrics.compute, `as_of`).
-    computed_at = models.DateTimeField(default=timezone.now)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("metric rollup")
@@ -634,9 +758,9 @@ class MetricRollupWatermark(models.Model):
     every metric's whole settle window (feedback/metrics/changes.py)."""
 
     # None until a run succeeds: the first run recomputes the whole settle windows.
-    run_started_at = models.DateTimeField(null=True, blank=True)
-    rewritten_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    run_started_at = models.DateTimeField(verbose_name=_("last run started at"), null=True, blank=True)
+    rewritten_at = models.DateTimeField(verbose_name=_("history rewritten at"), null=True, blank=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("metric rollup watermark")
@@ -649,9 +773,9 @@ class MetricRollupWatermark(models.Model):
 class MetricDigest(models.Model):
     """One weekly digest sent to managers; the unique week makes a retried task send it once."""
 
-    week_start = models.DateField(unique=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
-    recipients = models.PositiveIntegerField(default=0)
+    week_start = models.DateField(verbose_name=_("week starting"), unique=True)
+    sent_at = models.DateTimeField(verbose_name=_("sent at"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(verbose_name=_("recipients"), default=0)
 
     class Meta:
         verbose_name = _("metric digest")
@@ -671,19 +795,21 @@ class FeedbackSettings(ChoiceLabelsModel):
 
     default_followup_assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("default follow-up assignee"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Gets the detractor follow-up when the customer has no owner",
+        help_text=_("Gets the detractor follow-up when the customer has no owner"),
     )
     followup_priority = models.CharField(
+        verbose_name=_("follow-up priority"),
         max_length=16,
         choices=CasePriority.choices,
         default=CasePriority.HIGH,
-        help_text="Priority of detractor follow-up cases; the SLA policy of that priority sets the due time",
+        help_text=_("Priority of detractor follow-up cases; the SLA policy of that priority sets the due time"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("feedback settings")
@@ -700,7 +826,9 @@ class FeedbackSettings(ChoiceLabelsModel):
 class ResponseMergeMove(MergeMove):
     """A response moved by a merge."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="merge_moves")
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="merge_moves"
+    )
 
     class Meta:
         verbose_name = _("response merge move")
@@ -729,51 +857,92 @@ class HealthSettings(models.Model):
     for each default.
     """
 
-    weight_surveys = models.PositiveSmallIntegerField(default=25, help_text="Latest NPS, CSAT and CES")
-    weight_survey_trend = models.PositiveSmallIntegerField(default=5, help_text="Latest answer against the one before")
-    weight_cases = models.PositiveSmallIntegerField(default=20, help_text="Open and breached cases")
-    weight_followup = models.PositiveSmallIntegerField(default=10, help_text="A detractor follow-up still open")
-    weight_sentiment = models.PositiveSmallIntegerField(default=10, help_text="Negative comments lately")
-    weight_engagement = models.PositiveSmallIntegerField(default=15, help_text="Last 30 days against the 90 before")
-    weight_recency = models.PositiveSmallIntegerField(default=10, help_text="Days since last contact against rhythm")
-    weight_lifecycle = models.PositiveSmallIntegerField(default=5, help_text="Lifecycle stage")
+    weight_surveys = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: surveys"), default=25, help_text=_("Latest NPS, CSAT and CES")
+    )
+    weight_survey_trend = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: survey trend"), default=5, help_text=_("Latest answer against the one before")
+    )
+    weight_cases = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: cases"), default=20, help_text=_("Open and breached cases")
+    )
+    weight_followup = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: follow-up"), default=10, help_text=_("A detractor follow-up still open")
+    )
+    weight_sentiment = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: sentiment"), default=10, help_text=_("Negative comments lately")
+    )
+    weight_engagement = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: engagement"), default=15, help_text=_("Last 30 days against the 90 before")
+    )
+    weight_recency = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: recency"), default=10, help_text=_("Days since last contact against rhythm")
+    )
+    weight_lifecycle = models.PositiveSmallIntegerField(
+        verbose_name=_("weight: lifecycle stage"), default=5, help_text=_("Lifecycle stage")
+    )
     lifecycle_points = models.JSONField(
+        verbose_name=_("points per lifecycle stage"),
         default=_default_lifecycle_points,
         validators=[json_storable_check],
-        help_text="Fraction (0–1) of the lifecycle weight earned by each stage",
+        help_text=_("Fraction (0–1) of the lifecycle weight earned by each stage"),
     )
     open_case_penalty = models.FloatField(
-        default=0.2, validators=[MinValueValidator(0), MaxValueValidator(1)], help_text="Share lost per open case"
+        verbose_name=_("open case penalty"),
+        default=0.2,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share lost per open case"),
     )
     breached_case_penalty = models.FloatField(
+        verbose_name=_("breached case penalty"),
         default=0.5,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="Share lost per open case past its SLA (on top of the open case's)",
+        help_text=_("Share lost per open case past its SLA (on top of the open case's)"),
     )
-    sentiment_days = models.PositiveSmallIntegerField(default=90, validators=[MinValueValidator(1)])
+    sentiment_days = models.PositiveSmallIntegerField(
+        verbose_name=_("sentiment window (days)"), default=90, validators=[MinValueValidator(1)]
+    )
     recency_overdue_ratio = models.FloatField(
+        verbose_name=_("overdue ratio"),
         default=3.0,
         validators=[MinValueValidator(1.01)],
-        help_text="Days since last contact, in multiples of the usual gap, at which the recency part is 0",
+        help_text=_("Days since last contact, in multiples of the usual gap, at which the recency part is 0"),
     )
     attention_below = models.PositiveSmallIntegerField(
-        default=40, validators=[MaxValueValidator(100)], help_text="A score below this puts the customer in the queue"
+        verbose_name=_("needs attention below"),
+        default=40,
+        validators=[MaxValueValidator(100)],
+        help_text=_("A score below this puts the customer in the queue"),
     )
-    sharp_drop = models.PositiveSmallIntegerField(default=15, help_text="Points lost within drop_days that count")
-    drop_days = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(1)])
+    sharp_drop = models.PositiveSmallIntegerField(
+        verbose_name=_("sharp drop (points)"), default=15, help_text=_("Points lost within drop_days that count")
+    )
+    drop_days = models.PositiveSmallIntegerField(
+        verbose_name=_("drop window (days)"), default=30, validators=[MinValueValidator(1)]
+    )
     high_value_amount = models.DecimalField(
+        verbose_name=_("high-value amount"),
         max_digits=12,
         decimal_places=2,
         default=1000,
-        help_text="Purchases in 12 months that make a customer high-value",
+        help_text=_("Purchases in 12 months that make a customer high-value"),
     )
     quiet_days = models.PositiveSmallIntegerField(
-        default=45, validators=[MinValueValidator(1)], help_text="A high-value customer silent this long is quiet"
+        verbose_name=_("quiet after (days)"),
+        default=45,
+        validators=[MinValueValidator(1)],
+        help_text=_("A high-value customer silent this long is quiet"),
     )
-    repeat_contacts = models.PositiveSmallIntegerField(default=3, validators=[MinValueValidator(2)])
-    repeat_days = models.PositiveSmallIntegerField(default=7, validators=[MinValueValidator(1)])
-    history_days = models.PositiveSmallIntegerField(default=400, validators=[MinValueValidator(30)])
-    updated_at = models.DateTimeField(auto_now=True)
+    repeat_contacts = models.PositiveSmallIntegerField(
+        verbose_name=_("repeat contacts"), default=3, validators=[MinValueValidator(2)]
+    )
+    repeat_days = models.PositiveSmallIntegerField(
+        verbose_name=_("repeat contact window (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    history_days = models.PositiveSmallIntegerField(
+        verbose_name=_("history (days)"), default=400, validators=[MinValueValidator(30)]
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("health settings")
@@ -801,10 +970,12 @@ class HealthScore(models.Model):
     were leaves the row alone).
     """
 
-    customer = models.OneToOneField("customers.Customer", on_delete=models.CASCADE, related_name="health")
-    score = models.PositiveSmallIntegerField()
-    parts = models.JSONField(default=dict)
-    computed_at = models.DateTimeField()
+    customer = models.OneToOneField(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="health"
+    )
+    score = models.PositiveSmallIntegerField(verbose_name=_("health score"))
+    parts = models.JSONField(verbose_name=_("parts"), default=dict)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
         verbose_name = _("health score")
@@ -818,10 +989,12 @@ class HealthScore(models.Model):
 class HealthScoreChange(models.Model):
     """One move of a customer's health score (a row only when the score changes), kept history_days."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    from_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    score = models.PositiveSmallIntegerField()
-    changed_at = models.DateTimeField()
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    from_score = models.PositiveSmallIntegerField(verbose_name=_("previous score"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(verbose_name=_("new score"))
+    changed_at = models.DateTimeField(verbose_name=_("changed at"))
 
     class Meta:
         verbose_name = _("health score change")
@@ -847,13 +1020,22 @@ class AttentionAction(ChoiceLabelsModel):
         SNOOZE = "snooze", _("Snoozed")
         HANDLED = "handled", _("Handled")
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    reasons = models.JSONField(default=list)
-    note = models.TextField(blank=True)
-    until = models.DateTimeField(null=True, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField()
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    reasons = models.JSONField(verbose_name=_("reasons"), default=list)
+    note = models.TextField(verbose_name=_("note"), blank=True)
+    until = models.DateTimeField(verbose_name=_("snoozed until"), null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(verbose_name=_("done at"))
 
     class Meta:
         verbose_name = _("attention action")

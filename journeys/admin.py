@@ -102,7 +102,7 @@ class StageInlineFormSet(nested_admin.NestedInlineFormSet):
         for stage_form in self.forms:
             if self._should_delete_form(stage_form) or not hasattr(stage_form, "cleaned_data"):
                 continue
-            stage_name = stage_form.cleaned_data.get("name") or "(unnamed stage)"
+            stage_name = stage_form.cleaned_data.get("name") or gettext("(unnamed stage)")
             for nested in getattr(stage_form, "nested_formsets", []):
                 nested.is_valid()
                 for tp_form in nested.forms:
@@ -266,7 +266,7 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
     def view_map(self, obj):
         if not obj.pk:
             return "—"
-        return format_html('<a href="{}">View map</a>', obj.get_absolute_url())
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), gettext("View map"))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -292,7 +292,7 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 continue
             count += 1
-            self.message_user(request, done.format(map=result.label), messages.SUCCESS)
+            self.message_user(request, done % {"map": result.label}, messages.SUCCESS)
         return count
 
     @admin.action(description=_("Clone selected maps into a new draft version"), permissions=["add"])
@@ -301,13 +301,17 @@ class JourneyMapAdmin(ReadOnlyInlinesAreNotSortable, nested_admin.NestedModelAdm
             request,
             queryset,
             lambda m: services.journey_map_clone(journey_map=m, owner=request.user),
-            "Cloned into the draft “{map}”.",
+            gettext("Cloned into the draft “%(map)s”."),
         )
 
     @admin.action(description=_("Publish selected maps (archives the version they replace)"), permissions=["change"])
     def publish_maps(self, request, queryset):
-        self._run(request, queryset, lambda m: services.journey_map_publish(journey_map=m), "Published “{map}”.")
+        self._run(
+            request, queryset, lambda m: services.journey_map_publish(journey_map=m), gettext("Published “%(map)s”.")
+        )
 
     @admin.action(description=_("Archive selected maps"), permissions=["change"])
     def archive_maps(self, request, queryset):
-        self._run(request, queryset, lambda m: services.journey_map_archive(journey_map=m), "Archived “{map}”.")
+        self._run(
+            request, queryset, lambda m: services.journey_map_archive(journey_map=m), gettext("Archived “%(map)s”.")
+        )

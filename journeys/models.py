@@ -19,16 +19,23 @@ DEFAULT_JOURNEY_GAP_DAYS = 30
 class Persona(models.Model):
     """A buyer persona: the archetype a journey map is drawn for and customers are assigned to."""
 
-    name = models.CharField(max_length=120, unique=True)
-    summary = models.CharField(max_length=300, blank=True)
-    goals = models.TextField(blank=True)
-    frustrations = models.TextField(blank=True, help_text="Pain points")
-    motivations = models.TextField(blank=True, help_text="Motivations and emotional drivers")
-    demographics = models.TextField(blank=True)
-    preferred_channels = models.JSONField(default=list, blank=True, help_text="Channel codes, e.g. ['email', 'chat']")
-    picture = models.ImageField(upload_to="personas/", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(verbose_name=_("name"), max_length=120, unique=True)
+    summary = models.CharField(verbose_name=_("summary"), max_length=300, blank=True)
+    goals = models.TextField(verbose_name=_("goals"), blank=True)
+    frustrations = models.TextField(verbose_name=_("frustrations"), blank=True, help_text=_("Pain points"))
+    motivations = models.TextField(
+        verbose_name=_("motivations"), blank=True, help_text=_("Motivations and emotional drivers")
+    )
+    demographics = models.TextField(verbose_name=_("demographics"), blank=True)
+    preferred_channels = models.JSONField(
+        verbose_name=_("preferred channels"),
+        default=list,
+        blank=True,
+        help_text=_("Channel codes, e.g. ['email', 'chat']"),
+    )
+    picture = models.ImageField(verbose_name=_("picture"), upload_to="personas/", blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("persona")
@@ -63,26 +70,42 @@ class JourneyMap(ChoiceLabelsModel):
     draft, publishing it archives the published version it was cloned from.
     """
 
-    name = models.CharField(max_length=160)
-    persona = models.ForeignKey(Persona, null=True, blank=True, on_delete=models.SET_NULL, related_name="journey_maps")
-    description = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=MapStatus.choices, default=MapStatus.DRAFT, db_index=True)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="journey_maps"
+    name = models.CharField(verbose_name=_("name"), max_length=160)
+    persona = models.ForeignKey(
+        Persona,
+        verbose_name=_("persona"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="journey_maps",
     )
-    version = models.PositiveIntegerField(default=1)
-    cloned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="clones")
-    published_at = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    status = models.CharField(
+        verbose_name=_("status"), max_length=16, choices=MapStatus.choices, default=MapStatus.DRAFT, db_index=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="journey_maps",
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"), default=1)
+    cloned_from = models.ForeignKey(
+        "self", verbose_name=_("cloned from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="clones"
+    )
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
     # Journey analytics: a customer's touchpoint interactions on this map more than this many days apart
     # are two journeys (docs/metrics.md, "Journey analytics").
     journey_gap_days = models.PositiveSmallIntegerField(
-        "Journey gap (days)",
+        _("journey gap (days)"),
         default=DEFAULT_JOURNEY_GAP_DAYS,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="Days without a touchpoint interaction after which a customer's next one starts a new journey",
+        help_text=_("Days without a touchpoint interaction after which a customer's next one starts a new journey"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     objects = JourneyMapQuerySet.as_manager()
 
@@ -109,18 +132,23 @@ class JourneyMap(ChoiceLabelsModel):
 class Stage(models.Model):
     """One stage of a journey map (awareness, purchase, support…), ordered by position."""
 
-    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="stages")
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=120)
-    customer_goal = models.TextField(blank=True)
-    actions = models.TextField(blank=True)
-    thoughts = models.TextField(blank=True)
-    emotion_score = models.SmallIntegerField(
-        default=0, validators=[MinValueValidator(-2), MaxValueValidator(2)], help_text="From −2 (very negative) to +2"
+    journey_map = models.ForeignKey(
+        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="stages"
     )
-    emotion_label = models.CharField(max_length=60, blank=True)
-    pain_points = models.TextField(blank=True)
-    opportunities = models.TextField(blank=True)
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=120)
+    customer_goal = models.TextField(verbose_name=_("customer goal"), blank=True)
+    actions = models.TextField(verbose_name=_("actions"), blank=True)
+    thoughts = models.TextField(verbose_name=_("thoughts"), blank=True)
+    emotion_score = models.SmallIntegerField(
+        verbose_name=_("emotion score"),
+        default=0,
+        validators=[MinValueValidator(-2), MaxValueValidator(2)],
+        help_text=_("From −2 (very negative) to +2"),
+    )
+    emotion_label = models.CharField(verbose_name=_("emotion label"), max_length=60, blank=True)
+    pain_points = models.TextField(verbose_name=_("pain points"), blank=True)
+    opportunities = models.TextField(verbose_name=_("opportunities"), blank=True)
 
     class Meta:
         verbose_name = _("journey stage")
@@ -146,17 +174,25 @@ class Touchpoint(ChoiceLabelsModel):
     """Where we meet the customer in a stage, on one channel. Integrations tag
     interactions with its `key`; reports group figures by key across versions."""
 
-    journey_map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="touchpoints")
-    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="touchpoints")
-    position = models.PositiveIntegerField(default=0)
-    name = models.CharField(max_length=160)
-    key = models.SlugField(max_length=80, help_text="Stable key integrations use to tag interactions")
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    department = models.CharField(max_length=16, choices=Department.choices, default=Department.OTHER)
-    kind = models.CharField(max_length=16, choices=TouchpointKind.choices, default=TouchpointKind.DIGITAL)
-    description = models.TextField(blank=True)
+    journey_map = models.ForeignKey(
+        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="touchpoints"
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="touchpoints")
+    position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
+    name = models.CharField(verbose_name=_("name"), max_length=160)
+    key = models.SlugField(
+        verbose_name=_("touchpoint key"), max_length=80, help_text=_("Stable key integrations use to tag interactions")
+    )
+    channel = models.CharField(verbose_name=_("channel"), max_length=16, choices=Channel.choices)
+    department = models.CharField(
+        verbose_name=_("department"), max_length=16, choices=Department.choices, default=Department.OTHER
+    )
+    kind = models.CharField(
+        verbose_name=_("kind"), max_length=16, choices=TouchpointKind.choices, default=TouchpointKind.DIGITAL
+    )
+    description = models.TextField(verbose_name=_("description"), blank=True)
     target_csat = models.DecimalField(
-        "CSAT target (%)",
+        _("CSAT target (%)"),
         max_digits=5,
         decimal_places=1,
         null=True,
@@ -164,10 +200,10 @@ class Touchpoint(ChoiceLabelsModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     target_nps = models.SmallIntegerField(
-        "NPS target", null=True, blank=True, validators=[MinValueValidator(-100), MaxValueValidator(100)]
+        _("NPS target"), null=True, blank=True, validators=[MinValueValidator(-100), MaxValueValidator(100)]
     )
     target_ces = models.DecimalField(
-        "CES target (1–7)",
+        _("CES target (1–7)"),
         max_digits=3,
         decimal_places=1,
         null=True,
@@ -175,7 +211,7 @@ class Touchpoint(ChoiceLabelsModel):
         validators=[MinValueValidator(1), MaxValueValidator(7)],
     )
     target_ttr_hours = models.DecimalField(
-        "Time to resolution target (hours)",
+        _("time to resolution target (hours)"),
         max_digits=7,
         decimal_places=1,
         null=True,
@@ -184,7 +220,7 @@ class Touchpoint(ChoiceLabelsModel):
     )
     # Denormalised from the map's status so a partial unique index can keep keys
     # unique among published maps (an index cannot look across the join).
-    published = models.BooleanField(default=False, editable=False)
+    published = models.BooleanField(verbose_name=_("published"), default=False, editable=False)
 
     objects = TouchpointQuerySet.as_manager()
 

@@ -25,7 +25,9 @@ def _local_datetime(value) -> str:
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https", label=_("URL"))
-    events = forms.MultipleChoiceField(choices=EventType.choices, widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(
+        choices=EventType.choices, widget=forms.CheckboxSelectMultiple, label=_("events")
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -52,10 +54,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             return _("Made when the endpoint is saved.")
         if obj.previous_secret and obj.previous_secret_expires_at and obj.previous_secret_expires_at > timezone.now():
             return format_html(
-                "<code>{}</code><br>The previous secret <code>{}</code> also signs until {}.",
+                "<code>{}</code><br>{}",
                 obj.secret,
-                obj.previous_secret,
-                _local_datetime(obj.previous_secret_expires_at),
+                format_html(
+                    gettext("The previous secret {secret} also signs until {until}."),
+                    secret=format_html("<code>{}</code>", obj.previous_secret),
+                    until=_local_datetime(obj.previous_secret_expires_at),
+                ),
             )
         return format_html("<code>{}</code>", obj.secret)
 

@@ -31,25 +31,35 @@ class WebhookEndpoint(models.Model):
     disabled with the reason in `disabled_reason`.
     """
 
-    url = models.URLField(max_length=500, validators=[webhook_url_validate])
-    description = models.CharField(max_length=200, blank=True)
-    events = models.JSONField(default=list, help_text="Event types sent to this endpoint")
-    secret = models.CharField(max_length=100, default=webhook_secret_new, editable=False)
+    url = models.URLField(verbose_name=_("URL"), max_length=500, validators=[webhook_url_validate])
+    description = models.CharField(verbose_name=_("description"), max_length=200, blank=True)
+    events = models.JSONField(verbose_name=_("events"), default=list, help_text=_("Event types sent to this endpoint"))
+    secret = models.CharField(
+        verbose_name=_("signing secret"), max_length=100, default=webhook_secret_new, editable=False
+    )
     # After a rotation the old secret keeps signing beside the new one until previous_secret_expires_at, so
     # a receiver can switch without refusing a delivery (Standard Webhooks: several space-separated signatures).
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
-    enabled = models.BooleanField(default=True)
-    disabled_reason = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    previous_secret = models.CharField(verbose_name=_("previous secret"), max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(
+        verbose_name=_("previous secret expires at"), null=True, blank=True, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enabled = models.BooleanField(verbose_name=_("enabled"), default=True)
+    disabled_reason = models.CharField(verbose_name=_("reason disabled"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self):
         return self.description or self.url
@@ -90,18 +100,26 @@ class WebhookDelivery(ChoiceLabelsModel):
     to be tried again after the lease and two workers never send it at once.
     """
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event_id = models.CharField(max_length=100)
-    event_type = models.CharField(max_length=40)
-    payload = models.JSONField(help_text="The body sent: id, type, timestamp, data")
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
-    last_status_code = models.PositiveIntegerField(null=True, blank=True)
-    last_response_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Response time (ms)")
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, verbose_name=_("webhook endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.CharField(verbose_name=_("event ID"), max_length=100)
+    event_type = models.CharField(verbose_name=_("event type"), max_length=40)
+    payload = models.JSONField(verbose_name=_("payload"), help_text=_("The body sent: id, type, timestamp, data"))
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(verbose_name=_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(
+        verbose_name=_("next attempt at"), null=True, blank=True, default=timezone.now
+    )
+    last_status_code = models.PositiveIntegerField(verbose_name=_("last status code"), null=True, blank=True)
+    last_response_ms = models.PositiveIntegerField(
+        verbose_name=_("last response time (ms)"), null=True, blank=True, help_text=_("Response time (ms)")
+    )
+    last_error = models.TextField(verbose_name=_("last error"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(verbose_name=_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -232,7 +232,9 @@ def _timeline_summary(case: Case, changes: list[CaseChange]) -> str:
             else:
                 lead = f"Case {change.to_label.lower()}: {case.subject}"
         else:
-            label = Case._meta.get_field(change.field).verbose_name
+            # Stored with the rest of the line in English, whatever the acting user's language.
+            with translation.override(None):
+                label = str(Case._meta.get_field(change.field).verbose_name)
             parts.append(f"{label} {change.from_label or '—'} → {change.to_label or '—'}")
     if not lead:
         lead = f"Case #{case.pk} changed"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.choices import CaseStatus, Direction, InteractionType
 from customers.models import CaseChange, Interaction
@@ -80,6 +80,13 @@ def test_reopening_and_other_changes_are_named_on_the_timeline(case, rep_user):
     entry = customer_timeline(case.customer).results[0]
     assert entry.summary == "Case reopened: Parcel never arrived (priority Normal → Urgent)"
     case_update(case=case, user=rep_user, topic="delivery")
+    assert customer_timeline(case.customer).results[0].summary == f"Case #{case.pk} changed: topic billing → delivery"
+
+
+def test_the_timeline_line_names_the_changed_field_in_english_whatever_the_users_language(case, rep_user):
+    """The line is stored once, in the language of the rest of it: a Portuguese-speaking rep's change too."""
+    with translation.override("pt-br"):
+        case_update(case=case, user=rep_user, topic="delivery")
     assert customer_timeline(case.customer).results[0].summary == f"Case #{case.pk} changed: topic billing → delivery"
 
 

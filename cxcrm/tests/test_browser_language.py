@@ -54,3 +54,30 @@ def test_the_main_staff_pages_in_each_language_leave_no_text_of_the_catalogue_in
             assert page.locator("html").get_attribute("lang") == language, url
             shown = " ".join(page.inner_text("body").split())
             assert [msgid for msgid in texts if msgid in shown] == [], (language, url)
+
+
+def test_a_customer_in_the_admin_shows_portuguese_field_labels_only(browser_login, superuser):
+    """The admin's customer list and page, as a pt-BR user sees them: the labels of our fields translated."""
+    from django.urls import reverse
+
+    from customers.models import Customer, Identity, Note
+    from customers.tests.factories import CustomerFactory, IdentityFactory
+    from cxcrm.tests.test_i18n_admin import english_labels_shown
+
+    customer = CustomerFactory(first_name="Zed", last_name="Q", country="BR")
+    IdentityFactory(customer=customer)
+    page = browser_login("root")
+    menu = page.get_by_test_id("user-menu")
+    menu.get_by_role("button").first.click()
+    with page.expect_navigation(wait_until="load"):
+        menu.get_by_role("button", name="Português (Brasil)").click()
+
+    page.goto(f"{page.base_url}{reverse('admin:customers_customer_changelist')}", wait_until="load")
+    listed = " ".join(page.inner_text("body").split())
+    assert "estágio do ciclo de vida" in listed.casefold()
+    assert english_labels_shown(listed, [Customer]) == []
+
+    page.goto(f"{page.base_url}{reverse('admin:customers_customer_change', args=[customer.pk])}", wait_until="load")
+    shown = " ".join(page.inner_text("body").split())
+    assert "fuso horário" in shown.casefold() and "consentimento de marketing" in shown.casefold()
+    assert english_labels_shown(shown, [Customer, Identity, Note]) == []

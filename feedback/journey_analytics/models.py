@@ -19,37 +19,73 @@ class CustomerJourney(ChoiceLabelsModel):
     split from the customer's other journeys by a gap of inactivity (`JourneyMap.journey_gap_days`)."""
 
     journey_map = models.ForeignKey(
-        "journeys.JourneyMap", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "journeys.JourneyMap",
+        verbose_name=_("journey map"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    started_at = models.DateTimeField()  # the first touchpoint interaction on the map
-    ended_at = models.DateTimeField()  # the last one
-    interactions = models.PositiveIntegerField(default=0)  # touchpoint interactions on the map's keys
+    started_at = models.DateTimeField(verbose_name=_("started at"))  # the first touchpoint interaction on the map
+    ended_at = models.DateTimeField(verbose_name=_("ended at"))  # the last one
+    interactions = models.PositiveIntegerField(
+        verbose_name=_("touchpoint interactions"), default=0
+    )  # touchpoint interactions on the map's keys
     furthest_stage = models.ForeignKey(
-        "journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "journeys.Stage",
+        verbose_name=_("furthest stage"),
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    furthest_index = models.PositiveSmallIntegerField(default=0)  # 0-based position among the map's stages
-    entry_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    furthest_index = models.PositiveSmallIntegerField(
+        verbose_name=_("furthest stage index"), default=0
+    )  # 0-based position among the map's stages
+    entry_channel = models.CharField(
+        verbose_name=_("entry channel"), max_length=16, choices=Channel.choices, blank=True
+    )
     persona = models.ForeignKey(
-        "journeys.Persona", null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False
+        "journeys.Persona",
+        verbose_name=_("persona"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # The customer's first contact (their cohort is its month); the journey's start when unknown.
-    first_contact_at = models.DateTimeField()
+    first_contact_at = models.DateTimeField(verbose_name=_("first contact"))
     # Touchpoint keys in the order met, repeats in a row shown once, joined by " > " (off-map keys included).
-    path = models.TextField(default="")
-    skipped = models.BooleanField(default=False)  # a stage jumped over (or a start after the first stage)
-    reversed = models.BooleanField(default=False)  # a touchpoint of an earlier stage after a later one
-    off_map = models.BooleanField(default=False)  # a touchpoint not on this map between the first and the last
+    path = models.TextField(verbose_name=_("path"), default="")
+    skipped = models.BooleanField(
+        verbose_name=_("skipped a stage"), default=False
+    )  # a stage jumped over (or a start after the first stage)
+    reversed = models.BooleanField(
+        verbose_name=_("went back a stage"), default=False
+    )  # a touchpoint of an earlier stage after a later one
+    off_map = models.BooleanField(
+        verbose_name=_("left the map"), default=False
+    )  # a touchpoint not on this map between the first and the last
     # Outcome: primary NPS and CSAT answers about the map's touchpoints from the start to a gap after the end.
-    nps_n = models.PositiveIntegerField(default=0)
-    nps_promoters = models.PositiveIntegerField(default=0)
-    nps_detractors = models.PositiveIntegerField(default=0)
-    csat_n = models.PositiveIntegerField(default=0)
-    csat_satisfied = models.PositiveIntegerField(default=0)
-    churned = models.BooleanField(default=False)  # entered the churned lifecycle stage in that same window
-    computed_at = models.DateTimeField()
+    nps_n = models.PositiveIntegerField(verbose_name=_("NPS answers"), default=0)
+    nps_promoters = models.PositiveIntegerField(verbose_name=_("NPS promoters"), default=0)
+    nps_detractors = models.PositiveIntegerField(verbose_name=_("NPS detractors"), default=0)
+    csat_n = models.PositiveIntegerField(verbose_name=_("CSAT answers"), default=0)
+    csat_satisfied = models.PositiveIntegerField(verbose_name=_("satisfied CSAT answers"), default=0)
+    churned = models.BooleanField(
+        verbose_name=_("churned"), default=False
+    )  # entered the churned lifecycle stage in that same window
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
         verbose_name = _("customer journey")
@@ -74,26 +110,54 @@ class JourneyStageVisit(models.Model):
     took the journey further than before) or skipped (passed over by a later stage's)."""
 
     journey = models.ForeignKey(
-        CustomerJourney, on_delete=models.CASCADE, related_name="visits", db_constraint=False, db_index=False
+        CustomerJourney,
+        verbose_name=_("customer journey"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        db_constraint=False,
+        db_index=False,
     )
     journey_map = models.ForeignKey(
-        "journeys.JourneyMap", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "journeys.JourneyMap",
+        verbose_name=_("journey map"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     stage = models.ForeignKey(
-        "journeys.Stage", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "journeys.Stage",
+        verbose_name=_("stage"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    stage_index = models.PositiveSmallIntegerField()
-    entered_at = models.DateTimeField()  # entered, or passed over for a skipped stage
-    skipped = models.BooleanField(default=False)
+    stage_index = models.PositiveSmallIntegerField(verbose_name=_("stage index"))
+    entered_at = models.DateTimeField(verbose_name=_("entered at"))  # entered, or passed over for a skipped stage
+    skipped = models.BooleanField(verbose_name=_("stage skipped"), default=False)
     # When the journey went on to a later stage (null: it has not, yet or ever), and that stage.
-    left_at = models.DateTimeField(null=True)
+    left_at = models.DateTimeField(verbose_name=_("left at"), null=True)
     next_stage = models.ForeignKey(
-        "journeys.Stage", null=True, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+        "journeys.Stage",
+        verbose_name=_("next stage"),
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    seconds_in_stage = models.FloatField(null=True)  # left_at − entered_at for an entered stage left
+    seconds_in_stage = models.FloatField(
+        verbose_name=_("time in stage (seconds)"), null=True
+    )  # left_at − entered_at for an entered stage left
 
     class Meta:
         verbose_name = _("journey stage visit")
@@ -115,9 +179,11 @@ class JourneyAnalyticsState(models.Model):
     """When a published map's analytics were last refreshed, and the layout (keys → stages, gap) they were
     computed with: a different layout (a new version published, a touchpoint moved) recomputes them whole."""
 
-    journey_map = models.OneToOneField("journeys.JourneyMap", on_delete=models.CASCADE, related_name="+")
-    layout = models.JSONField(default=dict)
-    computed_at = models.DateTimeField()
+    journey_map = models.OneToOneField(
+        "journeys.JourneyMap", verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="+"
+    )
+    layout = models.JSONField(verbose_name=_("layout"), default=dict)
+    computed_at = models.DateTimeField(verbose_name=_("computed at"))
 
     class Meta:
         verbose_name = _("journey analytics state")
