@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.choices import Direction, InteractionType
+from customers.choices import Direction, InteractionType, case_topic_label
 from customers.models import Case, Customer, Interaction
 from customers.money import AMOUNT_SQL_PATTERN
 from cxcrm.audit import audit_record
@@ -165,10 +165,12 @@ def attention_reasons(
             .filter(n__gte=settings.repeat_contacts)
         )
         repeated = list(repeated)
-        # A touchpoint is named as its published map names it (its key when no published map has it).
-        names = {}
+        # A touchpoint is named as its published map names it (its key when no published map has it); a product
+        # topic by its label ("detractor follow-up" -> "Detractor follow-up" in the reader's language).
         if dimension == "touchpoint":
             names = {key: tp.name for key, tp in touchpoints_for_keys(r["value"] for r in repeated).items()}
+        else:
+            names = {r["value"]: str(case_topic_label(r["value"])) for r in repeated}
         for row in repeated:
             add(
                 row["customer_id"],

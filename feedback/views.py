@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 from cxcrm.choices import Language, language_best_match
 from cxcrm.security import ratelimit_ip_key
 from cxcrm.views import StaffPermissionMixin
+from journeys.selectors import touchpoints_for_keys
 
 from . import delivery, selectors, services, tokens
 from .choices import InvitationStatus
@@ -35,10 +36,15 @@ class SurveyListView(StaffPermissionMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["statuses"] = InvitationStatus.choices
+        # A rule's touchpoint by its name in the published map (its key when no published map has it).
+        keys = {rule.touchpoint_key for survey in context["surveys"] for rule in survey.rules.all()}
+        names = {key: touchpoint.name for key, touchpoint in touchpoints_for_keys(keys).items()}
         for survey in context["surveys"]:
             survey.status_counts = [
                 (label, getattr(survey, f"n_{value}"), value) for value, label in InvitationStatus.choices
             ]
+            for rule in survey.rules.all():
+                rule.touchpoint_name = names.get(rule.touchpoint_key, rule.touchpoint_key)
         return context
 
 

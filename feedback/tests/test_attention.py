@@ -255,3 +255,22 @@ def test_a_repeat_contact_names_the_touchpoint_not_its_key():
     rows = attention.attention_queue()
 
     assert words(rows[0]) == ["Contacted us 3 times in 7 days about “Web checkout”"]
+
+
+def test_a_repeat_contact_about_a_product_topic_names_it_in_the_readers_language():
+    """Cases on the detractor follow-up topic read "Acompanhamento de detrator" in pt-BR, never the topic's code."""
+    from django.utils import translation
+
+    customer = CustomerFactory(last_name="Repeat")
+    for days in (1, 3, 5):
+        InteractionFactory(
+            customer=customer,
+            case=CaseFactory(customer=customer, topic="detractor follow-up"),
+            occurred_at=ago(days=days),
+        )
+
+    with translation.override("pt-br"):
+        rows = attention.attention_queue()
+        reasons = words(rows[0])
+
+    assert reasons == ["Entrou em contato 3 vezes em 7 dias sobre “Acompanhamento de detrator”"]

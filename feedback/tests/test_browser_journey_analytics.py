@@ -32,6 +32,16 @@ def test_a_marketer_sees_the_measured_funnel_and_the_flow_chart_on_the_map(brows
         }"""
     )
     assert flow == {"type": "sankey", "links": 7, "width": flow["width"]} and flow["width"] > 0
+    # A link's tooltip names its stages (never the nodes' ids) and counts in the page's language.
+    tooltip = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector("canvas[data-sankey]"));
+            const link = chart.data.datasets[0].data[0];
+            return chart.options.plugins.tooltip.callbacks.label(
+                {parsed: {_custom: {from: {key: link.from}, to: {key: link.to}, flow: 1234}}});
+        }"""
+    )
+    assert "stage-" not in tooltip and "→" in tooltip and tooltip.endswith(": 1,234")
 
     # Consider's drop-off opens the one customer who stopped there.
     page.locator("[data-testid=funnel] tr[data-row=dropped] td").nth(1).locator("a").first.click()

@@ -13,6 +13,8 @@ from feedback.choices import InvitationStatus
 from feedback.models import Invitation
 from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyRuleFactory
 from feedback.tokens import invitation_token
+from journeys.choices import MapStatus
+from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,9 @@ def test_survey_list_shows_rules_and_counts_by_state(client, rep_user, django_as
     for survey in surveys:
         SurveyRuleFactory(survey=survey, name=f"{survey.name} after chat", channel="chat")
         SurveyRuleFactory(survey=survey, name=f"{survey.name} after call", channel="phone")
+    journey_map = JourneyMapFactory(status=MapStatus.PUBLISHED)
+    TouchpointFactory(stage=StageFactory(journey_map=journey_map), key="checkout-help", name="Checkout help chat")
+    SurveyRuleFactory(survey=surveys[1], name="S1 at checkout", channel="chat", touchpoint_key="checkout-help")
     customer = CustomerFactory()
     Invitation.objects.bulk_create(
         [
@@ -103,6 +108,8 @@ def test_survey_list_shows_rules_and_counts_by_state(client, rep_user, django_as
     assert response.status_code == 200
     page = response.content.decode()
     assert "S0 after chat" in page and "S5 after call" in page
+    # A rule's touchpoint by its name, its key only in the tooltip.
+    assert '<span title="checkout-help">Checkout help chat</span>' in page
     row = response.context["surveys"][0]
     assert (row.n_invitations, row.n_sent, row.n_suppressed, row.n_failed) == (6, 3, 2, 1)
 

@@ -1,10 +1,14 @@
 /* Journey analytics: each <canvas data-sankey="ID"> draws the stage-to-stage flow in <script id="ID">
    ({nodes: [{id, label}], links: [{from, to, journeys}]}) as a Sankey chart (Chart.js with
    chartjs-chart-sankey, vendored). Runs on page load and on every fragment htmx swaps in (the map page's
-   panel). The flow is also written out as a table beside the chart, for screen readers and print. */
+   panel). The flow is also written out as a table beside the chart, for screen readers and print. The
+   tooltips name the stages or touchpoints (never the nodes' ids) and count journeys with the browser's Intl
+   in the page's language (<html lang>). */
 (function () {
   "use strict";
   var palette = ["#0d6efd", "#6f42c1", "#198754", "#fd7e14", "#20c997", "#d63384", "#0dcaf0", "#6c757d"];
+  var locale = document.documentElement.lang || undefined;
+  var numbers = new Intl.NumberFormat(locale);
 
   function draw(canvas) {
     if (canvas.dataset.drawn || typeof Chart === "undefined") { return; }
@@ -30,7 +34,22 @@
           size: "max"
         }]
       },
-      options: { responsive: true, maintainAspectRatio: false, animation: reduceMotion ? false : undefined }
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: reduceMotion ? false : undefined,
+        locale: locale,
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var link = item.parsed._custom;
+                return labels[link.from.key] + " → " + labels[link.to.key] + ": " + numbers.format(link.flow);
+              }
+            }
+          }
+        }
+      }
     });
   }
 
