@@ -603,7 +603,18 @@ class Interaction(ChoiceLabelsModel):
             models.Index(fields=["channel", "occurred_at"], name="customers_int_channel_idx"),
             # Equality only: not db_index=True, whose second (LIKE prefix) index on PostgreSQL no query uses.
             models.Index(fields=["touchpoint_key"], name="customers_int_touchpoint_idx"),
-            models.Index(fields=["campaign"], name="customers_int_campaign_idx"),
+            # Campaign interactions only (the others do not pay for them): a recipient's sends, opens and clicks
+            # of a campaign (the campaign metrics' EXISTS), and the sends of a period.
+            models.Index(
+                fields=["campaign", "customer", "type", "occurred_at"],
+                condition=~Q(campaign=""),
+                name="customers_int_campaign_idx",
+            ),
+            models.Index(
+                fields=["occurred_at"],
+                condition=Q(type="email_sent") & ~Q(campaign=""),
+                name="customers_int_sent_idx",
+            ),
             # The interactions recorded since the metric rollups' last run (feedback/metrics/changes.py). Its key
             # only grows (the time of the insert), so each write appends at the index's right edge.
             models.Index(fields=["created_at"], name="customers_int_created_idx"),

@@ -177,6 +177,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         import tempfile
 
         DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"cxcrm-test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool("DATABASE_JIT", default=False):
+    # PostgreSQL's JIT compiles every query it estimates costly to machine code first: 150-250 ms per report
+    # or rollup query here, more than most of them take to run (docs/benchmarks.md). Off for our connections
+    # (a libpq startup option) unless DATABASE_JIT=true. A pgbouncer in front must let it through
+    # (ignore_startup_parameters = options), or set it on the database: ALTER DATABASE … SET jit = off.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------- cache

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_KEY = "Zq3-production-secret-key-made-of-many-characters-7Xw9pL"
@@ -188,3 +189,12 @@ def test_collectstatic_with_debug_off_takes_every_vendored_file(tmp_path):
         hashed = manifest[name]
         assert hashed != name
         assert f"sourceMappingURL={Path(manifest[name + '.map']).name}" in (tmp_path / "static" / hashed).read_text()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_our_postgresql_connections_run_without_the_jit_compiler():
+    """JIT compilation cost each report and rollup query 150-250 ms, more than most take to run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 
 from customers.choices import CaseStatus, InteractionType, LifecycleStage
 from customers.tests.factories import CustomerFactory, InteractionFactory
@@ -312,3 +313,19 @@ def test_periods_in_splits_a_range_into_calendar_periods():
     assert len(periods_in(date(2024, 1, 1), date(2024, 12, 31), "day")) == 366
     assert periods_in(date(2026, 1, 30), date(2026, 3, 1), "month")[1] == (date(2026, 2, 1), date(2026, 2, 28))
     assert periods_in(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=13), "week")[-1][0] == date(2026, 1, 12)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
+def test_the_campaign_metrics_look_up_a_recipients_opens_and_clicks_in_the_campaign_index():
+    """Each send's opens, clicks and earlier sends are found in the partial index of campaign interactions,
+    not by reading the recipient's whole history (11 s of every 15 s of a month's rollup at 1M interactions)."""
+    from feedback.metrics.compute import SOURCES
+
+    campaign_event(CustomerFactory(), InteractionType.EMAIL_SENT, at(2026, 1, 5))
+    queryset = SOURCES["campaign"].base(None).filter(opened=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "customers_int_campaign_idx" in plan and "customers_int_timeline_idx" not in plan, plan
