@@ -125,6 +125,13 @@ class Alert(ChoiceLabelsModel):
     def __str__(self):
         return self.message
 
+    @property
+    def text(self) -> str:
+        """The alert's sentence in the active language (alerts.texts; its stored `message` for older rows)."""
+        from .texts import alert_text
+
+        return alert_text(self)
+
 
 class AlertRecipient(models.Model):
     """A user an alert is for: unread until they open or mark it; `emailed_at` stamps the single email."""

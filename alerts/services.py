@@ -29,6 +29,7 @@ from journeys.selectors import touchpoint_for_key, touchpoints_for_keys
 
 from .choices import Condition
 from .models import Alert, AlertRecipient, AlertRule
+from .texts import alert_sentence, repeat_sentence
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +61,19 @@ def audience_resolve(*, rule: AlertRule, customer: Customer) -> list:
 
 
 def alert_raise(
-    *, rule: AlertRule, customer: Customer, message: str, detail: dict, occurred_at: datetime
+    *,
+    rule: AlertRule,
+    customer: Customer,
+    detail: dict,
+    occurred_at: datetime,
+    text: dict | None = None,
+    message: str = "",
 ) -> Alert | None:
     """Raise `rule`'s alert about `customer` for an event at `occurred_at`, unless its window has one already.
+
+    `text`: the codes and values of its sentence (alerts.texts), kept as detail["text"] so that each reader
+    reads it in their language; `message` is the sentence in LANGUAGE_CODE (built from `text` when given), kept
+    for search and for rows without `text`.
 
     Creates the alert and one AlertRecipient per user of the audience, and records in the current transaction
     one outbox row per email to send (rule.email, users with an address) and one for the webhook
@@ -70,6 +81,10 @@ def alert_raise(
     unique constraint on rule, customer, reason and window start). Raises what the database raises.
     """
     window = window_start_of(occurred_at, rule.window_hours)
+    if text is not None:
+        detail = {**detail, "text": text}
+        with translation.override(settings.LANGUAGE_CODE):
+            message = alert_sentence(text, customer)
     with transaction.atomic():
         alert, created = Alert.objects.get_or_create(
             rule=rule,
@@ -104,13 +119,12 @@ def _rules(condition: str):
     return AlertRule.objects.filter(condition=condition, enabled=True).order_by("pk")
 
 
-def _vip_alerts(customer: Customer, occurred_at: datetime, what: str, detail: dict) -> list[Alert]:
+def _vip_alerts(customer: Customer, occurred_at: datetime, text: dict, detail: dict) -> list[Alert]:
     raised = []
     tags = set(customer.tags.values_list("name", flat=True))
     for rule in _rules(Condition.VIP):
         if rule.vip_tag in tags:
-            message = f"VIP customer {customer} {what}"
-            alert = alert_raise(rule=rule, customer=customer, message=message, detail=detail, occurred_at=occurred_at)
+            alert = alert_raise(rule=rule, customer=customer, text=text, detail=detail, occurred_at=occurred_at)
             raised += [alert] if alert else []
     return raised
 
@@ -128,14 +142,18 @@ def alerts_raise_for_response(*, response_id: int) -> list[Alert]:
     detail = {"response_id": response.pk, "touchpoint_key": response.touchpoint_key}
     raised = []
     if is_detractor(response.kind, response.score):
-        where = f" about {_touchpoint_name(response.touchpoint_key)}" if response.touchpoint_key else ""
-        message = f"{customer} is a detractor: {response.kind.upper()} {response.score}{where}"
+        text = {
+            "key": "detractor",
+            "kind": response.kind,
+            "score": response.score,
+            "touchpoint": _touchpoint_name(response.touchpoint_key) if response.touchpoint_key else "",
+        }
         for rule in _rules(Condition.DETRACTOR).filter(touchpoint_key__in=["", response.touchpoint_key]):
             alert = alert_raise(
-                rule=rule, customer=customer, message=message, detail=detail, occurred_at=response.submitted_at
+                rule=rule, customer=customer, text=text, detail=detail, occurred_at=response.submitted_at
             )
             raised += [alert] if alert else []
-    raised += _vip_alerts(customer, response.submitted_at, "answered a survey", detail)
+    raised += _vip_alerts(customer, response.submitted_at, {"key": "vip_answered"}, detail)
     return raised
 
 
@@ -144,7 +162,8 @@ def alerts_raise_for_case_opened(*, case_id: int) -> list[Alert]:
     case = Case.objects.select_related("customer").filter(pk=case_id).first()
     if case is None or case.customer.erased:
         return []
-    return _vip_alerts(case.customer, case.opened_at, f"opened case #{case.pk}", {"case_id": case.pk})
+    text = {"key": "vip_case_opened", "case_id": case.pk}
+    return _vip_alerts(case.customer, case.opened_at, text, {"case_id": case.pk})
 
 
 def alerts_raise_for_health_drops(*, change_ids: list[int]) -> list[Alert]:
@@ -164,12 +183,15 @@ def alerts_raise_for_health_drops(*, change_ids: list[int]) -> list[Alert]:
             continue
         for rule in rules:
             if change.score < rule.health_below <= change.from_score:
-                message = (
-                    f"{customer}'s health fell to {change.score} (from {change.from_score}; below {rule.health_below})"
-                )
+                text = {
+                    "key": "health_fell",
+                    "score": change.score,
+                    "from_score": change.from_score,
+                    "threshold": rule.health_below,
+                }
                 detail = {"health_change_id": change.pk, "score": change.score, "from_score": change.from_score}
                 alert = alert_raise(
-                    rule=rule, customer=customer, message=message, detail=detail, occurred_at=change.changed_at
+                    rule=rule, customer=customer, text=text, detail=detail, occurred_at=change.changed_at
                 )
                 raised += [alert] if alert else []
     return raised
@@ -186,12 +208,17 @@ def alerts_raise_for_case_breached(*, case_id: int) -> list[Alert]:
         missed, due = "first response", first_due
     else:
         missed, due = "resolution", case.resolution_due_at
-    when = f" was due {timezone.localtime(due, UTC):%Y-%m-%d %H:%M} UTC" if due else ""
-    message = f'Case #{case.pk} "{case.subject}" of {case.customer} breached its SLA: {missed}{when}'
+    text = {
+        "key": "sla_breached",
+        "case_id": case.pk,
+        "subject": case.subject,
+        "missed": missed,
+        "due": due.isoformat() if due else None,
+    }
     detail = {"case_id": case.pk, "missed": missed}
     raised = []
     for rule in _rules(Condition.SLA_BREACH):
-        alert = alert_raise(rule=rule, customer=case.customer, message=message, detail=detail, occurred_at=at)
+        alert = alert_raise(rule=rule, customer=case.customer, text=text, detail=detail, occurred_at=at)
         raised += [alert] if alert else []
     return raised
 
@@ -218,7 +245,7 @@ def alerts_raise_for_interactions(*, interaction_ids: list[int]) -> list[Alert]:
         )
         touchpoints = {(i.customer_id, i.touchpoint_key) for i in new if i.touchpoint_key}
         topics = {(i.customer_id, i.case.topic) for i in new if i.case_id and i.case.topic}
-        repeats: dict[int, list[str]] = defaultdict(list)
+        repeats: dict[int, list[dict]] = defaultdict(list)
         by_touchpoint = (
             contacts.exclude(touchpoint_key="")
             .values("customer_id", "touchpoint_key")
@@ -230,7 +257,7 @@ def alerts_raise_for_interactions(*, interaction_ids: list[int]) -> list[Alert]:
         for row in by_touchpoint:
             if (row["customer_id"], row["touchpoint_key"]) in touchpoints:
                 name = names.get(row["touchpoint_key"], row["touchpoint_key"])
-                repeats[row["customer_id"]].append(f"{row['n']} contacts on {name}")
+                repeats[row["customer_id"]].append({"count": row["n"], "touchpoint": name})
         by_topic = (
             contacts.filter(case__isnull=False)
             .exclude(case__topic="")
@@ -240,24 +267,27 @@ def alerts_raise_for_interactions(*, interaction_ids: list[int]) -> list[Alert]:
         )
         for row in by_topic:
             if (row["customer_id"], row["case__topic"]) in topics:
-                repeats[row["customer_id"]].append(f"{row['n']} contacts about {row['case__topic']}")
-        for customer_id, reasons in sorted(repeats.items()):
+                repeats[row["customer_id"]].append({"count": row["n"], "topic": row["case__topic"]})
+        for customer_id, items in sorted(repeats.items()):
             customer = customers[customer_id]
-            message = f"{customer} contacted us again: {', '.join(reasons)} within {REPEAT_CONTACT_DAYS} days"
+            text = {"key": "repeat_contact", "repeats": items, "days": REPEAT_CONTACT_DAYS}
+            # `reasons`: the repeats in LANGUAGE_CODE, as the API gave them before `text` kept their values.
+            with translation.override(settings.LANGUAGE_CODE):
+                reasons = [repeat_sentence(item) for item in items]
             detail = {"interaction_id": latest[customer_id].pk, "reasons": reasons}
             for rule in repeat_rules:
                 alert = alert_raise(
                     rule=rule,
                     customer=customer,
-                    message=message,
+                    text=text,
                     detail=detail,
                     occurred_at=latest[customer_id].occurred_at,
                 )
                 raised += [alert] if alert else []
     for customer_id, customer in customers.items():
         interaction = latest[customer_id]
-        what = f"got in touch ({interaction.get_channel_display()})"
-        raised += _vip_alerts(customer, interaction.occurred_at, what, {"interaction_id": interaction.pk})
+        text = {"key": "vip_contact", "channel": interaction.channel}
+        raised += _vip_alerts(customer, interaction.occurred_at, text, {"interaction_id": interaction.pk})
     return raised
 
 

@@ -623,6 +623,14 @@ class Interaction(ChoiceLabelsModel):
     def __str__(self):
         return f"{self.get_channel_display()} {self.get_type_display()}: {self.summary}"
 
+    @property
+    def summary_display(self) -> str:
+        """The summary in the active language: the product's own entries (case updates, survey answers) are built
+        from their metadata's values (customers.summaries); any other entry's summary as it was given."""
+        from .summaries import interaction_summary
+
+        return interaction_summary(self)
+
 
 # --------------------------------------------------------------------------- notes and merges
 

@@ -64,7 +64,7 @@ def _alert(payload: dict) -> list[tuple[str, dict]]:
     from alerts.api.serializers import AlertSerializer
     from alerts.models import Alert
 
-    alert = Alert.objects.select_related("rule").filter(pk=payload["alert_id"]).first()
+    alert = Alert.objects.select_related("rule", "customer").filter(pk=payload["alert_id"]).first()
     if alert is None:
         return []
     data = _as_json(AlertSerializer(alert).data)

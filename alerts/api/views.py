@@ -19,7 +19,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         receipts = AlertRecipient.objects.filter(alert=OuterRef("pk"), user=user, in_app=True)
         return (
             Alert.objects.filter(pk__in=AlertRecipient.objects.filter(user=user, in_app=True).values("alert_id"))
-            .select_related("rule")
+            .select_related("rule", "customer")
             .annotate(read_at=Subquery(receipts.values("read_at")[:1]))
             .order_by("-raised_at", "-pk")
         )

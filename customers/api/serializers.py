@@ -170,6 +170,9 @@ class CustomerRefSerializer(ModelSerializer):
 
 
 class InteractionSerializer(ModelSerializer):
+    # The product's own entries (case updates, survey answers) in the request's language (customers.summaries).
+    summary = serializers.CharField(source="summary_display", read_only=True)
+
     class Meta:
         model = Interaction
         fields = [

@@ -29,6 +29,7 @@ from cxcrm.validators import instant_clean
 from ..choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, Direction, InteractionType
 from ..models import Case, CaseChange, Customer, Interaction, SlaPolicy
 from ..signals import CASE_BREACHED, CASE_OPENED, CASE_RESOLVED, case_resolved
+from ..summaries import SUMMARY_VALUES, summary_line
 from .customers import customer_not_erased_check
 
 
@@ -222,24 +223,23 @@ def _reason_clean(reason) -> str:
     return reason
 
 
-def _timeline_summary(case: Case, changes: list[CaseChange]) -> str:
-    """The timeline entry's line: "Case resolved: <subject>" for a status move, then the other changes."""
-    parts, lead = [], ""
-    for change in changes:
-        if change.field == "status":
-            if change.to_value in OPEN_CASE_STATUSES and change.from_value in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
-                lead = f"Case reopened: {case.subject}"
-            else:
-                lead = f"Case {change.to_label.lower()}: {case.subject}"
-        else:
-            # Stored with the rest of the line in English, whatever the acting user's language.
-            with translation.override(None):
-                label = str(Case._meta.get_field(change.field).verbose_name)
-            parts.append(f"{label} {change.from_label or '—'} → {change.to_label or '—'}")
-    if not lead:
-        lead = f"Case #{case.pk} changed"
-        return f"{lead}: {'; '.join(parts)}"[:300]
-    return f"{lead} ({'; '.join(parts)})"[:300] if parts else lead[:300]
+def _timeline_values(case: Case, changes: list[CaseChange]) -> dict:
+    """The codes and values of the timeline entry's line (customers.summaries: built in the reader's language)."""
+    return {
+        "key": "case_update",
+        "case_id": case.pk,
+        "subject": case.subject,
+        "changes": [
+            {
+                "field": c.field,
+                "from": c.from_value,
+                "to": c.to_value,
+                "from_label": c.from_label,
+                "to_label": c.to_label,
+            }
+            for c in changes
+        ],
+    }
 
 
 def _changes_record(*, case: Case, before: dict, user, reason: str, at: datetime) -> list[CaseChange]:
@@ -268,13 +268,17 @@ def _changes_record(*, case: Case, before: dict, user, reason: str, at: datetime
     if not changes:
         return []
     CaseChange.objects.bulk_create(changes)
+    values = _timeline_values(case, changes)
+    with translation.override(settings.LANGUAGE_CODE):  # the stored line: search, exports, older readers
+        summary = summary_line(values)[:300]
     Interaction.objects.create(
         customer_id=case.customer_id,
         channel=Channel.OTHER,
         type=InteractionType.CASE_UPDATE,
         direction=Direction.SYSTEM,
         occurred_at=at,
-        summary=_timeline_summary(case, changes),
+        summary=summary,
+        metadata={SUMMARY_VALUES: values},
         body=reason,
         agent=user if getattr(user, "pk", None) else None,
         case=case,

@@ -217,7 +217,7 @@ class InteractionsTable(DrillTable):
     touchpoint_label = LabelColumn(_touchpoint_name, "touchpoint_label")
     campaign = TextColumn(_("Campaign"), lambda i: i.campaign)
     agent = TextColumn(_("Agent"), lambda i: user_name(i.agent))
-    summary = TextColumn(_("Summary"), lambda i: i.summary, wrap=True)
+    summary = TextColumn(_("Summary"), lambda i: i.summary_display, wrap=True)
 
 
 class CustomersTable(DrillTable):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from customers.choices import CaseOrigin, Direction, InteractionType
 from customers.models import Case, Customer, Interaction
 from customers.services import case_create, interaction_ingest, interaction_input_parse
+from customers.summaries import SUMMARY_VALUES, summary_line
 from cxcrm.choices import Channel
 from cxcrm.i18n import user_language
 from cxcrm.outbox import outbox_record
@@ -239,10 +240,14 @@ def _timeline_record(response: Response, *, primary_scale: bool) -> None:
     It is a live event, and survey responses start no survey (feedback's own rule).
     """
     survey = response.survey
+    summary_values = None
     if response.score is not None and primary_scale and response.kind in SCALES:
-        summary = f"{response.kind.upper()} {response.score} · {survey.name}"
+        summary = f"{response.kind.upper()} {response.score} · {survey.name}"  # an acronym and a number: no words
     else:
-        summary = f"Survey answered · {survey.name}"
+        # Read in each reader's language (customers.summaries); stored in LANGUAGE_CODE.
+        summary_values = {"key": "survey_answered", "survey": survey.name}
+        with translation.override(settings.LANGUAGE_CODE):
+            summary = summary_line(summary_values)
     data = interaction_input_parse(
         {
             "channel": Channel.WEB,
@@ -260,6 +265,7 @@ def _timeline_record(response: Response, *, primary_scale: bool) -> None:
                 "kind": response.kind,
                 "score": response.score,
                 "sentiment": response.sentiment,
+                **({SUMMARY_VALUES: summary_values} if summary_values else {}),
             },
         }
     )
