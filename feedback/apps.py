@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,3 +31,7 @@ class FeedbackConfig(AppConfig):
         signals.merge_undone.connect(receivers.on_merge_undone, dispatch_uid="feedback.merge_undone")
         signals.merge_preview.connect(receivers.on_merge_preview, dispatch_uid="feedback.merge_preview")
         signals.history_rewritten.connect(receivers.on_history_rewritten, dispatch_uid="feedback.history_rewritten")
+        # A deleted user's interactions, cases and answers lose their agent (SET_NULL), which no row's time shows.
+        post_delete.connect(
+            receivers.on_history_rewritten, sender=settings.AUTH_USER_MODEL, dispatch_uid="feedback.user_deleted"
+        )

@@ -62,7 +62,8 @@ def _refresh_rollups(merge):
 
 
 def on_history_rewritten(sender, **kwargs):
-    # Sent inside the change's transaction: the stamp commits, or rolls back, with it.
+    # customers' history_rewritten, or a user deleted (their rows lose their agent): sent inside the change's
+    # transaction, so the stamp commits, or rolls back, with it.
     metric_rollups_history_rewritten()
 
 

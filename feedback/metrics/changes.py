@@ -28,10 +28,10 @@ is the day the metric counts the row on (compute.py's `date_field` of its source
   the window's days are computed in one pass, so this costs no more than today and yesterday.
 
 What no row's time shows is announced instead: a customer's new persona (a dimension of the rows read through
-the customer), and an edit or a deletion in the admin of a customer, an interaction or a case, send
-`customers.signals.history_rewritten` inside their transaction, and feedback's receiver stamps
-`MetricRollupWatermark.rewritten_at` in it: the next run recomputes every metric's whole settle window, as a
-run without a watermark (the first one, or after a failed run's rows were rolled back) does.
+the customer), a deletion of a customer, an interaction or a case in the admin, and an edit of an interaction
+there send `customers.signals.history_rewritten` inside their transaction, and feedback's receiver stamps
+`MetricRollupWatermark.rewritten_at` in it (as it does when a user is deleted: their rows lose their agent).
+The next run then recomputes every metric's whole settle window, as the first run, without a watermark, does.
 
 Every day after the watermark's own day is recomputed too (it is yesterday or today when the beat runs every 15
 minutes): breaches become true when a due time passes, with no write, and a day is recomputed at least once

@@ -293,6 +293,15 @@ def test_deleting_an_interaction_in_the_admin_makes_the_next_run_recompute_whole
     assert today - timedelta(days=10) in due["ttr_hours"]
 
 
+def test_deleting_an_agent_makes_the_next_run_recompute_whole_windows(history):
+    today = timezone.localdate()
+
+    history["agent"].delete()  # their interactions and cases keep no agent
+
+    due = rollup.rollup_days_due(recent_days=RECENT, today=today)
+    assert due == {name: changes.days_between(low, today) for name, low in windows(today).items()}
+
+
 def test_failed_run_keeps_the_watermark_and_the_next_run_redoes_its_days(history, monkeypatch):
     today = timezone.localdate()
     watermark = MetricRollupWatermark.objects.get().run_started_at
