@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -393,6 +394,11 @@ class JourneyCustomersView(_JourneyMapPage):
         )[: self.LIMIT]
 
     def table(self) -> ReportTable:
+        """The visits, dates in the reader's format (local dates and times in the export), the path by its
+        touchpoints' names (its keys in an export-only "path" column)."""
+        visits = list(self.visits())
+        keys = {key for v in visits for key in v.journey.path.split(" > ") if key}
+        names = touchpoint_names(self.journey_map, keys)
         return ReportTable(
             [
                 _("Customer"),
@@ -401,23 +407,26 @@ class JourneyCustomersView(_JourneyMapPage):
                 _("Went on to"),
                 _("Journey started"),
                 _("Last touchpoint"),
+                "path",
                 _("Path"),
             ],
             [
                 row(
                     [
                         str(v.customer),
-                        f"{v.entered_at:%Y-%m-%d %H:%M}",
-                        "yes" if v.skipped else "no",
+                        v.entered_at,
+                        gettext("yes") if v.skipped else gettext("no"),
                         v.next_stage.name if v.next_stage else "",
-                        f"{v.journey.started_at:%Y-%m-%d}",
-                        f"{v.journey.ended_at:%Y-%m-%d}",
+                        timezone.localdate(v.journey.started_at),
+                        timezone.localdate(v.journey.ended_at),
                         v.journey.path.replace(" > ", " → "),
+                        " → ".join(names.get(key, key) for key in v.journey.path.split(" > ")),
                     ],
                     reverse("customers:customer_detail", args=[v.customer_id]),
                 )
-                for v in self.visits()
+                for v in visits
             ],
+            export_only=(6,),
             link_label="customer",
         )
 

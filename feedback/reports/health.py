@@ -217,10 +217,10 @@ def health_labels(dimension: str, values) -> dict[str, str]:
     from .figures import dimension_labels
 
     if dimension == "overall":
-        return {"": "All customers"}
+        return {"": str(_("All customers"))}
     if dimension == "lifecycle_stage":
         labels = {value: str(label) for value, label in LifecycleStage.choices}
-        return {"": "(none)", **labels, **{v: v for v in values if v not in labels and v}}
+        return {"": str(_("(none)")), **labels, **{v: v for v in values if v not in labels and v}}
     return dimension_labels(dimension, values)
 
 

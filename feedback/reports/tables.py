@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -179,10 +179,11 @@ class LabelColumn(TextColumn):
 
 
 def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -> dict:
-    """A row of a `ReportTable`: its cells (numbers written by `number`; date-times kept, for `FigureColumn`),
+    """A row of a `ReportTable`: its cells (numbers written by `number`; dates and date-times kept, for
+    `FigureColumn`),
     its link and its small-sample note."""
     return {
-        "cells": [c if isinstance(c, str | datetime) else number(c) for c in cells],
+        "cells": [c if isinstance(c, str | date) else number(c) for c in cells],
         "link": link,
         "small": small,
     }
@@ -191,7 +192,8 @@ def row(cells: Iterable, link: str | None = None, *, small: str | None = None) -
 class FigureColumn(tables.Column):
     """A report table's column: a decimal cell ("45.2", as `number` writes it) shown in the reader's locale
     ("45,2" in pt-BR) and exported as written, so files read the same in every language; a date-time cell shown
-    in the reader's format and exported as local time to the minute ("2026-03-01 09:30"). `export_header`
+    in the reader's format and exported as local time to the minute ("2026-03-01 09:30"), a date in the reader's
+    short format and exported as ISO 8601 ("2026-03-01"). `export_header`
     names it in the export (its label otherwise, in LANGUAGE_CODE)."""
 
     def __init__(self, *args, export_header: str | None = None, **kwargs):
@@ -201,10 +203,14 @@ class FigureColumn(tables.Column):
     def render(self, value):
         if isinstance(value, datetime):
             return local_datetime(value)
+        if isinstance(value, date):
+            return date_format(value, "SHORT_DATE_FORMAT")
         return number_shown(value) if isinstance(value, str) else value
 
     def value(self, value):
-        return local_minute(value) if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            return local_minute(value)
+        return value.isoformat() if isinstance(value, date) else value
 
 
 class ReportTable(LinkedTable):

@@ -245,3 +245,43 @@ def test_the_journeys_report_links_each_published_maps_analytics_over_its_period
     assert journey_map.label in links
     assert f"/reports/journeys/{draft.pk}/analytics/" not in links
     assert client.get(f"/reports/journeys/{journey_map.pk}/analytics/", MARCH).status_code == 200
+
+
+def test_customers_behind_a_figure_read_in_portuguese_dates_words_and_touchpoint_names(client, example):
+    """Dan dropped at Consider: his visit on 3 March, the journey started on 1 February, not skipped, his path
+    by the touchpoints' names; the CSV writes the dates in ISO form and keeps the path's keys beside the names."""
+    from cxcrm.choices import Role
+    from cxcrm.models import UserPreference
+    from cxcrm.tests.factories import UserFactory
+    from journeys.models import Touchpoint
+
+    journey_map, _people = example
+    Touchpoint.objects.filter(key="d-web").update(name="Discover on the web")
+    Touchpoint.objects.filter(key="c-web").update(name="Compare on the web")
+    reader = UserFactory(username="leitora", role=Role.MARKETER)
+    UserPreference.objects.create(user=reader, language="pt-br")
+    client.force_login(reader)
+    session = client.session
+    session["cxcrm_language"] = "pt-br"
+    session.save()
+    url = f"/reports/journeys/{journey_map.pk}/analytics/customers/"
+    params = {**MARCH, "stage": journey_map.stages.get(name="Consider").pk, "status": "dropped"}
+
+    html = client.get(url, params).content.decode()
+    rows = re.findall(
+        r"<tr[^>]*>(.*?)</tr>", html.split('data-testid="report-table"', 1)[1].split("<tbody", 1)[1], re.S
+    )
+    cells = [unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", rows[0], re.S)]
+
+    assert cells[1:7] == [
+        "03/03/2026 00:00",
+        "não",
+        "",
+        "01/02/2026",
+        "03/03/2026",
+        "Discover on the web → Compare on the web",
+    ]
+    exported = b"".join(client.get(url, {**params, "format": "csv"}).streaming_content).decode("utf-8-sig")
+    assert (
+        "2026-03-03 00:00,não,,2026-02-01,2026-03-03,d-web → c-web,Discover on the web → Compare on the web" in exported
+    )
