@@ -95,7 +95,9 @@ class AlertRule(ChoiceLabelsModel):
 class Alert(ChoiceLabelsModel):
     """One alert raised by a rule about a customer, with the reason in words and the ids behind it."""
 
-    rule = models.ForeignKey(AlertRule, verbose_name=_("alert rule"), on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(
+        AlertRule, verbose_name=_("alert rule"), on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
     customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="alerts"
     )
@@ -136,9 +138,15 @@ class Alert(ChoiceLabelsModel):
 class AlertRecipient(models.Model):
     """A user an alert is for: unread until they open or mark it; `emailed_at` stamps the single email."""
 
-    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="recipients")
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="recipients", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="alert_receipts"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="alert_receipts",
+        db_index=False,
     )
     in_app = models.BooleanField(verbose_name=_("in-app"), default=True)
     read_at = models.DateTimeField(verbose_name=_("read at"), null=True, blank=True)

@@ -244,7 +244,7 @@ class LifecycleChange(ChoiceLabelsModel):
     """
 
     customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="lifecycle_changes"
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="lifecycle_changes", db_index=False
     )
     from_stage = models.CharField(
         verbose_name=_("from stage"), max_length=16, choices=LifecycleStage.choices, blank=True
@@ -395,7 +395,9 @@ class CaseQuerySet(ExternalKeyQuerySetMixin, models.QuerySet):
 class Case(ChoiceLabelsModel):
     """A support case (ticket) about one customer, with SLA due times from its priority's policy."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="cases")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="cases", db_index=False
+    )
     subject = models.CharField(verbose_name=_("subject"), max_length=200)
     description = models.TextField(verbose_name=_("description"), blank=True)
     topic = models.CharField(verbose_name=_("topic"), max_length=80, blank=True, db_index=True)
@@ -415,6 +417,7 @@ class Case(ChoiceLabelsModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_cases",
+        db_index=False,
     )
     assigned_at = models.DateTimeField(verbose_name=_("assigned at"), null=True, blank=True)
     opened_at = models.DateTimeField(verbose_name=_("opened at"), db_index=True)
@@ -471,7 +474,9 @@ class CaseChange(models.Model):
     after a user is renamed or deleted.
     """
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="changes")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     field = models.CharField(verbose_name=_("field"), max_length=32)
     from_value = models.CharField(verbose_name=_("previous value"), max_length=200, blank=True)
     to_value = models.CharField(verbose_name=_("new value"), max_length=200, blank=True)
@@ -502,7 +507,7 @@ class CaseSeen(models.Model):
     """When a user last looked at a case (opened its page or marked it seen): "New for me" leaves it then."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
     seen_at = models.DateTimeField(verbose_name=_("seen at"))
@@ -638,7 +643,9 @@ class Interaction(ChoiceLabelsModel):
 class Note(models.Model):
     """A rep's internal note on a customer (never shown to the customer)."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="notes")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, blank=True, on_delete=models.SET_NULL
     )

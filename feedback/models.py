@@ -155,7 +155,9 @@ class Survey(ChoiceLabelsModel):
 class SurveyText(ChoiceLabelsModel):
     """The customer-facing texts of a survey in one language."""
 
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="texts")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="texts", db_index=False
+    )
     language = models.CharField(verbose_name=_("language"), max_length=8, choices=Language.choices)
     title = models.CharField(verbose_name=_("title"), max_length=200)
     intro = models.TextField(
@@ -176,7 +178,9 @@ class SurveyText(ChoiceLabelsModel):
 class SurveyQuestion(ChoiceLabelsModel):
     """One question of a survey, in order. `text` is English; `translations` holds the other languages."""
 
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions", db_index=False
+    )
     position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
     type = models.CharField(
         verbose_name=_("question type"), max_length=16, choices=QuestionType.choices, default=QuestionType.SCORE
@@ -264,7 +268,7 @@ class QuestionChoice(models.Model):
     """One option of a single- or multiple-choice question."""
 
     question = models.ForeignKey(
-        SurveyQuestion, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices"
+        SurveyQuestion, verbose_name=_("question"), on_delete=models.CASCADE, related_name="choices", db_index=False
     )
     position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=0)
     value = models.SlugField(verbose_name=_("value"), max_length=60)
@@ -430,9 +434,15 @@ class Invitation(ChoiceLabelsModel):
     why a customer was not invited. Each state change is stamped.
     """
 
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="invitations")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="invitations", db_index=False
+    )
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="survey_invitations"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+        db_index=False,
     )
     rule = models.ForeignKey(
         SurveyRule,
@@ -546,7 +556,11 @@ class MergeMove(models.Model):
     (see feedback/services/merges.py)."""
 
     merge = models.ForeignKey(
-        "customers.MergeRecord", verbose_name=_("merge record"), on_delete=models.CASCADE, related_name="+"
+        "customers.MergeRecord",
+        verbose_name=_("merge record"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     from_customer = models.ForeignKey(
         "customers.Customer", verbose_name=_("from customer"), on_delete=models.CASCADE, related_name="+"
@@ -600,10 +614,16 @@ class Response(ChoiceLabelsModel):
     invitation = models.OneToOneField(
         Invitation, verbose_name=_("invitation"), on_delete=models.PROTECT, related_name="response"
     )
-    survey = models.ForeignKey(Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     kind = models.CharField(verbose_name=_("kind"), max_length=16, choices=SurveyKind.choices)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="survey_responses"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+        db_index=False,
     )
     # PROTECT: reports break answers down by persona, so a persona with answers cannot be deleted.
     persona = models.ForeignKey(
@@ -990,7 +1010,7 @@ class HealthScoreChange(models.Model):
     """One move of a customer's health score (a row only when the score changes), kept history_days."""
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     from_score = models.PositiveSmallIntegerField(verbose_name=_("previous score"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(verbose_name=_("new score"))
@@ -1021,7 +1041,7 @@ class AttentionAction(ChoiceLabelsModel):
         HANDLED = "handled", _("Handled")
 
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+"
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
     reasons = models.JSONField(verbose_name=_("reasons"), default=list)

@@ -133,7 +133,7 @@ class Stage(models.Model):
     """One stage of a journey map (awareness, purchase, support…), ordered by position."""
 
     journey_map = models.ForeignKey(
-        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="stages"
+        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="stages", db_index=False
     )
     position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
     name = models.CharField(verbose_name=_("name"), max_length=120)
@@ -175,9 +175,11 @@ class Touchpoint(ChoiceLabelsModel):
     interactions with its `key`; reports group figures by key across versions."""
 
     journey_map = models.ForeignKey(
-        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="touchpoints"
+        JourneyMap, verbose_name=_("journey map"), on_delete=models.CASCADE, related_name="touchpoints", db_index=False
     )
-    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="touchpoints")
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.CASCADE, related_name="touchpoints", db_index=False
+    )
     position = models.PositiveIntegerField(verbose_name=_("position"), default=0)
     name = models.CharField(verbose_name=_("name"), max_length=160)
     key = models.SlugField(

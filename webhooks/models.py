@@ -101,7 +101,11 @@ class WebhookDelivery(ChoiceLabelsModel):
     """
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, verbose_name=_("webhook endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,
     )
     event_id = models.CharField(verbose_name=_("event ID"), max_length=100)
     event_type = models.CharField(verbose_name=_("event type"), max_length=40)
