@@ -2,12 +2,14 @@
 (funnel with its breakdowns, flow chart, top paths, transitions, churn by stage; CSV of each table) and the
 customers behind a funnel figure."""
 
+from datetime import date
 from functools import cached_property
 from urllib.parse import urlencode
 
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -98,6 +100,12 @@ class _JourneyMapPage(StaffPermissionMixin, TemplateView):
             return self.persona_names.get(value, str(value))
         if by == "channel":
             return str(dict(Channel.choices).get(value, value))
+        if by == "cohort":  # "2026-03": the month in the reader's language ("março de 2026")
+            try:
+                month = date.fromisoformat(f"{value}-01")
+            except ValueError:
+                return str(value)
+            return date_format(month, "YEAR_MONTH_FORMAT")
         return str(value)
 
     @cached_property

@@ -247,23 +247,38 @@ def test_the_journeys_report_links_each_published_maps_analytics_over_its_period
     assert client.get(f"/reports/journeys/{journey_map.pk}/analytics/", MARCH).status_code == 200
 
 
-def test_customers_behind_a_figure_read_in_portuguese_dates_words_and_touchpoint_names(client, example):
-    """Dan dropped at Consider: his visit on 3 March, the journey started on 1 February, not skipped, his path
-    by the touchpoints' names; the CSV writes the dates in ISO form and keeps the path's keys beside the names."""
+def read_in(client, language: str, username: str):
     from cxcrm.choices import Role
     from cxcrm.models import UserPreference
     from cxcrm.tests.factories import UserFactory
+
+    reader = UserFactory(username=username, role=Role.MARKETER)
+    UserPreference.objects.create(user=reader, language=language)
+    client.force_login(reader)
+    session = client.session
+    session["cxcrm_language"] = language
+    session.save()
+
+
+def test_cohorts_are_named_by_their_month_in_the_readers_language(client, example):
+    journey_map, _people = example
+    read_in(client, "pt-br", "leitor")
+
+    html = client.get(f"/reports/journeys/{journey_map.pk}/analytics/", {**MARCH, "by": "cohort"}).content.decode()
+
+    assert '<h3 class="h6 mt-2">fevereiro de 2026</h3>' in html and '<h3 class="h6 mt-2">março de 2026</h3>' in html
+    assert "2026-02<" not in html and "2026-03<" not in html
+
+
+def test_customers_behind_a_figure_read_in_portuguese_dates_words_and_touchpoint_names(client, example):
+    """Dan dropped at Consider: his visit on 3 March, the journey started on 1 February, not skipped, his path
+    by the touchpoints' names; the CSV writes the dates in ISO form and keeps the path's keys beside the names."""
     from journeys.models import Touchpoint
 
     journey_map, _people = example
     Touchpoint.objects.filter(key="d-web").update(name="Discover on the web")
     Touchpoint.objects.filter(key="c-web").update(name="Compare on the web")
-    reader = UserFactory(username="leitora", role=Role.MARKETER)
-    UserPreference.objects.create(user=reader, language="pt-br")
-    client.force_login(reader)
-    session = client.session
-    session["cxcrm_language"] = "pt-br"
-    session.save()
+    read_in(client, "pt-br", "leitora")
     url = f"/reports/journeys/{journey_map.pk}/analytics/customers/"
     params = {**MARCH, "stage": journey_map.stages.get(name="Consider").pk, "status": "dropped"}
 
