@@ -610,8 +610,9 @@ CUSTOMER_ERASURE_HOOKS.append("webhooks.gdpr.customer_erase_rows")
 CUSTOMER_ERASURE_HOOKS.append("alerts.gdpr.customer_erase_rows")
 
 # --------------------------------------------------------------------------- feedback (CX metrics and reports)
-# The beat task recomputes each metric's daily rollups over at least this many days before today
-# (more for metrics whose rows keep changing: see feedback/metrics/definitions.py settle_days).
+# The beat task recomputes today and yesterday, and the earlier days whose source rows changed, of each metric's
+# daily rollups over at least this many days before today (more for metrics whose rows keep changing: see
+# feedback/metrics/definitions.py settle_days, and feedback/metrics/changes.py).
 METRICS_ROLLUP_RECENT_DAYS = env.int("METRICS_ROLLUP_RECENT_DAYS", default=3)
 # Journey analytics (feedback/journey_analytics): the beat task recomputes the journeys of the customers whose
 # history changed since the start of the day this many days ago (1: yesterday and today).

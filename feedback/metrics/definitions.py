@@ -142,7 +142,8 @@ class Metric:
     # Exact by summing days: False for medians and churn, which are computed from the
     # source rows for any period longer than a day.
     additive: bool = True
-    # How long the source rows of a day keep changing: the beat recomputes this many days back.
+    # How long the source rows of a day keep changing: the beat recomputes a day this many days back when its
+    # rows changed (feedback/metrics/changes.py).
     settle_days: int = 0
     # Which counts the sample size (`n`) is, for the small-sample warning.
     sample_label: str = "answers"

@@ -261,8 +261,9 @@ def metric_breakdown(
 def rollups_computed_at(metric_names, *, start: date, end: date) -> datetime | None:
     """When the latest of the daily rollups of `metric_names` over [start, end] was computed (one query); None
     when there are none. The figures read from rollups are as of this moment: the beat recomputes the recent
-    days every few minutes (`metric_rollups_recompute` on demand), and the days before them, computed earlier,
-    are settled (`Metric.settle_days`)."""
+    days and those whose rows changed every few minutes (`metric_rollups_recompute` on demand); the days it left
+    had no change since they were computed, and the days before the settle windows are settled
+    (`Metric.settle_days`)."""
     return MetricRollup.objects.filter(metric__in=list(metric_names), day__gte=start, day__lte=end).aggregate(
         latest=Max("computed_at")
     )["latest"]
