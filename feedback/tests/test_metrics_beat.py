@@ -293,6 +293,17 @@ def test_deleting_an_interaction_in_the_admin_makes_the_next_run_recompute_whole
     assert today - timedelta(days=10) in due["ttr_hours"]
 
 
+def test_campaign_events_of_many_customers_recompute_the_campaign_window(history, monkeypatch):
+    today = timezone.localdate()
+    monkeypatch.setattr(changes, "CAMPAIGN_CUSTOMERS_MAX", 0)
+
+    open_and_click_a_campaign(history)
+    due = rollup.rollup_days_due(recent_days=RECENT, today=today)
+
+    assert due["ctr"] == changes.days_between(today - timedelta(days=30), today)
+    assert due["interaction_volume"] == {today, today - timedelta(days=1)}
+
+
 def test_deleting_an_agent_makes_the_next_run_recompute_whole_windows(history):
     today = timezone.localdate()
 
