@@ -195,13 +195,13 @@ class AlertAdmin(ReadOnlyByRuleAdmin, admin.ModelAdmin):
     """The alerts raised, newest first: by rule, reason, customer, read or unread and when; searched by message,
     rule or customer name. Read-only (raised by the rules, scrubbed by a customer's erasure)."""
 
-    list_display = ["raised_at", "reason", "rule", "customer_link", "message", "recipients_count", "unread_count"]
+    list_display = ["raised_at", "reason", "rule", "customer_link", "text", "recipients_count", "unread_count"]
     list_display_links = ["raised_at"]
     list_filter = ["rule", "reason", CustomerFilter, ReadFilter, "raised_at"]
     search_fields = ["message", "rule__name", "customer__search_name"]
     date_hierarchy = "raised_at"
     list_select_related = ["rule", "customer"]
-    fields = ["raised_at", "rule", "reason", "customer_link", "message", "detail", "window_start"]
+    fields = ["raised_at", "rule", "reason", "customer_link", "text", "detail", "window_start"]
     readonly_fields = fields
     inlines = [AlertRecipientInline]
     ordering = ["-raised_at", "-id"]
@@ -230,6 +230,11 @@ class AlertAdmin(ReadOnlyByRuleAdmin, admin.ModelAdmin):
             | Q(customer__search_name__contains=search_fold(term))
         )
         return queryset.filter(matches), False
+
+    @admin.display(description=_("message"), ordering="message")
+    def text(self, alert):
+        """The sentence in the reader's language (the search reads the stored one, in LANGUAGE_CODE)."""
+        return alert.text
 
     @admin.display(description=_("customer"), ordering="customer__search_name")
     def customer_link(self, alert):

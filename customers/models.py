@@ -502,6 +502,25 @@ class CaseChange(models.Model):
     def __str__(self):
         return f"#{self.case_id} {self.field}: {self.from_label or '—'} → {self.to_label or '—'}"
 
+    # The change as the reader reads it (the stored labels are in the language of the moment it was made).
+    @property
+    def field_label(self) -> str:
+        from .summaries import case_field_label
+
+        return case_field_label(self.field)
+
+    @property
+    def from_display(self) -> str:
+        from .summaries import change_value_label
+
+        return change_value_label(self.field, self.from_value, self.from_label)
+
+    @property
+    def to_display(self) -> str:
+        from .summaries import change_value_label
+
+        return change_value_label(self.field, self.to_value, self.to_label)
+
 
 class CaseSeen(models.Model):
     """When a user last looked at a case (opened its page or marked it seen): "New for me" leaves it then."""
@@ -744,6 +763,13 @@ class MergeSuggestion(ChoiceLabelsModel):
 
     def __str__(self):
         return f"{self.customer_id} ~ {self.other_id}: {self.reason}"
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language (customers.summaries.suggestion_reason)."""
+        from .summaries import suggestion_reason
+
+        return suggestion_reason(self.reason)
 
 
 # --------------------------------------------------------------------------- workspace

@@ -8,11 +8,13 @@ entries stored before the values were kept (or erased), show their stored `summa
 - case_update: case_id, subject, changes ([{field, from, to, from_label, to_label}], as the case's history
   rows keep them: a status, priority or origin by its code, an assignee by their name);
 - survey_answered: survey (the survey's name).
+
+A merge suggestion's reason is read the same way (suggestion_reason), from the sentence conflict_reason wrote.
 """
 
 from django.utils.translation import gettext, pgettext
 
-from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus
+from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, IdentityKind
 
 SUMMARY_KEYS = ("case_update", "survey_answered")
 SUMMARY_VALUES = "summary_values"
@@ -32,14 +34,17 @@ def _status_line(status: str, subject: str) -> str:
     return lines[status] % {"subject": subject}
 
 
-def _value_label(field: str, value: str, stored_label: str) -> str:
+def change_value_label(field: str, value: str, stored_label: str) -> str:
+    """A changed field's value as the reader reads it: a status, priority or origin by its label in the active
+    language, anything else (an assignee's name, a topic) by the label stored with the change; "" for none."""
     vocabulary = _VOCABULARIES.get(field)
     if vocabulary is not None and value in vocabulary.values:
         return str(vocabulary(value).label)
-    return stored_label or "—"
+    return stored_label
 
 
-def _field_label(field: str) -> str:
+def case_field_label(field: str) -> str:
+    """A case field's name in the active language (its verbose_name); the name as stored for a field gone."""
     from .models import Case
 
     try:
@@ -63,9 +68,9 @@ def case_update_line(values: dict) -> str:
             parts.append(
                 gettext("%(field)s %(from)s → %(to)s")
                 % {
-                    "field": _field_label(field),
-                    "from": _value_label(field, old, change.get("from_label", "")),
-                    "to": _value_label(field, new, change.get("to_label", "")),
+                    "field": case_field_label(field),
+                    "from": change_value_label(field, old, change.get("from_label", "")) or "—",
+                    "to": change_value_label(field, new, change.get("to_label", "")) or "—",
                 }
             )
     changes = "; ".join(parts)
@@ -97,3 +102,31 @@ def interaction_summary(interaction) -> str:
         return summary_line(values)
     except (KeyError, TypeError, ValueError, AttributeError):
         return interaction.summary
+
+
+# --------------------------------------------------------------------------- merge suggestions
+
+# A merge suggestion's reason is stored as one fixed English sentence (MergeSuggestion.reason, 300 characters,
+# searched in the admin) that this pair of functions writes and reads back: its identities are the values.
+_GIVEN_TOGETHER = "Given together on one interaction: "
+
+
+def conflict_reason(identities) -> str:
+    """The stored reason of a suggestion made when an interaction names identities of two customers (the first
+    four, "email ana@example.com, phone +5511912345678")."""
+    shown = ", ".join(f"{i.kind} {i.value}" for i in identities[:4])
+    return f"{_GIVEN_TOGETHER}{shown}"
+
+
+def suggestion_reason(reason: str) -> str:
+    """A suggestion's reason in the active language, the identities' kinds by their labels; a reason not written
+    by conflict_reason as it is."""
+    if not reason.startswith(_GIVEN_TOGETHER):
+        return reason
+    shown = []
+    for item in reason[len(_GIVEN_TOGETHER) :].split(", "):
+        kind, _space, value = item.partition(" ")
+        if kind not in IdentityKind.values or not value:
+            return reason
+        shown.append(f"{IdentityKind(kind).label} {value}")
+    return gettext("Given together on one interaction: %(identities)s") % {"identities": ", ".join(shown)}

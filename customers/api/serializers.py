@@ -332,6 +332,10 @@ class CaseUpdateSerializer(CaseSerializer):
 class CaseChangeSerializer(ModelSerializer):
     """One change in a case's history: the field, its stored values and labels, who, when and why."""
 
+    # A status, priority or origin by its label in the request's language (customers.summaries).
+    from_label = serializers.CharField(source="from_display", read_only=True)
+    to_label = serializers.CharField(source="to_display", read_only=True)
+
     class Meta:
         model = CaseChange
         fields = [
@@ -422,6 +426,7 @@ class MergeRecordSerializer(ModelSerializer):
 class MergeSuggestionSerializer(ModelSerializer):
     customer = CustomerRefSerializer(read_only=True)
     other = CustomerRefSerializer(read_only=True)
+    reason = serializers.CharField(source="reason_display", read_only=True)  # in the request's language
 
     class Meta:
         model = MergeSuggestion

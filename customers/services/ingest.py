@@ -36,6 +36,7 @@ from ..choices import Direction, InteractionType, SuggestionStatus
 from ..identities import NormalisedIdentity
 from ..models import Case, Customer, Identity, Interaction, MergeSuggestion
 from ..signals import INTERACTIONS_RECORDED, interaction_recorded
+from ..summaries import conflict_reason
 from .customers import identities_owned
 from .ingest_input import FieldErrors, InteractionInput
 from .lifecycle import lifecycle_change_record, lifecycle_initial_changes_record
@@ -111,8 +112,7 @@ def _suggest_merge(*, customer_id: int, other_id: int, reason: str, interaction:
 
 
 def _conflict_reason(identities: Sequence[NormalisedIdentity]) -> str:
-    shown = ", ".join(f"{i.kind} {i.value}" for i in identities[:4])
-    return f"Given together on one interaction: {shown}"
+    return conflict_reason(identities)
 
 
 def _first_response_from(interaction: Interaction) -> None:

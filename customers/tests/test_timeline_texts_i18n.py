@@ -1,15 +1,17 @@
-"""The timeline entries the product writes itself (a case's updates, a survey answered without a score) read in
-the reader's language whatever language was active when they were written; the stored summary stays in
-LANGUAGE_CODE, and an entry stored without its values (before, or from an integration) shows its summary."""
+"""The timeline entries the product writes itself (a case's updates, a survey answered without a score), a
+case's history and a merge suggestion's reason read in the reader's language whatever language was active when
+they were written; the stored texts stay in LANGUAGE_CODE, and an entry stored without its values (before, or
+from an integration) shows its summary."""
 
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from customers.choices import CasePriority, InteractionType
-from customers.models import Interaction
+from customers.choices import CasePriority, CaseStatus, IdentityKind, InteractionType
+from customers.identities import NormalisedIdentity
+from customers.models import CaseChange, Interaction, MergeSuggestion
 from customers.services import case_status_set, case_update
-from customers.summaries import SUMMARY_VALUES
+from customers.summaries import SUMMARY_VALUES, conflict_reason
 from customers.tests.factories import CaseFactory, CustomerFactory, InteractionFactory
 from cxcrm.i18n import user_language_set
 
@@ -66,3 +68,38 @@ def test_an_entry_without_values_shows_its_summary(rep_user):
 
     with translation.override("pl"):
         assert entry.summary_display == "Case resolved: from an older version"
+
+
+def test_a_case_history_names_the_statuses_in_the_readers_language(client, api_as, rep_user, resolved_in_english):
+    with translation.override("pl"):
+        opened_pl, resolved_pl = str(CaseStatus.OPEN.label), str(CaseStatus.RESOLVED.label)
+    with translation.override("es"):
+        opened_es, resolved_es = str(CaseStatus.OPEN.label), str(CaseStatus.RESOLVED.label)
+    user_language_set(user=rep_user, language="pl")
+    client.force_login(rep_user)
+
+    page = client.get(reverse("customers:case_detail", args=[resolved_in_english.pk])).content.decode()
+    history = api_as(rep_user).get(f"/api/cases/{resolved_in_english.pk}/history/", HTTP_ACCEPT_LANGUAGE="es").json()
+
+    assert (
+        f'data-testid="history-from">{opened_pl}</span> → <span data-testid="history-to">{resolved_pl}</span>' in page
+    )
+    assert [(c["from_value"], c["from_label"], c["to_label"]) for c in history] == [("open", opened_es, resolved_es)]
+    assert CaseChange.objects.get().to_label == "Resolved"  # stored as it was written
+
+
+def test_a_merge_suggestion_reason_reads_in_portuguese(api_as, rep_user):
+    ana, other = CustomerFactory(), CustomerFactory()
+    identities = [NormalisedIdentity("email", "", "ana@example.com"), NormalisedIdentity("phone", "", "+5511912345678")]
+    MergeSuggestion.objects.create(customer=ana, other=other, reason=conflict_reason(identities))
+
+    listed = api_as(rep_user).get("/api/merge-suggestions/", HTTP_ACCEPT_LANGUAGE="pt-BR").json()["results"]
+
+    with translation.override("pt-br"):
+        email, phone = str(IdentityKind.EMAIL.label), str(IdentityKind.PHONE.label)
+    assert [s["reason"] for s in listed] == [
+        f"Informados juntos em uma mesma interação: {email} ana@example.com, {phone} +5511912345678"
+    ]
+    assert MergeSuggestion.objects.get().reason == (
+        "Given together on one interaction: email ana@example.com, phone +5511912345678"
+    )
