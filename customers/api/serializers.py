@@ -3,7 +3,7 @@ acting user comes from the request context, never from the body."""
 
 from rest_framework import serializers
 
-from cxcrm.api.serializers import ModelSerializer
+from cxcrm.api.serializers import DirectReadModelSerializer, ModelSerializer
 from cxcrm.choices import CHANNEL_ALIASES, LANGUAGE_UNSUPPORTED, Channel, Language, language_best_match
 from cxcrm.fields import ChannelSerializerField, InstantSerializerField, StorableDictField
 from journeys.models import Persona
@@ -169,7 +169,9 @@ class CustomerRefSerializer(ModelSerializer):
 # --------------------------------------------------------------------------- interactions
 
 
-class InteractionSerializer(ModelSerializer):
+class InteractionSerializer(DirectReadModelSerializer):
+    """An interaction as the API gives it (read-only: interactions are written through ingestion)."""
+
     # The product's own entries (case updates, survey answers) in the request's language (customers.summaries).
     summary = serializers.CharField(source="summary_display", read_only=True)
 
