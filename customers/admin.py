@@ -362,8 +362,10 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 class CaseAddForm(forms.ModelForm):
     """A new case as the services accept it: an open status, an assignable user."""
 
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.NEW)
-    assignee = forms.ModelChoiceField(queryset=case_assignable_users(), required=False)
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in OPEN_CASE_STATUSES], initial=CaseStatus.NEW, label=_("status")
+    )
+    assignee = forms.ModelChoiceField(queryset=case_assignable_users(), required=False, label=_("assignee"))
 
     class Meta:
         model = Case
@@ -394,19 +396,25 @@ class CaseWorkflowForm(forms.Form):
 
     KEEP = [("", _("— keep as it is —"))]
 
-    status = forms.ChoiceField(choices=KEEP + list(CaseStatus.choices), required=False)
+    status = forms.ChoiceField(choices=KEEP + list(CaseStatus.choices), required=False, label=_("status"))
     priority = forms.ChoiceField(
         choices=KEEP + list(CasePriority.choices),
         required=False,
+        label=_("priority"),
         help_text=_("A new priority recomputes the SLA due times from its policy."),
     )
     assignee = forms.ModelChoiceField(
-        queryset=case_assignable_users(), required=False, empty_label=KEEP[0][1], help_text=_("Active support reps")
+        queryset=case_assignable_users(),
+        required=False,
+        empty_label=KEEP[0][1],
+        label=_("assignee"),
+        help_text=_("Active support reps"),
     )
     unassign = forms.BooleanField(required=False, label=_("Remove the assignee"))
     reason = forms.CharField(
         required=False,
         max_length=2000,
+        label=_("reason"),
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_("Why: kept in each case's history with the change."),
     )

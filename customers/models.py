@@ -722,7 +722,11 @@ class MergeRecord(models.Model):
         ordering = ["-merged_at", "-id"]
 
     def __str__(self):
-        return f"Merge #{self.pk}: {self.merged_id} → {self.survivor_id}"
+        return gettext("Merge #%(id)s: %(merged)s → %(survivor)s") % {
+            "id": self.pk,
+            "merged": self.merged_id,
+            "survivor": self.survivor_id,
+        }
 
 
 class MergeSuggestion(ChoiceLabelsModel):

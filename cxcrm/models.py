@@ -110,21 +110,21 @@ class Access(models.Model):
 class AuditAction(models.TextChoices):
     """What an audit event records."""
 
-    MERGE = "merge", "Customers merged"
-    MERGE_UNDO = "merge_undo", "Merge undone"
-    EXPORT = "export", "Rows exported"
-    ERASURE = "erasure", "Customer erased"
-    ROLE_CHANGE = "role_change", "Roles changed"
-    PERMISSION_CHANGE = "permission_change", "Permissions changed"
-    TOKEN_CREATED = "token_created", "API token created"
-    TOKEN_REVOKED = "token_revoked", "API token revoked"
-    SURVEY_SENT = "survey_sent", "Survey sent"
-    LOGIN_LOCKOUT = "login_lockout", "Login locked out"
-    WEBHOOK_CREATED = "webhook_created", "Webhook endpoint created"
-    WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
-    WEBHOOK_REVOKED = "webhook_revoked", "Webhook endpoint revoked"
-    ATTENTION_SNOOZED = "attention_snoozed", "Needs attention: snoozed"
-    ATTENTION_HANDLED = "attention_handled", "Needs attention: handled"
+    MERGE = "merge", _("Customers merged")
+    MERGE_UNDO = "merge_undo", _("Merge undone")
+    EXPORT = "export", _("Rows exported")
+    ERASURE = "erasure", _("Customer erased")
+    ROLE_CHANGE = "role_change", _("Roles changed")
+    PERMISSION_CHANGE = "permission_change", _("Permissions changed")
+    TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    SURVEY_SENT = "survey_sent", _("Survey sent")
+    LOGIN_LOCKOUT = "login_lockout", _("Login locked out")
+    WEBHOOK_CREATED = "webhook_created", _("Webhook endpoint created")
+    WEBHOOK_CHANGED = "webhook_changed", _("Webhook endpoint changed")
+    WEBHOOK_REVOKED = "webhook_revoked", _("Webhook endpoint revoked")
+    ATTENTION_SNOOZED = "attention_snoozed", _("Needs attention: snoozed")
+    ATTENTION_HANDLED = "attention_handled", _("Needs attention: handled")
 
 
 class AuditEvent(ChoiceLabelsModel):

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import CasePriority
@@ -548,7 +549,12 @@ class Invitation(ChoiceLabelsModel):
         ]
 
     def __str__(self):
-        return f"Invitation #{self.pk} {self.survey_id}→{self.customer_id} ({self.status})"
+        return gettext("Invitation #%(id)s %(survey)s→%(customer)s (%(status)s)") % {
+            "id": self.pk,
+            "survey": self.survey_id,
+            "customer": self.customer_id,
+            "status": self.get_status_display(),
+        }
 
 
 class MergeMove(models.Model):
@@ -714,7 +720,11 @@ class Response(ChoiceLabelsModel):
         ]
 
     def __str__(self):
-        return f"Response #{self.pk} {self.kind} {self.score}"
+        return gettext("Response #%(id)s %(kind)s %(score)s") % {
+            "id": self.pk,
+            "kind": self.get_kind_display(),
+            "score": self.score,
+        }
 
 
 # --------------------------------------------------------------------------- metric rollups
@@ -787,7 +797,7 @@ class MetricRollupWatermark(models.Model):
         verbose_name_plural = _("metric rollup watermarks")
 
     def __str__(self):
-        return f"rollups changed since {self.run_started_at or '-'}"
+        return gettext("Rollups changed since %(time)s") % {"time": self.run_started_at or "-"}
 
 
 class MetricDigest(models.Model):
@@ -803,7 +813,11 @@ class MetricDigest(models.Model):
         ordering = ["-week_start"]
 
     def __str__(self):
-        return f"Digest of the week of {self.week_start} to {self.recipients}"
+        return ngettext(
+            "Digest of the week of %(week)s, sent to %(count)d recipient",
+            "Digest of the week of %(week)s, sent to %(count)d recipients",
+            self.recipients,
+        ) % {"week": self.week_start, "count": self.recipients}
 
 
 # --------------------------------------------------------------------------- closed loop and merges of responses
@@ -836,7 +850,7 @@ class FeedbackSettings(ChoiceLabelsModel):
         verbose_name_plural = _("feedback settings")
 
     def __str__(self):
-        return "Feedback settings"
+        return gettext("Feedback settings")
 
     @classmethod
     def load(cls) -> "FeedbackSettings":
@@ -969,7 +983,7 @@ class HealthSettings(models.Model):
         verbose_name_plural = _("health settings")
 
     def __str__(self):
-        return "Health settings"
+        return gettext("Health settings")
 
     def clean(self):
         if not isinstance(self.lifecycle_points, dict) or not all(

@@ -24,7 +24,7 @@ from .selectors import touchpoint_key_conflicts
 
 class PersonaAdminForm(forms.ModelForm):
     preferred_channels = forms.MultipleChoiceField(
-        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple, label=_("preferred channels")
     )
 
     class Meta:

@@ -156,3 +156,20 @@ def test_the_english_check_finds_english_labels_on_an_english_admin_page(client,
     customer = CustomerFactory(first_name="Zed", last_name="Q")
     page = visible_text(client.get(reverse("admin:customers_customer_change", args=[customer.pk])).content.decode())
     assert {"First name", "Last name", "Time zone", "Marketing consent"} <= set(english_labels_shown(page, [Customer]))
+
+
+def test_the_admins_titles_of_settings_and_records_follow_the_readers_language():
+    """The name the admin gives a record (its page title, breadcrumbs and list rows) is translated too."""
+    from feedback.models import FeedbackSettings, HealthSettings, MetricDigest
+
+    from cxcrm.models import AuditEvent
+
+    with translation.override("pt-br"):
+        assert str(HealthSettings()) == "Configurações de saúde"
+        assert str(FeedbackSettings()) == "Configurações de feedback"
+        assert AuditEvent(action="merge_undo").get_action_display() == "Mesclagem desfeita"
+    with translation.override("pl"):
+        digest = MetricDigest(week_start="2026-11-23", recipients=5)
+        assert str(digest) == "Podsumowanie tygodnia od 2026-11-23, wysłane do 5 odbiorców"
+    with translation.override("en"):
+        assert str(MetricDigest(week_start="2026-11-23", recipients=1)).endswith("sent to 1 recipient")
