@@ -6,6 +6,7 @@ import zoneinfo
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 
@@ -23,7 +24,7 @@ def validate_time_zone(value: str) -> None:
     """
     if value not in _time_zones():
         raise ValidationError(
-            "“%(value)s” is not a known time zone (e.g. America/Sao_Paulo).",
+            _("“%(value)s” is not a known time zone (e.g. America/Sao_Paulo)."),
             code="invalid_time_zone",
             params={"value": value},
         )
@@ -37,7 +38,7 @@ def validate_country_code(value: str) -> None:
     """
     if value and value.upper() not in countries:
         raise ValidationError(
-            "“%(value)s” is not a two-letter ISO 3166 country code (e.g. BR).",
+            _("“%(value)s” is not a two-letter ISO 3166 country code (e.g. BR)."),
             code="invalid_country",
             params={"value": value},
         )

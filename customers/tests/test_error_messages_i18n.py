@@ -112,3 +112,16 @@ def test_the_identity_form_shows_a_handle_without_network_in_polish(client, rep_
     assert response.status_code == 200
     assert "Nazwa użytkownika „@zed” wymaga podania sieci (np. instagram)." in response.content.decode()
     assert not Identity.objects.filter(customer=customer).exists()
+
+
+def test_an_unknown_time_zone_and_country_are_refused_in_polish(api_as, rep_user):
+    response = api_as(rep_user).post(
+        "/api/customers/",
+        {"first_name": "Ewa", "timezone": "Mars/Olympus", "country": "XX"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="pl",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["timezone"] == ["„Mars/Olympus” nie jest znaną strefą czasową (np. America/Sao_Paulo)."]
+    assert response.json()["country"] == ["„XX” nie jest dwuliterowym kodem kraju ISO 3166 (np. BR)."]

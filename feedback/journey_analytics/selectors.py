@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Aggregate, Count, F, FloatField, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from journeys.models import JourneyMap
 
@@ -22,7 +23,7 @@ FLOW_STEPS = 8
 STATUSES = ("reached", "entered", "skipped", "converted", "in_progress", "dropped")
 DEFAULT_PATHS = 10
 MAX_PATHS = 100
-DROPPED_NODE = "Left the journey"
+DROPPED_NODE = _("Left the journey")  # a node's label: read in the reader's language
 
 
 class Percentile(Aggregate):
@@ -397,4 +398,4 @@ def journey_flow(journey_map: JourneyMap, *, start: date, end: date, filters: di
         dropped[row["stage_id"]] += row["dropped"]
     links += [{"from": f"stage-{pk}", "to": "dropped", "journeys": dropped[pk]} for pk, _name in stages if dropped[pk]]
     nodes = [{"id": f"stage-{pk}", "label": name} for pk, name in stages]
-    return {"nodes": [*nodes, {"id": "dropped", "label": DROPPED_NODE}], "links": links}
+    return {"nodes": [*nodes, {"id": "dropped", "label": str(DROPPED_NODE)}], "links": links}
