@@ -160,9 +160,8 @@ def test_the_english_check_finds_english_labels_on_an_english_admin_page(client,
 
 def test_the_admins_titles_of_settings_and_records_follow_the_readers_language():
     """The name the admin gives a record (its page title, breadcrumbs and list rows) is translated too."""
-    from feedback.models import FeedbackSettings, HealthSettings, MetricDigest
-
     from cxcrm.models import AuditEvent
+    from feedback.models import FeedbackSettings, HealthSettings, MetricDigest
 
     with translation.override("pt-br"):
         assert str(HealthSettings()) == "Configurações de saúde"
