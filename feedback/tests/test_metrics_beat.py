@@ -150,7 +150,7 @@ def ingest_late_interactions(h):
     ingest(
         {
             "channel": "chat",
-            "occurred_at": days_ago(20),
+            "occurred_at": days_ago(20, hour=22),  # the next morning in Tokyo
             "summary": "Old chat",
             "customer_id": h["cases"][12].customer_id,
             "case_id": h["cases"][12].pk,
@@ -160,7 +160,7 @@ def ingest_late_interactions(h):
             "channel": "email",
             "type": "email_click",
             "campaign": "spring",
-            "occurred_at": days_ago(20, hour=11),
+            "occurred_at": days_ago(20, hour=23),
             "summary": "Clicked",
             "customer_id": h["customers"][0].pk,
         },
@@ -241,6 +241,44 @@ def test_beat_after_a_change_leaves_the_rollups_of_a_full_recompute(history, doo
     rollup.metric_rollups_recompute(start=today - timedelta(days=40), end=today)
 
     assert after_beat != before  # the change shows in the figures
+    assert after_beat == stored(today)
+
+
+@pytest.fixture
+def far_east(settings):
+    """The organisation's days start nine hours before UTC's."""
+    settings.TIME_ZONE = "Asia/Tokyo"
+    timezone.deactivate()
+    assert str(timezone.get_current_timezone()) == "Asia/Tokyo"
+
+
+def answer_an_invitation_sent_late_evening(h):
+    """Sent 20 days ago at 20:00 UTC, the next morning in Tokyo (stored before the previous run), answered now."""
+    sent = days_ago(20, hour=20)
+    invitation = InvitationFactory(
+        survey=h["survey"],
+        customer=h["customers"][3],
+        status=InvitationStatus.SENT,
+        scheduled_for=sent,
+        sent_at=sent,
+        expires_at=sent + timedelta(days=60),
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    primary = invitation.survey.questions.get(is_primary=True)
+    services.response_submit(invitation_id=invitation.pk, answers={str(primary.pk): 9})
+
+
+@pytest.mark.parametrize(
+    "door", [ingest_late_interactions, answer_an_invitation_sent_late_evening, reopen_a_case_resolved_days_ago]
+)
+def test_beat_in_another_time_zone_leaves_the_rollups_of_a_full_recompute(far_east, history, door):
+    today = timezone.localdate()
+
+    door(history)
+    rollup.metric_rollups_recent(recent_days=RECENT)
+    after_beat = stored(today)
+    rollup.metric_rollups_recompute(start=today - timedelta(days=40), end=today)
+
     assert after_beat == stored(today)
 
 
