@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cxcrm.choices import Channel
@@ -85,7 +85,8 @@ class JourneyMap(ChoiceLabelsModel):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        # The map's owner (a marketer), not a customer's account owner: translated apart.
+        verbose_name=pgettext_lazy("journey map", "owner"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -172,3 +172,15 @@ def test_the_admins_titles_of_settings_and_records_follow_the_readers_language()
         assert str(digest) == "Podsumowanie tygodnia od 2026-11-23, wysłane do 5 odbiorców"
     with translation.override("en"):
         assert str(MetricDigest(week_start="2026-11-23", recipients=1)).endswith("sent to 1 recipient")
+
+
+def test_a_maps_owner_and_a_customers_owner_are_told_apart():
+    """English says "owner" for both; the glossary's account owner is a customer's, a map has a plain owner."""
+    from customers.models import Customer
+    from journeys.models import JourneyMap
+
+    with translation.override("pt-br"):
+        assert str(Customer._meta.get_field("owner").verbose_name) == "responsável pela conta"
+        assert str(JourneyMap._meta.get_field("owner").verbose_name) == "responsável pelo mapa"
+    with translation.override("en"):
+        assert str(JourneyMap._meta.get_field("owner").verbose_name) == "owner"
