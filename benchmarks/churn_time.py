@@ -110,7 +110,7 @@ try:
     from customers.models import LifecycleChange
     from feedback.metrics import compute
     from feedback.metrics.query import previous_range
-    from feedback.metrics.rollup import metric_rollups_backfill, metric_rollups_recent
+    from feedback.metrics.rollup import metric_rollups_backfill, metric_rollups_recompute
 
     settings.ALLOWED_HOSTS = ["*"]
     started = time.perf_counter()
@@ -155,7 +155,13 @@ try:
         lambda: metric_rollups_backfill(start=today - timedelta(days=365), end=today, metrics=["churn_rate"]),
         repeat=1,
     )
-    timed("every metric, last 3 days (beat task)", lambda: metric_rollups_recent(recent_days=3), repeat=3)
+    # Every metric over the last 3 days (the beat itself recomputes only changed days: benchmarks/run.py times
+    # its 15-minute cycle).
+    timed(
+        "every metric, last 3 days",
+        lambda: metric_rollups_recompute(start=today - timedelta(days=3), end=today),
+        repeat=3,
+    )
 finally:
     if not ARGS.keep:
         bench_database_close(test_db)
