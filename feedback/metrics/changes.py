@@ -181,7 +181,7 @@ def _campaign_days(since: datetime, low: date, today: date) -> set[date]:
 
 def rollup_days_changed(*, since: datetime, windows: dict[str, date], today: date) -> dict[str, set[date]]:
     """{metric: the days in [windows[metric], today] (TIME_ZONE) whose source rows changed at or after `since`}
-    for the metrics named in `windows` (see the module docstring for what counts as a change). Two to three
+    for the metrics named in `windows` (see the module docstring for what counts as a change). One to three
     indexed queries a source, each returning distinct days; a source none of the metrics reads is not asked.
     Raises KeyError for an unknown metric."""
     sources: dict[str, date] = {}
