@@ -16,6 +16,8 @@ transaction); the deliveries already made about that customer are scrubbed by we
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from rest_framework.renderers import JSONRenderer
 
 from .choices import EventType
@@ -67,7 +69,8 @@ def _alert(payload: dict) -> list[tuple[str, dict]]:
     alert = Alert.objects.select_related("rule", "customer").filter(pk=payload["alert_id"]).first()
     if alert is None:
         return []
-    data = _as_json(AlertSerializer(alert).data)
+    with translation.override(settings.LANGUAGE_CODE):  # `message` in one language for every receiver
+        data = _as_json(AlertSerializer(alert).data)
     data.pop("read_at", None)  # a reader's own state, not the alert's
     return [("", data)]
 

@@ -104,3 +104,20 @@ def test_an_alert_stored_without_its_values_shows_its_stored_message(client, pol
     client.force_login(polish_owner)
 
     assert "Older words" in client.get(reverse("alerts:alert_list")).content.decode()
+
+
+def test_the_alert_raised_webhook_gives_the_message_in_language_code_whatever_language_is_active(polish_owner):
+    from webhooks.events import sources
+
+    customer = CustomerFactory(first_name="Ana", last_name="Lima", owner=polish_owner)
+    text = {"key": "detractor", "kind": "nps", "score": 3, "touchpoint": ""}
+    alert = services.alert_raise(
+        rule=AlertRuleFactory(), customer=customer, text=text, detail={}, occurred_at=timezone.now()
+    )
+    source = next(s for s in sources() if s.outbox_event == services.ALERT_RAISED)
+
+    with translation.override("pl"):
+        [(_key, data)] = source.resources({"alert_id": alert.pk})
+
+    assert data["message"] == "Ana Lima is a detractor: NPS 3"
+    assert data["detail"]["text"] == text
