@@ -87,13 +87,18 @@ CHANNEL_ALIASES: dict[str, tuple[str, str]] = {
     "fb": (Channel.SOCIAL, "facebook"),
     "text": (Channel.SMS, ""),
 }
-CHANNEL_UNKNOWN = (
-    '"%(value)s" is not a valid choice. Channels: '
-    + ", ".join(Channel.values)
-    + "; or a messaging app or social network, read as its channel: "
-    + ", ".join(CHANNEL_ALIASES)
-    + " (any case)."
+CHANNEL_UNKNOWN = _(
+    '"%(value)s" is not a valid choice. Channels: %(channels)s; or a messaging app or social network, read as its '
+    "channel: %(aliases)s (any case)."
 )
+# The codes CHANNEL_UNKNOWN lists (codes: the same in every language).
+CHANNEL_UNKNOWN_PARAMS = {"channels": ", ".join(Channel.values), "aliases": ", ".join(CHANNEL_ALIASES)}
+
+
+def channel_unknown(value) -> str:
+    """The error for a channel name that names no channel (`value` as sent), in the active language, listing the
+    channels and the aliases by their codes."""
+    return str(CHANNEL_UNKNOWN) % {"value": value, **CHANNEL_UNKNOWN_PARAMS}
 
 
 _CHANNEL_VALUES = frozenset(Channel.values)  # read once: `Channel.values` builds a new list on every access

@@ -32,7 +32,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
-from .choices import CHANNEL_UNKNOWN, Channel, channel_parse
+from .choices import CHANNEL_UNKNOWN, CHANNEL_UNKNOWN_PARAMS, Channel, channel_parse, channel_unknown
 from .validators import day_clean, instant_clean, json_storable_check
 
 
@@ -50,8 +50,6 @@ class ChannelSerializerField(serializers.ChoiceField):
     `choices` defaults to the channels; a case's origin passes CaseOrigin's (the channels and `survey`).
     """
 
-    default_error_messages = {"invalid_choice": CHANNEL_UNKNOWN % {"value": "{input}"}}
-
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", Channel.choices)
         super().__init__(**kwargs)
@@ -62,7 +60,7 @@ class ChannelSerializerField(serializers.ChoiceField):
         extra = tuple(code for code in self.choice_strings_to_values if code not in Channel.values)
         parsed = channel_read(data, extra=extra)
         if parsed is None or parsed[0] not in self.choice_strings_to_values:
-            self.fail("invalid_choice", input=data)
+            raise serializers.ValidationError(channel_unknown(data), code="invalid_choice")
         return self.choice_strings_to_values[parsed[0]]
 
 
@@ -79,7 +77,9 @@ class ChannelFormField(forms.CharField):
             return None
         parsed = channel_read(value, extra=self.extra)
         if parsed is None:
-            raise ValidationError(CHANNEL_UNKNOWN, code="invalid_choice", params={"value": value})
+            raise ValidationError(
+                CHANNEL_UNKNOWN, code="invalid_choice", params={"value": value, **CHANNEL_UNKNOWN_PARAMS}
+            )
         return parsed
 
 

@@ -501,6 +501,7 @@ class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
 
 # --------------------------------------------------------------------------- metrics (read-only)
 
+from .metrics.definitions import DIMENSIONS, METRICS  # noqa: E402
 from .models import MetricDigest, MetricRollup  # noqa: E402
 
 
@@ -508,11 +509,31 @@ from .models import MetricDigest, MetricRollup  # noqa: E402
 class MetricRollupAdmin(BoundedFieldsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The daily rollups, for checking a figure; they are rewritten by the beat task and rollup_metrics."""
 
-    list_display = ["metric", "day", "dimension", "dimension_value", "n", "numerator", "denominator", "median"]
+    list_display = [
+        "metric_shown",
+        "day",
+        "dimension_shown",
+        "dimension_value",
+        "n",
+        "numerator",
+        "denominator",
+        "median",
+    ]
     list_filter = ["metric", "dimension"]
     search_fields = ["dimension_value"]
     date_hierarchy = "day"
     ordering = ["-day", "metric", "dimension", "dimension_value"]
+
+    @admin.display(description=_("metric"), ordering="metric")
+    def metric_shown(self, rollup):
+        """The metric by its name in the reader's language (its code when no metric has it any more)."""
+        metric = METRICS.get(rollup.metric)
+        return metric.label if metric else rollup.metric
+
+    @admin.display(description=_("dimension"), ordering="dimension")
+    def dimension_shown(self, rollup):
+        """The dimension by its name in the reader's language."""
+        return DIMENSIONS.get(rollup.dimension, rollup.dimension)
 
 
 @admin.register(MetricDigest)

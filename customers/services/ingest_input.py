@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN, channel_parse
+from cxcrm.choices import CHANNEL_ALIASES, channel_parse, channel_unknown
 from cxcrm.validators import instant_clean, json_storable_check
 from journeys.models import Touchpoint
 from journeys.selectors import touchpoints_for_keys
@@ -150,7 +150,7 @@ def _channel(value) -> tuple[str, str]:
     """(channel, network) of a channel name or alias in any case (cxcrm.choices.channel_parse)."""
     parsed = channel_parse(value)
     if parsed is None:
-        raise ValidationError(CHANNEL_UNKNOWN % {"value": value})
+        raise ValidationError(channel_unknown(value))
     return parsed
 
 

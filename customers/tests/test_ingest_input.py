@@ -20,7 +20,7 @@ from customers.services import (
     interaction_inputs_parse,
     interactions_import,
 )
-from cxcrm.choices import CHANNEL_ALIASES, CHANNEL_UNKNOWN
+from cxcrm.choices import CHANNEL_ALIASES, channel_unknown
 from cxcrm.tests.factories import UserFactory
 from journeys.tests.factories import JourneyMapFactory, StageFactory, TouchpointFactory
 
@@ -59,7 +59,7 @@ BAD_INPUTS = {
     ),
     "an unknown channel": (
         {**GOOD, "channel": "pigeon", "identities": EMAIL},
-        {"channel": [CHANNEL_UNKNOWN % {"value": "pigeon"}]},
+        {"channel": [channel_unknown("pigeon")]},
     ),
     "no identity nor customer id": (GOOD, {"identities": ["Give at least one identity or a customer_id."]}),
     "a bad date": (
@@ -164,7 +164,7 @@ def test_all_of_an_items_field_errors_are_given_at_once(integration):
     )
     assert response.status_code == 400
     assert response.json() == {
-        "channel": [CHANNEL_UNKNOWN % {"value": "pigeon"}],
+        "channel": [channel_unknown("pigeon")],
         "occurred_at": ["This field is required."],
         "summary": ["Give a short summary."],
         "customer_id": ["A valid integer is required."],

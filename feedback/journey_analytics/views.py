@@ -274,7 +274,7 @@ class JourneyAnalyticsView(_JourneyMapPage):
                 for label, stages, value in groups
                 for s in stages
             ],
-            link_label="customers",
+            link_label=_("customers"),
         )
 
     def paths_table(self) -> ReportTable:
@@ -435,7 +435,7 @@ class JourneyCustomersView(_JourneyMapPage):
                 for v in visits
             ],
             export_only=(6,),
-            link_label="customer",
+            link_label=_("customer"),
         )
 
     def _group_value(self):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..scales import SCALES
@@ -164,6 +164,26 @@ class Metric:
         row.update(self.derive(counts))
         return row
 
+
+# The figures shown beside a metric's value (the keys of the value functions above) as a report table heads them.
+COUNT_LABELS = {
+    "promoters": pgettext_lazy("answers counted", "Promoters"),
+    "passives": pgettext_lazy("answers counted", "Passives"),
+    "detractors": pgettext_lazy("answers counted", "Detractors"),
+    "mean": _("Mean"),
+    "median": _("Median"),
+    "satisfied": pgettext_lazy("answers counted", "Satisfied"),
+    "neutral": pgettext_lazy("answers counted", "Neutral"),
+    "dissatisfied": pgettext_lazy("answers counted", "Dissatisfied"),
+    "easy_pct": _("Easy (%)"),
+    "easy": pgettext_lazy("answers counted", "Easy"),
+    "difficult": pgettext_lazy("answers counted", "Difficult"),
+    "numerator": _("Numerator"),
+    "denominator": _("Denominator"),
+    "retention": _("Retention (%)"),
+    "churned": _("Customers churned"),
+    "active_at_start": _("Active at start"),
+}
 
 UNIT_LABELS = {"points": _("points"), "%": "%", "score": _("score"), "hours": _("hours"), "count": _("count")}
 SAMPLE_LABELS = {

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -103,13 +103,20 @@ BUCKET_NAMES = {
     "click_to_open": {"numerator": _("Clicked after opening")},
     "conversion_rate": {"numerator": _("Converted")},
 }
+# The buckets every campaign figure offers: the recipients who opened, clicked, converted.
+CAMPAIGN_BUCKET_NAMES = {
+    "opened": pgettext_lazy("recipients who", "Opened"),
+    "clicked": pgettext_lazy("recipients who", "Clicked"),
+    "converted": pgettext_lazy("recipients who", "Converted"),
+}
 
 
 def bucket_name(metric: str, bucket: str) -> str:
     """ "Promoters (9–10)" for NPS's `promoters` bucket (from the scale table); "Answered" for a ratio's numerator."""
     if metric in SCALES:
         return str(SCALES[metric].bucket_names().get(bucket, bucket))
-    return str(BUCKET_NAMES.get(metric, {}).get(bucket, bucket.replace("_", " ").capitalize()))
+    names = {**CAMPAIGN_BUCKET_NAMES, **BUCKET_NAMES.get(metric, {})}
+    return str(names.get(bucket, bucket.replace("_", " ").capitalize()))
 
 
 # --------------------------------------------------------------------------- the rows
@@ -126,7 +133,7 @@ class DrillTable(LinkedTable):
     """The rows behind a figure of `metric` (`drill_rows`), each linked to its customer. The exports carry the
     customer's id (hidden on the page, which links the row instead), so a file's rows can be joined back."""
 
-    link_label = "customer"
+    link_label = _("customer")
 
     customer_id = tables.Column(_("Customer id"), accessor="customer_id", visible=False)
 
@@ -166,7 +173,7 @@ class InvitationsTable(DrillTable):
 class CasesTable(DrillTable):
     """Cases, with the hours the metric measures (to resolution or first response) when it measures any."""
 
-    link_label = "case"
+    link_label = _("case")
 
     case = TextColumn(_("Case"), lambda c: f"#{c.pk}")
     subject = TextColumn(_("Subject"), lambda c: c.subject, wrap=True)

@@ -25,7 +25,7 @@ from customers.choices import case_topic_label
 from cxcrm.tables import Table, local_datetime, local_minute
 
 from ..metrics.compute import COUNT_FIELDS, periods_in
-from ..metrics.definitions import DIMENSIONS, GRANULARITY_LABELS, METRICS, Metric, fixed, metric_title
+from ..metrics.definitions import COUNT_LABELS, DIMENSIONS, GRANULARITY_LABELS, METRICS, Metric, fixed, metric_title
 from ..scales import SMALL_SAMPLE
 from .figures import small_sample_note
 
@@ -276,7 +276,7 @@ def trend_table(series: dict[str, list[dict]], *, start: date, end: date, granul
         columns += [metric_title(METRICS[name]), format_lazy("{} n", METRICS[name].label)]
     rows = []
     for index, (first, _last) in enumerate(periods_in(start, end, granularity)):
-        cells = [first.isoformat()]
+        cells = [first]  # a date: the reader's short format on the page, ISO 8601 in the exports
         for values in series.values():
             cells += [values[index]["value"], values[index]["n"]]
         rows.append(row(cells))
@@ -297,7 +297,7 @@ def breakdown_table(
     ]
     # The dimension's value as its code (exported only: integrations read it) and its label beside it.
     return ReportTable(
-        [dimension, DIMENSIONS[dimension], metric_title(metric), "n", *extra],
+        [dimension, DIMENSIONS[dimension], metric_title(metric), "n", *(COUNT_LABELS.get(k, k) for k in extra)],
         [
             row(
                 [
@@ -313,7 +313,8 @@ def breakdown_table(
             for r in rows
         ],
         export_only=(0,),
-        export_headers={1: f"{dimension}_label"},
+        # The counts' columns keep their names (the API's) in the exports.
+        export_headers={1: f"{dimension}_label", **{4 + i: k for i, k in enumerate(extra)}},
     )
 
 
@@ -351,7 +352,7 @@ def topics_table(periods: list[date], rows: list[tuple], *, link: Callable[[str]
     """Cases opened per topic and period (figures.topics_over_time), with the topic's total and share."""
     grand = sum(total for _topic, _counts, total in rows) or 1
     return ReportTable(
-        ["topic", _("Topic"), *(d.isoformat() for d in periods), _("Total"), _("Share (%)")],
+        ["topic", _("Topic"), *(date_format(d, "SHORT_DATE_FORMAT") for d in periods), _("Total"), _("Share (%)")],
         [
             row(
                 [topic or "", str(case_topic_label(topic)) if topic else str(_("(none)")), *counts, total]
@@ -361,7 +362,7 @@ def topics_table(periods: list[date], rows: list[tuple], *, link: Callable[[str]
             for topic, counts, total in rows
         ],
         export_only=(0,),
-        export_headers={1: "topic_label"},
+        export_headers={1: "topic_label", **{2 + i: d.isoformat() for i, d in enumerate(periods)}},
     )
 
 
@@ -482,11 +483,18 @@ def health_table(
     from .health import HEALTH_DIMENSIONS
 
     return ReportTable(
-        ["Period", HEALTH_DIMENSIONS[dimension], "Average health", "n", "Below threshold", "Below threshold (%)"],
+        [
+            _("Period"),
+            HEALTH_DIMENSIONS[dimension],
+            _("Average health"),
+            "n",
+            _("Below threshold"),
+            _("Below threshold (%)"),
+        ],
         [
             row(
                 [
-                    r["period_start"].isoformat(),
+                    r["period_start"],
                     labels.get(r["dimension_value"], r["dimension_value"]),
                     r["value"],
                     r["n"],
@@ -497,7 +505,7 @@ def health_table(
             )
             for r in series
         ],
-        link_label="customers",
+        link_label=_("customers"),
     )
 
 
@@ -505,13 +513,13 @@ class HealthCustomersTable(LinkedTable):
     """The customers behind a health figure (health.health_customers_at), each opening its page; the exports
     carry the customer's id."""
 
-    link_label = "customer"
+    link_label = _("customer")
 
-    customer_id = tables.Column("Customer id", accessor="pk", visible=False)
-    customer = TextColumn("Customer", str)
-    persona = TextColumn("Persona", lambda c: c.persona.name if c.persona else "")
-    stage = TextColumn("Stage now", lambda c: c.get_lifecycle_stage_display())
-    health = TextColumn("Health at the period's end", lambda c: c.health_at)
+    customer_id = tables.Column(_("Customer id"), accessor="pk", visible=False)
+    customer = TextColumn(_("Customer"), str)
+    persona = TextColumn(_("Persona"), lambda c: c.persona.name if c.persona else "")
+    stage = TextColumn(_("Stage now"), lambda c: c.get_lifecycle_stage_display())
+    health = TextColumn(_("Health at the period's end"), lambda c: c.health_at)
 
     def row_link(self, record):
         return reverse("customers:customer_detail", args=[record.pk])

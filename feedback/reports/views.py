@@ -17,13 +17,14 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 
+from customers.choices import case_topic_label
 from cxcrm.roles import EXPORT_ROWS_PERMISSION
 from cxcrm.tables import EXPORT_FORMATS, ListTableMixin, export_response
 from cxcrm.views import StaffPermissionMixin
@@ -377,8 +378,11 @@ class TopicsView(ReportView):
         note = None
         if rows:
             topic, _counts, total = rows[0]
-            share = round(100.0 * total / sum(r[2] for r in rows), 1)
-            note = f"Most cases are about “{topic or '(none)'}” ({share}% of the period)."
+            share = number_format(round(100.0 * total / sum(r[2] for r in rows), 1), 1)
+            note = gettext("Most cases are about “%(topic)s” (%(share)s%% of the period).") % {
+                "topic": case_topic_label(topic) if topic else gettext("(none)"),
+                "share": share,
+            }
         return super().get_context_data(
             table=self.table(), charts=[charts.topics_chart(periods, rows)], note=note, **kwargs
         )

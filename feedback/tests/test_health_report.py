@@ -150,12 +150,14 @@ def test_health_page_shows_the_table_and_the_charts_with_links_to_the_customers(
 
     assert response.status_code == 200
     table = response.context["table"]
+    # The periods are dates: "1 Jun 2026" on the page, "2026-06-01" in the exports.
     assert table.cells == [
-        ["2026-06-01", "(none)", "20.0", "1", "1", "100.0"],
-        ["2026-06-01", "Gold", "30.0", "1", "1", "100.0"],
-        ["2026-06-08", "(none)", "60.0", "1", "0", "0.0"],
-        ["2026-06-08", "Gold", "40.0", "2", "1", "50.0"],
+        [date(2026, 6, 1), "(none)", "20.0", "1", "1", "100.0"],
+        [date(2026, 6, 1), "Gold", "30.0", "1", "1", "100.0"],
+        [date(2026, 6, 8), "(none)", "60.0", "1", "0", "0.0"],
+        [date(2026, 6, 8), "Gold", "40.0", "2", "1", "50.0"],
     ]
+    assert "1 Jun 2026" in response.content.decode()
     chart = response.context["charts"][0]
     gold = next(d for d in chart["datasets"] if d["label"] == "Gold")
     assert gold["values"] == [30.0, 40.0]

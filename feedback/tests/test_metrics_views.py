@@ -72,16 +72,17 @@ def exported_rows(response) -> list[list[str]]:
 
 def as_shown(rows: list[list[str]]) -> list[list[str]]:
     """Exported rows as the page shows them: its local date-times ("2026-01-06 08:00", the same in every
-    language) in the reader's format ("6 Jan 2026, 08:00" in English)."""
-    return [
-        [
-            date_format(datetime.strptime(cell, "%Y-%m-%d %H:%M"), "SHORT_DATETIME_FORMAT")
-            if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cell)
-            else cell
-            for cell in row
-        ]
-        for row in rows
-    ]
+    language) in the reader's format ("6 Jan 2026, 08:00" in English), its dates ("2026-01-05", a period's
+    first day) in the reader's short format ("5 Jan 2026")."""
+    return [[_as_shown(cell) for cell in row] for row in rows]
+
+
+def _as_shown(cell: str) -> str:
+    if re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cell):
+        return date_format(datetime.strptime(cell, "%Y-%m-%d %H:%M"), "SHORT_DATETIME_FORMAT")
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", cell):
+        return date_format(date.fromisoformat(cell), "SHORT_DATE_FORMAT")
+    return cell
 
 
 def xlsx_rows(response) -> list[list[str]]:

@@ -1,0 +1,99 @@
+"""Report tables, drill-down buckets and channel errors read in the reader's language, exports keep their codes."""
+
+from datetime import date
+
+from django.utils import translation
+
+from cxcrm.choices import channel_unknown
+from feedback.metrics.definitions import METRICS
+from feedback.reports import tables
+from feedback.reports.drill import bucket_name
+
+
+def headers(table) -> list[str]:
+    return [str(column.header) for column in table.columns if column.visible and column.name != "side"]
+
+
+def test_a_trend_tables_periods_are_dates_in_the_readers_format_and_iso_in_the_export():
+    series = {"nps": [{"value": 45.2, "n": 31}]}
+
+    with translation.override("pt-br"):
+        table = tables.trend_table(series, start=date(2026, 9, 1), end=date(2026, 9, 6), granularity="week")
+        period, nps = str(table.rows[0].get_cell("c0")), str(table.rows[0].get_cell("c1"))
+        exported = list(table.as_values())
+
+    assert (period, nps) == ("01/09/2026", "45,2")
+    assert exported[1][:2] == ["2026-09-01", "45.2"]
+
+
+def test_the_topics_tables_periods_head_their_columns_in_the_readers_format_and_in_iso_in_the_export():
+    rows = [("billing", [0, 2], 2)]
+
+    with translation.override("pl"):
+        table = tables.topics_table([date(2026, 9, 1), date(2026, 9, 7)], rows, link=lambda topic: None)
+        shown_headers = headers(table)
+        exported = list(table.as_values())[0]
+
+    assert shown_headers[1:3] == ["01.09.2026", "07.09.2026"]
+    assert exported == ["topic", "topic_label", "2026-09-01", "2026-09-07", "Total", "Share (%)"]
+
+
+def test_a_breakdown_names_the_answers_counted_in_the_readers_language_and_by_their_codes_in_the_export():
+    rows = [
+        {"dimension_value": "chat", "value": 25.0, "n": 4, "promoters": 2, "passives": 1, "detractors": 1},
+    ]
+
+    with translation.override("pt-br"):
+        table = tables.breakdown_table(
+            METRICS["nps"], rows, dimension="channel", labels={"chat": "Chat"}, link=lambda value: None
+        )
+        shown_headers = headers(table)
+        exported = list(table.as_values())[0]
+
+    assert shown_headers[-3:] == ["Promotores", "Neutros", "Detratores"]
+    assert exported[-3:] == ["promoters", "passives", "detractors"]
+
+
+def test_the_health_table_reads_in_the_readers_language_its_export_in_english_with_iso_periods():
+    series = [
+        {
+            "period_start": date(2026, 11, 23),
+            "dimension_value": "",
+            "value": 82.9,
+            "n": 71,
+            "below": 1,
+            "below_share": 1.4,
+        }
+    ]
+
+    with translation.override("pt-br"):
+        table = tables.health_table(series, dimension="persona", labels={"": "(nenhum)"}, link=lambda r: "/x/")
+        shown_headers = headers(table)
+        period = str(table.rows[0].get_cell("c0"))
+        side = str(table.rows[0].get_cell("side"))
+        exported = list(table.as_values())
+
+    assert shown_headers[:6] == ["Período", "Persona", "Saúde média", "n", "Abaixo do limite", "Abaixo do limite (%)"]
+    assert period == "23/11/2026"
+    assert "clientes" in side
+    assert exported[0][0] == "Period"
+    assert exported[1][:3] == ["2026-11-23", "(nenhum)", "82.9"]
+
+
+def test_a_campaigns_drill_down_names_its_buckets_in_the_readers_language():
+    with translation.override("pt-br"):
+        assert [bucket_name("open_rate", b) for b in ("opened", "clicked", "converted")] == [
+            "Abriram",
+            "Clicaram",
+            "Converteram",
+        ]
+    with translation.override("en"):
+        assert bucket_name("ctr", "clicked") == "Clicked"
+
+
+def test_an_unknown_channel_is_refused_in_the_readers_language_listing_the_codes():
+    with translation.override("pl"):
+        message = channel_unknown("pigeon")
+
+    assert message.startswith('"pigeon" nie jest prawidłowym wyborem. Kanały: email, phone, chat,')
+    assert "whatsapp" in message
