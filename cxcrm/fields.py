@@ -27,6 +27,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -246,7 +247,7 @@ class LocalTimeField(serializers.TimeField):
     pattern the API reads and writes instead (``21:00`` in, ``21:00:00`` out). A time with an offset
     (``22:00+05:00``) is refused: it would be stored without it, a different hour than meant."""
 
-    default_error_messages = {"zoned": "A local time of day without a zone: HH:MM or HH:MM:SS."}
+    default_error_messages = {"zoned": _("A local time of day without a zone: HH:MM or HH:MM:SS.")}
 
     def to_internal_value(self, value):
         parsed = super().to_internal_value(value)  # Django's parse_time drops an offset: look at the text

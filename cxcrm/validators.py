@@ -31,6 +31,8 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 INSTANT_MIN_YEAR = 1970
 INSTANT_MAX_YEAR = 2100
@@ -41,21 +43,23 @@ INVALID, A_DATE, NAIVE, OFFSET, RANGE, FUTURE = "invalid", "date", "naive", "off
 DAY_INVALID, DAY_RANGE = "invalid_date", "date_range"
 UNSTORABLE = "unstorable"
 
+# In the request's language (lazy); the formats, offsets and dates they quote are the same in every language.
 MESSAGES = {
-    INVALID: (
+    INVALID: _(
         "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
     ),
-    A_DATE: "Expected a datetime but got a date.",
-    NAIVE: "Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC.",
-    OFFSET: "The UTC offset %(offset)s is outside -14:00 to +14:00.",
-    RANGE: f"Give a time between {INSTANT_MIN_YEAR}-01-01 and {INSTANT_MAX_YEAR}-12-31 (UTC).",
-    DAY_INVALID: "Date has wrong format. Use this format instead: YYYY-MM-DD.",
-    DAY_RANGE: f"Give a date between {INSTANT_MIN_YEAR}-01-01 and {INSTANT_MAX_YEAR}-12-31.",
-    FUTURE: (
+    A_DATE: _("Expected a datetime but got a date."),
+    NAIVE: _("Give the time zone: a UTC offset (+02:00, -03:00) or Z; a time without one is not taken as UTC."),
+    OFFSET: _("The UTC offset %(offset)s is outside -14:00 to +14:00."),
+    RANGE: _("Give a time between %(earliest)s and %(latest)s (UTC)."),
+    DAY_INVALID: _("Date has wrong format. Use this format instead: YYYY-MM-DD."),
+    DAY_RANGE: _("Give a date between %(earliest)s and %(latest)s."),
+    FUTURE: _(
         "This is %(ahead)s in the future (the server's clock says %(now)s UTC); times more than %(allowance)s "
         "ahead are refused: give when it happened, with its UTC offset."
     ),
 }
+_YEARS = {"earliest": f"{INSTANT_MIN_YEAR}-01-01", "latest": f"{INSTANT_MAX_YEAR}-12-31"}
 
 EARLIEST_DAY = date(INSTANT_MIN_YEAR, 1, 1)
 LATEST_DAY = date(INSTANT_MAX_YEAR, 12, 31)
@@ -64,6 +68,8 @@ _LATEST = datetime(INSTANT_MAX_YEAR + 1, 1, 1, tzinfo=UTC)
 
 
 def _error(code: str, **params) -> ValidationError:
+    if code in (RANGE, DAY_RANGE):
+        params = {**_YEARS, **params}
     return ValidationError(MESSAGES[code], code=code, params=params or None)
 
 
@@ -76,11 +82,12 @@ def _offset_text(offset: timedelta) -> str:
 def _duration_text(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 120:
-        return f"{max(minutes, 1)} minute{'s' if minutes != 1 else ''}"
+        minutes = max(minutes, 1)
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
     hours = minutes // 60
     if hours < 48:
-        return f"{hours} hours"
-    return f"{hours // 24} days"
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d day", "%(count)d days", hours // 24) % {"count": hours // 24}
 
 
 def instant_clean(
@@ -172,7 +179,7 @@ def validate_day(value) -> None:
 # --------------------------------------------------------------------------- text PostgreSQL can store
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = (
+UNSTORABLE_MESSAGE = _(
     "Remove the character %(character)s: text may not hold NUL (U+0000) or a lone surrogate (U+D800 to U+DFFF)."
 )
 

@@ -3,10 +3,14 @@
 client may send stay codes; the import page shows its errors in the page's language."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
+from cxcrm.validators import instant_clean
 from journeys.models import JourneyMap
 from journeys.tests.factories import JourneyMapFactory
 
@@ -106,3 +110,26 @@ def test_a_duplicate_key_in_an_imported_map_is_shown_in_polish(client, marketer_
     assert "Klucz „same” jest już używany na tej mapie przez punkt styku „A” w etapie „Wybór”." in (
         response.content.decode()
     )
+
+
+def test_a_timestamp_filter_in_a_wrong_format_is_refused_in_portuguese(api_as, manager_user):
+    response = api_as(manager_user).get("/api/customers/", {"created_after": "notadate"}, HTTP_ACCEPT_LANGUAGE="pt-BR")
+
+    assert response.status_code == 400
+    assert response.json()["created_after"] == [
+        "Formato inválido para data e hora. Use um dos formatos a seguir: "
+        "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+    ]
+
+
+def test_a_time_too_far_ahead_is_refused_in_polish_with_its_durations_in_polish():
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    with pytest.raises(ValidationError) as refused, translation.override("pl"):
+        instant_clean(now + timedelta(hours=3), future_skew=timedelta(minutes=5), now=now)
+    with translation.override("pl"):
+        message = refused.value.messages[0]
+
+    assert message.startswith(
+        "Ten czas jest w przyszłości (różnica: 3 godziny; zegar serwera wskazuje 2026-11-29 12:00"
+    )
+    assert "(limit: 5 minut)" in message
