@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -281,7 +283,9 @@ class LifecycleChange(ChoiceLabelsModel):
         ]
 
     def __str__(self):
-        return f"{self.customer_id}: {self.from_stage or '∅'} → {self.to_stage} @ {self.changed_at:%Y-%m-%d}"
+        """ "187: Ativo → Defensor @ 27/05/2026": the stages by their labels, the day in the reader's format."""
+        day = date_format(timezone.localtime(self.changed_at), "SHORT_DATE_FORMAT") if self.changed_at else ""
+        return f"{self.customer_id}: {self.get_from_stage_display() or '∅'} → {self.get_to_stage_display()} @ {day}"
 
 
 class Identity(ChoiceLabelsModel):
@@ -318,7 +322,7 @@ class Identity(ChoiceLabelsModel):
 
     def __str__(self):
         network = f"{self.network}:" if self.network else ""
-        return f"{self.kind} {network}{self.value}"
+        return f"{self.get_kind_display()} {network}{self.value}"
 
 
 # --------------------------------------------------------------------------- cases
