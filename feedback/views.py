@@ -350,6 +350,8 @@ class SurveyAnswerView(View):
             "survey": invitation.survey,
             "texts": delivery.survey_texts(invitation.survey, self.language),
             "first_name": delivery.greeting_name(invitation.customer.first_name, self.language),
+            # A named customer is greeted in every language; where the name cannot go in, without it.
+            "greet": bool(invitation.customer.first_name),
             "language": self.language,
             "language_links": self.language_links(),
             "token": self.token,

@@ -63,6 +63,8 @@ def test_the_polish_greeting_does_not_put_the_name_in_the_nominative(client):
     assert "Kasia," not in message.body and "Kasia," not in html
     page = client.get(page_url(invitation)).content.decode()
     assert "Kasia" not in page
+    # The survey page greets as the email does.
+    assert "<p>Dzień dobry,</p>" in page
 
 
 @pytest.mark.parametrize(
