@@ -130,3 +130,15 @@ def test_the_check_finds_english_text_on_an_english_page(client, world):
     client.force_login(manager)
     page = visible_text(client.get(reverse("customers:customer_detail", args=[world["customer"].pk])).content.decode())
     assert len([msgid for msgid in texts if msgid in page]) >= 5
+
+
+def test_a_page_the_users_role_does_not_open_says_so_in_their_language(client, marketer_user):
+    UserPreference.objects.create(user=marketer_user, language="pl")
+    client.force_login(marketer_user)
+
+    response = client.get(reverse("feedback:report_overview"))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<html lang="pl">' in page
+    assert "Brak dostępu" in page and "Forbidden" not in page
