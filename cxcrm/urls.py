@@ -3,11 +3,12 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 from .forms import StaffAuthenticationForm
 
-admin.site.site_header = "cxcrm administration"
+admin.site.site_header = _("cxcrm administration")
 admin.site.site_title = "cxcrm"
 
 urlpatterns = [

@@ -137,6 +137,7 @@ def test_a_pt_br_manager_reads_the_customer_list_and_page_of_the_admin_with_port
     listed = visible_text(changelist.content.decode())
     for label in ("Estágio do ciclo de vida", "Responsável pela conta", "Idioma", "Último contato"):
         assert label in listed
+    assert "Administração do cxcrm" in listed and "cxcrm administration" not in listed
     assert english_labels_shown(listed, [Customer]) == []
 
     change = client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
