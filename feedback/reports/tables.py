@@ -329,15 +329,16 @@ def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> Repor
         distance = abs(r["value"] - r["target"])
         unit = {"%": " pts", "points": " pts", "hours": " h"}.get(metric.unit, "")
         against = _("missed by %(distance)s") if r["missed"] else _("met by %(distance)s")
-        cells = [r["name"], r["key"], r["journey"], r["stage"], str(r["label"]), r["value"], r["target"]]
+        cells = [r["key"], r["name"], r["journey"], r["stage"], r["metric"], str(r["label"]), r["value"], r["target"]]
         cells += [against % {"distance": f"{fixed(distance, 1)}{unit}"}, r["n"]]
         lines.append(row(cells, link(r), small=small_sample_note(metric, r["n"])))
     return ReportTable(
         [
+            "touchpoint",
             _("Touchpoint"),
-            _("Key"),
             _("Journey"),
             _("Stage"),
+            "metric",
             _("Metric"),
             _("Value"),
             _("Target"),
@@ -345,6 +346,10 @@ def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> Repor
             "n",
         ],
         lines,
+        # The page names the touchpoint and the metric; the exports give their codes (the touchpoint's key, the
+        # metric's name) with the names beside them.
+        export_only=(0, 4),
+        export_headers={1: "touchpoint_label", 5: "metric_label"},
     )
 
 

@@ -97,3 +97,30 @@ def test_an_unknown_channel_is_refused_in_the_readers_language_listing_the_codes
 
     assert message.startswith('"pigeon" nie jest prawidłowym wyborem. Kanały: email, phone, chat,')
     assert "whatsapp" in message
+
+
+def test_the_worst_touchpoints_show_names_only_and_export_codes_beside_them():
+    rows = [
+        {
+            "name": "Live chat",
+            "key": "support-chat",
+            "journey": "Support",
+            "stage": "Contact",
+            "metric": "csat",
+            "label": METRICS["csat"].label,
+            "value": 33.3,
+            "target": 80.0,
+            "missed": True,
+            "n": 40,
+        }
+    ]
+
+    with translation.override("pt-br"):
+        table = tables.touchpoints_table(rows, link=lambda r: None)
+        shown_cells = [str(table.rows[0].get_cell(c.name)) for c in table.columns if c.visible and c.name != "side"]
+        exported = list(table.as_values())
+
+    assert "support-chat" not in shown_cells and "csat" not in shown_cells
+    assert shown_cells[0] == "Live chat"
+    assert exported[0][:6] == ["touchpoint", "touchpoint_label", "Journey", "Stage", "metric", "metric_label"]
+    assert exported[1][:6] == ["support-chat", "Live chat", "Support", "Contact", "csat", "CSAT"]
