@@ -173,7 +173,7 @@ class SurveyText(ChoiceLabelsModel):
         constraints = [models.UniqueConstraint(fields=["survey", "language"], name="feedback_surveytext_lang_uniq")]
 
     def __str__(self):
-        return f"{self.survey} [{self.language}]"
+        return f"{self.survey} [{self.get_language_display()}]"
 
 
 class SurveyQuestion(ChoiceLabelsModel):

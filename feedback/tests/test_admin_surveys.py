@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from feedback.admin import TRANSLATED, translation_field_name
-from feedback.models import QuestionChoice, Survey
+from feedback.models import QuestionChoice, Survey, SurveyText
 from feedback.tests.factories import InvitationFactory, SurveyFactory, SurveyQuestionFactory, SurveyRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -288,3 +288,9 @@ def test_saving_a_survey_whose_rules_overlap_warns_which_goes_first(admin_client
     warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
     assert len(warnings) == 2
     assert all("offered to “Checkout chat” first" in w for w in warnings)
+
+
+def test_a_survey_text_is_named_by_its_language_s_name_not_its_code():
+    text = SurveyText(survey=SurveyFactory.build(name="Relationship NPS"), language="pt-br")
+
+    assert str(text) == "Relationship NPS [Português (Brasil)]"
