@@ -19,7 +19,8 @@ from cxcrm.demo import demo_users_create
 from cxcrm.tests.committed import committed_rows_remove
 from feedback.choices import InvitationStatus, Sentiment
 from feedback.demo import load_demo
-from feedback.models import FeedbackSettings, Invitation, Response, Survey
+from feedback.journey_analytics.models import JourneyAnalyticsState
+from feedback.models import FeedbackSettings, Invitation, MetricRollup, MetricRollupWatermark, Response, Survey
 from feedback.scales import SCALES
 from journeys.demo import load_demo as load_journeys_demo
 from journeys.models import JourneyMap, Persona
@@ -43,6 +44,8 @@ def demo(django_db_setup, django_db_blocker):
         yield {"counts": counts, "again": again, "out": out.getvalue(), "queries": len(queries), "mail": mails}
         # Committed outside the tests' transactions: remove it all so later tests start clean.
         committed_rows_remove(
+            MetricRollup,
+            JourneyAnalyticsState,
             Response,
             Invitation,
             Survey,
@@ -58,6 +61,8 @@ def demo(django_db_setup, django_db_blocker):
             JourneyMap,
             Persona,
             get_user_model(),
+            # Last: deleting users stamps the beat's watermark ("history rewritten"), which a later beat test reads.
+            MetricRollupWatermark,
         )
 
 
