@@ -186,7 +186,16 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
     # Words are runs of letters and digits: "pérez, carlos", "carlos-perez" and "o'brien" find their names.
     for word in _WORDS.findall(folded):
         name_match &= Q(search_name__contains=word)
-    exact = Q(pk__in=Identity.objects.filter(identity_exact).values("customer_id"))
+    # The owners of an identity equal to the term, read first (one indexed query): as a list of ids, the
+    # name's trigram index and the primary key are ORed in one bitmap scan, where a subquery beside them made
+    # PostgreSQL read every customer (30 ms at 127,000).
+    exact_ids = list(
+        Identity.objects.filter(identity_exact)
+        .order_by()
+        .values_list("customer_id", flat=True)
+        .distinct()[:MAX_EXACT_OWNERS]
+    )
+    exact = Q(pk__in=exact_ids)
     by_id = _customer_id_in(q)
     if by_id is not None:
         exact |= Q(pk=by_id)
@@ -197,11 +206,10 @@ def customer_search(q: str, queryset: QuerySet | None = None) -> QuerySet[Custom
         When(search_name__contains=f" {folded}", then=Value(3)),
         default=Value(4),
     )
-    matches = queryset.filter(
-        (name_match if folded else Q(pk__in=[]))
-        | exact
-        | Q(pk__in=Identity.objects.filter(identity_match).values("customer_id"))
-    )
+    partial = Q(pk__in=[])
+    if identity_match is not identity_exact:  # partial values are looked for too (one word, a phone's part)
+        partial = Q(pk__in=Identity.objects.filter(identity_match).values("customer_id"))
+    matches = queryset.filter((name_match if folded else Q(pk__in=[])) | exact | partial)
     return matches.annotate(search_rank=rank).order_by("search_rank", *_ordering(queryset))
 
 

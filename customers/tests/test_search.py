@@ -321,3 +321,14 @@ def test_a_name_of_several_words_is_not_looked_for_inside_identity_values():
     assert list(customer_search("ref 42")) == [other]  # an id with a space, typed whole
     # one word is still looked for inside identity values (part of an email or handle): the name first
     assert list(customer_search("hugo")) == [hugo, other]
+
+
+def test_a_name_search_reads_customers_by_their_name_index_and_ids_with_no_identity_subquery():
+    """The exact identity owners are read first and given as ids: a subquery beside the name's trigram match
+    made PostgreSQL read every customer for a name (30 ms at 127,000 customers)."""
+    hugo = CustomerFactory(first_name="Hugo", last_name="Pérez")
+    other = CustomerFactory(first_name="Rita", last_name="Lopes")
+    IdentityFactory(customer=other, kind="external_id", network="legacy", value="hugo perez")
+    queryset = customer_search("hugo perez")
+    assert "customers_identity" not in str(queryset.query)
+    assert list(queryset) == [other, hugo]  # the identity equal to the term first, then the name
