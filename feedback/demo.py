@@ -20,6 +20,7 @@ import math
 import random
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ from .choices import DeliveryChannel, InvitationStatus, SuppressionReason, Surve
 from .models import FeedbackSettings, Invitation, Response, Survey, SurveyRule
 from .scales import SCALES, is_detractor
 from .services import source_key_for, survey_create
+from .services.responses import followup_case_texts
 
 SOURCE = "survey"
 BATCH = 2000
@@ -517,6 +519,11 @@ class _Builder:
         assignee_default = config.default_followup_assignee_id
         priority = config.followup_priority or CasePriority.HIGH
         detractors = [r for r in responses if is_detractor(r.kind, r.score)]
+        # The cases name the touchpoint an answer was about: the touchpoints read in one query.
+        touchpoints = Touchpoint.objects.in_bulk({r.touchpoint_id for r in detractors if r.touchpoint_id})
+        for response in detractors:
+            if response.touchpoint_id in touchpoints:
+                response.touchpoint = touchpoints[response.touchpoint_id]
         # The SLA targets as offsets from opening (one policy lookup for all cases).
         targets = [due - self.now if due else None for due in sla_due_times(priority=priority, opened_at=self.now)]
         cases = []
@@ -525,11 +532,11 @@ class _Builder:
             opened = response.submitted_at
             first_due, resolution_due = (opened + t if t is not None else None for t in targets)
             age = self.now - opened
+            subject, description = followup_case_texts(response, language=settings.LANGUAGE_CODE)
             case = Case(
                 customer_id=response.customer_id,
-                subject=f"Detractor follow-up: {response.kind.upper()} {response.score} · {response.survey.name}",
-                description=f"{response.kind.upper()} score {response.score} on “{response.survey.name}”.\n"
-                + (f"Comment: {response.comment}" if response.comment else "No comment."),
+                subject=subject,
+                description=description,
                 topic="detractor follow-up",
                 origin=CaseOrigin.SURVEY,
                 priority=priority,

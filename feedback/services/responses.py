@@ -292,22 +292,35 @@ def _followup_about(response: Response) -> str:
     return str(response.get_channel_display()) if response.channel else ""
 
 
+def followup_case_texts(response: Response, *, language: str) -> tuple[str, str]:
+    """(subject, description) of a detractor's follow-up case, written in `language` (the assignee's, else
+    LANGUAGE_CODE: a case's subject and description are its team's text, stored as written, editable), e.g.
+    ("Detractor follow-up: NPS 2 · Relationship NPS", "NPS score 2 on “Relationship NPS”.\nComment: …\nAbout:
+    Store visit."). The subject is cut to the model's 200 characters."""
+    values = {"kind": response.kind.upper(), "score": response.score, "survey": response.survey.name}
+    with translation.override(language):
+        subject = _("Detractor follow-up: %(kind)s %(score)s · %(survey)s") % values
+        lines = [_("%(kind)s score %(score)s on “%(survey)s”.") % values]
+        if response.comment:
+            lines.append(_("Comment: %(comment)s") % {"comment": response.comment})
+        else:
+            lines.append(_("No comment."))
+        about = _followup_about(response)
+        if about:
+            lines.append(_("About: %(about)s.") % {"about": about})
+    return subject[:200], "\n".join(lines)
+
+
 def _followup_open(response: Response) -> Case:
     """The detractor's follow-up case (idempotent by source `survey` and the response id), emailed on commit."""
     config = FeedbackSettings.load()
     customer = response.customer
     assignee = followup_assignee(customer, config)
-    description = [
-        f"{response.kind.upper()} score {response.score} on “{response.survey.name}”.",
-        f"Comment: {response.comment}" if response.comment else "No comment.",
-    ]
-    about = _followup_about(response)
-    if about:
-        description.append(f"About: {about}.")
+    subject, description = followup_case_texts(response, language=user_language(assignee))
     case = case_create(
         customer=customer,
-        subject=f"Detractor follow-up: {response.kind.upper()} {response.score} · {response.survey.name}"[:200],
-        description="\n".join(description),
+        subject=subject,
+        description=description,
         topic=FOLLOWUP_TOPIC,
         origin=CaseOrigin.SURVEY,
         priority=config.followup_priority,

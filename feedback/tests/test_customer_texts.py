@@ -204,3 +204,33 @@ def test_saving_the_per_language_fields_stores_the_translations_and_empties_fall
     assert "es" not in question.translations
     assert question.text_in("es") == question.text
     assert QuestionChoice.objects.get(question=choice_question, value="price").translations == {"es": "Precio"}
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "line"),
+    [
+        ("pt-br", "Acompanhamento de detrator: CSAT 1 · Loja", "Nota CSAT 1 em “Loja”."),
+        ("pl", "Obsługa krytyka: CSAT 1 · Loja", "Ocena CSAT 1 w ankiecie „Loja”."),
+    ],
+)
+def test_the_follow_up_case_is_written_in_its_assignees_language(language, subject, line):
+    """A case's subject and description are its team's text: the assignee's language, whatever the customer's."""
+    from cxcrm.models import UserPreference
+
+    owner = UserFactory(role=Role.SUPPORT_REP, email="owner@example.com")
+    UserPreference.objects.create(user=owner, language=language)
+    customer = CustomerFactory(owner=owner)
+    invitation = sent(
+        customer=customer,
+        interaction=InteractionFactory(customer=customer, channel="store"),
+        survey=SurveyFactory(kind=SurveyKind.CSAT, name="Loja"),
+    )
+    primary = invitation.survey.questions.get(is_primary=True)
+    with mock.patch("cxcrm.outbox._enqueue"):
+        response = services.response_submit(
+            invitation_id=invitation.pk, answers={str(primary.pk): 1}, comment="", language="en"
+        )
+    case = Response.objects.get(pk=response.pk).followup_case
+    assert case.subject == subject
+    assert case.description.splitlines()[0] == line
+    assert "score" not in case.description and "comment" not in case.description.lower()
