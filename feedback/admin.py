@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from customers.choices import LifecycleStage
 from customers.selectors import case_assignable_users
 from cxcrm.admin import BoundedFieldsAdminMixin, ReadOnlyAdminMixin
 from cxcrm.choices import Language
@@ -442,6 +443,48 @@ class FeedbackSettingsAdmin(admin.ModelAdmin):
 from .models import HealthSettings  # noqa: E402
 
 
+def _lifecycle_points_field(stage: str) -> str:
+    return f"lifecycle_points_{stage}"
+
+
+class _HealthSettingsFormBase(forms.ModelForm):
+    """`lifecycle_points` (JSON {stage: fraction}) edited as one number from 0 to 1 per lifecycle stage, named by
+    the stage's label and written in the reader's number format, instead of a JSON box of stage codes."""
+
+    class Meta:
+        model = HealthSettings
+        fields = [
+            f.name for f in HealthSettings._meta.fields if f.editable and f.name not in ("id", "lifecycle_points")
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        points = self.instance.lifecycle_points or {}
+        for stage in LifecycleStage.values:
+            if stage in points and not self.is_bound:
+                self.initial[_lifecycle_points_field(stage)] = points[stage]
+
+    def _post_clean(self):
+        if all(_lifecycle_points_field(stage) in self.cleaned_data for stage in LifecycleStage.values):
+            self.instance.lifecycle_points = {
+                **(self.instance.lifecycle_points or {}),
+                **{stage: self.cleaned_data[_lifecycle_points_field(stage)] for stage in LifecycleStage.values},
+            }
+        super()._post_clean()
+
+
+HealthSettingsForm = type(
+    "HealthSettingsForm",
+    (_HealthSettingsFormBase,),
+    {
+        _lifecycle_points_field(stage): forms.FloatField(
+            label=label, min_value=0, max_value=1, localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+        )
+        for stage, label in LifecycleStage.choices
+    },
+)
+
+
 @admin.register(HealthSettings)
 class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
     """One row: the health score's weights and thresholds (docs/metrics.md gives each default's reason);
@@ -460,9 +503,12 @@ class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
                     "weight_engagement",
                     "weight_recency",
                     "weight_lifecycle",
-                    "lifecycle_points",
                 ]
             },
+        ),
+        (
+            _("Points per lifecycle stage (the fraction, 0 to 1, of the lifecycle weight each stage earns)"),
+            {"fields": [_lifecycle_points_field(stage) for stage in LifecycleStage.values]},
         ),
         (
             _("Thresholds"),
@@ -486,6 +532,7 @@ class HealthSettingsAdmin(BoundedFieldsAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["updated_at"]}),
     ]
     readonly_fields = ["updated_at"]
+    form = HealthSettingsForm
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not HealthSettings.objects.exists()
