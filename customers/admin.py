@@ -678,8 +678,14 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
     search_fields = ["reason", "customer__first_name", "customer__last_name", "other__first_name", "other__last_name"]
     autocomplete_fields = ["customer", "other"]
     list_select_related = ["customer", "other", "decided_by"]
-    readonly_fields = ["interaction", "created_at", "decided_at", "decided_by"]
+    # The reason is the product's sentence, stored in English: shown in the reader's language, not edited.
+    exclude = ["reason"]
+    readonly_fields = ["reason_shown", "interaction", "created_at", "decided_at", "decided_by"]
     actions = ["dismiss"]
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, obj):
+        return obj.reason_display if obj.pk else ""
 
     @admin.action(description=_("Dismiss (different people)"))
     def dismiss(self, request, queryset):

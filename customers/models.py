@@ -770,7 +770,7 @@ class MergeSuggestion(ChoiceLabelsModel):
         ]
 
     def __str__(self):
-        return f"{self.customer_id} ~ {self.other_id}: {self.reason}"
+        return f"{self.customer_id} ~ {self.other_id}: {self.reason_display}"
 
     @property
     def reason_display(self) -> str:

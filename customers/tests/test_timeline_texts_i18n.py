@@ -103,3 +103,17 @@ def test_a_merge_suggestion_reason_reads_in_portuguese(api_as, rep_user):
     assert MergeSuggestion.objects.get().reason == (
         "Given together on one interaction: email ana@example.com, phone +5511912345678"
     )
+
+
+def test_the_admin_shows_a_merge_suggestion_reason_in_the_readers_language(client, superuser):
+    ana, other = CustomerFactory(), CustomerFactory()
+    identities = [NormalisedIdentity("email", "", "ana@example.com")]
+    suggestion = MergeSuggestion.objects.create(customer=ana, other=other, reason=conflict_reason(identities))
+    client.force_login(superuser)
+    listed = client.get("/admin/customers/mergesuggestion/", HTTP_ACCEPT_LANGUAGE="pt-BR").content.decode()
+    shown = client.get(
+        f"/admin/customers/mergesuggestion/{suggestion.pk}/change/", HTTP_ACCEPT_LANGUAGE="pt-BR"
+    ).content.decode()
+    for page in (listed, shown):
+        assert "Informados juntos em uma mesma interação" in page
+        assert "Given together" not in page
