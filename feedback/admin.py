@@ -468,7 +468,8 @@ class _HealthSettingsFormBase(forms.ModelForm):
         if all(_lifecycle_points_field(stage) in self.cleaned_data for stage in LifecycleStage.values):
             self.instance.lifecycle_points = {
                 **(self.instance.lifecycle_points or {}),
-                **{stage: self.cleaned_data[_lifecycle_points_field(stage)] for stage in LifecycleStage.values},
+                # + 0.0: a typed "-0" is stored (and shown again) as 0, not -0.0.
+                **{stage: self.cleaned_data[_lifecycle_points_field(stage)] + 0.0 for stage in LifecycleStage.values},
             }
         super()._post_clean()
 

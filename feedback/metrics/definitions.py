@@ -430,8 +430,8 @@ def metric_allows_filters(metric: Metric, filters) -> bool:
 
 def metric_title(metric: Metric):
     """A metric's name and unit in the reader's language, "NPS (points)"; lazy, so a header written later (an
-    export's, in LANGUAGE_CODE) takes the language of that moment."""
-    return format_lazy("{} ({})", metric.label, metric.unit_label)
+    export's, in LANGUAGE_CODE) takes the language of that moment: the unit too, read from UNIT_LABELS lazily."""
+    return format_lazy("{} ({})", metric.label, UNIT_LABELS.get(metric.unit, metric.unit))
 
 
 def fixed(value, places: int) -> str:

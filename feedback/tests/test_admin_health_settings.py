@@ -48,3 +48,15 @@ def test_saving_the_stage_numbers_stores_them_and_refuses_one_above_one(client, 
     assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
     points = HealthSettings.load().lifecycle_points
     assert (points["at_risk"], points["lead"], points["advocate"]) == (0.1, 0.45, 1.0)
+
+
+def test_a_stage_given_minus_zero_is_stored_and_shown_again_as_zero(client, superuser):
+    settings_row = HealthSettings.load()
+    client.force_login(superuser)
+    url = reverse("admin:feedback_healthsettings_change", args=[settings_row.pk])
+    page = client.get(url)
+
+    saved = client.post(url, form_data(page, lifecycle_points_churned="-0"))
+    assert saved.status_code == 302, saved.context["adminform"].form.errors if saved.context else saved
+    assert str(HealthSettings.load().lifecycle_points["churned"]) == "0.0"
+    assert 'value="-0' not in client.get(url).content.decode()

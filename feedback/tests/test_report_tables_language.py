@@ -54,6 +54,18 @@ def test_a_breakdown_names_the_answers_counted_in_the_readers_language_and_by_th
     assert exported[-3:] == ["promoters", "passives", "detractors"]
 
 
+def test_a_trend_tables_export_heads_each_metric_with_its_unit_in_english_in_every_language():
+    series = {"nps": [{"value": 45.2, "n": 31}], "ces": [{"value": 5.1, "n": 9}]}
+
+    with translation.override("pl"):
+        table = tables.trend_table(series, start=date(2026, 9, 1), end=date(2026, 9, 6), granularity="week")
+        shown_headers = headers(table)
+        exported = list(table.as_values())[0]
+
+    assert shown_headers[1] == "NPS (pkt)"
+    assert exported[1:] == ["NPS (points)", "NPS n", "CES (score)", "CES n"]
+
+
 def test_the_health_table_reads_in_the_readers_language_its_export_in_english_with_iso_periods():
     series = [
         {
