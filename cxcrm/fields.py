@@ -27,6 +27,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -117,9 +119,13 @@ class OrderingFilter(django_filters.OrderingFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         accepted = ", ".join(value for value, _ in self.extra["choices"])
-        self.extra["error_messages"] = {
-            "invalid_choice": f"“%(value)s” is not an ordering; use one of: {accepted} (comma-separated)."
-        }
+
+        def invalid_choice() -> str:
+            # In the request's language; %(value)s is left for the form field to fill.
+            message = gettext("“%(value)s” is not an ordering; use one of: %(accepted)s (comma-separated).")
+            return message.replace("%(accepted)s", accepted)
+
+        self.extra["error_messages"] = {"invalid_choice": lazy(invalid_choice, str)()}
 
 
 # --------------------------------------------------------------------------- instants and dates

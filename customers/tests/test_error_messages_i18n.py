@@ -125,3 +125,14 @@ def test_an_unknown_time_zone_and_country_are_refused_in_polish(api_as, rep_user
     assert response.status_code == 400
     assert response.json()["timezone"] == ["„Mars/Olympus” nie jest znaną strefą czasową (np. America/Sao_Paulo)."]
     assert response.json()["country"] == ["„XX” nie jest dwuliterowym kodem kraju ISO 3166 (np. BR)."]
+
+
+def test_an_unknown_ordering_is_a_400_in_greek_listing_the_codes(api_as, rep_user):
+    response = api_as(rep_user).get("/api/customers/", {"ordering": "x"}, HTTP_ACCEPT_LANGUAGE="el")
+
+    assert response.status_code == 400
+    message = response.json()["ordering"][0]
+    assert message.startswith("Το «x» δεν είναι ταξινόμηση· χρησιμοποιήστε μία από: ")
+    assert "-last_contact_at" in message
+    english = api_as(rep_user).get("/api/customers/", {"ordering": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["ordering"][0].startswith("“x” is not an ordering; use one of: last_contact_at")
