@@ -78,7 +78,8 @@ def test_production_variables_are_cast(tmp_path):
         "PORT": 5433,
         "CONN_MAX_AGE": 120,
         "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"sslmode": "require"},
+        # The URL's options kept, and PostgreSQL's JIT off (DATABASE_JIT unset).
+        "OPTIONS": {"sslmode": "require", "options": "-c jit=off"},
     }
     assert s["CELERY_BROKER_URL"] == "redis://cache.example.org:6379/0"
     assert (s["EMAIL_PORT"], s["EMAIL_USE_TLS"], s["SURVEY_FATIGUE_DAYS"]) == (587, True, 14)
@@ -130,3 +131,8 @@ def test_a_known_phone_region_and_currency_are_kept(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["pl", "PLN"]
+
+
+def test_database_jit_true_leaves_postgresqls_jit_as_the_server_has_it(tmp_path):
+    s = settings_with(tmp_path, DATABASE_URL="postgres://crm@db.example.org/crm", DATABASE_JIT="true")
+    assert "options" not in s["DB"].get("OPTIONS", {})
