@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from cxcrm.db import keyset_condition
 from cxcrm.validators import instant_clean
@@ -51,7 +52,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, str]:
         # A cursor is read from the query string: an edited one must not reach the database out of bounds.
         occurred_at = instant_clean(occurred_at)
     except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError, AttributeError, ValidationError):
-        raise InvalidCursor({"cursor": ["Invalid cursor."]}) from None
+        raise InvalidCursor({"cursor": [gettext("Invalid cursor.")]}) from None
     return occurred_at, pk, direction
 
 

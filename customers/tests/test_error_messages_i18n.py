@@ -136,3 +136,14 @@ def test_an_unknown_ordering_is_a_400_in_greek_listing_the_codes(api_as, rep_use
     assert "-last_contact_at" in message
     english = api_as(rep_user).get("/api/customers/", {"ordering": "x"}, HTTP_ACCEPT_LANGUAGE="en")
     assert english.json()["ordering"][0].startswith("“x” is not an ordering; use one of: last_contact_at")
+
+
+def test_an_edited_timeline_cursor_is_a_400_in_polish(api_as, rep_user):
+    customer = CustomerFactory()
+
+    response = api_as(rep_user).get(
+        f"/api/customers/{customer.pk}/timeline/", {"cursor": "x"}, HTTP_ACCEPT_LANGUAGE="pl"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Nieprawidłowy kursor stronicowania."]}
