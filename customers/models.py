@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -771,6 +772,22 @@ class MergeSuggestion(ChoiceLabelsModel):
 
     def __str__(self):
         return f"{self.customer_id} ~ {self.other_id}: {self.reason_display}"
+
+    def clean(self):
+        """The constraints' rules as sentences in the reader's language (the admin's form shows them on the other
+        customer's field) instead of Django's message naming the constraint."""
+        super().clean()
+        if self.customer_id is None or self.other_id is None:
+            return
+        if self.customer_id == self.other_id:
+            raise ValidationError({"other": _("A customer cannot be suggested as a duplicate of themselves.")})
+        if (
+            self.status == SuggestionStatus.OPEN
+            and MergeSuggestion.objects.filter(customer_id=self.customer_id, other_id=self.other_id, status=self.status)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError({"other": _("These two customers already have an open merge suggestion.")})
 
     @property
     def reason_display(self) -> str:

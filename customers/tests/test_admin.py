@@ -478,3 +478,20 @@ def test_a_case_opened_in_the_future_is_a_form_error_in_the_admin_and_a_400_in_t
     )
     assert api.status_code == 201, api.content
     assert Case.objects.get().opened_at <= timezone.now()
+
+
+def test_a_merge_suggestion_saved_against_its_rules_is_refused_in_the_readers_language(admin_client):
+    customer, other = CustomerFactory(), CustomerFactory()
+    MergeSuggestion.objects.create(customer=customer, other=other, reason="Given together on one interaction")
+    url = _url(MergeSuggestion, "add")
+
+    itself = admin_client.post(
+        url, {"customer": customer.pk, "other": customer.pk, "status": "open"}, HTTP_ACCEPT_LANGUAGE="pl"
+    )
+    assert "Klient nie może być wskazany jako duplikat samego siebie." in itself.content.decode()
+    again = admin_client.post(
+        url, {"customer": customer.pk, "other": other.pk, "status": "open"}, HTTP_ACCEPT_LANGUAGE="pt-br"
+    )
+    assert "Esses dois clientes já têm uma sugestão de mesclagem aberta." in again.content.decode()
+    assert "customers_suggestion" not in itself.content.decode() + again.content.decode()
+    assert MergeSuggestion.objects.count() == 1
