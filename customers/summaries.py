@@ -14,9 +14,11 @@ A merge suggestion's reason is read the same way (suggestion_reason), from the s
 
 from django.utils.translation import gettext, pgettext
 
-from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, IdentityKind
+from .choices import OPEN_CASE_STATUSES, CaseOrigin, CasePriority, CaseStatus, IdentityKind, InteractionType
 
 SUMMARY_KEYS = ("case_update", "survey_answered")
+# The type of the entries the product writes with each key: other entries keep the summary they were given.
+_ENTRY_TYPES = {"case_update": InteractionType.CASE_UPDATE, "survey_answered": InteractionType.SURVEY_RESPONSE}
 SUMMARY_VALUES = "summary_values"
 _VOCABULARIES = {"status": CaseStatus, "priority": CasePriority, "origin": CaseOrigin}
 _FINISHED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
@@ -97,6 +99,9 @@ def interaction_summary(interaction) -> str:
     metadata = interaction.metadata if isinstance(interaction.metadata, dict) else {}
     values = metadata.get(SUMMARY_VALUES)
     if not isinstance(values, dict) or values.get("key") not in SUMMARY_KEYS:
+        return interaction.summary
+    if interaction.type != _ENTRY_TYPES[values["key"]]:
+        # An integration's entry whose free-form metadata happens to hold the key shows the summary it gave.
         return interaction.summary
     try:
         return summary_line(values)

@@ -70,6 +70,29 @@ def test_an_entry_without_values_shows_its_summary(rep_user):
         assert entry.summary_display == "Case resolved: from an older version"
 
 
+def test_an_integrations_message_whose_metadata_holds_the_key_shows_the_summary_it_gave(api_as, superuser):
+    customer = CustomerFactory()
+    values = {"key": "case_update", "case_id": 1, "subject": "Refund approved", "changes": []}
+    values["changes"].append({"field": "status", "from": "open", "to": "resolved"})
+    created = api_as(superuser).post(
+        "/api/interactions/",
+        {
+            "channel": "chat",
+            "occurred_at": "2026-05-01T10:00:00Z",
+            "summary": "Hello from the shop",
+            "customer_id": customer.pk,
+            "metadata": {SUMMARY_VALUES: values},
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+
+    shown = api_as(superuser).get(f"/api/interactions/{created.json()['id']}/", HTTP_ACCEPT_LANGUAGE="pl")
+
+    assert shown.json()["summary"] == "Hello from the shop"
+    assert shown.json()["type"] == InteractionType.MESSAGE
+
+
 def test_a_case_history_names_the_statuses_in_the_readers_language(client, api_as, rep_user, resolved_in_english):
     with translation.override("pl"):
         opened_pl, resolved_pl = str(CaseStatus.OPEN.label), str(CaseStatus.RESOLVED.label)
