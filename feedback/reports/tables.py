@@ -20,6 +20,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from customers.choices import case_topic_label
 from cxcrm.tables import Table, local_datetime, local_minute
@@ -327,10 +328,14 @@ def touchpoints_table(rows: list[dict], *, link: Callable[[dict], str]) -> Repor
     for r in rows:
         metric = METRICS[r["metric"]]
         distance = abs(r["value"] - r["target"])
-        unit = {"%": " pts", "points": " pts", "hours": " h"}.get(metric.unit, "")
+        shown = fixed(distance, 1)
+        if metric.unit in ("%", "points"):  # a gap in percentage points or NPS points, abbreviated
+            shown = pgettext("points, abbreviated", "%(value)s pts") % {"value": shown}
+        elif metric.unit == "hours":
+            shown = f"{shown} h"
         against = _("missed by %(distance)s") if r["missed"] else _("met by %(distance)s")
         cells = [r["key"], r["name"], r["journey"], r["stage"], r["metric"], str(r["label"]), r["value"], r["target"]]
-        cells += [against % {"distance": f"{fixed(distance, 1)}{unit}"}, r["n"]]
+        cells += [against % {"distance": shown}, r["n"]]
         lines.append(row(cells, link(r), small=small_sample_note(metric, r["n"])))
     return ReportTable(
         [

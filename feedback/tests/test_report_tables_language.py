@@ -136,3 +136,14 @@ def test_the_worst_touchpoints_show_names_only_and_export_codes_beside_them():
     assert shown_cells[0] == "Live chat"
     assert exported[0][:6] == ["touchpoint", "touchpoint_label", "Journey", "Stage", "metric", "metric_label"]
     assert exported[1][:6] == ["support-chat", "Live chat", "Support", "Contact", "csat", "CSAT"]
+
+
+def test_a_touchpoints_gap_in_points_is_abbreviated_in_the_readers_language():
+    row = {"name": "Phone support", "key": "support-phone", "journey": "Support", "stage": "Contact", "n": 4}
+    row |= {"metric": "csat", "label": METRICS["csat"].label, "value": 0.0, "target": 80.0, "missed": True}
+
+    with translation.override("pl"):
+        table = tables.touchpoints_table([row], link=lambda r: None)
+        against = str(table.rows[0].get_cell("c8"))
+
+    assert against == "chybiony o 80,0 pkt"
