@@ -495,6 +495,7 @@ def health_table(
     return ReportTable(
         [
             _("Period"),
+            dimension,
             HEALTH_DIMENSIONS[dimension],
             _("Average health"),
             "n",
@@ -505,6 +506,7 @@ def health_table(
             row(
                 [
                     r["period_start"],
+                    "" if r["dimension_value"] is None else str(r["dimension_value"]),
                     labels.get(r["dimension_value"], r["dimension_value"]),
                     r["value"],
                     r["n"],
@@ -516,6 +518,9 @@ def health_table(
             for r in series
         ],
         link_label=_("customers"),
+        # The dimension's value as its code (exported only: integrations read it) and its label beside it.
+        export_only=(1,),
+        export_headers={2: f"{dimension}_label"},
     )
 
 
@@ -528,7 +533,9 @@ class HealthCustomersTable(LinkedTable):
     customer_id = tables.Column(_("Customer id"), accessor="pk", visible=False)
     customer = TextColumn(_("Customer"), str)
     persona = TextColumn(_("Persona"), lambda c: c.persona.name if c.persona else "")
+    lifecycle_stage = tables.Column("lifecycle_stage", accessor="lifecycle_stage", visible=False)
     stage = TextColumn(_("Stage now"), lambda c: c.get_lifecycle_stage_display())
+    stage.export_header = "lifecycle_stage_label"
     health = TextColumn(_("Health at the period's end"), lambda c: c.health_at)
 
     def row_link(self, record):

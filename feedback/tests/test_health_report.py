@@ -15,6 +15,7 @@ At the end of week 1: Ann 30, Cyd 20 (Bob has no score yet); at the end of week 
 from datetime import UTC, date, datetime
 
 import pytest
+from django.utils import translation
 
 from customers.choices import LifecycleStage
 from customers.tests.factories import CustomerFactory, InteractionFactory
@@ -151,11 +152,12 @@ def test_health_page_shows_the_table_and_the_charts_with_links_to_the_customers(
     assert response.status_code == 200
     table = response.context["table"]
     # The periods are dates: "1 Jun 2026" on the page, "2026-06-01" in the exports.
+    gold = str(history["gold"].pk)  # the persona's id: an export-only column beside its name
     assert table.cells == [
-        [date(2026, 6, 1), "(none)", "20.0", "1", "1", "100.0"],
-        [date(2026, 6, 1), "Gold", "30.0", "1", "1", "100.0"],
-        [date(2026, 6, 8), "(none)", "60.0", "1", "0", "0.0"],
-        [date(2026, 6, 8), "Gold", "40.0", "2", "1", "50.0"],
+        [date(2026, 6, 1), "", "(none)", "20.0", "1", "1", "100.0"],
+        [date(2026, 6, 1), gold, "Gold", "30.0", "1", "1", "100.0"],
+        [date(2026, 6, 8), "", "(none)", "60.0", "1", "0", "0.0"],
+        [date(2026, 6, 8), gold, "Gold", "40.0", "2", "1", "50.0"],
     ]
     assert "1 Jun 2026" in response.content.decode()
     chart = response.context["charts"][0]
@@ -178,12 +180,19 @@ def test_health_page_exports_its_table_as_csv(client, manager_user, history):
 
     body = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
     lines = body.strip().splitlines()
-    assert lines[0].lstrip("\ufeff") == "Period,Lifecycle stage,Average health,n,Below threshold,Below threshold (%)"
+    # The stage as its code (integrations read it) with its label beside it.
+    header = "Period,lifecycle_stage,lifecycle_stage_label,Average health,n,Below threshold,Below threshold (%)"
+    assert lines[0].lstrip("\ufeff") == header
     assert lines[1:] == [
-        "2026-06-01,Active,25.0,2,2,100.0",
-        "2026-06-08,Active,45.0,2,1,50.0",
-        "2026-06-08,At risk,50.0,1,0,0.0",
+        "2026-06-01,active,Active,25.0,2,2,100.0",
+        "2026-06-08,active,Active,45.0,2,1,50.0",
+        "2026-06-08,at_risk,At risk,50.0,1,0,0.0",
     ]
+    with translation.override("pl"):
+        response = client.get("/reports/health/", {**params, "format": "csv"}, HTTP_ACCEPT_LANGUAGE="pl")
+    body = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+    polish = body.strip().splitlines()
+    assert polish[0].lstrip("\ufeff") == header and polish[3].split(",")[1] == "at_risk"
 
 
 def test_health_drill_down_exports_the_customers_for_a_manager(client, manager_user, history):

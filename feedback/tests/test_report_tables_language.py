@@ -88,8 +88,8 @@ def test_the_health_table_reads_in_the_readers_language_its_export_in_english_wi
     assert shown_headers[:6] == ["Período", "Persona", "Saúde média", "n", "Abaixo do limite", "Abaixo do limite (%)"]
     assert period == "23/11/2026"
     assert "clientes" in side
-    assert exported[0][0] == "Period"
-    assert exported[1][:3] == ["2026-11-23", "(nenhum)", "82.9"]
+    assert exported[0][:4] == ["Period", "persona", "persona_label", "Average health"]
+    assert exported[1][2:4] == ["(nenhum)", "82.9"] and exported[1][0] == "2026-11-23"
 
 
 def test_a_campaigns_drill_down_names_its_buckets_in_the_readers_language():
