@@ -411,6 +411,7 @@ class JourneyCustomersView(_JourneyMapPage):
             [
                 _("Customer"),
                 _("Entered or passed"),
+                "skipped",
                 _("Skipped"),
                 _("Went on to"),
                 _("Journey started"),
@@ -423,6 +424,7 @@ class JourneyCustomersView(_JourneyMapPage):
                     [
                         str(v.customer),
                         v.entered_at,
+                        "true" if v.skipped else "false",
                         gettext("yes") if v.skipped else gettext("no"),
                         v.next_stage.name if v.next_stage else "",
                         timezone.localdate(v.journey.started_at),
@@ -434,7 +436,9 @@ class JourneyCustomersView(_JourneyMapPage):
                 )
                 for v in visits
             ],
-            export_only=(6,),
+            # Codes for integrations (skipped true/false, the path's keys) beside the words a person reads.
+            export_only=(2, 7),
+            export_headers={3: "skipped_label"},
             link_label=_("customer"),
         )
 

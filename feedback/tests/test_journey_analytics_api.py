@@ -298,5 +298,6 @@ def test_customers_behind_a_figure_read_in_portuguese_dates_words_and_touchpoint
     ]
     exported = b"".join(client.get(url, {**params, "format": "csv"}).streaming_content).decode("utf-8-sig")
     assert (
-        "2026-03-03 00:00,não,,2026-02-01,2026-03-03,d-web → c-web,Discover on the web → Compare on the web" in exported
+        "2026-03-03 00:00,false,não,,2026-02-01,2026-03-03,d-web → c-web,Discover on the web → Compare on the web"
+        in exported
     )
