@@ -678,14 +678,20 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
     search_fields = ["reason", "customer__first_name", "customer__last_name", "other__first_name", "other__last_name"]
     autocomplete_fields = ["customer", "other"]
     list_select_related = ["customer", "other", "decided_by"]
-    # The reason is the product's sentence, stored in English: shown in the reader's language, not edited.
-    exclude = ["reason"]
     readonly_fields = ["reason_shown", "interaction", "created_at", "decided_at", "decided_by"]
     actions = ["dismiss"]
 
+    def get_exclude(self, request, obj=None):
+        # A stored reason is shown in the reader's language (reason_shown), not edited; a suggestion added here
+        # is given its reason by the person adding it.
+        return ["reason"] if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else self.readonly_fields[1:]
+
     @admin.display(description=_("reason"))
     def reason_shown(self, obj):
-        return obj.reason_display if obj.pk else ""
+        return obj.reason_display
 
     @admin.action(description=_("Dismiss (different people)"))
     def dismiss(self, request, queryset):

@@ -47,11 +47,13 @@ def change_value_label(field: str, value: str, stored_label: str) -> str:
 
 def case_field_label(field: str) -> str:
     """A case field's name in the active language (its verbose_name); the name as stored for a field gone."""
+    from django.core.exceptions import FieldDoesNotExist
+
     from .models import Case
 
     try:
         return str(Case._meta.get_field(field).verbose_name)
-    except Exception:  # a field no longer on the model: its name as stored
+    except FieldDoesNotExist:  # a field no longer on the model: its name as stored
         return field
 
 

@@ -140,3 +140,16 @@ def test_the_admin_shows_a_merge_suggestion_reason_in_the_readers_language(clien
     for page in (listed, shown):
         assert "Informados juntos em uma mesma interação" in page
         assert "Given together" not in page
+
+
+def test_a_merge_suggestion_added_in_the_admin_keeps_the_reason_its_author_gives(client, superuser):
+    ana, other = CustomerFactory(), CustomerFactory()
+    client.force_login(superuser)
+    form = client.get("/admin/customers/mergesuggestion/add/").content.decode()
+    assert 'name="reason"' in form
+    response = client.post(
+        "/admin/customers/mergesuggestion/add/",
+        {"customer": ana.pk, "other": other.pk, "reason": "Same address on two orders", "status": "open"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert MergeSuggestion.objects.get().reason == "Same address on two orders"
